@@ -1,0 +1,75 @@
+public import Logging
+public import SwitchboardCore
+
+/// The one storage interface. Each backend (SQLite, PostgreSQL) implements it; SQL lives only in the backends.
+/// Lookups return optionals: whether a missing row is a 400, 403 or 404 is the handler's decision.
+public protocol ConversationStore: Sendable {
+    // MARK: Locations and tokens
+
+    func createLocation(_ location: Location, logger: Logger) async throws
+    func location(_ id: LocationID, logger: Logger) async throws -> Location?
+    func locations(logger: Logger) async throws -> [Location]
+
+    func createToken(_ token: StoredToken, logger: Logger) async throws
+    func tokens(in location: LocationID?, logger: Logger) async throws -> [StoredToken]
+    /// Revokes the token with this id or this hash; returns whether one was revoked just now.
+    func revokeToken(idOrHash: String, at time: Timestamp, logger: Logger) async throws -> Bool
+    /// The live (not revoked) token with this hash.
+    func activeToken(hash: TokenHash, logger: Logger) async throws -> StoredToken?
+
+    // MARK: Contacts
+
+    /// Throws `StoreError.duplicate` when the id is taken.
+    func createContact(_ contact: Contact, logger: Logger) async throws
+    func contact(_ id: ContactID, in location: LocationID, logger: Logger) async throws -> Contact?
+    /// The location's contact with this email (case-insensitive) or, failing that, this phone.
+    func findContact(email: String?, phone: String?, in location: LocationID, logger: Logger) async throws -> Contact?
+    /// Replaces every stored field of an existing contact.
+    func updateContact(_ contact: Contact, logger: Logger) async throws
+
+    // MARK: Conversations
+
+    /// Creates the conversation; throws `StoreError.duplicate` when the contact already has one in the location.
+    func createConversation(_ conversation: Conversation, logger: Logger) async throws
+    func conversation(_ id: ConversationID, in location: LocationID, logger: Logger) async throws -> Conversation?
+    /// Which location holds this conversation, if any: the only lookup not scoped by location, used to tell
+    /// "another location's conversation" (403) from "no such conversation" (400).
+    func locationOfConversation(_ id: ConversationID, logger: Logger) async throws -> LocationID?
+    /// The location's conversation with this contact, if any.
+    func conversation(forContact contact: ContactID, in location: LocationID, logger: Logger) async throws
+        -> Conversation?
+    /// Applies the changes and returns the conversation as it now is (nil when there is none).
+    func updateConversation(
+        _ id: ConversationID, in location: LocationID, changes: ConversationChanges, at time: Timestamp,
+        logger: Logger
+    ) async throws -> Conversation?
+    /// Deletes the conversation and its messages; returns whether it existed.
+    func deleteConversation(_ id: ConversationID, in location: LocationID, logger: Logger) async throws -> Bool
+    func searchConversations(_ query: ConversationSearchQuery, logger: Logger) async throws -> ConversationSearchResult
+
+    // MARK: Messages
+
+    /// Stores messages in one transaction, creating each missing conversation (for the message's contact) and
+    /// keeping every conversation's summary in step with its newest message.
+    func insertMessages(_ messages: [Message], logger: Logger) async throws
+    /// One keyset page. Throws `SwitchboardError.invalidLastMessageId` when the cursor is not a message of
+    /// this conversation.
+    func messagePage(_ query: MessagePageQuery, logger: Logger) async throws -> MessagePage
+    func message(_ id: MessageID, in location: LocationID, logger: Logger) async throws -> Message?
+    /// Sets a message's status and `dateUpdated`; returns the message as it now is (nil when there is none).
+    func updateMessageStatus(
+        _ id: MessageID, in location: LocationID, status: String, at time: Timestamp, logger: Logger
+    ) async throws -> Message?
+    /// One page of the location's messages in export order.
+    func exportMessages(_ query: MessageExportQuery, logger: Logger) async throws -> MessageExportPage
+
+    /// A cheap round trip, for readiness checks.
+    func ping(logger: Logger) async throws
+}
+
+public enum StoreError: Error, Sendable, Hashable {
+    /// A unique key already holds this value.
+    case duplicate
+    /// The database cannot be reached or answered in time.
+    case unavailable(String)
+}
