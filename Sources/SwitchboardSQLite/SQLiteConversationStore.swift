@@ -173,22 +173,20 @@ public final class SQLiteConversationStore: ConversationStore {
     public func insertMessages(_ messages: [Message], logger: Logger) async throws {
         guard !messages.isEmpty else { return }
         try await write { db in
-            let insert = try db.cachedStatement(sql: Self.insertMessageSQL)
             var summaries: [ConversationKey: ConversationSummaryChange] = [:]
             for message in messages {
-                try insert.execute(arguments: Self.arguments(for: message))
                 summaries[ConversationKey(message), default: ConversationSummaryChange(first: message)].add(message)
             }
-            for (key, change) in summaries {
-                try Self.apply(change, to: key, db: db)
-            }
+            for (key, change) in summaries { try Self.createIfMissing(key, change, db: db) }
+            let insert = try db.cachedStatement(sql: Self.insertMessageSQL)
+            for message in messages { try insert.execute(arguments: Self.arguments(for: message)) }
+            for (key, change) in summaries { try Self.apply(change, to: key, db: db) }
         }
     }
 
-    private static func apply(_ change: ConversationSummaryChange, to key: ConversationKey, db: Database) throws {
-        let newest = change.newest
-        // Create the conversation if this is its first message. A contact that already has another conversation in
-        // the location violates the unique key, and the whole batch rolls back.
+    /// Creates the conversation if this batch brings its first message. A contact that already has another
+    /// conversation in the location violates the unique key, and the whole batch rolls back.
+    private static func createIfMissing(_ key: ConversationKey, _ change: ConversationSummaryChange, db: Database) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO conversations (location_id, id, contact_id, date_added, date_updated)
@@ -196,9 +194,13 @@ public final class SQLiteConversationStore: ConversationStore {
                 ON CONFLICT (location_id, id) DO NOTHING
                 """
         ).execute(arguments: [
-            key.location.rawValue, key.conversation.rawValue, newest.contactId.rawValue,
-            change.oldest.dateAdded.rawValue, newest.dateAdded.rawValue,
+            key.location.rawValue, key.conversation.rawValue, change.newest.contactId.rawValue,
+            change.oldest.dateAdded.rawValue, change.newest.dateAdded.rawValue,
         ])
+    }
+
+    private static func apply(_ change: ConversationSummaryChange, to key: ConversationKey, db: Database) throws {
+        let newest = change.newest
         // The summary follows the newest message by (dateAdded, id), the same order the page uses.
         try db.cachedStatement(
             sql: """

@@ -1,0 +1,48 @@
+import Hummingbird
+import HTTPTypes
+import Logging
+import SwitchboardCore
+import SwitchboardStorage
+
+/// HighLevel's request checks, in HighLevel's order (CONTRACT.md §6.4): `Version` → `Authorization` present →
+/// credential valid → scope. The location check comes last, in the handler, once it knows the resource's location.
+struct Gatekeeper<Store: ConversationStore>: Sendable {
+    let store: Store
+    let cache = TokenCache()
+
+    func authorize(_ request: Request, scope: Scope, logger: Logger) async throws -> Principal {
+        try Self.checkVersion(request.headers)
+        let credential = try Self.bearerCredential(request.headers)
+        guard PrivateIntegrationToken.looksLikePIT(credential) else {
+            // Not a private integration token; OAuth access tokens (JWTs) are not issued yet.
+            throw SwitchboardError.invalidJWT
+        }
+        let hash = TokenHash(token: String(credential))
+        let now = ContinuousClock.now
+        let token: StoredToken?
+        if let cached = cache.lookup(hash, now: now) {
+            token = cached
+        } else {
+            token = try await store.activeToken(hash: hash, logger: logger)
+            cache.remember(token, for: hash, at: now)
+        }
+        guard let token else { throw SwitchboardError.invalidPrivateIntegrationToken }
+        guard token.scopes.contains(scope) else { throw SwitchboardError.scopeNotGranted }
+        return Principal(locationId: token.locationId, scopes: token.scopes, tokenId: token.id)
+    }
+
+    static func checkVersion(_ headers: HTTPFields) throws(SwitchboardError) {
+        guard let version = headers[.version] else { throw .versionHeaderMissing }
+        guard APIVersion(rawValue: version) != nil else { throw .versionHeaderInvalid }
+    }
+
+    /// The token of an `Authorization: Bearer <token>` header. The scheme is matched case-insensitively.
+    static func bearerCredential(_ headers: HTTPFields) throws(SwitchboardError) -> Substring {
+        guard let value = headers[.authorization], !value.isEmpty else { throw .authorizationMissing }
+        let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw .invalidJWT }
+        let credential = parts[1].drop { $0 == " " }
+        guard !credential.isEmpty else { throw .authorizationMissing }
+        return credential
+    }
+}

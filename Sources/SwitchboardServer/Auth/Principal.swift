@@ -1,0 +1,13 @@
+public import SwitchboardCore
+
+/// Who is calling: the location a token is bound to and the scopes it grants.
+public struct Principal: Sendable, Hashable {
+    public var locationId: LocationID
+    public var scopes: Set<Scope>
+    public var tokenId: String
+
+    /// CONTRACT.md §6.4 / §11 Q7: another location's resource answers 403.
+    func requireAccess(to location: LocationID) throws(SwitchboardError) {
+        guard location == locationId else { throw .locationNotAccessible }
+    }
+}

@@ -1,0 +1,102 @@
+public import Hummingbird
+import Logging
+import NIOCore
+import SwitchboardCore
+import SwitchboardStorage
+
+/// The outermost middleware: gives every request its trace id and turns every error into HighLevel's JSON error
+/// body (CONTRACT.md §7). This is the only place errors become HTTP responses.
+public struct HighLevelErrorMiddleware: RouterMiddleware {
+    public typealias Context = AppRequestContext
+
+    public init() {}
+
+    public func handle(
+        _ request: Request, context: AppRequestContext,
+        next: (Request, AppRequestContext) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        context.traceId = TraceID.make()
+        do {
+            return try await next(request, context)
+        } catch {
+            return Self.response(for: Self.classify(error, request: request, logger: context.logger), traceId: context.traceId)
+        }
+    }
+
+    static func classify(_ error: any Error, request: Request, logger: Logger) -> SwitchboardError {
+        switch error {
+        case let error as SwitchboardError:
+            return error
+        case let failure as ValidationFailure:
+            return .validation(failure)
+        case StoreError.unavailable(let reason):
+            logger.error("store unavailable", metadata: ["error": "\(reason)"])
+            return .serviceUnavailable
+        case let error as HTTPError:
+            switch error.status {
+            case .notFound:
+                return .routeNotFound(method: request.method.rawValue, path: request.uri.path)
+            case .contentTooLarge:
+                return .payloadTooLarge
+            case .unsupportedMediaType:
+                return .unsupportedMediaType
+            case .methodNotAllowed:
+                return .routeNotFound(method: request.method.rawValue, path: request.uri.path)
+            case .badRequest:
+                return .badRequest(error.body ?? "Bad Request")
+            default:
+                logger.error("unexpected HTTP error", metadata: ["error": "\(String(reflecting: error))"])
+                return error.status.code >= 500 ? .internalError : .badRequest(error.body ?? error.status.reasonPhrase)
+            }
+        default:
+            logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            return .internalError
+        }
+    }
+
+    static func response(for error: SwitchboardError, traceId: String) -> Response {
+        var body = error.body
+        body.traceId = traceId
+        return JSONResponse.make(status: HTTPResponse.Status(code: error.statusCode), bytes: body.jsonBytes())
+    }
+}
+
+extension HighLevelErrorBody {
+    /// `{"statusCode":…,"message":…,"error":…,"traceId":…}` in HighLevel's key order.
+    func jsonBytes() -> [UInt8] {
+        var json = JSONWriter(capacity: 160)
+        json.beginObject()
+        json.key("statusCode"); json.integer(statusCode)
+        json.key("message")
+        switch message {
+        case .single(let text): json.string(text)
+        case .list(let list): json.stringArray(list)
+        }
+        if let error { json.key("error"); json.string(error) }
+        if let traceId { json.key("traceId"); json.string(traceId) }
+        json.endObject()
+        return json.bytes
+    }
+}
+
+enum JSONResponse {
+    static let contentType = "application/json; charset=utf-8"
+
+    static func make(status: HTTPResponse.Status = .ok, bytes: [UInt8]) -> Response {
+        var headers = HTTPFields()
+        headers.reserveCapacity(2)
+        headers[.contentType] = contentType
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// A body built with `JSONWriter` whose last member is the trace id.
+    static func make(status: HTTPResponse.Status = .ok, traceId: String, write: (inout JSONWriter) -> Void) -> Response {
+        var json = JSONWriter(capacity: 1024)
+        json.beginObject()
+        write(&json)
+        json.key("traceId"); json.string(traceId)
+        json.endObject()
+        return make(status: status, bytes: json.bytes)
+    }
+}

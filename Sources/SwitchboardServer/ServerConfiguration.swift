@@ -1,0 +1,73 @@
+public import SwitchboardCore
+
+/// Everything `switchboard serve` can be told, resolved from flags, then environment, then defaults.
+public struct ServerConfiguration: Sendable {
+    public enum Database: Sendable, Hashable {
+        case sqlite(path: String)
+        case postgres(url: String)
+
+        /// `postgres://…` or `postgresql://…` selects PostgreSQL; anything else is a SQLite file path.
+        public init(_ value: String) {
+            if value.hasPrefix("postgres://") || value.hasPrefix("postgresql://") {
+                self = .postgres(url: value)
+            } else {
+                self = .sqlite(path: value)
+            }
+        }
+    }
+
+    public static let defaultHostname = "127.0.0.1"
+    public static let defaultPort = 8080
+    public static let defaultDatabasePath = "./switchboard.sqlite"
+    /// The cap on request bodies; larger ones answer 413.
+    public static let maximumBodySize = 1 << 20
+
+    /// The environment variables behind the flags, named in this one place.
+    public enum EnvironmentKey {
+        public static let hostname = "SWITCHBOARD_HOSTNAME"
+        public static let port = "SWITCHBOARD_PORT"
+        public static let database = "SWITCHBOARD_DATABASE"
+    }
+
+    public var hostname: String
+    public var port: Int
+    public var database: Database
+    /// The clock every write stamps; tests replace it.
+    public var now: @Sendable () -> Timestamp
+
+    public init(
+        hostname: String = ServerConfiguration.defaultHostname, port: Int = ServerConfiguration.defaultPort,
+        database: Database = .sqlite(path: ServerConfiguration.defaultDatabasePath),
+        now: @escaping @Sendable () -> Timestamp = Timestamp.now
+    ) {
+        self.hostname = hostname
+        self.port = port
+        self.database = database
+        self.now = now
+    }
+
+    public struct InvalidValue: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    /// Flag, then environment variable, then default. Pure, so it can be tested with a dictionary.
+    public static func resolve(
+        hostname: String?, port: Int?, database: String?, environment: [String: String]
+    ) throws -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        configuration.hostname = hostname ?? environment[EnvironmentKey.hostname] ?? defaultHostname
+        if let port {
+            configuration.port = port
+        } else if let raw = environment[EnvironmentKey.port] {
+            guard let parsed = Int(raw) else {
+                throw InvalidValue(description: "\(EnvironmentKey.port) must be a port number, not '\(raw)'")
+            }
+            configuration.port = parsed
+        }
+        guard (0...65535).contains(configuration.port) else {
+            throw InvalidValue(description: "port must be between 0 and 65535, not \(configuration.port)")
+        }
+        configuration.database = Database(database ?? environment[EnvironmentKey.database] ?? defaultDatabasePath)
+        return configuration
+    }
+}

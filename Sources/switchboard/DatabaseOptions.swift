@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SwitchboardServer
+import SwitchboardStorage
+
+/// `--database`, shared by every command that opens the store.
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: "SQLite file path or postgres://user:pass@host:port/db (env: SWITCHBOARD_DATABASE).")
+    var database: String?
+
+    var resolved: ServerConfiguration.Database {
+        ServerConfiguration.Database(
+            database ?? ProcessInfo.processInfo.environment[ServerConfiguration.EnvironmentKey.database]
+                ?? ServerConfiguration.defaultDatabasePath)
+    }
+
+    func withStore<T: Sendable>(
+        logger: Logger, _ body: @Sendable (any ConversationStore) async throws -> T
+    ) async throws -> T {
+        try await SwitchboardServer.withStore(resolved, logger: logger, body)
+    }
+}
+
+/// Command-line failures print one line on stderr and exit non-zero.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum Output {
+    /// Unbuffered, so a line is out before the server starts listening or the process exits.
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
+
+extension Logger {
+    static func cli(level: Logger.Level = .warning) -> Logger {
+        var logger = Logger(label: "switchboard")
+        logger.logLevel = level
+        return logger
+    }
+}

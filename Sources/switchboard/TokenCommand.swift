@@ -1,0 +1,79 @@
+import ArgumentParser
+import SwitchboardCore
+import SwitchboardServer
+import SwitchboardStorage
+
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "Manage private integration tokens.",
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a token and print it (only the token). It is shown once: only its hash is stored.")
+
+        @Option(help: "The location the token is bound to.") var location: String
+        @Option(
+            help: ArgumentHelp(
+                "A scope to grant; repeat for several (default: every scope).",
+                discussion: Scope.allCases.map(\.rawValue).joined(separator: ", ")))
+        var scope: [String] = []
+        @Option(help: "A name to recognise it by in `token list`.") var name: String = "cli"
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            for value in scope where Scope(rawValue: value) == nil {
+                throw ValidationError(
+                    "unknown scope '\(value)'; known scopes: \(Scope.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+
+        func run() async throws {
+            let scopes = scope.isEmpty ? Set(Scope.allCases) : Set(scope.compactMap(Scope.init(rawValue:)))
+            let locationId = LocationID(rawValue: location)
+            let token = try await database.withStore(logger: .cli()) { store in
+                guard try await store.location(locationId, logger: .cli()) != nil else {
+                    throw CommandFailure("no location \(locationId); create one with `switchboard location create`")
+                }
+                return try await StoreSetup.issueToken(
+                    store, location: locationId, scopes: scopes, name: name, now: .now(), logger: .cli())
+            }
+            Output.line(token)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List tokens: id, location, state, name, scopes (never the token itself).")
+        @Option(help: "Only this location's tokens.") var location: String?
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let locationId = location.map(LocationID.init(rawValue:))
+            let tokens = try await database.withStore(logger: .cli()) { store in
+                try await store.tokens(in: locationId, logger: .cli())
+            }
+            for token in tokens {
+                let state = token.revokedAt == nil ? "active" : "revoked"
+                Output.line("\(token.id)\t\(token.locationId)\t\(state)\t\(token.name)\t\(token.scopeList)")
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a token, given the token itself or its id. A running server stops accepting it within 2 seconds.")
+        @Argument(help: "The token (pit-…) or its id (tok_…).") var tokenOrId: String
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            // A token is looked up by its hash; an id is matched as it is.
+            let key = PrivateIntegrationToken.looksLikePIT(Substring(tokenOrId)) ? TokenHash(token: tokenOrId).rawValue : tokenOrId
+            let revoked = try await database.withStore(logger: .cli()) { store in
+                try await store.revokeToken(idOrHash: key, at: .now(), logger: .cli())
+            }
+            guard revoked else { throw CommandFailure("no active token matches '\(tokenOrId)'") }
+            Output.line("revoked")
+        }
+    }
+}
