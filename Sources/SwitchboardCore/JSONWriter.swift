@@ -42,6 +42,14 @@ public struct JSONWriter: Sendable {
         needsComma = false
     }
 
+    /// Writes `"key":` for a key known only at run time.
+    public mutating func dynamicKey(_ key: String) {
+        separate()
+        appendQuoted(key)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
     public mutating func string(_ value: String) {
         separate()
         appendQuoted(value)

@@ -58,7 +58,8 @@ public struct Message: Sendable, Hashable {
         self.userId = userId
         self.altId = altId
         self.attachments = attachments
-        self.call = call
+        // Call details with nothing in them are no call details: they would not survive the JSON round trip.
+        self.call = call.flatMap { $0.duration == nil && $0.status == nil ? nil : $0 }
         self.emailMessageIds = emailMessageIds
         self.conversationProviderId = conversationProviderId
         self.chatWidgetId = chatWidgetId

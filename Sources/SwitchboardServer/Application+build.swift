@@ -39,7 +39,12 @@ func buildRouter<Store: ConversationStore>(store: Store, configuration: ServerCo
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: HighLevelErrorMiddleware())
     let gatekeeper = Gatekeeper(store: store)
+    // Constant paths (`/conversations/search`, `/conversations/messages/…`) win over captures in the router's trie.
     MessagesController(store: store, gatekeeper: gatekeeper).addRoutes(to: router)
+    MessageWritesController(store: store, gatekeeper: gatekeeper, now: configuration.now).addRoutes(to: router)
+    ExportController(store: store, gatekeeper: gatekeeper).addRoutes(to: router)
+    ConversationsController(store: store, gatekeeper: gatekeeper, now: configuration.now).addRoutes(to: router)
+    ContactsController(store: store, gatekeeper: gatekeeper, now: configuration.now).addRoutes(to: router)
     HealthController(store: store).addRoutes(to: router)
     return router
 }

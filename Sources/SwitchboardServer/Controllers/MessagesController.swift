@@ -52,14 +52,8 @@ struct MessagesController<Store: ConversationStore>: Sendable {
             filter: filter)
     }
 
-    /// 400 for an unknown conversation (CONTRACT.md §11 Q6), 403 for another location's (§11 Q7).
     func requireConversation(_ id: ConversationID, principal: Principal, logger: Logger) async throws {
-        guard id.isPlausible else { throw SwitchboardError.conversationNotFound(id) }
-        if try await store.conversation(id, in: principal.locationId, logger: logger) != nil { return }
-        if let location = try await store.locationOfConversation(id, logger: logger) {
-            try principal.requireAccess(to: location)
-        }
-        throw SwitchboardError.conversationNotFound(id)
+        _ = try await store.accessibleConversation(id, for: principal, logger: logger)
     }
 
     /// `GET /conversations/messages/{id}`: `{"message":{…},"traceId":…}` as served on the wire (CONTRACT.md §5.2).

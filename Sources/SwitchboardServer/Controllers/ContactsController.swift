@@ -1,0 +1,107 @@
+import Hummingbird
+import SwitchboardCore
+import SwitchboardStorage
+
+/// The slice of HighLevel's Contacts API that conversations need: name, email, phone, company.
+struct ContactsController<Store: ConversationStore>: Sendable {
+    let store: Store
+    let gatekeeper: Gatekeeper<Store>
+    let now: @Sendable () -> Timestamp
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.post("/contacts/", use: create)
+        router.post("/contacts/upsert", use: upsert)
+        router.get("/contacts/:contactId", use: get)
+    }
+
+    struct Fields {
+        var firstName: String?
+        var lastName: String?
+        var name: String?
+        var email: String?
+        var phone: String?
+        var companyName: String?
+        var location: String?
+
+        init(_ body: inout RequestBody) {
+            location = body.string("locationId", required: true)
+            firstName = body.string("firstName", maxLength: 256)
+            lastName = body.string("lastName", maxLength: 256)
+            name = body.string("name", maxLength: 512)
+            email = body.string("email", maxLength: 320)
+            phone = body.string("phone", maxLength: 64)
+            companyName = body.string("companyName", maxLength: 512)
+            if let email, !email.isEmpty, !(email.contains("@") && !email.hasPrefix("@") && !email.hasSuffix("@")) {
+                body.rejectField("email must be an email")
+                self.email = nil
+            }
+        }
+
+        /// Fields given in the request replace the stored ones; absent fields are kept.
+        func applied(to contact: Contact, at time: Timestamp) -> Contact {
+            var updated = contact
+            updated.firstName = firstName ?? contact.firstName
+            updated.lastName = lastName ?? contact.lastName
+            updated.name = name ?? contact.name
+            updated.email = email ?? contact.email
+            updated.phone = phone ?? contact.phone
+            updated.companyName = companyName ?? contact.companyName
+            updated.dateUpdated = time
+            return updated
+        }
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try await gatekeeper.authorize(request, scope: .contactsWrite, logger: context.logger)
+        var body = try await RequestBody.read(request, context: context)
+        let fields = Fields(&body)
+        try body.validate()
+        try principal.requireAccess(toLocationNamed: fields.location)
+        if try await store.findContact(
+            email: fields.email, phone: fields.phone, in: principal.locationId, logger: context.logger) != nil
+        {
+            throw SwitchboardError.badRequest("This location does not allow duplicated contacts.")
+        }
+        let time = now()
+        let contact = fields.applied(
+            to: Contact(id: .generate(), locationId: principal.locationId, dateAdded: time), at: time)
+        try await store.createContact(contact, logger: context.logger)
+        return JSONResponse.make(status: .created, traceId: context.traceId) { json in
+            json.key("contact"); json.contact(contact)
+        }
+    }
+
+    /// Matches an existing contact by email, then phone; updates it, or creates one. `new` says which.
+    @Sendable func upsert(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try await gatekeeper.authorize(request, scope: .contactsWrite, logger: context.logger)
+        var body = try await RequestBody.read(request, context: context)
+        let fields = Fields(&body)
+        try body.validate()
+        try principal.requireAccess(toLocationNamed: fields.location)
+        let time = now()
+        let contact: Contact
+        let isNew: Bool
+        if let existing = try await store.findContact(
+            email: fields.email, phone: fields.phone, in: principal.locationId, logger: context.logger)
+        {
+            contact = fields.applied(to: existing, at: time)
+            try await store.updateContact(contact, logger: context.logger)
+            isNew = false
+        } else {
+            contact = fields.applied(to: Contact(id: .generate(), locationId: principal.locationId, dateAdded: time), at: time)
+            try await store.createContact(contact, logger: context.logger)
+            isNew = true
+        }
+        return JSONResponse.make(status: isNew ? .created : .ok, traceId: context.traceId) { json in
+            json.key("new"); json.bool(isNew)
+            json.key("contact"); json.contact(contact)
+        }
+    }
+
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try await gatekeeper.authorize(request, scope: .contactsReadonly, logger: context.logger)
+        let id = ContactID(rawValue: context.parameters.get("contactId") ?? "")
+        let contact = try await store.accessibleContact(id, for: principal, logger: context.logger)
+        return JSONResponse.make(traceId: context.traceId) { json in json.key("contact"); json.contact(contact) }
+    }
+}

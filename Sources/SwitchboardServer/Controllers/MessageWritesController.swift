@@ -1,0 +1,238 @@
+import Hummingbird
+import Logging
+import SwitchboardCore
+import SwitchboardStorage
+
+/// Messages going in and changing: send, inbound, outbound call, status, scheduled cancel (CONTRACT.md §5.2).
+struct MessageWritesController<Store: ConversationStore>: Sendable {
+    let store: Store
+    let gatekeeper: Gatekeeper<Store>
+    let now: @Sendable () -> Timestamp
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.post("/conversations/messages", use: send)
+        router.post("/conversations/messages/inbound", use: inbound)
+        router.post("/conversations/messages/outbound", use: outbound)
+        router.put("/conversations/messages/:messageId/status", use: updateStatus)
+        router.delete("/conversations/messages/:messageId/schedule", use: cancelScheduled)
+    }
+
+    /// Send: creates the contact's conversation when there is none. HighLevel answers 201 and does not require
+    /// `status` or `subType` in practice (CONTRACT.md §5.2), so neither is required here.
+    @Sendable func send(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try await gatekeeper.authorize(request, scope: .messagesWrite, logger: context.logger)
+        var body = try await RequestBody.read(request, context: context)
+        let type = body.oneOf("type", ChannelVocabulary.send, required: true)
+        let contactId = body.string("contactId", required: true).map(ContactID.init(rawValue:))
+        let text = body.string("message")
+        let html = body.string("html")
+        let subject = body.string("subject")
+        let attachments = body.stringArray("attachments", maxCount: 20)
+        let status = body.oneOf("status", ChannelVocabulary.settableStatus)
+        let scheduled = body.integer("scheduledTimestamp", minimum: 0, maximum: 253_402_300_799)
+        _ = body.string("conversationProviderId")
+        _ = body.string("emailFrom")
+        _ = body.string("emailTo")
+        _ = body.string("threadId")
+        _ = body.string("replyMessageId")
+        _ = body.stringArray("emailCc")
+        _ = body.stringArray("emailBcc")
+        _ = body.oneOf("emailReplyMode", ["reply": (), "reply_all": ()])
+        try body.validate()
+        guard let type, let contactId else { throw SwitchboardError.internalError }
+        let messageType = ChannelVocabulary.resolveCustom(type, subject: subject, html: html)
+        let isEmail = messageType.isEmail
+        let content = isEmail ? (html ?? text) : text
+        if content == nil && attachments == nil {
+            throw ValidationFailure(isEmail ? "html should not be empty" : "message should not be empty")
+        }
+        let contact = try await store.accessibleContact(contactId, for: principal, logger: context.logger)
+        let conversationId = try await store.conversation(forContact: contact.id, in: principal.locationId, logger: context.logger)?.id
+            ?? .generate()
+        let time = now()
+        let emailMessageId = isEmail ? MessageID.generate().rawValue : nil
+        let message = Message(
+            id: .generate(), conversationId: conversationId, locationId: principal.locationId, contactId: contact.id,
+            messageType: messageType, direction: .outbound,
+            status: scheduled != nil ? "scheduled" : (status ?? "delivered"), body: content,
+            contentType: html != nil ? "text/html" : "text/plain", dateAdded: time, source: "api",
+            attachments: attachments, emailMessageIds: emailMessageId.map { [$0] })
+        try await insert(message, logger: context.logger)
+        return JSONResponse.make(status: .created, traceId: context.traceId) { json in
+            json.key("conversationId"); json.string(conversationId.rawValue)
+            json.key("messageId"); json.string(message.id.rawValue)
+            if let emailMessageId {
+                json.key("emailMessageId"); json.string(emailMessageId)
+                json.key("threadId"); json.string(message.id.rawValue)
+                json.key("msg"); json.string(scheduled != nil ? "Email scheduled successfully." : "Email queued successfully.")
+            }
+        }
+    }
+
+    /// Inbound (and imported) messages: `date` is honoured so history keeps its timestamps.
+    @Sendable func inbound(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try await gatekeeper.authorize(request, scope: .messagesWrite, logger: context.logger)
+        var body = try await RequestBody.read(request, context: context)
+        let type = body.oneOf("type", ChannelVocabulary.inbound, required: true)
+        let fields = ProcessedMessageFields(&body, requireContact: true)
+        let subject = body.string("subject")
+        let html = body.string("html")
+        let text = body.string("message")
+        let direction = body.oneOf("direction", ChannelVocabulary.direction)
+        let emailMessageId = body.string("emailMessageId")
+        _ = body.string("emailFrom")
+        _ = body.string("emailTo")
+        _ = body.stringArray("emailCc")
+        _ = body.stringArray("emailBcc")
+        try body.validate()
+        guard let type else { throw SwitchboardError.internalError }
+        let messageType = ChannelVocabulary.resolveCustom(type, subject: subject, html: html)
+        let conversation = try await fields.conversation(in: store, for: principal, logger: context.logger)
+        let isEmail = messageType.isEmail
+        let message = fields.message(
+            in: conversation, type: messageType, direction: direction ?? .inbound, now: now(),
+            body: isEmail ? (html ?? text) : text, contentType: html != nil ? "text/html" : "text/plain",
+            emailMessageIds: isEmail ? [emailMessageId ?? MessageID.generate().rawValue] : nil)
+        try await insert(message, logger: context.logger)
+        return processedResponse(message, traceId: context.traceId)
+    }
+
+    /// An external outbound call.
+    @Sendable func outbound(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try await gatekeeper.authorize(request, scope: .messagesWrite, logger: context.logger)
+        var body = try await RequestBody.read(request, context: context)
+        let type = body.oneOf("type", ChannelVocabulary.outbound, required: true)
+        let fields = ProcessedMessageFields(&body, requireContact: false)
+        try body.validate()
+        guard let type else { throw SwitchboardError.internalError }
+        let conversation = try await fields.conversation(in: store, for: principal, logger: context.logger)
+        let message = fields.message(
+            in: conversation, type: type, direction: .outbound, now: now(), body: nil, contentType: nil,
+            emailMessageIds: nil)
+        try await insert(message, logger: context.logger)
+        return processedResponse(message, traceId: context.traceId)
+    }
+
+    private func processedResponse(_ message: Message, traceId: String) -> Response {
+        JSONResponse.make(status: .created, traceId: traceId) { json in
+            json.key("success"); json.bool(true)
+            json.key("conversationId"); json.string(message.conversationId.rawValue)
+            json.key("messageId"); json.string(message.id.rawValue)
+            json.key("message"); json.string("Message added successfully")
+            json.key("contactId"); json.string(message.contactId.rawValue)
+            json.key("dateAdded"); json.timestamp(message.dateAdded)
+            if let emailMessageId = message.emailMessageIds?.first {
+                json.key("emailMessageId"); json.string(emailMessageId)
+            }
+        }
+    }
+
+    @Sendable func updateStatus(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try await gatekeeper.authorize(request, scope: .messagesWrite, logger: context.logger)
+        let id = MessageID(rawValue: context.parameters.get("messageId") ?? "")
+        var body = try await RequestBody.read(request, context: context)
+        let status = body.oneOf("status", ChannelVocabulary.settableStatus, required: true)
+        if var error = body.object("error") {
+            _ = error.string("code", required: true)
+            _ = error.string("type", required: true)
+            _ = error.string("message", required: true)
+            body.absorb(error, prefix: "error")
+        }
+        _ = body.string("emailMessageId")
+        try body.validate()
+        guard let status else { throw SwitchboardError.internalError }
+        guard id.isPlausible,
+            let message = try await store.updateMessageStatus(
+                id, in: principal.locationId, status: status, at: now(), logger: context.logger)
+        else { throw SwitchboardError.notFound("Message not found") }
+        return JSONResponse.make(traceId: context.traceId) { json in
+            json.key("conversationId"); json.string(message.conversationId.rawValue)
+            json.key("messageId"); json.string(message.id.rawValue)
+            json.key("status"); json.string(status)
+        }
+    }
+
+    /// HighLevel reports the outcome in the body with HTTP 200 (`{"status":404,"message":…}` when nothing was
+    /// scheduled), as its DTO example shows. A cancelled message keeps its place with status `cancelled`.
+    @Sendable func cancelScheduled(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try await gatekeeper.authorize(request, scope: .messagesWrite, logger: context.logger)
+        let id = MessageID(rawValue: context.parameters.get("messageId") ?? "")
+        var cancelled = false
+        if id.isPlausible, let message = try await store.message(id, in: principal.locationId, logger: context.logger),
+            message.status == "scheduled"
+        {
+            cancelled = try await store.updateMessageStatus(
+                id, in: principal.locationId, status: "cancelled", at: now(), logger: context.logger) != nil
+        }
+        return JSONResponse.make(traceId: context.traceId) { json in
+            json.key("status"); json.integer(cancelled ? 200 : 404)
+            json.key("message")
+            json.string(cancelled ? "Scheduled message cancelled successfully" : "Failed cancel the scheduled message")
+        }
+    }
+
+    private func insert(_ message: Message, logger: Logger) async throws {
+        do {
+            try await store.insertMessages([message], logger: logger)
+        } catch StoreError.duplicate {
+            // Only a contact that gained a conversation concurrently can get here; the client may retry.
+            throw SwitchboardError.badRequest("Conversation with the contact id:\(message.contactId) already exists!")
+        }
+    }
+}
+
+/// The fields inbound and outbound share (`ProcessMessageBodyDto`).
+struct ProcessedMessageFields {
+    let conversationId: ConversationID?
+    let contactId: ContactID?
+    let altId: String?
+    let date: Timestamp?
+    let attachments: [String]?
+    let conversationProviderId: String?
+    let call: CallDetails?
+
+    init(_ body: inout RequestBody, requireContact: Bool) {
+        conversationId = body.string("conversationId", required: true).map(ConversationID.init(rawValue:))
+        contactId = body.string("contactId", required: requireContact).map(ContactID.init(rawValue:))
+        // Documented as required, but HighLevel accepts messages without it (CONTRACT.md §5.2, I70).
+        conversationProviderId = body.string("conversationProviderId")
+        altId = body.string("altId", maxLength: 256)
+        date = body.date("date")
+        attachments = body.stringArray("attachments", maxCount: 20)
+        if var call = body.object("call") {
+            _ = call.string("to")
+            _ = call.string("from")
+            let status = call.oneOf("status", ChannelVocabulary.callStatus)
+            let duration = call.integer("duration", minimum: 0)
+            body.absorb(call, prefix: "call")
+            self.call = CallDetails(duration: duration, status: status)
+        } else {
+            call = nil
+        }
+    }
+
+    func conversation<Store: ConversationStore>(in store: Store, for principal: Principal, logger: Logger) async throws
+        -> Conversation
+    {
+        guard let conversationId else { throw SwitchboardError.internalError }
+        let conversation = try await store.accessibleConversation(conversationId, for: principal, logger: logger)
+        if let contactId, contactId != conversation.contactId {
+            throw SwitchboardError.badRequest("Contact with id \(contactId.rawValue.prefix(64)) does not belong to this conversation")
+        }
+        return conversation
+    }
+
+    func message(
+        in conversation: Conversation, type: MessageType, direction: MessageDirection, now: Timestamp, body: String?,
+        contentType: String?, emailMessageIds: [String]?
+    ) -> Message {
+        let time = date ?? now
+        let status = type.isCall ? (call?.status ?? "completed") : "delivered"
+        return Message(
+            id: .generate(), conversationId: conversation.id, locationId: conversation.locationId,
+            contactId: conversation.contactId, messageType: type, direction: direction, status: status, body: body,
+            contentType: type.isCall ? nil : contentType, dateAdded: time, dateUpdated: time, source: "api",
+            altId: altId, attachments: attachments, call: type.isCall ? (call ?? CallDetails(status: status)) : call,
+            emailMessageIds: emailMessageIds, conversationProviderId: conversationProviderId)
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+public import Logging
+public import SwitchboardCore
+public import SwitchboardStorage
+
+/// Reads NDJSON, one message per line in the API's own message JSON (what `GET …/messages` serves), and stores
+/// it in batched transactions, creating missing locations, contacts (id only) and conversations.
+public struct MessageImporter: Sendable {
+    public struct Problem: Sendable, Hashable, CustomStringConvertible {
+        public var line: Int
+        public var reason: String
+        public var description: String { "line \(line): \(reason)" }
+    }
+
+    public struct Summary: Sendable, Hashable {
+        public var imported = 0
+        public var problems: [Problem] = []
+        public var conversations = 0
+    }
+
+    public var batchSize: Int
+    public var now: @Sendable () -> Timestamp
+
+    public init(batchSize: Int = 10_000, now: @escaping @Sendable () -> Timestamp = Timestamp.now) {
+        self.batchSize = batchSize
+        self.now = now
+    }
+
+    /// Parses one line; nil for a blank line.
+    public static func parse(_ line: Data, decoder: JSONDecoder) throws -> Message? {
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
+        let message = try decoder.decode(Message.self, from: line)
+        for (name, valid) in [
+            ("id", message.id.isPlausible), ("conversationId", message.conversationId.isPlausible),
+            ("locationId", message.locationId.isPlausible), ("contactId", message.contactId.isPlausible),
+        ] where !valid {
+            throw ImportError("\(name) must be 1 to 64 characters of letters, digits, '_' or '-'")
+        }
+        return message
+    }
+
+    struct ImportError: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// Imports every line. With `strict`, the lines are checked in a first pass and the first bad one stops the
+    /// import before anything is written. `progress` is called after each batch with the running count.
+    public func run(
+        lines source: LineSource, into store: some ConversationStore, strict: Bool, logger: Logger,
+        progress: (Int) -> Void = { _ in }
+    ) async throws -> Summary {
+        var summary = Summary()
+        let decoder = JSONDecoder()
+        if strict {
+            var reader = try source.open()
+            while let (number, line) = try reader.next() {
+                do { _ = try Self.parse(line, decoder: decoder) } catch {
+                    summary.problems.append(Problem(line: number, reason: Self.reason(error)))
+                }
+            }
+            if !summary.problems.isEmpty { return summary }
+        }
+        var known = KnownRows()
+        var batch: [(line: Int, message: Message)] = []
+        batch.reserveCapacity(batchSize)
+        var conversations = Set<ConversationID>()
+        var reader = try source.open()
+        var finished = false
+        while !finished {
+            if let (number, line) = try reader.next() {
+                do {
+                    if let message = try Self.parse(line, decoder: decoder) { batch.append((number, message)) }
+                } catch {
+                    summary.problems.append(Problem(line: number, reason: Self.reason(error)))
+                }
+                if batch.count < batchSize { continue }
+            } else {
+                finished = true
+            }
+            guard !batch.isEmpty else { continue }
+            try await known.prepare(batch.map(\.message), in: store, now: now(), logger: logger)
+            do {
+                try await store.insertMessages(batch.map(\.message), logger: logger)
+                summary.imported += batch.count
+            } catch StoreError.duplicate {
+                // The batch was rolled back as a whole: find the offending lines one by one.
+                for entry in batch {
+                    do {
+                        try await store.insertMessages([entry.message], logger: logger)
+                        summary.imported += 1
+                    } catch StoreError.duplicate {
+                        summary.problems.append(
+                            Problem(line: entry.line, reason: "message \(entry.message.id) already exists, or its contact already has another conversation"))
+                    }
+                }
+            }
+            for entry in batch { conversations.insert(entry.message.conversationId) }
+            batch.removeAll(keepingCapacity: true)
+            progress(summary.imported)
+        }
+        summary.conversations = conversations.count
+        summary.problems.sort { $0.line < $1.line }
+        return summary
+    }
+
+    static func reason(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, _): "missing field \(key.stringValue)"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            "wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+        case DecodingError.dataCorrupted(let context):
+            context.codingPath.isEmpty
+                ? "not valid JSON"
+                : "\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
+        default: "\(error)"
+        }
+    }
+
+    /// Locations and contacts already known to exist, so each is looked up once per import.
+    struct KnownRows {
+        var locations = Set<LocationID>()
+        var contacts = Set<String>()
+
+        mutating func prepare(
+            _ messages: [Message], in store: some ConversationStore, now: Timestamp, logger: Logger
+        ) async throws {
+            for message in messages {
+                if !locations.contains(message.locationId) {
+                    if try await store.location(message.locationId, logger: logger) == nil {
+                        try await store.createLocation(
+                            Location(id: message.locationId, name: "Imported", dateAdded: now), logger: logger)
+                    }
+                    locations.insert(message.locationId)
+                }
+                let key = message.locationId.rawValue + "/" + message.contactId.rawValue
+                if !contacts.contains(key) {
+                    if try await store.contact(message.contactId, in: message.locationId, logger: logger) == nil {
+                        try await store.createContact(
+                            Contact(id: message.contactId, locationId: message.locationId, dateAdded: now), logger: logger)
+                    }
+                    contacts.insert(key)
+                }
+            }
+        }
+    }
+}
+
+/// Lines of a file, or of standard input (`-`), numbered from 1.
+public struct LineSource: Sendable {
+    let path: String
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    public var isStandardInput: Bool { path == "-" }
+
+    func open() throws -> LineReader {
+        if isStandardInput { return LineReader(handle: FileHandle.standardInput) }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw MessageImporter.ImportError("cannot open \(path)")
+        }
+        return LineReader(handle: handle)
+    }
+}
+
+/// Splits a file into lines, reading it in 1 MiB chunks.
+struct LineReader {
+    let handle: FileHandle
+    private var buffer = Data()
+    private var start = 0
+    private var number = 0
+    private var exhausted = false
+
+    init(handle: FileHandle) {
+        self.handle = handle
+    }
+
+    mutating func next() throws -> (Int, Data)? {
+        while true {
+            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+                let line = buffer[start..<newline]
+                start = newline + 1
+                number += 1
+                return (number, Data(line))
+            }
+            if exhausted {
+                guard start < buffer.count else { return nil }
+                let line = buffer[start...]
+                start = buffer.count
+                number += 1
+                return (number, Data(line))
+            }
+            let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
+            if chunk.isEmpty { exhausted = true }
+            buffer = Data(buffer[start...]) + chunk
+            start = 0
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import SwitchboardCore
+import SwitchboardServer
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import messages from NDJSON: one message per line, in the JSON `GET …/messages` serves.",
+        discussion: """
+            Missing locations, contacts (id only) and conversations are created. A bad line is reported with its \
+            number and skipped; with --strict, any bad line stops the import before anything is written.
+            """)
+
+    @Argument(help: "The NDJSON file, or - for standard input.") var file: String
+    @Flag(help: "Write nothing unless every line is valid.") var strict = false
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        var source = LineSource(path: file)
+        var spooled: URL?
+        if strict && source.isStandardInput {
+            // --strict reads the input twice; standard input can only be read once, so keep a copy.
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-import-\(UUID().uuidString)")
+            FileManager.default.createFile(atPath: url.path, contents: nil)
+            let output = try FileHandle(forWritingTo: url)
+            while let chunk = try FileHandle.standardInput.read(upToCount: 1 << 20), !chunk.isEmpty {
+                try output.write(contentsOf: chunk)
+            }
+            try output.close()
+            source = LineSource(path: url.path)
+            spooled = url
+        }
+        defer { if let spooled { try? FileManager.default.removeItem(at: spooled) } }
+        let showProgress = isatty(STDERR_FILENO) == 1
+        let started = ContinuousClock.now
+        let strict = strict
+        let lines = source
+        let summary = try await database.withStore(logger: .cli()) { store in
+            try await MessageImporter().run(lines: lines, into: store, strict: strict, logger: .cli()) { count in
+                if showProgress { Output.progress("imported \(count) messages") }
+            }
+        }
+        if showProgress { Output.progress("") }
+        for problem in summary.problems.prefix(100) { Output.error(problem.description) }
+        if summary.problems.count > 100 { Output.error("… and \(summary.problems.count - 100) more bad lines") }
+        let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+            + Double((ContinuousClock.now - started).components.seconds)
+        let rate = seconds > 0 ? Int(Double(summary.imported) / seconds) : summary.imported
+        if strict && !summary.problems.isEmpty {
+            throw CommandFailure("\(summary.problems.count) bad lines; nothing was imported (--strict)")
+        }
+        Output.error(
+            "imported \(summary.imported) messages into \(summary.conversations) conversations in "
+                + String(format: "%.2f", seconds) + " s (\(rate) messages/s); \(summary.problems.count) lines skipped")
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import SwitchboardCore
+import SwitchboardStorage
+import HTTPTypes
+import NIOFoundationCompat
+import SwitchboardServer
+import SwitchboardTestSupport
+import Testing
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+
+    /// The error body, checked to carry a UUID trace id, returned without it for exact comparison.
+    func errorBody(sourceLocation: SourceLocation = #_sourceLocation) throws -> HighLevelErrorBody {
+        let decoded = try JSONDecoder().decode(HighLevelErrorBody.self, from: Data(buffer: body))
+        #expect(decoded.traceId.flatMap(UUID.init(uuidString:)) != nil, "traceId missing", sourceLocation: sourceLocation)
+        #expect(headers[.contentType] == "application/json; charset=utf-8", sourceLocation: sourceLocation)
+        return decoded.withoutTraceId
+    }
+
+    func page() throws -> MessagePageResponse {
+        try JSONDecoder().decode(MessagePageResponse.self, from: Data(buffer: body))
+    }
+
+    /// The body as a JSON object, with its trace id checked and removed.
+    func json(sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
+        var object = try #require(
+            try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any], sourceLocation: sourceLocation)
+        #expect((object.removeValue(forKey: "traceId") as? String).flatMap(UUID.init(uuidString:)) != nil,
+                "traceId missing", sourceLocation: sourceLocation)
+        return object
+    }
+}
+
+extension TestClientProtocol {
+    func get(_ uri: String, headers: HTTPFields) async throws -> TestResponse {
+        try await execute(uri: uri, method: .get, headers: headers, body: nil)
+    }
+
+    func send(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields, json: String) async throws -> TestResponse {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return try await execute(uri: uri, method: method, headers: headers, body: ByteBuffer(string: json))
+    }
+}
+
+/// A store with one tenant, served by the real application in-process.
+func withApp(
+    _ backend: Backend = .sqlite,
+    _ body: @Sendable @escaping (any ConversationStore, Tenant, any TestClientProtocol) async throws -> Void
+) async throws {
+    try await withStore(backend) { store in
+        let tenant = try await store.makeTenant()
+        try await makeApplication(store: store).test(.router) { client in
+            try await body(store, tenant, client)
+        }
+    }
+}
+
+/// A conversation with `count` SMS messages one second apart (message i at i seconds).
+@discardableResult
+func seedConversation(
+    _ store: any ConversationStore, tenant: Tenant, count: Int, conversation: ConversationID = .generate()
+) async throws -> (ConversationID, [Message]) {
+    let contact = ContactID.generate()
+    let messages = (0..<count).map { index in
+        makeMessage(conversation: conversation, location: tenant.location, contact: contact, at: Int64(index) * 1000)
+    }
+    try await store.insertMessages(messages, logger: .test)
+    return (conversation, messages)
+}
+
+extension HighLevelErrorBody {
+    static func validation(_ messages: String...) -> HighLevelErrorBody {
+        HighLevelErrorBody(statusCode: 422, messages: messages, error: "Unprocessable Entity")
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+public import Hummingbird
+public import HummingbirdTesting
+public import Logging
+public import SwitchboardCore
+public import SwitchboardServer
+import SwitchboardSQLite
+public import SwitchboardStorage
+
+/// The store backends every store and HTTP suite runs against.
+public enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
+    case sqlite
+
+    public var description: String { rawValue }
+}
+
+/// A fresh directory per test, so parallel tests never share a database file.
+public func makeTemporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+extension Logger {
+    /// Quiet unless something is wrong.
+    public static var test: Logger {
+        var logger = Logger(label: "switchboard.test")
+        logger.logLevel = .critical
+        return logger
+    }
+}
+
+/// Runs `body` with an empty, migrated store of the given backend, and removes it afterwards.
+/// SQLite runs on a `DatabasePool` in a new directory, so WAL and concurrent readers are exercised.
+public func withStore<T: Sendable>(
+    _ backend: Backend, _ body: @Sendable (any ConversationStore) async throws -> T
+) async throws -> T {
+    switch backend {
+    case .sqlite:
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteConversationStore(path: directory.appendingPathComponent("test.sqlite").path)
+        return try await body(store)
+    }
+}
+
+/// A location with an all-scopes token, ready for requests.
+public struct Tenant: Sendable {
+    public var location: LocationID
+    public var token: String
+
+    public var headers: HTTPFields {
+        [.authorization: "Bearer \(token)", .version: "2021-04-15", .accept: "application/json"]
+    }
+}
+
+public let testEpoch = Timestamp(rawValue: 1_767_225_600_000)  // 2026-01-01T00:00:00.000Z
+
+extension ConversationStore {
+    /// Creates a location and a token with the given scopes (default: all).
+    public func makeTenant(scopes: Set<Scope> = Set(Scope.allCases), name: String = "Test") async throws -> Tenant {
+        let location = Location(id: .generate(), name: name, dateAdded: testEpoch)
+        try await createLocation(location, logger: .test)
+        let token = try await StoreSetup.issueToken(
+            self, location: location.id, scopes: scopes, name: "test", now: testEpoch, logger: .test)
+        return Tenant(location: location.id, token: token)
+    }
+
+    /// Adds a token with other scopes to an existing location.
+    public func makeToken(for location: LocationID, scopes: Set<Scope>) async throws -> String {
+        try await StoreSetup.issueToken(self, location: location, scopes: scopes, name: "test", now: testEpoch, logger: .test)
+    }
+}
+
+/// Builds the real application on a store (port 0 for live tests).
+public func makeApplication(store: some ConversationStore) -> some ApplicationProtocol {
+    buildApplication(
+        store: store, configuration: ServerConfiguration(hostname: "127.0.0.1", port: 0, now: { testEpoch }),
+        logger: .test)
+}
+
+/// A message with sensible defaults, for fixtures.
+public func makeMessage(
+    _ id: String? = nil, conversation: ConversationID, location: LocationID, contact: ContactID,
+    type: MessageType = .sms, direction: MessageDirection? = .inbound, at milliseconds: Int64,
+    body: String? = "hello"
+) -> Message {
+    Message(
+        id: id.map(MessageID.init(rawValue:)) ?? .generate(), conversationId: conversation, locationId: location,
+        contactId: contact, messageType: type, direction: direction, status: "delivered", body: body,
+        dateAdded: Timestamp(rawValue: testEpoch.rawValue + milliseconds))
+}
