@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 public import Hummingbird
 public import HummingbirdTesting
 public import Logging
@@ -72,10 +73,23 @@ extension ConversationStore {
     }
 }
 
+/// A clock that starts at `testEpoch` and moves one millisecond each time it is read, so writes are ordered.
+public final class TickingClock: Sendable {
+    private let ticks = Mutex<Int64>(0)
+    public init() {}
+    public func now() -> Timestamp {
+        ticks.withLock { ticks in
+            defer { ticks += 1 }
+            return Timestamp(rawValue: testEpoch.rawValue + ticks)
+        }
+    }
+}
+
 /// Builds the real application on a store (port 0 for live tests).
 public func makeApplication(store: some ConversationStore) -> some ApplicationProtocol {
-    buildApplication(
-        store: store, configuration: ServerConfiguration(hostname: "127.0.0.1", port: 0, now: { testEpoch }),
+    let clock = TickingClock()
+    return buildApplication(
+        store: store, configuration: ServerConfiguration(hostname: "127.0.0.1", port: 0, now: { clock.now() }),
         logger: .test)
 }
 

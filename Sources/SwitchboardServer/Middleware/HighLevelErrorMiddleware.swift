@@ -30,6 +30,8 @@ public struct HighLevelErrorMiddleware: RouterMiddleware {
             return error
         case let failure as ValidationFailure:
             return .validation(failure)
+        case is NIOTooManyBytesError:
+            return .payloadTooLarge
         case StoreError.unavailable(let reason):
             logger.error("store unavailable", metadata: ["error": "\(reason)"])
             return .serviceUnavailable

@@ -1,0 +1,145 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import NIOPosix
+import SwitchboardCore
+import SwitchboardServer
+import SwitchboardStorage
+import SwitchboardTestSupport
+import Testing
+
+/// No request produces a 500 or a crash, and none changes what is stored (issue 2, "Bad input").
+@Suite struct BadInputTests {
+    static let hostile = [
+        "", "%20", "%00", "%27%3B%20DROP%20TABLE%20messages%3B--", "%22%3E%3Cscript%3E", "%F0%9F%92%A5%E2%80%AE",
+        "..%2F..%2Fetc%2Fpasswd", "%25s%25n", "%C0%AF", String(repeating: "a", count: 10_000), "*", "NULL", "-1",
+    ]
+
+    @Test func hostileValuesInEveryParameterGetHighLevelShaped4xx() async throws {
+        try await withApp { store, tenant, client in
+            let (conversation, messages) = try await seedConversation(store, tenant: tenant, count: 5)
+            var uris: [String] = []
+            for value in Self.hostile {
+                uris += [
+                    "/conversations/\(value)/messages",
+                    "/conversations/\(conversation)/messages?lastMessageId=\(value)",
+                    "/conversations/\(conversation)/messages?limit=\(value)",
+                    "/conversations/\(conversation)/messages?type=\(value)",
+                    "/conversations/\(conversation)/messages?type=TYPE_SMS&type=\(value)&limit=1&limit=\(value)",
+                    "/conversations/messages/\(value)",
+                    "/conversations/\(value)",
+                    "/conversations/search?locationId=\(value)",
+                    "/conversations/search?locationId=\(tenant.location)&query=\(value)&status=\(value)",
+                    "/conversations/messages/export?locationId=\(tenant.location)&cursor=\(value)",
+                    "/contacts/\(value)",
+                    "/\(value)",
+                ]
+            }
+            for uri in uris {
+                let response = try await client.get(uri, headers: tenant.headers)
+                let status = response.status.code
+                if status == 200 { continue }  // e.g. a search for an odd string that matches nothing
+                #expect((400..<500).contains(status), "\(uri.prefix(120)) answered \(status)")
+                let body = try response.errorBody()
+                #expect(body.statusCode == status, "\(uri.prefix(120))")
+            }
+            let page = try await store.messagePage(
+                MessagePageQuery(conversationId: conversation, locationId: tenant.location), logger: .test)
+            #expect(page.messages.map(\.id) == messages.reversed().map(\.id))
+        }
+    }
+
+    @Test func hostileBodiesAreRejectedWithoutWriting() async throws {
+        try await withApp { store, tenant, client in
+            let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
+            let bodies = [
+                "", "null", "[]", "\"string\"", "{", "{\"type\":", String(repeating: "[", count: 5000),
+                #"{"type":"SMS","conversationId":{"$ne":null},"contactId":"x"}"#,
+                #"{"type":"SMS","conversationId":"\#(conversation)","contactId":"x","date":"9999999-01-01T00:00:00Z"}"#,
+                #"{"type":"SMS","conversationId":"\#(conversation)","contactId":"x","attachments":[1,2]}"#,
+                #"{"type":["SMS"],"conversationId":1e999,"contactId":true}"#,
+            ]
+            let paths = ["/conversations/messages/inbound", "/conversations/messages", "/conversations/", "/contacts/",
+                         "/contacts/upsert", "/conversations/messages/outbound", "/conversations/\(conversation)",
+                         "/conversations/messages/x/status"]
+            for path in paths {
+                for body in bodies {
+                    let method: HTTPRequest.Method = path.hasSuffix("/status") || path.hasSuffix(conversation.rawValue) ? .put : .post
+                    let response = try await client.send(method, path, headers: tenant.headers, json: body)
+                    let status = response.status.code
+                    #expect((400..<500).contains(status), "\(method) \(path) \(body.prefix(60)) answered \(status)")
+                    #expect(try response.errorBody().statusCode == status)
+                }
+            }
+            let tooLarge = try await client.send(
+                .post, "/conversations/messages/inbound", headers: tenant.headers,
+                json: #"{"message":""# + String(repeating: "x", count: 2 << 20) + #""}"#)
+            #expect(tooLarge.status == .contentTooLarge)
+            #expect(try tooLarge.errorBody() == HighLevelErrorBody(
+                statusCode: 413, message: "request entity too large", error: "Payload Too Large"))
+            let export = try await store.exportMessages(
+                MessageExportQuery(locationId: tenant.location, limit: 500), logger: .test)
+            #expect(export.total == 1)
+        }
+    }
+
+    /// Over a real socket: a request whose headers exceed the parser's limit is refused or the connection is
+    /// closed, and the server goes on serving.
+    @Test func hugeHeadersAndMalformedRequestsDoNotBringTheServerDown() async throws {
+        try await withStore(.sqlite) { store in
+            let tenant = try await store.makeTenant()
+            let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 2)
+            try await makeApplication(store: store).test(.live) { client in
+                let port = try #require(client.port)
+                let raw = [
+                    "GET /conversations/\(conversation)/messages HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 200_000))\r\n\r\n",
+                    "GARBAGE\r\n\r\n",
+                    "GET / HTTP/9.9\r\n\r\n",
+                    "GET /conversations/\(conversation)/messages HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+                    "\u{0}\u{1}\u{2}\r\n\r\n",
+                ]
+                for request in raw {
+                    let answer = try await Self.rawExchange(port: port, Array(request.utf8))
+                    if let statusLine = answer.split(separator: "\r\n").first, statusLine.hasPrefix("HTTP/1.1 ") {
+                        let code = Int(statusLine.dropFirst(9).prefix(3)) ?? 0
+                        #expect((400..<500).contains(code), "answered \(statusLine)")
+                    }
+                }
+                let response = try await client.execute(
+                    uri: "/conversations/\(conversation)/messages", method: .get, headers: tenant.headers)
+                #expect(response.status == .ok)
+                #expect(try response.page().messages.messages.count == 2)
+            }
+        }
+    }
+
+    /// Sends raw bytes and reads until the server closes the connection or 2 seconds pass.
+    static func rawExchange(port: Int, _ bytes: [UInt8]) async throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(connected == 0)
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var received = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            received += buffer[0..<count]
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SwitchboardCore
+import SwitchboardServer
+import SwitchboardStorage
+import SwitchboardTestSupport
+import Testing
+
+/// `POST /contacts/`, `GET /contacts/{id}`, `POST /contacts/upsert`: the fields conversations show.
+@Suite struct ContactsTests {
+    @Test func createGetAndUpsert() async throws {
+        try await withApp { store, tenant, client in
+            let created = try await client.send(
+                .post, "/contacts/", headers: tenant.headers,
+                json: #"{"locationId":"\#(tenant.location)","firstName":"Ada","lastName":"Lovelace","email":"Ada@Example.com","phone":"+15550100","companyName":"Analytical","tags":["ignored"]}"#)
+            #expect(created.status == .created)
+            let contact = try #require(try created.json()["contact"] as? [String: Any])
+            let id = try #require(contact["id"] as? String)
+            #expect(NSDictionary(dictionary: contact) == [
+                "id": id, "locationId": tenant.location.rawValue, "name": "Ada Lovelace", "firstName": "Ada",
+                "lastName": "Lovelace", "email": "Ada@Example.com", "emailLowerCase": "ada@example.com",
+                "phone": "+15550100", "companyName": "Analytical", "dateAdded": "2026-01-01T00:00:00.000Z",
+                "dateUpdated": "2026-01-01T00:00:00.000Z",
+            ] as NSDictionary)
+            let fetched = try await client.get("/contacts/\(id)", headers: tenant.headers)
+            #expect(fetched.status == .ok)
+            #expect(NSDictionary(dictionary: try #require(try fetched.json()["contact"] as? [String: Any])) == contact as NSDictionary)
+
+            let duplicate = try await client.send(
+                .post, "/contacts/", headers: tenant.headers, json: #"{"locationId":"\#(tenant.location)","email":"ada@example.com"}"#)
+            #expect(duplicate.status == .badRequest)
+            #expect(try duplicate.errorBody().message == .single("This location does not allow duplicated contacts."))
+
+            let upserted = try await client.send(
+                .post, "/contacts/upsert", headers: tenant.headers,
+                json: #"{"locationId":"\#(tenant.location)","email":"ADA@example.com","companyName":"Engines Ltd"}"#)
+            #expect(upserted.status == .ok)
+            let upsertBody = try upserted.json()
+            #expect(upsertBody["new"] as? Bool == false)
+            let merged = try #require(upsertBody["contact"] as? [String: Any])
+            #expect(merged["id"] as? String == id)
+            #expect(merged["companyName"] as? String == "Engines Ltd")
+            #expect(merged["firstName"] as? String == "Ada")
+            let fresh = try await client.send(
+                .post, "/contacts/upsert", headers: tenant.headers, json: #"{"locationId":"\#(tenant.location)","phone":"+1999"}"#)
+            #expect(fresh.status == .created)
+            #expect(try fresh.json()["new"] as? Bool == true)
+        }
+    }
+
+    @Test func contactsAreValidatedScopedAndIsolated() async throws {
+        try await withApp { store, tenant, client in
+            let invalid = try await client.send(.post, "/contacts/", headers: tenant.headers, json: #"{"email":"nope","phone":5}"#)
+            #expect(invalid.status == .unprocessableContent)
+            #expect(try invalid.errorBody() == .validation(
+                "locationId should not be empty", "phone must be a string", "email must be an email"))
+            let unknown = try await client.get("/contacts/NoSuchContact", headers: tenant.headers)
+            #expect(unknown.status == .badRequest)
+            #expect(try unknown.errorBody() == HighLevelErrorBody(statusCode: 400, message: "Contact with id NoSuchContact not found"))
+            let other = try await store.makeTenant()
+            let foreign = try await makeContact(store, tenant: other)
+            #expect(try await client.get("/contacts/\(foreign.id)", headers: tenant.headers).status == .badRequest)
+            let forbidden = try await client.send(
+                .post, "/contacts/", headers: tenant.headers, json: #"{"locationId":"\#(other.location)"}"#)
+            #expect(forbidden.status == .forbidden)
+            let readOnly = try await store.makeToken(for: tenant.location, scopes: [.contactsReadonly])
+            let scoped = try await client.send(
+                .post, "/contacts/", headers: [.version: "v3", .authorization: "Bearer \(readOnly)"],
+                json: #"{"locationId":"\#(tenant.location)"}"#)
+            #expect(scoped.status == .unauthorized)
+        }
+    }
+}

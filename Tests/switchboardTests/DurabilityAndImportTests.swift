@@ -1,0 +1,137 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import Testing
+
+extension ServerProcess {
+    func send(_ method: HTTPMethod, _ path: String, token: String, json: String) async throws -> (status: Int, body: String) {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Version", value: "2021-04-15")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: json))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
+    }
+
+    var token: String { output.first { $0.hasPrefix("token: ") }.map { String($0.dropFirst("token: ".count)) } ?? "" }
+    var location: String { output.first { $0.hasPrefix("location: ") }.map { String($0.dropFirst("location: ".count)) } ?? "" }
+}
+
+func jsonField(_ body: String, _ key: String) -> String? {
+    (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?[key] as? String
+}
+
+@Suite(.serialized) struct DurabilityAndImportTests {
+    /// SIGKILL in the middle of a write load loses no acknowledged message (issue 3).
+    @Test func killNineLosesNoAcknowledgedMessage() async throws {
+        let database = try temporaryDatabase()
+        let server = try ServerProcess(database: database)
+        try await server.waitUntilReady()
+        let token = server.token
+        let contact = try await server.send(
+            .POST, "/contacts/", token: token, json: #"{"locationId":"\#(server.location)","firstName":"Kill","phone":"+1"}"#)
+        #expect(contact.status == 201)
+        let contactObject = try JSONSerialization.jsonObject(with: Data(contact.body.utf8)) as? [String: Any]
+        let contactId = try #require((contactObject?["contact"] as? [String: Any])?["id"] as? String)
+        let acknowledged = AcknowledgedIds()
+        let writers = (0..<4).map { writer in
+            Task {
+                var index = 0
+                while !Task.isCancelled {
+                    guard let response = try? await server.send(
+                        .POST, "/conversations/messages", token: token,
+                        json: #"{"type":"SMS","contactId":"\#(contactId)","message":"w\#(writer)-\#(index)"}"#)
+                    else { return }
+                    if response.status == 201, let id = jsonField(response.body, "messageId") { acknowledged.add(id) }
+                    index += 1
+                }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(1500))
+        server.stop(signal: SIGKILL)
+        for writer in writers { writer.cancel() }
+        for writer in writers { _ = await writer.result }
+        let ids = acknowledged.all
+        #expect(ids.count > 50, "too few writes were acknowledged to prove anything")
+
+        let restarted = try ServerProcess(database: database)
+        defer { restarted.stop() }
+        try await restarted.waitUntilReady()
+        var missing: [String] = []
+        for id in ids {
+            let response = try await restarted.get(
+                "/conversations/messages/\(id)", headers: ["Authorization": "Bearer \(token)", "Version": "v3"])
+            if response.status != 200 { missing.append(id) }
+        }
+        #expect(missing.isEmpty, "lost \(missing.count) of \(ids.count) acknowledged messages")
+    }
+
+    @Test func importReportsBadLinesAndStrictWritesNothing() async throws {
+        let database = try temporaryDatabase()
+        let good = #"{"id":"m1","conversationId":"c1","locationId":"L1","contactId":"p1","messageType":"TYPE_SMS","type":2,"direction":"inbound","body":"hi","contentType":"text/plain","dateAdded":"2025-01-01T00:00:00.000Z"}"#
+        let good2 = #"{"id":"m2","conversationId":"c1","locationId":"L1","contactId":"p1","type":1,"direction":"outbound","dateAdded":"2025-01-01T00:00:01.000Z","meta":{"call":{"duration":5,"status":"completed"}}}"#
+        let input = [good, "not json", #"{"id":"m3"}"#, "", good2, #"{"id":"m 4","conversationId":"c1","locationId":"L1","contactId":"p1","messageType":"TYPE_FAX","dateAdded":"2025"}"#]
+            .joined(separator: "\n")
+        let strict = try await runCLI(["import", "-", "--strict", "--database", database], stdin: Data(input.utf8))
+        #expect(strict.status != 0)
+        #expect(strict.stderr.contains("line 2: not valid JSON"))
+        #expect(strict.stderr.contains("line 3: missing field conversationId"))
+        #expect(strict.stderr.contains("line 6: messageType: unknown messageType TYPE_FAX"))
+        #expect(strict.stderr.contains("3 bad lines; nothing was imported (--strict)"))
+        let afterStrict = try await runCLI(["location", "list", "--database", database])
+        #expect(afterStrict.stdout.isEmpty)
+
+        let lenient = try await runCLI(["import", "-", "--database", database], stdin: Data(input.utf8))
+        #expect(lenient.status == 0)
+        #expect(lenient.stderr.contains("imported 2 messages into 1 conversations"))
+        #expect(lenient.stderr.contains("3 lines skipped"))
+        let again = try await runCLI(["import", "-", "--database", database], stdin: Data(good.utf8))
+        #expect(again.stderr.contains("line 1: message m1 already exists"))
+        #expect(again.stderr.contains("imported 0 messages"))
+    }
+
+    /// What the page serves, written as NDJSON, imports into an empty store and is served again byte for byte.
+    @Test func importedPagesAreServedIdentically() async throws {
+        let source = try ServerProcess(database: try temporaryDatabase(), arguments: ["--demo", "--seed", "3"])
+        defer { source.stop() }
+        try await source.waitUntilReady()
+        let conversation = try #require(source.output.last?.split(separator: " ").dropFirst().first)
+        let headers = ["Authorization": "Bearer \(source.token)", "Version": "2021-04-15"]
+        let original = try await source.get("/conversations/\(conversation)/messages?limit=100", headers: headers)
+        let page = try #require(try JSONSerialization.jsonObject(with: Data(original.body.utf8)) as? [String: Any])
+        let messages = try #require((page["messages"] as? [String: Any])?["messages"] as? [[String: Any]])
+        #expect(messages.count == 100)
+        let ndjson = try messages.reversed().map { message in
+            String(decoding: try JSONSerialization.data(withJSONObject: message), as: UTF8.self)
+        }.joined(separator: "\n")
+
+        let target = try temporaryDatabase()
+        let imported = try await runCLI(["import", "-", "--database", target], stdin: Data(ndjson.utf8))
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let location = source.location
+        let token = try await runCLI(["token", "create", "--location", location, "--database", target])
+        let copy = try ServerProcess(database: target)
+        defer { copy.stop() }
+        try await copy.waitUntilReady()
+        let served = try await copy.get(
+            "/conversations/\(conversation)/messages?limit=100",
+            headers: ["Authorization": "Bearer \(token.stdout.trimmingCharacters(in: .whitespacesAndNewlines))", "Version": "2021-04-15"])
+        func withoutTrace(_ body: String) -> String {
+            body.replacingOccurrences(of: #""traceId":"[0-9a-f-]{36}""#, with: "", options: .regularExpression)
+        }
+        #expect(served.status == 200)
+        #expect(withoutTrace(served.body) == withoutTrace(original.body).replacingOccurrences(
+            of: #""nextPage":true"#, with: #""nextPage":false"#))
+    }
+}
+
+final class AcknowledgedIds: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ids: [String] = []
+    func add(_ id: String) { lock.withLock { ids.append(id) } }
+    var all: [String] { lock.withLock { ids } }
+}
