@@ -6,12 +6,18 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// Tests see their dependencies' members without importing every defining module.
+let testSwiftSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
 let package = Package(
     name: "switchboard",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "switchboard", targets: ["switchboard"]),
         .library(name: "SwitchboardCore", targets: ["SwitchboardCore"]),
+        .library(name: "SwitchboardStorage", targets: ["SwitchboardStorage"]),
+        .library(name: "SwitchboardSQLite", targets: ["SwitchboardSQLite"]),
+        .library(name: "SwitchboardPostgres", targets: ["SwitchboardPostgres"]),
         .library(name: "SwitchboardServer", targets: ["SwitchboardServer"]),
         .library(name: "SwitchboardClient", targets: ["SwitchboardClient"]),
     ],
@@ -26,6 +32,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Domain: ids, message types, the wire JSON, errors. No I/O, no dependencies.
@@ -62,20 +71,31 @@ let package = Package(
                 "SwitchboardCore",
                 "SwitchboardStorage",
                 "SwitchboardSQLite",
-                "SwitchboardPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // openapi.yaml (repository root) compiled in as `EmbeddedOpenAPIDocument.yaml`.
+            plugins: ["EmbedOpenAPIDocument"]
         ),
+        .executableTarget(name: "OpenAPIEmbedder", swiftSettings: swiftSettings),
+        .plugin(name: "EmbedOpenAPIDocument", capability: .buildTool(), dependencies: ["OpenAPIEmbedder"]),
         .target(
             name: "SwitchboardClient",
             dependencies: [
                 "SwitchboardCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -94,6 +114,11 @@ let package = Package(
             name: "SwitchboardTestSupport",
             dependencies: [
                 "SwitchboardServer",
+                "SwitchboardSQLite",
+                "SwitchboardStorage",
+                "SwitchboardCore",
+                "SwitchboardPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/SwitchboardTestSupport",
@@ -102,17 +127,57 @@ let package = Package(
         .testTarget(
             name: "SwitchboardCoreTests",
             dependencies: ["SwitchboardCore"],
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
+            name: "SwitchboardPostgresTests",
+            dependencies: ["SwitchboardPostgres", "SwitchboardTestSupport"],
+            path: "Tests/SwitchboardPostgresTests",
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
+            name: "SwitchboardStorageTests",
+            dependencies: ["SwitchboardTestSupport", "SwitchboardSQLite"],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
+            name: "SwitchboardClientTests",
+            dependencies: [
+                "SwitchboardTestSupport",
+                "SwitchboardClient",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "SwitchboardCore",
+                "SwitchboardStorage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
+            name: "switchboardTests",
+            dependencies: [
+                "SwitchboardTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "SwitchboardServerTests",
             dependencies: [
                 "SwitchboardTestSupport",
-                "SwitchboardClient",
+                "SwitchboardStorage",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
         ),
     ]
 )

@@ -17,6 +17,8 @@ public enum SwitchboardError: Error, Sendable, Hashable {
     case routeNotFound(method: String, path: String)
     case payloadTooLarge
     case unsupportedMediaType
+    case tooManyRequests
+    case requestTimeout
     case serviceUnavailable
     case internalError
 
@@ -31,7 +33,8 @@ public enum SwitchboardError: Error, Sendable, Hashable {
         case .notFound, .routeNotFound: 404
         case .payloadTooLarge: 413
         case .unsupportedMediaType: 415
-        case .serviceUnavailable: 503
+        case .tooManyRequests: 429
+        case .serviceUnavailable, .requestTimeout: 503
         case .internalError: 500
         }
     }
@@ -57,6 +60,9 @@ public enum SwitchboardError: Error, Sendable, Hashable {
         case .payloadTooLarge: .init(statusCode: 413, message: "request entity too large", error: "Payload Too Large")
         case .unsupportedMediaType:
             .init(statusCode: 415, message: "Content-Type must be application/json", error: "Unsupported Media Type")
+        case .tooManyRequests: .init(statusCode: 429, message: "Too Many Requests")
+        case .requestTimeout:
+            .init(statusCode: 503, message: "The request took too long to answer", error: "Service Unavailable")
         case .serviceUnavailable:
             .init(statusCode: 503, message: "Service Unavailable", error: "Service Unavailable")
         case .internalError: .init(statusCode: 500, message: "Internal server error")

@@ -38,6 +38,11 @@ public struct MessagePage: Sendable, Hashable {
 
     /// `{"messages":{"lastMessageId":…,"nextPage":…,"messages":[…]},"traceId":…}`: the wire shape (CONTRACT.md §2.3).
     public func responseBytes(traceId: String) -> [UInt8] {
+        TraceIdSlot.complete(responsePrefix(), traceId: traceId)
+    }
+
+    /// The response up to its trace id (`…,"traceId":"`), so one encoding can serve many requests.
+    public func responsePrefix() -> [UInt8] {
         var json = JSONWriter(capacity: 256 + messages.count * 512)
         json.beginObject()
         json.key("messages")
@@ -49,8 +54,7 @@ public struct MessagePage: Sendable, Hashable {
         for message in messages { message.write(to: &json) }
         json.endArray()
         json.endObject()
-        json.key("traceId"); json.string(traceId)
-        json.endObject()
+        TraceIdSlot.open(&json)
         return json.bytes
     }
 }
@@ -86,5 +90,24 @@ public enum PageLimit {
         let significant = digits.drop { $0 == "0" }
         guard significant.count <= 3, let value = Int(significant) else { return MessagePageQuery.maximumLimit }
         return min(value, MessagePageQuery.maximumLimit)
+    }
+}
+
+/// Responses end with `"traceId":"<uuid>"}`. Encoding stops before the id, so the bytes before it can be reused.
+public enum TraceIdSlot {
+    /// Writes `,"traceId":"` (the caller's object is still open).
+    public static func open(_ json: inout JSONWriter) {
+        json.key("traceId")
+        json.raw([UInt8(ascii: "\"")])
+    }
+
+    /// `prefix + traceId + "}` — trace ids are UUIDs, which need no escaping.
+    public static func complete(_ prefix: [UInt8], traceId: String) -> [UInt8] {
+        var bytes = prefix
+        bytes.reserveCapacity(prefix.count + traceId.utf8.count + 2)
+        bytes.append(contentsOf: traceId.utf8)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
     }
 }

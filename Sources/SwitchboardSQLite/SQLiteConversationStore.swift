@@ -8,6 +8,8 @@ public import SwitchboardStorage
 /// (one serialized writer, concurrent readers).
 public final class SQLiteConversationStore: ConversationStore {
     let pool: DatabasePool
+    /// A separate connection that only watches for commits (see `changeToken`).
+    private let watcher: DatabaseQueue
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     public init(path: String, maximumReaderCount: Int = 8) throws {
@@ -22,6 +24,10 @@ public final class SQLiteConversationStore: ConversationStore {
         var migrator = DatabaseMigrator()
         SQLiteMigrations.register(in: &migrator)
         try migrator.migrate(pool)
+        var watcherConfiguration = Configuration()
+        watcherConfiguration.readonly = true
+        watcherConfiguration.busyMode = .timeout(5)
+        watcher = try DatabaseQueue(path: path, configuration: watcherConfiguration)
     }
 
     public static var migrationNames: [String] {
@@ -307,6 +313,12 @@ public final class SQLiteConversationStore: ConversationStore {
             call: callDuration == nil && callStatus == nil ? nil : CallDetails(duration: callDuration, status: callStatus),
             emailMessageIds: (row[17] as String?).map(StringListColumn.decode), conversationProviderId: row[18],
             chatWidgetId: row[19])
+    }
+
+    /// `PRAGMA data_version` moves when another connection commits; it is read on a connection of its own, so the
+    /// pool's writer counts as "another connection" too.
+    public func changeToken(logger: Logger) async throws -> Int64? {
+        try await watcher.read { db in try Int64.fetchOne(db, sql: "PRAGMA data_version") }
     }
 
     public func ping(logger: Logger) async throws {

@@ -1,6 +1,8 @@
 public import Hummingbird
 public import Logging
 public import ServiceLifecycle
+import UnixSignals
+import NIOCore
 import SwitchboardCore
 import SwitchboardSQLite
 public import SwitchboardStorage
@@ -24,28 +26,50 @@ public func buildApplication(
 
 /// Builds the server on a store that is already open (tests call this directly).
 public func buildApplication<Store: ConversationStore>(
-    store: Store, configuration: ServerConfiguration, services: [any Service] = [], logger: Logger
+    store: Store, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(),
+    services: [any Service] = [], logger: Logger
 ) -> Application<RouterResponder<AppRequestContext>> {
-    let router = buildRouter(store: store, configuration: configuration)
+    let cache = configuration.cacheResponses ? ResponseCache() : nil
+    let router = buildRouter(
+        store: InstrumentedStore(base: store, metrics: metrics, cache: cache), configuration: configuration,
+        metrics: metrics, cache: cache)
+    var services = services
+    if let cache {
+        services.append(CacheWatcher(store: store, cache: cache, interval: .milliseconds(100), logger: logger))
+    }
     return Application(
         router: router,
+        server: .http1(
+            configuration: .init(
+                idleTimeout: .nanoseconds(configuration.idleTimeout.nanoseconds),
+                httpDecoderConfiguration: .init(
+                    maxHeaderFieldSize: ServerConfiguration.maximumHeaderFieldSize,
+                    maxHeaderListSize: ServerConfiguration.maximumHeaderListSize, maxHeaderFieldCount: 100))),
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: nil),
         services: services,
         logger: logger)
 }
 
 /// Generic over the store, so the hot path is specialised for the concrete backend.
-func buildRouter<Store: ConversationStore>(store: Store, configuration: ServerConfiguration) -> Router<AppRequestContext> {
+func buildRouter<Store: ConversationStore>(
+    store: Store, configuration: ServerConfiguration, metrics: ServerMetrics, cache: ResponseCache?
+) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: HighLevelErrorMiddleware())
-    let gatekeeper = Gatekeeper(store: store)
+    router.add(middleware: ObservationMiddleware(metrics: metrics))
+    router.add(middleware: HighLevelErrorMiddleware(requestTimeout: configuration.requestTimeout))
+    HealthController(store: store, metrics: metrics).addRoutes(to: router)
+    DocsController().addRoutes(to: router)  // GET /openapi.json, GET /docs (openapi.yaml)
+    // HighLevel's routes: authenticated, rate-limited, and where faults are injected.
+    let api = router.group().add(
+        middleware: APIMiddleware(
+            gatekeeper: Gatekeeper(store: store), rateLimiter: configuration.rateLimit.map(RateLimiter.init(policy:)),
+            faults: configuration.faults.isActive ? FaultInjector(configuration.faults) : nil))
     // Constant paths (`/conversations/search`, `/conversations/messages/…`) win over captures in the router's trie.
-    MessagesController(store: store, gatekeeper: gatekeeper).addRoutes(to: router)
-    MessageWritesController(store: store, gatekeeper: gatekeeper, now: configuration.now).addRoutes(to: router)
-    ExportController(store: store, gatekeeper: gatekeeper).addRoutes(to: router)
-    ConversationsController(store: store, gatekeeper: gatekeeper, now: configuration.now).addRoutes(to: router)
-    ContactsController(store: store, gatekeeper: gatekeeper, now: configuration.now).addRoutes(to: router)
-    HealthController(store: store).addRoutes(to: router)
+    MessagesController(store: store, cache: cache).addRoutes(to: api)
+    MessageWritesController(store: store, now: configuration.now).addRoutes(to: api)
+    ExportController(store: store).addRoutes(to: api)
+    ConversationsController(store: store, now: configuration.now).addRoutes(to: api)
+    ContactsController(store: store, now: configuration.now).addRoutes(to: api)
     return router
 }
 
@@ -60,4 +84,15 @@ public func withStore<T: Sendable>(
     case .postgres:
         throw ServerConfiguration.InvalidValue(description: "PostgreSQL is not supported by this build yet")
     }
+}
+
+/// Runs the application until SIGTERM or SIGINT, then stops accepting connections, lets in-flight requests finish
+/// (for at most `shutdownGracePeriod`), and returns, so the process exits 0.
+public func runUntilSignalled(
+    _ application: some ApplicationProtocol, configuration: ServerConfiguration, logger: Logger
+) async throws {
+    var group = ServiceGroupConfiguration(
+        services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+    group.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod
+    try await ServiceGroup(configuration: group).run()
 }

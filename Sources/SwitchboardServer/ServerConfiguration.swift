@@ -21,6 +21,9 @@ public struct ServerConfiguration: Sendable {
     public static let defaultDatabasePath = "./switchboard.sqlite"
     /// The cap on request bodies; larger ones answer 413.
     public static let maximumBodySize = 1 << 20
+    /// One header line, and all of them together; a request beyond either is refused and its connection closed.
+    public static let maximumHeaderFieldSize = 16 << 10
+    public static let maximumHeaderListSize = 64 << 10
 
     /// The environment variables behind the flags, named in this one place.
     public enum EnvironmentKey {
@@ -32,6 +35,19 @@ public struct ServerConfiguration: Sendable {
     public var hostname: String
     public var port: Int
     public var database: Database
+    /// HighLevel's rate limits, or nil for none (`--rate-limit off`).
+    public var rateLimit: RateLimitPolicy? = .highLevel
+    /// Faults injected into API responses (off by default).
+    public var faults = FaultInjection()
+    /// A keep-alive connection with no request for this long is closed.
+    public var idleTimeout: Duration = .seconds(60)
+    /// A request not answered within this time gets a 503 (0 disables the limit).
+    public var requestTimeout: Duration = .seconds(30)
+    /// Keep encoded message pages until a write touches their conversation. Only where every write can be seen:
+    /// off on PostgreSQL, where other instances write too.
+    public var cacheResponses = true
+    /// How long SIGTERM/SIGINT wait for in-flight requests before the process stops anyway.
+    public var shutdownGracePeriod: Duration = .seconds(10)
     /// The clock every write stamps; tests replace it.
     public var now: @Sendable () -> Timestamp
 

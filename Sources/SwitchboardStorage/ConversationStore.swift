@@ -65,6 +65,14 @@ public protocol ConversationStore: Sendable {
 
     /// A cheap round trip, for readiness checks.
     func ping(logger: Logger) async throws
+
+    /// A value that changes whenever any connection, in any process, commits a write; nil when the backend cannot
+    /// tell. The server caches answers only where this is known.
+    func changeToken(logger: Logger) async throws -> Int64?
+}
+
+extension ConversationStore {
+    public func changeToken(logger: Logger) async throws -> Int64? { nil }
 }
 
 public enum StoreError: Error, Sendable, Hashable {

@@ -14,26 +14,77 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "SQLite file path or postgres://… URL (env: SWITCHBOARD_DATABASE; default ./switchboard.sqlite).")
     var database: String?
     @Flag(help: "On a new store, also create sample conversations on every channel.") var demo = false
-    @Option(help: "Seed for --demo data: the same seed gives the same data.") var seed: UInt64 = 1
+    @Option(help: "Seed for --demo data and injected faults: the same seed gives the same data and faults.")
+    var seed: UInt64 = 1
+
+    @Option(help: "highlevel (100 requests per 10 s and 200,000 per day, per token and location) or off.")
+    var rateLimit: RateLimitMode = .highlevel
+    @Option(help: "Requests allowed per window (default 100).") var rateLimitBurst: Int?
+    @Option(help: "Window length in milliseconds (default 10000).") var rateLimitWindowMs: Int?
+    @Option(help: "Requests allowed per UTC day (default 200000).") var rateLimitDaily: Int?
+
+    @Option(name: .customLong("inject-429"), help: "Probability (0-1) that an API request answers 429.")
+    var inject429: Double = 0
+    @Option(name: .customLong("inject-5xx"), help: "Probability (0-1) that an API request answers 503.")
+    var inject5xx: Double = 0
+    @Option(help: "Latency added to each API request: MS or MS-MS (uniform).") var injectLatency: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String = "info"
+    @Option(help: "Seconds a keep-alive connection may stay idle.") var idleTimeout: Int = 60
+    @Option(help: "Seconds before an unanswered request gets a 503 (0: no limit).") var requestTimeout: Int = 30
+    @Option(help: "Seconds SIGTERM/SIGINT wait for in-flight requests.") var shutdownGrace: Int = 10
+
+    enum RateLimitMode: String, ExpressibleByArgument, CaseIterable { case highlevel, off }
+
+    func validate() throws {
+        for (name, rate) in [("--inject-429", inject429), ("--inject-5xx", inject5xx)] where !(0...1).contains(rate) {
+            throw ValidationError("\(name) must be a probability from 0 to 1")
+        }
+        if inject429 + inject5xx > 1 { throw ValidationError("--inject-429 and --inject-5xx add up to more than 1") }
+        if let injectLatency, FaultInjection.parseLatency(injectLatency) == nil {
+            throw ValidationError("--inject-latency must be MS or MS-MS, e.g. 50 or 20-200")
+        }
+        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level '\(logLevel)'") }
+        for (name, value) in [("--rate-limit-burst", rateLimitBurst), ("--rate-limit-window-ms", rateLimitWindowMs),
+                              ("--rate-limit-daily", rateLimitDaily)] {
+            if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
+        }
+        if idleTimeout < 1 || requestTimeout < 0 || shutdownGrace < 0 {
+            throw ValidationError("timeouts must be positive")
+        }
+    }
 
     func run() async throws {
-        let configuration: ServerConfiguration
+        var configuration: ServerConfiguration
         do {
             configuration = try ServerConfiguration.resolve(
                 hostname: hostname, port: port, database: database, environment: ProcessInfo.processInfo.environment)
         } catch let error as ServerConfiguration.InvalidValue {
             throw ValidationError(error.description)
         }
+        configuration.rateLimit = rateLimit == .off ? nil : RateLimitPolicy(
+            burst: rateLimitBurst ?? RateLimitPolicy.highLevel.burst,
+            window: rateLimitWindowMs.map { Duration.milliseconds($0) } ?? RateLimitPolicy.highLevel.window,
+            daily: rateLimitDaily ?? RateLimitPolicy.highLevel.daily)
+        configuration.faults.tooManyRequests = inject429
+        configuration.faults.serverError = inject5xx
+        configuration.faults.latency = injectLatency.flatMap(FaultInjection.parseLatency)
+        configuration.faults.seed = seed
+        configuration.idleTimeout = Duration.seconds(idleTimeout)
+        configuration.requestTimeout = Duration.seconds(requestTimeout)
+        configuration.shutdownGracePeriod = Duration.seconds(shutdownGrace)
+        let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .info
+            handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "switchboard")
-        let app = try await buildApplication(configuration: configuration, logger: logger) { store in
-            try await announceFirstStart(store: store, configuration: configuration, logger: logger)
+        let configured = configuration
+        let app = try await buildApplication(configuration: configured, logger: logger) { store in
+            try await announceFirstStart(store: store, configuration: configured, logger: logger)
         }
-        try await app.runService()
+        try await runUntilSignalled(app, configuration: configuration, logger: logger)
     }
 
     /// Prints what a first start created, flushed before the server starts listening, one item per line.

@@ -5,5 +5,8 @@ struct Switchboard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "A HighLevel-compatible Conversations server, and a client for the same API.",
-        subcommands: [Serve.self, LocationCommand.self, TokenCommand.self])
+        subcommands: [
+            Serve.self, LocationCommand.self, TokenCommand.self, ImportCommand.self, MessagesCommand.self,
+            ConversationsCommand.self, SendCommand.self, GenerateCommand.self,
+        ])
 }

@@ -85,12 +85,19 @@ public final class TickingClock: Sendable {
     }
 }
 
-/// Builds the real application on a store (port 0 for live tests).
-public func makeApplication(store: some ConversationStore) -> some ApplicationProtocol {
+/// Builds the real application on a store (port 0 for live tests). Rate limits are off unless a test turns them on,
+/// so suites that make many requests measure what they mean to.
+public func makeApplication(
+    store: some ConversationStore, metrics: ServerMetrics = ServerMetrics(),
+    configure: (inout ServerConfiguration) -> Void = { _ in }
+) -> some ApplicationProtocol {
     let clock = TickingClock()
-    return buildApplication(
-        store: store, configuration: ServerConfiguration(hostname: "127.0.0.1", port: 0, now: { clock.now() }),
-        logger: .test)
+    var configuration = ServerConfiguration(hostname: "127.0.0.1", port: 0, now: { clock.now() })
+    configuration.rateLimit = nil
+    configure(&configuration)
+    // Recorded for the OpenAPI check when SWITCHBOARD_RECORD_EXCHANGES is set (ExchangeRecorder.swift).
+    return RecordingApplication(
+        buildApplication(store: store, configuration: configuration, metrics: metrics, logger: .test))
 }
 
 /// A message with sensible defaults, for fixtures.

@@ -4,13 +4,14 @@ import Logging
 import SwitchboardCore
 import SwitchboardStorage
 
-/// HighLevel's request checks, in HighLevel's order (CONTRACT.md §6.4): `Version` → `Authorization` present →
-/// credential valid → scope. The location check comes last, in the handler, once it knows the resource's location.
+/// HighLevel's credential checks, in HighLevel's order (CONTRACT.md §6.4): `Version` → `Authorization` present →
+/// credential valid. The scope check follows in the handler (`requirePrincipal(scope:)`), and the location check
+/// last, once the handler knows the resource's location.
 struct Gatekeeper<Store: ConversationStore>: Sendable {
     let store: Store
     let cache = TokenCache()
 
-    func authorize(_ request: Request, scope: Scope, logger: Logger) async throws -> Principal {
+    func authenticate(_ request: Request, logger: Logger) async throws -> Principal {
         try Self.checkVersion(request.headers)
         let credential = try Self.bearerCredential(request.headers)
         guard PrivateIntegrationToken.looksLikePIT(credential) else {
@@ -27,7 +28,6 @@ struct Gatekeeper<Store: ConversationStore>: Sendable {
             cache.remember(token, for: hash, at: now)
         }
         guard let token else { throw SwitchboardError.invalidPrivateIntegrationToken }
-        guard token.scopes.contains(scope) else { throw SwitchboardError.scopeNotGranted }
         return Principal(locationId: token.locationId, scopes: token.scopes, tokenId: token.id)
     }
 

@@ -10,4 +10,7 @@ public struct Principal: Sendable, Hashable {
     func requireAccess(to location: LocationID) throws(SwitchboardError) {
         guard location == locationId else { throw .locationNotAccessible }
     }
+
+    /// What HighLevel's rate limits count against: the app (here, the token) and the location.
+    var rateLimitKey: String { tokenId + "|" + locationId.rawValue }
 }

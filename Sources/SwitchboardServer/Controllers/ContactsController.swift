@@ -5,10 +5,9 @@ import SwitchboardStorage
 /// The slice of HighLevel's Contacts API that conversations need: name, email, phone, company.
 struct ContactsController<Store: ConversationStore>: Sendable {
     let store: Store
-    let gatekeeper: Gatekeeper<Store>
     let now: @Sendable () -> Timestamp
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.post("/contacts/", use: create)
         router.post("/contacts/upsert", use: upsert)
         router.get("/contacts/:contactId", use: get)
@@ -52,7 +51,7 @@ struct ContactsController<Store: ConversationStore>: Sendable {
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let principal = try await gatekeeper.authorize(request, scope: .contactsWrite, logger: context.logger)
+        let principal = try context.requirePrincipal(scope: .contactsWrite)
         var body = try await RequestBody.read(request, context: context)
         let fields = Fields(&body)
         try body.validate()
@@ -73,7 +72,7 @@ struct ContactsController<Store: ConversationStore>: Sendable {
 
     /// Matches an existing contact by email, then phone; updates it, or creates one. `new` says which.
     @Sendable func upsert(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let principal = try await gatekeeper.authorize(request, scope: .contactsWrite, logger: context.logger)
+        let principal = try context.requirePrincipal(scope: .contactsWrite)
         var body = try await RequestBody.read(request, context: context)
         let fields = Fields(&body)
         try body.validate()
@@ -99,7 +98,7 @@ struct ContactsController<Store: ConversationStore>: Sendable {
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let principal = try await gatekeeper.authorize(request, scope: .contactsReadonly, logger: context.logger)
+        let principal = try context.requirePrincipal(scope: .contactsReadonly)
         let id = ContactID(rawValue: context.parameters.get("contactId") ?? "")
         let contact = try await store.accessibleContact(id, for: principal, logger: context.logger)
         return JSONResponse.make(traceId: context.traceId) { json in json.key("contact"); json.contact(contact) }

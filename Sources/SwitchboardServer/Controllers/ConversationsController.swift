@@ -5,10 +5,9 @@ import SwitchboardStorage
 /// Conversations: create, read, change, delete, search (CONTRACT.md §5.1).
 struct ConversationsController<Store: ConversationStore>: Sendable {
     let store: Store
-    let gatekeeper: Gatekeeper<Store>
     let now: @Sendable () -> Timestamp
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         // HighLevel documents the trailing slash; the router treats both spellings alike (§11 Q19).
         router.post("/conversations/", use: create)
         router.get("/conversations/search", use: search)
@@ -18,7 +17,7 @@ struct ConversationsController<Store: ConversationStore>: Sendable {
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let principal = try await gatekeeper.authorize(request, scope: .conversationsWrite, logger: context.logger)
+        let principal = try context.requirePrincipal(scope: .conversationsWrite)
         var body = try await RequestBody.read(request, context: context)
         let location = body.string("locationId", required: true)
         let contactId = body.string("contactId", required: true).map(ContactID.init(rawValue:))
@@ -42,7 +41,7 @@ struct ConversationsController<Store: ConversationStore>: Sendable {
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let principal = try await gatekeeper.authorize(request, scope: .conversationsReadonly, logger: context.logger)
+        let principal = try context.requirePrincipal(scope: .conversationsReadonly)
         let id = ConversationID(rawValue: context.parameters.get("conversationId") ?? "")
         let conversation = try await store.accessibleConversation(id, for: principal, logger: context.logger)
         // Bare, plus traceId (CONTRACT.md §11 Q13).
@@ -50,7 +49,7 @@ struct ConversationsController<Store: ConversationStore>: Sendable {
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let principal = try await gatekeeper.authorize(request, scope: .conversationsWrite, logger: context.logger)
+        let principal = try context.requirePrincipal(scope: .conversationsWrite)
         let id = ConversationID(rawValue: context.parameters.get("conversationId") ?? "")
         var body = try await RequestBody.read(request, context: context)
         let location = body.string("locationId", required: true)
@@ -71,7 +70,7 @@ struct ConversationsController<Store: ConversationStore>: Sendable {
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let principal = try await gatekeeper.authorize(request, scope: .conversationsWrite, logger: context.logger)
+        let principal = try context.requirePrincipal(scope: .conversationsWrite)
         let id = ConversationID(rawValue: context.parameters.get("conversationId") ?? "")
         _ = try await store.accessibleConversation(id, for: principal, logger: context.logger)
         guard try await store.deleteConversation(id, in: principal.locationId, logger: context.logger) else {
@@ -81,7 +80,7 @@ struct ConversationsController<Store: ConversationStore>: Sendable {
     }
 
     @Sendable func search(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let principal = try await gatekeeper.authorize(request, scope: .conversationsReadonly, logger: context.logger)
+        let principal = try context.requirePrincipal(scope: .conversationsReadonly)
         let query = try Self.searchQuery(QueryParameters(request))
         try principal.requireAccess(to: query.locationId)
         let result = try await store.searchConversations(query, logger: context.logger)

@@ -5,14 +5,13 @@ import SwitchboardStorage
 /// `GET /conversations/messages/export`: a location's messages, cursor-paginated (CONTRACT.md §5.2).
 struct ExportController<Store: ConversationStore>: Sendable {
     let store: Store
-    let gatekeeper: Gatekeeper<Store>
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.get("/conversations/messages/export", use: export)
     }
 
     @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let principal = try await gatekeeper.authorize(request, scope: .messagesReadonly, logger: context.logger)
+        let principal = try context.requirePrincipal(scope: .messagesReadonly)
         var form = QueryForm(QueryParameters(request))
         let location = form.string("locationId", required: true)
         let limit = Self.limit(&form)

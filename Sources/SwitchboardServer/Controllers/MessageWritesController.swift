@@ -6,10 +6,9 @@ import SwitchboardStorage
 /// Messages going in and changing: send, inbound, outbound call, status, scheduled cancel (CONTRACT.md §5.2).
 struct MessageWritesController<Store: ConversationStore>: Sendable {
     let store: Store
-    let gatekeeper: Gatekeeper<Store>
     let now: @Sendable () -> Timestamp
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.post("/conversations/messages", use: send)
         router.post("/conversations/messages/inbound", use: inbound)
         router.post("/conversations/messages/outbound", use: outbound)
@@ -20,7 +19,7 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
     /// Send: creates the contact's conversation when there is none. HighLevel answers 201 and does not require
     /// `status` or `subType` in practice (CONTRACT.md §5.2), so neither is required here.
     @Sendable func send(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let principal = try await gatekeeper.authorize(request, scope: .messagesWrite, logger: context.logger)
+        let principal = try context.requirePrincipal(scope: .messagesWrite)
         var body = try await RequestBody.read(request, context: context)
         let type = body.oneOf("type", ChannelVocabulary.send, required: true)
         let contactId = body.string("contactId", required: true).map(ContactID.init(rawValue:))
@@ -71,7 +70,7 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
 
     /// Inbound (and imported) messages: `date` is honoured so history keeps its timestamps.
     @Sendable func inbound(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let principal = try await gatekeeper.authorize(request, scope: .messagesWrite, logger: context.logger)
+        let principal = try context.requirePrincipal(scope: .messagesWrite)
         var body = try await RequestBody.read(request, context: context)
         let type = body.oneOf("type", ChannelVocabulary.inbound, required: true)
         let fields = ProcessedMessageFields(&body, requireContact: true)
@@ -99,7 +98,7 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
 
     /// An external outbound call.
     @Sendable func outbound(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let principal = try await gatekeeper.authorize(request, scope: .messagesWrite, logger: context.logger)
+        let principal = try context.requirePrincipal(scope: .messagesWrite)
         var body = try await RequestBody.read(request, context: context)
         let type = body.oneOf("type", ChannelVocabulary.outbound, required: true)
         let fields = ProcessedMessageFields(&body, requireContact: false)
@@ -128,7 +127,7 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
     }
 
     @Sendable func updateStatus(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let principal = try await gatekeeper.authorize(request, scope: .messagesWrite, logger: context.logger)
+        let principal = try context.requirePrincipal(scope: .messagesWrite)
         let id = MessageID(rawValue: context.parameters.get("messageId") ?? "")
         var body = try await RequestBody.read(request, context: context)
         let status = body.oneOf("status", ChannelVocabulary.settableStatus, required: true)
@@ -155,7 +154,7 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
     /// HighLevel reports the outcome in the body with HTTP 200 (`{"status":404,"message":…}` when nothing was
     /// scheduled), as its DTO example shows. A cancelled message keeps its place with status `cancelled`.
     @Sendable func cancelScheduled(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let principal = try await gatekeeper.authorize(request, scope: .messagesWrite, logger: context.logger)
+        let principal = try context.requirePrincipal(scope: .messagesWrite)
         let id = MessageID(rawValue: context.parameters.get("messageId") ?? "")
         var cancelled = false
         if id.isPlausible, let message = try await store.message(id, in: principal.locationId, logger: context.logger),

@@ -1,4 +1,5 @@
 public import Hummingbird
+import HTTPTypes
 import Logging
 import NIOCore
 import SwitchboardCore
@@ -9,7 +10,12 @@ import SwitchboardStorage
 public struct HighLevelErrorMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
 
-    public init() {}
+    /// A request not answered within this time becomes a 503; `.zero` disables the limit.
+    let requestTimeout: Duration
+
+    public init(requestTimeout: Duration = .zero) {
+        self.requestTimeout = requestTimeout
+    }
 
     public func handle(
         _ request: Request, context: AppRequestContext,
@@ -18,9 +24,54 @@ public struct HighLevelErrorMiddleware: RouterMiddleware {
         var context = context
         context.traceId = TraceID.make()
         do {
-            return try await next(request, context)
+            guard requestTimeout > .zero else { return try await next(request, context) }
+            // The task group ends before this call returns, so `next` does not really escape; it is called exactly
+            // once, from the racing child task, and the box only carries it there.
+            return try await withoutActuallyEscaping(next) { next in
+                let handler = UncheckedSendableBox(value: next)
+                return try await Self.withTimeout(requestTimeout) { [context] in try await handler.value(request, context) }
+            }
         } catch {
-            return Self.response(for: Self.classify(error, request: request, logger: context.logger), traceId: context.traceId)
+            return Self.response(for: error, request: request, context: context)
+        }
+    }
+
+    /// Races the handler against a deadline; the loser is cancelled.
+    static func withTimeout(
+        _ timeout: Duration, _ body: @escaping @Sendable () async throws -> Response
+    ) async throws -> Response {
+        try await withThrowingTaskGroup(of: Response?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let response = first else {
+                throw SwitchboardError.requestTimeout
+            }
+            return response
+        }
+    }
+
+    static func response(for error: any Error, request: Request, context: AppRequestContext) -> Response {
+        switch error {
+        case let wrapped as ErrorWithHeaders:
+            var response = response(for: wrapped.error, request: request, context: context)
+            add(wrapped.headers, to: &response)
+            return response
+        case let limited as RateLimitedError:
+            var response = response(for: SwitchboardError.tooManyRequests, traceId: context.traceId)
+            add(limited.headers, to: &response)
+            return response
+        default:
+            return response(for: classify(error, request: request, logger: context.logger), traceId: context.traceId)
+        }
+    }
+
+    private static func add(_ headers: [(String, String)], to response: inout Response) {
+        for (name, value) in headers {
+            if let field = HTTPField.Name(name) { response.headers[field] = value }
         }
     }
 
@@ -101,4 +152,8 @@ enum JSONResponse {
         json.endObject()
         return make(status: status, bytes: json.bytes)
     }
+}
+
+struct UncheckedSendableBox<Value>: @unchecked Sendable {
+    let value: Value
 }

@@ -1,0 +1,86 @@
+import Logging
+import SwitchboardCore
+
+/// Where the client sends requests and how. The defaults talk to HighLevel itself; change `baseURL` to talk to a
+/// Switchboard server instead.
+public struct ClientConfiguration: Sendable {
+    public static let highLevelBaseURL = "https://services.leadconnectorhq.com"
+
+    /// The environment variables the CLI reads, named in this one place.
+    public enum EnvironmentKey {
+        public static let token = "HIGHLEVEL_TOKEN"
+        public static let baseURL = "HIGHLEVEL_BASE_URL"
+        public static let apiVersion = "HIGHLEVEL_API_VERSION"
+        public static let locationId = "HIGHLEVEL_LOCATION_ID"
+    }
+
+    /// `https://services.leadconnectorhq.com` or a Switchboard server such as `http://127.0.0.1:8080`.
+    public var baseURL: String
+    /// A private integration token (`pit-…`) or an OAuth access token, sent as `Authorization: Bearer`.
+    public var token: String
+    /// The `Version` header: `2021-04-15` (HighLevel's v2 docs), `2021-07-28`, `2023-02-21` or `v3`.
+    public var apiVersion: APIVersion
+    /// The longest one attempt may take, from sending to the last byte of the response.
+    public var requestTimeout: Duration
+    /// Responses larger than this are refused rather than buffered.
+    public var maximumResponseBytes: Int
+    public var retryPolicy: RetryPolicy
+    /// Where request, retry and failure lines go; nil logs through `Logger.current`.
+    public var logger: Logger?
+    /// Sent as `User-Agent`: HighLevel's CDN turns away some default agents (CONTRACT.md §8).
+    public var userAgent: String
+
+    public init(
+        baseURL: String = ClientConfiguration.highLevelBaseURL, token: String,
+        apiVersion: APIVersion = .v2021_04_15, requestTimeout: Duration = .seconds(30),
+        maximumResponseBytes: Int = 32 << 20, retryPolicy: RetryPolicy = .default, logger: Logger? = nil,
+        userAgent: String = "switchboard-swift-client/1.0"
+    ) {
+        self.baseURL = baseURL
+        self.token = token
+        self.apiVersion = apiVersion
+        self.requestTimeout = requestTimeout
+        self.maximumResponseBytes = maximumResponseBytes
+        self.retryPolicy = retryPolicy
+        self.logger = logger
+        self.userAgent = userAgent
+    }
+
+    public struct InvalidValue: Error, Sendable, Hashable, CustomStringConvertible {
+        public let description: String
+        public init(_ description: String) { self.description = description }
+    }
+
+    /// Flag, then environment variable, then default; pure, so it is tested with a dictionary.
+    /// The token has no default: a missing token is an error that names both ways to give one.
+    public static func resolve(
+        baseURL: String?, token: String?, apiVersion: String?, environment: [String: String]
+    ) throws(InvalidValue) -> ClientConfiguration {
+        let resolvedToken = token ?? environment[EnvironmentKey.token]
+        guard let resolvedToken, !resolvedToken.isEmpty else {
+            throw InvalidValue("no token: pass --token or set \(EnvironmentKey.token)")
+        }
+        let rawBaseURL = baseURL ?? environment[EnvironmentKey.baseURL] ?? highLevelBaseURL
+        let rawVersion = apiVersion ?? environment[EnvironmentKey.apiVersion] ?? APIVersion.v2021_04_15.rawValue
+        guard let version = APIVersion(rawValue: rawVersion) else {
+            let known = APIVersion.allCases.map(\.rawValue).joined(separator: ", ")
+            throw InvalidValue("unknown API version '\(rawVersion)'; known versions: \(known)")
+        }
+        return ClientConfiguration(
+            baseURL: try normalizedBaseURL(rawBaseURL), token: resolvedToken, apiVersion: version)
+    }
+
+    /// `http(s)://host[:port][/prefix]` without a trailing slash, so paths can be appended.
+    public static func normalizedBaseURL(_ raw: String) throws(InvalidValue) -> String {
+        var url = raw.trimmingSpaces
+        while url.hasSuffix("/") { url.removeLast() }
+        let lowercased = url.lowercased()
+        guard lowercased.hasPrefix("http://") || lowercased.hasPrefix("https://"),
+            url.split(separator: "/", omittingEmptySubsequences: true).count >= 2, !url.contains("?"),
+            !url.contains("#")
+        else {
+            throw InvalidValue("base URL must look like https://host[:port], not '\(raw)'")
+        }
+        return url
+    }
+}

@@ -1,0 +1,40 @@
+import Hummingbird
+import HTTPTypes
+import Logging
+
+/// The outermost middleware: a request id (`X-Request-Id`, accepted from the client or generated, and echoed),
+/// the request logger's metadata, one access-log line per request at info, and the request metrics.
+struct ObservationMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    static let requestIdHeader = HTTPField.Name("X-Request-Id")!  // a valid literal field name
+
+    let metrics: ServerMetrics
+
+    func handle(
+        _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
+    ) async throws -> Response {
+        let start = ContinuousClock.now
+        var context = context
+        let requestId = Self.acceptableRequestId(request.headers[Self.requestIdHeader]) ?? TraceID.make()
+        context.logger[metadataKey: "request.id"] = .string(requestId)
+        var response = try await next(request, context)
+        response.headers[Self.requestIdHeader] = requestId
+        let duration = ContinuousClock.now - start
+        let route = context.endpointPath ?? "unmatched"
+        metrics.recordRequest(route: route, method: request.method.rawValue, status: response.status.code, duration: duration)
+        if context.logger.logLevel <= .info {
+            context.logger.info(
+                "\(request.method.rawValue) \(request.uri.path) \(response.status.code)",
+                metadata: ["route": .string(route), "duration_ms": .stringConvertible(Double(duration.nanoseconds) / 1e6)])
+        }
+        return response
+    }
+
+    /// A client's id is echoed only if it is short printable ASCII, so logs cannot be forged or flooded.
+    static func acceptableRequestId(_ value: String?) -> String? {
+        guard let value, (1...128).contains(value.utf8.count),
+            value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+        else { return nil }
+        return value
+    }
+}

@@ -1,0 +1,30 @@
+import Logging
+import ServiceLifecycle
+import SwitchboardStorage
+
+/// Drops every cached answer when the database changed in a way this process did not announce (another process
+/// writing the same SQLite file: `switchboard import`, a second server). Checked every `interval`.
+struct CacheWatcher<Store: ConversationStore>: Service {
+    let store: Store
+    let cache: ResponseCache
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        var last = try? await store.changeToken(logger: logger)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: interval)
+            do {
+                let current = try await store.changeToken(logger: logger)
+                if current != last {
+                    cache.invalidateAll()
+                    last = current
+                }
+            } catch {
+                // Unknown state: forget everything rather than risk a stale answer.
+                cache.invalidateAll()
+                logger.warning("cache watcher could not read the database", metadata: ["error": "\(String(reflecting: error))"])
+            }
+        }
+    }
+}

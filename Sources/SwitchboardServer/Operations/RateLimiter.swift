@@ -1,0 +1,89 @@
+import Synchronization
+
+/// HighLevel's limits (CONTRACT.md §8): a burst of `burst` requests per fixed window of `window`, and `daily`
+/// requests per UTC day, counted per app and location. State lives in this process only.
+public struct RateLimitPolicy: Sendable, Hashable {
+    public var burst: Int
+    public var window: Duration
+    public var daily: Int
+
+    public init(burst: Int = 100, window: Duration = .seconds(10), daily: Int = 200_000) {
+        self.burst = burst
+        self.window = window
+        self.daily = daily
+    }
+
+    public static let highLevel = RateLimitPolicy()
+}
+
+/// The numbers HighLevel reports on every response, and whether this request may go on.
+struct RateLimitState: Sendable {
+    var allowed: Bool
+    var burstRemaining: Int
+    var dailyRemaining: Int
+    /// Seconds until the exhausted window (burst or day) starts over.
+    var retryAfterSeconds: Int
+    let policy: RateLimitPolicy
+
+    /// `X-RateLimit-*` as HighLevel names them.
+    var headers: [(String, String)] {
+        [
+            ("X-RateLimit-Limit-Daily", String(policy.daily)),
+            ("X-RateLimit-Daily-Remaining", String(dailyRemaining)),
+            ("X-RateLimit-Interval-Milliseconds", String(policy.window.milliseconds)),
+            ("X-RateLimit-Max", String(policy.burst)),
+            ("X-RateLimit-Remaining", String(burstRemaining)),
+        ]
+    }
+}
+
+/// Fixed windows: the first request of a key opens a window; the `burst + 1`-th request inside it is refused,
+/// and the window starts over once it has lasted `window`.
+final class RateLimiter: Sendable {
+    private struct Counters {
+        var windowStart: ContinuousClock.Instant
+        var inWindow: Int
+        var day: Int64
+        var today: Int
+    }
+
+    let policy: RateLimitPolicy
+    private let counters = Mutex<[String: Counters]>([:])
+
+    init(policy: RateLimitPolicy) {
+        self.policy = policy
+    }
+
+    /// Counts one request for `key` at `now` (`day` is the UTC day number, for the daily quota).
+    func admit(_ key: String, now: ContinuousClock.Instant, day: Int64) -> RateLimitState {
+        counters.withLock { counters in
+            var entry = counters[key] ?? Counters(windowStart: now, inWindow: 0, day: day, today: 0)
+            if now - entry.windowStart >= policy.window {
+                entry.windowStart = now
+                entry.inWindow = 0
+            }
+            if entry.day != day {
+                entry.day = day
+                entry.today = 0
+            }
+            let allowed = entry.inWindow < policy.burst && entry.today < policy.daily
+            if allowed {
+                entry.inWindow += 1
+                entry.today += 1
+            }
+            counters[key] = entry
+            let windowLeft = policy.window - (now - entry.windowStart)
+            let retryAfter = entry.today >= policy.daily && entry.inWindow < policy.burst
+                ? 86_400 : max(1, Int((windowLeft.milliseconds + 999) / 1000))
+            return RateLimitState(
+                allowed: allowed, burstRemaining: policy.burst - entry.inWindow,
+                dailyRemaining: policy.daily - entry.today, retryAfterSeconds: retryAfter, policy: policy)
+        }
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Metrics
+public import Prometheus
+import Synchronization
+
+/// The server's metrics, through swift-metrics into one Prometheus registry per application (never the global
+/// `MetricsSystem`, so tests and several apps in one process do not share counters).
+public final class ServerMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let requestCounters = Mutex<[String: Metrics.Counter]>([:])
+    private let requestTimers = Mutex<[String: Metrics.Timer]>([:])
+    private let storeTimers = Mutex<[String: Metrics.Timer]>([:])
+    let messagesStored: Metrics.Counter
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let fine: [Duration] = [.microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+                                .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                                .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+                                .seconds(1), .seconds(2.5), .seconds(5), .seconds(10)]
+        factory.defaultDurationHistogramBuckets = fine
+        self.factory = factory
+        messagesStored = Metrics.Counter(label: "switchboard_messages_stored_total", factory: factory)
+    }
+
+    /// Counts a finished request by route template, method and status, and records its latency by route.
+    func recordRequest(route: String, method: String, status: Int, duration: Duration) {
+        let key = route + " " + method + " " + String(status)
+        let counter = requestCounters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Metrics.Counter(
+                label: "switchboard_http_requests_total",
+                dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory)
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
+        let timerKey = route + " " + method
+        let timer = requestTimers.withLock { timers in
+            if let timer = timers[timerKey] { return timer }
+            let timer = Metrics.Timer(
+                label: "switchboard_http_request_duration_seconds", dimensions: [("route", route), ("method", method)],
+                preferredDisplayUnit: .seconds, factory: factory)
+            timers[timerKey] = timer
+            return timer
+        }
+        timer.recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// Records how long one store operation took.
+    func recordStoreQuery(_ operation: String, duration: Duration) {
+        let timer = storeTimers.withLock { timers in
+            if let timer = timers[operation] { return timer }
+            let timer = Metrics.Timer(
+                label: "switchboard_store_query_duration_seconds", dimensions: [("operation", operation)],
+                preferredDisplayUnit: .seconds, factory: factory)
+            timers[operation] = timer
+            return timer
+        }
+        timer.recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// The Prometheus text exposition.
+    func exposition() -> [UInt8] {
+        registry.emitToBuffer()
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SwitchboardClient
+import SwitchboardCore
+
+/// `--base-url`, `--token`, `--api-version`, shared by every command that talks to the API.
+struct ClientOptions: ParsableArguments {
+    @Option(help: "The API to talk to (env: HIGHLEVEL_BASE_URL; default: https://services.leadconnectorhq.com).")
+    var baseURL: String?
+
+    @Option(help: "A private integration token (pit-…) or OAuth access token (env: HIGHLEVEL_TOKEN).")
+    var token: String?
+
+    @Option(help: "The Version header: 2021-04-15 (default), 2021-07-28, 2023-02-21 or v3 (env: HIGHLEVEL_API_VERSION).")
+    var apiVersion: String?
+
+    @Flag(help: "Log requests and retries on stderr.")
+    var verbose = false
+
+    func validate() throws {
+        // Checked here so a bad value is reported before any request, with the usage line.
+        _ = try configuration()
+    }
+
+    func configuration() throws -> ClientConfiguration {
+        do {
+            var configuration = try ClientConfiguration.resolve(
+                baseURL: baseURL, token: token, apiVersion: apiVersion, environment: ProcessInfo.processInfo.environment)
+            configuration.logger = .cli(level: verbose ? .debug : .warning)
+            return configuration
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// Runs `body` with a client that is shut down afterwards.
+    func withClient<Result>(_ body: (ConversationsClient) async throws -> Result) async throws -> Result {
+        try await ConversationsClient.withClient(configuration: try configuration(), body)
+    }
+
+    /// `--location`, else `HIGHLEVEL_LOCATION_ID`: HighLevel (and Switchboard) require the location on search.
+    static func location(_ flag: String?) throws -> LocationID {
+        let environmentKey = ClientConfiguration.EnvironmentKey.locationId
+        guard let value = flag ?? ProcessInfo.processInfo.environment[environmentKey], !value.isEmpty else {
+            throw ValidationError("no location: pass --location or set \(environmentKey)")
+        }
+        return LocationID(rawValue: value)
+    }
+}

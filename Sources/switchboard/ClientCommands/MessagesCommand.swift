@@ -1,0 +1,80 @@
+import ArgumentParser
+import SwitchboardClient
+import SwitchboardCore
+
+/// `switchboard messages CONVERSATION_ID`: a conversation's messages, newest first, from HighLevel or Switchboard.
+struct MessagesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "messages",
+        abstract: "List a conversation's messages, newest first.",
+        discussion: """
+            Talks to HighLevel (https://services.leadconnectorhq.com) unless --base-url or HIGHLEVEL_BASE_URL names \
+            another server, such as a `switchboard serve`. The token comes from --token or HIGHLEVEL_TOKEN. \
+            NDJSON output is one message per line in the API's own JSON, ready for `switchboard import`.
+            """)
+
+    @Argument(help: "The conversation id.") var conversationId: String
+
+    @Option(help: ArgumentHelp("Only these message types, comma-separated.", valueName: "TYPE_SMS,TYPE_CALL"))
+    var type: String?
+
+    @Option(help: "Show at most this many messages (default: 20), fetching as many pages as that takes.")
+    var limit: Int?
+
+    @Flag(help: "Fetch every message of the conversation, page after page (progress on stderr).")
+    var all = false
+
+    @Option(help: OutputFormat.help) var format: OutputFormat?
+
+    @OptionGroup var client: ClientOptions
+
+    static let defaultLimit = 20
+    /// The largest page Switchboard serves (HighLevel documents no maximum; 100 is what clients commonly send).
+    static let largestPage = MessagePageQuery.maximumLimit
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if all, limit != nil { throw ValidationError("--all fetches every message; leave out --limit") }
+        if conversationId.isEmpty { throw ValidationError("the conversation id is empty") }
+        _ = try filter()
+    }
+
+    func filter() throws -> MessageTypeFilter? {
+        guard let type else { return nil }
+        do {
+            return try MessageTypeFilter.parse([Substring(type)])
+        } catch {
+            throw ValidationError(error.messages.joined(separator: "; "))
+        }
+    }
+
+    func run() async throws {
+        let filter = try filter()
+        let maximum = all ? Int.max : (limit ?? Self.defaultLimit)
+        let pageSize = min(maximum, Self.largestPage)
+        let conversation = ConversationID(rawValue: conversationId)
+        var renderer = MessageRenderer(format: OutputFormat.resolve(format))
+        var progress = all ? PageProgress(noun: "messages", enabled: true) : nil
+        renderer.begin()
+        do {
+            try await client.withClient { client in
+                var shown = 0
+                pages: for try await page in client.messagePages(in: conversation, types: filter, pageSize: pageSize) {
+                    progress?.page(items: page.messages.count)
+                    for message in page.messages {
+                        guard shown < maximum else { break pages }
+                        renderer.write(message)
+                        shown += 1
+                    }
+                    if shown >= maximum { break }
+                }
+            }
+        } catch {
+            // What arrived before the failure is still printed; the error follows on stderr.
+            renderer.flush()
+            throw error
+        }
+        renderer.finish()
+        progress?.finish()
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import SwitchboardCore
+import SwitchboardServer
+
+struct GenerateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Write deterministic sample history as NDJSON (what `import` reads), for benchmarks and load tests.")
+
+    @Option(help: "The location the messages belong to.") var location: String = "BenchLocation0000000"
+    @Option(help: "Messages spread over --conversations conversations.") var messages: Int = 1_000_000
+    @Option(help: "How many conversations share --messages.") var conversations: Int = 10_000
+    @Option(help: "Messages in one extra large conversation (id LargeConversation000).") var large: Int = 100_000
+    @Option(help: "Seed: the same seed gives the same bytes.") var seed: UInt64 = 1
+
+    func validate() throws {
+        if messages < 0 || large < 0 || conversations < 1 { throw ValidationError("counts must not be negative") }
+    }
+
+    func run() async throws {
+        let data = SyntheticData(
+            location: LocationID(rawValue: location), messages: messages, conversations: conversations,
+            largeConversationMessages: large, seed: seed)
+        try data.generate { bytes in try FileHandle.standardOutput.write(contentsOf: bytes) }
+    }
+}

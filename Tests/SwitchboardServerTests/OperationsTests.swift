@@ -1,0 +1,207 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import SwitchboardCore
+import SwitchboardServer
+import SwitchboardStorage
+import SwitchboardTestSupport
+import Testing
+
+/// Rate limits, fault injection, metrics, request ids and timeouts, over a real socket (issue 6).
+@Suite struct OperationsTests {
+    static let limitHeaders = ["X-RateLimit-Limit-Daily", "X-RateLimit-Daily-Remaining", "X-RateLimit-Interval-Milliseconds",
+                               "X-RateLimit-Max", "X-RateLimit-Remaining"]
+
+    static func header(_ response: TestResponse, _ name: String) -> String? {
+        HTTPField.Name(name).flatMap { response.headers[$0] }
+    }
+
+    @Test func theHundredAndFirstRequestInTheWindowIsRefused() async throws {
+        try await withStore(.sqlite) { store in
+            let tenant = try await store.makeTenant()
+            let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
+            let app = makeApplication(store: store) { $0.rateLimit = .highLevel }
+            try await app.test(.live) { client in
+                for expectedRemaining in stride(from: 99, through: 0, by: -1) {
+                    let response = try await client.execute(
+                        uri: "/conversations/\(conversation)/messages", method: .get, headers: tenant.headers)
+                    #expect(response.status == .ok)
+                    #expect(Self.header(response, "X-RateLimit-Remaining") == String(expectedRemaining))
+                    #expect(Self.header(response, "X-RateLimit-Max") == "100")
+                    #expect(Self.header(response, "X-RateLimit-Interval-Milliseconds") == "10000")
+                    #expect(Self.header(response, "X-RateLimit-Limit-Daily") == "200000")
+                    #expect(Self.header(response, "X-RateLimit-Daily-Remaining") == String(200_000 - 100 + expectedRemaining))
+                }
+                let refused = try await client.execute(
+                    uri: "/conversations/\(conversation)/messages", method: .get, headers: tenant.headers)
+                #expect(refused.status == .tooManyRequests)
+                #expect(try refused.errorBody() == HighLevelErrorBody(statusCode: 429, message: "Too Many Requests"))
+                #expect(Self.header(refused, "X-RateLimit-Remaining") == "0")
+                let retryAfter = try #require(Self.header(refused, "Retry-After").flatMap(Int.init))
+                #expect((1...10).contains(retryAfter))
+                // Errors carry the headers too, and another token has its own budget.
+                let other = try await store.makeToken(for: tenant.location, scopes: [.messagesReadonly])
+                let fresh = try await client.execute(
+                    uri: "/conversations/NoSuch/messages", method: .get,
+                    headers: [.version: "v3", .authorization: "Bearer \(other)"])
+                #expect(fresh.status == .badRequest)
+                #expect(Self.header(fresh, "X-RateLimit-Remaining") == "99")
+                // Our own endpoints are not API routes: no limit, no headers.
+                let health = try await client.execute(uri: "/healthz", method: .get)
+                #expect(health.status == .ok)
+                #expect(Self.header(health, "X-RateLimit-Remaining") == nil)
+            }
+        }
+    }
+
+    @Test func theWindowRecovers() async throws {
+        try await withStore(.sqlite) { store in
+            let tenant = try await store.makeTenant()
+            let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
+            let app = makeApplication(store: store) {
+                $0.rateLimit = RateLimitPolicy(burst: 3, window: .milliseconds(1500), daily: 1000)
+            }
+            try await app.test(.live) { client in
+                let uri = "/conversations/\(conversation)/messages"
+                for _ in 0..<3 {
+                    #expect(try await client.execute(uri: uri, method: .get, headers: tenant.headers).status == .ok)
+                }
+                let refused = try await client.execute(uri: uri, method: .get, headers: tenant.headers)
+                #expect(refused.status == .tooManyRequests)
+                #expect(Self.header(refused, "Retry-After") == "2" || Self.header(refused, "Retry-After") == "1")
+                try await Task.sleep(for: .milliseconds(1600))
+                let again = try await client.execute(uri: uri, method: .get, headers: tenant.headers)
+                #expect(again.status == .ok)
+                #expect(Self.header(again, "X-RateLimit-Remaining") == "2")
+                // The refused request did not count against the day.
+                #expect(Self.header(again, "X-RateLimit-Daily-Remaining") == "996")
+            }
+        }
+    }
+
+    @Test func injectedFaultsAppearAtTheConfiguredRates() async throws {
+        try await withStore(.sqlite) { store in
+            let tenant = try await store.makeTenant()
+            let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
+            let app = makeApplication(store: store) {
+                $0.rateLimit = RateLimitPolicy(burst: 1_000_000, window: .seconds(10), daily: 1_000_000)
+                $0.faults.tooManyRequests = 0.2
+                $0.faults.serverError = 0.1
+                $0.faults.seed = 42
+            }
+            try await app.test(.router) { client in
+                var counts: [Int: Int] = [:]
+                for _ in 0..<1000 {
+                    let response = try await client.execute(
+                        uri: "/conversations/\(conversation)/messages", method: .get, headers: tenant.headers)
+                    counts[Int(response.status.code), default: 0] += 1
+                    if response.status == .tooManyRequests {
+                        for name in Self.limitHeaders + ["Retry-After"] { #expect(Self.header(response, name) != nil) }
+                        #expect(try response.errorBody() == HighLevelErrorBody(statusCode: 429, message: "Too Many Requests"))
+                    } else if response.status == .serviceUnavailable {
+                        #expect(try response.errorBody() == HighLevelErrorBody(
+                            statusCode: 503, message: "Service Unavailable", error: "Service Unavailable"))
+                    }
+                }
+                // Binomial(1000, p): four standard deviations either side.
+                #expect((148...252).contains(counts[429, default: 0]), "\(counts)")
+                #expect((62...138).contains(counts[503, default: 0]), "\(counts)")
+                #expect(counts[200, default: 0] + counts[429, default: 0] + counts[503, default: 0] == 1000)
+                // Faults are for API routes only.
+                #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+            }
+        }
+    }
+
+    @Test func injectedLatencyAndTheRequestTimeout() async throws {
+        try await withStore(.sqlite) { store in
+            let tenant = try await store.makeTenant()
+            let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
+            let slow = makeApplication(store: store) { $0.faults.latency = 120...150 }
+            try await slow.test(.router) { client in
+                let start = ContinuousClock.now
+                let response = try await client.execute(
+                    uri: "/conversations/\(conversation)/messages", method: .get, headers: tenant.headers)
+                #expect(response.status == .ok)
+                #expect(ContinuousClock.now - start >= .milliseconds(120))
+            }
+            let timesOut = makeApplication(store: store) {
+                $0.faults.latency = 800...800
+                $0.requestTimeout = .milliseconds(200)
+            }
+            try await timesOut.test(.router) { client in
+                let response = try await client.execute(
+                    uri: "/conversations/\(conversation)/messages", method: .get, headers: tenant.headers)
+                #expect(response.status == .serviceUnavailable)
+                #expect(try response.errorBody() == HighLevelErrorBody(
+                    statusCode: 503, message: "The request took too long to answer", error: "Service Unavailable"))
+            }
+        }
+    }
+
+    @Test func metricsCountExactlyTheRequestsMade() async throws {
+        try await withStore(.sqlite) { store in
+            let tenant = try await store.makeTenant()
+            let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 3)
+            try await makeApplication(store: store).test(.live) { client in
+                func sample(_ name: String, _ labels: String) async throws -> Double {
+                    let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+                    for line in text.split(separator: "\n") where line.hasPrefix(name + "{") && line.contains(labels) {
+                        return Double(line.split(separator: " ").last ?? "") ?? -1
+                    }
+                    return 0
+                }
+                let metrics = try await client.execute(uri: "/metrics", method: .get)
+                #expect(metrics.status == .ok)
+                #expect(metrics.headers[.contentType] == "text/plain; version=0.0.4; charset=utf-8")
+                let okLabels = #"route="/conversations/{conversationId}/messages""#
+                let before = try await sample("switchboard_http_requests_total", okLabels + #",method="GET",status="200""#)
+                let beforeBad = try await sample("switchboard_http_requests_total", okLabels + #",method="GET",status="422""#)
+                for _ in 0..<7 {
+                    _ = try await client.execute(uri: "/conversations/\(conversation)/messages", method: .get, headers: tenant.headers)
+                }
+                for _ in 0..<2 {
+                    _ = try await client.execute(uri: "/conversations/\(conversation)/messages?limit=x", method: .get, headers: tenant.headers)
+                }
+                #expect(try await sample("switchboard_http_requests_total", okLabels + #",method="GET",status="200""#) == before + 7)
+                #expect(try await sample("switchboard_http_requests_total", okLabels + #",method="GET",status="422""#) == beforeBad + 2)
+                #expect(try await sample("switchboard_http_request_duration_seconds_count", okLabels) == before + beforeBad + 9)
+                // Repeated pages come from the response cache; the first one was a store query.
+                #expect(try await sample("switchboard_store_query_duration_seconds_count", #"operation="messagePage""#) >= 1)
+                _ = try await client.execute(
+                    uri: "/conversations/messages/inbound", method: .post,
+                    headers: tenant.headers.merging([.contentType: "application/json"]),
+                    body: ByteBuffer(string: #"{"type":"SMS","conversationId":"\#(conversation)","contactId":"x","message":"m"}"#))
+                let text = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+                #expect(text.contains("# TYPE switchboard_http_requests_total counter"))
+                #expect(text.contains("# TYPE switchboard_http_request_duration_seconds histogram"))
+            }
+        }
+    }
+
+    @Test func requestIdIsEchoedOrGenerated() async throws {
+        try await withStore(.sqlite) { store in
+            try await makeApplication(store: store).test(.router) { client in
+                let name = try #require(HTTPField.Name("X-Request-Id"))
+                let given = try await client.execute(uri: "/healthz", method: .get, headers: [name: "abc-123"])
+                #expect(given.headers[name] == "abc-123")
+                let generated = try await client.execute(uri: "/healthz", method: .get)
+                #expect(generated.headers[name].flatMap(UUID.init(uuidString:)) != nil)
+                let hostile = try await client.execute(
+                    uri: "/nowhere", method: .get, headers: [name: String(repeating: "x", count: 500)])
+                #expect(hostile.headers[name]?.count == 36)
+                #expect(hostile.status == .notFound)
+            }
+        }
+    }
+}
+
+extension HTTPFields {
+    func merging(_ other: HTTPFields) -> HTTPFields {
+        var merged = self
+        for field in other { merged[field.name] = field.value }
+        return merged
+    }
+}
