@@ -135,3 +135,46 @@ final class AcknowledgedIds: @unchecked Sendable {
     func add(_ id: String) { lock.withLock { ids.append(id) } }
     var all: [String] { lock.withLock { ids } }
 }
+
+@Suite(.serialized) struct ClientRoundTripTests {
+    /// `messages --all --format ndjson | import -` into an empty store, then exported again: byte-identical (issue 5).
+    @Test func exportImportExportIsByteIdentical() async throws {
+        let source = try ServerProcess(database: try temporaryDatabase(), arguments: ["--demo", "--seed", "5"])
+        defer { source.stop() }
+        try await source.waitUntilReady()
+        let conversation = String(try #require(source.output.last?.split(separator: " ").dropFirst().first))
+        let first = try await runCLI(
+            ["messages", conversation, "--all", "--format", "ndjson", "--base-url", source.baseURL, "--token", source.token])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.split(separator: "\n").count == 150)
+
+        let target = try temporaryDatabase()
+        let imported = try await runCLI(["import", "-", "--database", target], stdin: Data(first.stdout.utf8))
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stderr.contains("imported 150 messages into 1 conversations"))
+        let token = try await runCLI(["token", "create", "--location", source.location, "--database", target])
+        let copy = try ServerProcess(database: target)
+        defer { copy.stop() }
+        try await copy.waitUntilReady()
+        let second = try await runCLI([
+            "messages", conversation, "--all", "--format", "ndjson", "--base-url", copy.baseURL, "--token",
+            token.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+        ])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout == first.stdout)
+    }
+
+    @Test func clientErrorsAreOneClearLine() async throws {
+        let server = try ServerProcess(database: try temporaryDatabase(), arguments: ["--demo"])
+        defer { server.stop() }
+        try await server.waitUntilReady()
+        let result = try await runCLI(
+            ["messages", "NoSuchConversation", "--base-url", server.baseURL, "--token", server.token])
+        #expect(result.status != 0)
+        #expect(result.stdout.isEmpty)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("400"))
+        #expect(result.stderr.contains("Conversation with id NoSuchConversation not found"))
+    }
+}
