@@ -30,17 +30,31 @@ public func buildApplication<Store: ConversationStore>(
     services: [any Service] = [], logger: Logger
 ) -> Application<RouterResponder<AppRequestContext>> {
     let cache = configuration.cacheResponses ? ResponseCache() : nil
+    let shared = SharedState(
+        tokens: TokenCache(), cache: cache, rateLimiter: configuration.rateLimit.map(RateLimiter.init(policy:)),
+        metrics: metrics)
     let router = buildRouter(
         store: InstrumentedStore(base: store, metrics: metrics, cache: cache), configuration: configuration,
-        metrics: metrics, cache: cache)
+        shared: shared)
     var services = services
+    var hotPathOrNil: HotPath?
     if let cache {
         services.append(CacheWatcher(store: store, cache: cache, interval: .milliseconds(100), logger: logger))
+        // Injected faults apply to every API request, so the hot path stands aside while they are on.
+        if !configuration.faults.isActive {
+            let dates = HTTPDateCache()
+            services.append(dates)
+            hotPathOrNil = HotPath(
+                cache: cache, tokens: shared.tokens, rateLimiter: shared.rateLimiter, metrics: metrics, dates: dates,
+                logger: logger)
+        }
     }
+    let hotPath = hotPathOrNil
     return Application(
         router: router,
         server: .http1(
             configuration: .init(
+                additionalChannelHandlers: hotPath.map { [HotPathHandler(hotPath: $0)] } ?? [],
                 idleTimeout: .nanoseconds(configuration.idleTimeout.nanoseconds),
                 httpDecoderConfiguration: .init(
                     maxHeaderFieldSize: ServerConfiguration.maximumHeaderFieldSize,
@@ -50,22 +64,39 @@ public func buildApplication<Store: ConversationStore>(
         logger: logger)
 }
 
-/// Generic over the store, so the hot path is specialised for the concrete backend.
+/// What the full path and the hot path share: remembered tokens, cached answers, rate-limit counters, metrics.
+struct SharedState: Sendable {
+    let tokens: TokenCache
+    let cache: ResponseCache?
+    let rateLimiter: RateLimiter?
+    let metrics: ServerMetrics
+}
+
+/// The router alone, for tests that inspect its routes.
 func buildRouter<Store: ConversationStore>(
     store: Store, configuration: ServerConfiguration, metrics: ServerMetrics, cache: ResponseCache?
 ) -> Router<AppRequestContext> {
+    buildRouter(
+        store: store, configuration: configuration,
+        shared: SharedState(tokens: TokenCache(), cache: cache, rateLimiter: nil, metrics: metrics))
+}
+
+/// Generic over the store, so the hot path is specialised for the concrete backend.
+func buildRouter<Store: ConversationStore>(
+    store: Store, configuration: ServerConfiguration, shared: SharedState
+) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: ObservationMiddleware(metrics: metrics))
+    router.add(middleware: ObservationMiddleware(metrics: shared.metrics))
     router.add(middleware: HighLevelErrorMiddleware(requestTimeout: configuration.requestTimeout))
-    HealthController(store: store, metrics: metrics).addRoutes(to: router)
+    HealthController(store: store, metrics: shared.metrics).addRoutes(to: router)
     DocsController().addRoutes(to: router)  // GET /openapi.json, GET /docs (openapi.yaml)
     // HighLevel's routes: authenticated, rate-limited, and where faults are injected.
     let api = router.group().add(
         middleware: APIMiddleware(
-            gatekeeper: Gatekeeper(store: store), rateLimiter: configuration.rateLimit.map(RateLimiter.init(policy:)),
+            gatekeeper: Gatekeeper(store: store, cache: shared.tokens), rateLimiter: shared.rateLimiter,
             faults: configuration.faults.isActive ? FaultInjector(configuration.faults) : nil))
     // Constant paths (`/conversations/search`, `/conversations/messages/…`) win over captures in the router's trie.
-    MessagesController(store: store, cache: cache).addRoutes(to: api)
+    MessagesController(store: store, cache: shared.cache).addRoutes(to: api)
     MessageWritesController(store: store, now: configuration.now).addRoutes(to: api)
     ExportController(store: store).addRoutes(to: api)
     ConversationsController(store: store, now: configuration.now).addRoutes(to: api)

@@ -7,12 +7,25 @@ public struct TokenHash: RawRepresentable, Hashable, Sendable {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     public init(token: String) {
-        let digest = SHA256.hash(data: Data(token.utf8))
-        rawValue = digest.map { byte in
-            let hex = Array("0123456789abcdef".utf8)
-            return String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]], as: UTF8.self)
-        }.joined()
+        self.init(utf8: Array(token.utf8))
+    }
+
+    public init(token: Substring) {
+        self.init(utf8: Array(token.utf8))
+    }
+
+    private init(utf8: [UInt8]) {
+        let digest = SHA256.hash(data: utf8)
+        var hex = [UInt8]()
+        hex.reserveCapacity(64)
+        for byte in digest {
+            hex.append(Self.hexDigits[Int(byte >> 4)])
+            hex.append(Self.hexDigits[Int(byte & 0x0F)])
+        }
+        rawValue = String(decoding: hex, as: UTF8.self)
     }
 }
 

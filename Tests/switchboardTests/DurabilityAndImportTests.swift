@@ -29,7 +29,7 @@ func jsonField(_ body: String, _ key: String) -> String? {
     /// SIGKILL in the middle of a write load loses no acknowledged message (issue 3).
     @Test func killNineLosesNoAcknowledgedMessage() async throws {
         let database = try temporaryDatabase()
-        let server = try ServerProcess(database: database)
+        let server = try ServerProcess(database: database, arguments: ["--rate-limit", "off"])
         try await server.waitUntilReady()
         let token = server.token
         let contact = try await server.send(
@@ -51,14 +51,18 @@ func jsonField(_ body: String, _ key: String) -> String? {
                 }
             }
         }
-        try await Task.sleep(for: .milliseconds(1500))
+        // Kill in the middle of the load, once enough writes were acknowledged to prove something.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while acknowledged.all.count < 100 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         server.stop(signal: SIGKILL)
         for writer in writers { writer.cancel() }
         for writer in writers { _ = await writer.result }
         let ids = acknowledged.all
         #expect(ids.count > 50, "too few writes were acknowledged to prove anything")
 
-        let restarted = try ServerProcess(database: database)
+        let restarted = try ServerProcess(database: database, arguments: ["--rate-limit", "off"])
         defer { restarted.stop() }
         try await restarted.waitUntilReady()
         var missing: [String] = []

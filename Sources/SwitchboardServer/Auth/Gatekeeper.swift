@@ -9,11 +9,11 @@ import SwitchboardStorage
 /// last, once the handler knows the resource's location.
 struct Gatekeeper<Store: ConversationStore>: Sendable {
     let store: Store
-    let cache = TokenCache()
+    let cache: TokenCache
 
     func authenticate(_ request: Request, logger: Logger) async throws -> Principal {
-        try Self.checkVersion(request.headers)
-        let credential = try Self.bearerCredential(request.headers)
+        try Credentials.checkVersion(request.headers)
+        let credential = try Credentials.bearer(request.headers)
         guard PrivateIntegrationToken.looksLikePIT(credential) else {
             // Not a private integration token; OAuth access tokens (JWTs) are not issued yet.
             throw SwitchboardError.invalidJWT
@@ -31,13 +31,17 @@ struct Gatekeeper<Store: ConversationStore>: Sendable {
         return Principal(locationId: token.locationId, scopes: token.scopes, tokenId: token.id)
     }
 
+}
+
+/// Reading `Version` and `Authorization`, shared by the full path and the hot path.
+enum Credentials {
     static func checkVersion(_ headers: HTTPFields) throws(SwitchboardError) {
         guard let version = headers[.version] else { throw .versionHeaderMissing }
         guard APIVersion(rawValue: version) != nil else { throw .versionHeaderInvalid }
     }
 
     /// The token of an `Authorization: Bearer <token>` header. The scheme is matched case-insensitively.
-    static func bearerCredential(_ headers: HTTPFields) throws(SwitchboardError) -> Substring {
+    static func bearer(_ headers: HTTPFields) throws(SwitchboardError) -> Substring {
         guard let value = headers[.authorization], !value.isEmpty else { throw .authorizationMissing }
         let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw .invalidJWT }
