@@ -26,9 +26,10 @@ need wrk wrk
 need nginx nginx
 need curl curl
 
-swift build -c release --product switchboard >&2
+[ -n "${BENCH_SKIP_BUILD:-}" ] || swift build -c release --product switchboard >&2
 bin="$PWD/.build/release/switchboard"
 work=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-bench.XXXXXX")
+chmod 755 "$work"  # nginx's workers run as another user and must read the baseline file
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -64,7 +65,10 @@ measure() {
     p99=$(awk '$1=="99%" {print $2}' <<<"$out")
     local errors
     errors=$(awk '/Non-2xx/ {print $5}' <<<"$out")
-    [ -n "$errors" ] && echo "bench.sh: $errors non-2xx answers for $url" >&2
+    if [ -n "$errors" ]; then
+        echo "bench.sh: $errors non-2xx answers for $url: the numbers would not mean anything" >&2
+        exit 1
+    fi
     echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
 }
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) printf "%.3f", v/1000; else if (v ~ /ms$/) printf "%.3f", v+0; else if (v ~ /s$/) printf "%.3f", v*1000; else print v }'; }
@@ -117,6 +121,7 @@ fi
 echo "bench.sh: baseline: nginx serving case 1's bytes" >&2
 mkdir -p "$work/www/conversations/$typical"
 cp "$work/page-sqlite.json" "$work/www/conversations/$typical/messages"
+chmod -R a+rX "$work/www"
 nginx_port=$(free_port)
 cat >"$work/nginx.conf" <<CONF
 worker_processes 2;

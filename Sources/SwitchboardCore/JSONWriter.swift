@@ -103,6 +103,12 @@ public struct JSONWriter: Sendable {
         endArray()
     }
 
+    /// Ends one NDJSON line: the next value starts a new document.
+    public mutating func newline() {
+        bytes.append(0x0A)
+        needsComma = false
+    }
+
     /// Copies bytes that are already valid JSON (a value encoded elsewhere).
     public mutating func raw(_ json: some Sequence<UInt8>) {
         separate()

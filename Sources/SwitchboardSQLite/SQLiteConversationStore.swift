@@ -19,6 +19,9 @@ public final class SQLiteConversationStore: ConversationStore {
         configuration.maximumReaderCount = maximumReaderCount
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // The writer keeps the indexes' hot pages in memory (64 MiB) so bulk writes do not re-read them;
+            // readers keep SQLite's default, which keeps the server small.
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -65536") }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         var migrator = DatabaseMigrator()
@@ -184,8 +187,15 @@ public final class SQLiteConversationStore: ConversationStore {
                 summaries[ConversationKey(message), default: ConversationSummaryChange(first: message)].add(message)
             }
             for (key, change) in summaries { try Self.createIfMissing(key, change, db: db) }
-            let insert = try db.cachedStatement(sql: Self.insertMessageSQL)
-            for message in messages { try insert.execute(arguments: Self.arguments(for: message)) }
+            // Many rows per statement: one step per chunk instead of per message.
+            var offset = 0
+            while offset < messages.count {
+                let chunk = messages[offset..<min(offset + Self.rowsPerInsert, messages.count)]
+                var arguments = StatementArguments()
+                for message in chunk { arguments += Self.arguments(for: message) }
+                try db.cachedStatement(sql: Self.insertMessagesSQL(rows: chunk.count)).execute(arguments: arguments)
+                offset += chunk.count
+            }
             for (key, change) in summaries { try Self.apply(change, to: key, db: db) }
         }
     }
@@ -242,10 +252,18 @@ public final class SQLiteConversationStore: ConversationStore {
         conversation_provider_id, chat_widget_id
         """
 
-    private static let insertMessageSQL = """
-        INSERT INTO messages (\(messageColumns))
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """
+    /// 20 columns × 50 rows stays far below SQLite's limit of 32,766 bound parameters.
+    private static let rowsPerInsert = 50
+    private static let fullInsertSQL = insertMessagesSQL(building: rowsPerInsert)
+
+    private static func insertMessagesSQL(rows: Int) -> String {
+        rows == rowsPerInsert ? fullInsertSQL : insertMessagesSQL(building: rows)
+    }
+
+    private static func insertMessagesSQL(building rows: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: 20).joined(separator: ",") + ")"
+        return "INSERT INTO messages (\(messageColumns)) VALUES " + Array(repeating: row, count: rows).joined(separator: ",")
+    }
 
     private static func arguments(for message: Message) -> StatementArguments {
         [

@@ -143,3 +143,41 @@ func randomMessage(_ generator: inout SeededGenerator) -> Message {
         #expect(list.message.text == "a, b")
     }
 }
+
+@Suite struct MessageLineParserTests {
+    /// The import path's byte parser and `JSONDecoder` read the same messages from what the server writes.
+    @Test func agreesWithJSONDecoderOnServedMessages() throws {
+        var generator = SeededGenerator(seed: 9)
+        for _ in 0..<1000 {
+            let message = randomMessage(&generator)
+            var writer = JSONWriter()
+            message.write(to: &writer)
+            let fast = MessageLineParser.parse(writer.bytes)
+            let decoded = try JSONDecoder().decode(Message.self, from: Data(writer.bytes))
+            if let fast { #expect(fast == decoded) }
+            // Only \u escapes (control characters) may send a served line to the fallback.
+            let hasUnicodeEscape = String(decoding: writer.bytes, as: UTF8.self).contains("\\u")
+            #expect(fast != nil || hasUnicodeEscape)
+        }
+    }
+
+    @Test(arguments: [
+        #"{"id":"m1","type":1,"locationId":"l","contactId":"c","conversationId":"v","dateAdded":"2024-03-27T18:13:49.000Z","meta":{"callDuration":120,"callStatus":"busy"}}"#,
+        #"{"id":"m1","messageType":"TYPE_EMAIL","locationId":"l","contactId":"c","conversationId":"v","dateAdded":1711563229000,"meta":{"email":{"messageIds":["a"]}},"extra":{"nested":[1,2,{"x":null}]},"flag":true}"#,
+        #" { "id" : "m1" , "messageType" : "TYPE_SMS" , "locationId":"l","contactId":"c","conversationId":"v","dateAdded":"2024-03-27T18:13:49Z","body":"a\"b\\c\/d\ne","direction":null } "#,
+    ])
+    func readsTheSameAsJSONDecoder(_ line: String) throws {
+        let fast = try #require(MessageLineParser.parse(Array(line.utf8)))
+        #expect(fast == (try JSONDecoder().decode(Message.self, from: Data(line.utf8))))
+    }
+
+    @Test(arguments: [
+        "", "{", "[]", #"{"id":"m1"}"#, #"{"id":"m1","messageType":"TYPE_FAX","locationId":"l","contactId":"c","conversationId":"v","dateAdded":"2024-03-27T18:13:49Z"}"#,
+        #"{"id":"m1","messageType":"TYPE_SMS","locationId":"l","contactId":"c","conversationId":"v","dateAdded":"soon"}"#,
+        #"{"id":"m1","messageType":"TYPE_SMS","locationId":"l","contactId":"c","conversationId":"v","dateAdded":"2024-03-27T18:13:49Z"} trailing"#,
+        #"{"id":"m1","messageType":"TYPE_SMS","locationId":"l","contactId":"c","conversationId":"v","dateAdded":"2024-03-27T18:13:49Z","type":1.5}"#,
+    ])
+    func leavesWhatItCannotReadToTheDecoder(_ line: String) {
+        #expect(MessageLineParser.parse(Array(line.utf8)) == nil)
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import SwitchboardCore
+import SwitchboardPostgres
 import SwitchboardSQLite
 import SwitchboardStorage
 import SwitchboardTestSupport
@@ -277,6 +278,7 @@ import Testing
     }
 
     @Test func bothBackendsShipTheSameMigrations() {
-        #expect(SQLiteConversationStore.migrationNames == ["001_locations_tokens_conversations_messages"])
+        #expect(SQLiteConversationStore.migrationNames.first == "001_locations_tokens_conversations_messages")
+        #expect(SQLiteConversationStore.migrationNames == PostgresConversationStore.migrationNames)
     }
 }

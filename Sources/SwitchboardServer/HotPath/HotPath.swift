@@ -17,6 +17,8 @@ final class HotPath: Sendable {
     let dates: HTTPDateCache
     let logger: Logger
 
+    private let recorders: [String: (ok: ServerMetrics.RequestRecorder, limited: ServerMetrics.RequestRecorder)]
+
     init(
         cache: ResponseCache, tokens: TokenCache, rateLimiter: RateLimiter?, metrics: ServerMetrics,
         dates: HTTPDateCache, logger: Logger
@@ -27,13 +29,27 @@ final class HotPath: Sendable {
         self.metrics = metrics
         self.dates = dates
         self.logger = logger
+        var recorders: [String: (ok: ServerMetrics.RequestRecorder, limited: ServerMetrics.RequestRecorder)] = [:]
+        for route in [Self.pageRoute, Self.messageRoute] {
+            recorders[route] = (
+                metrics.recorder(route: route, method: "GET", status: 200),
+                metrics.recorder(route: route, method: "GET", status: 429))
+        }
+        self.recorders = recorders
     }
 
     static let pageRoute = "/conversations/{conversationId}/messages"
     static let messageRoute = "/conversations/messages/{messageId}"
 
+    /// A response: its head, and its body as the cached bytes before the trace id and the bytes from it on.
+    struct Answer {
+        var head: HTTPResponse
+        var body: ByteBuffer
+        var tail: ByteBuffer
+    }
+
     /// The response for this request, or nil to let Hummingbird answer it.
-    func answer(_ request: HTTPRequest) -> (HTTPResponse, [UInt8])? {
+    func answer(_ request: HTTPRequest, allocator: ByteBufferAllocator) -> Answer? {
         let start = ContinuousClock.now
         guard request.method == .get, let target = request.path, request.headerFields[.connection] == nil,
             let version = request.headerFields[.version], APIVersion(rawValue: version) != nil,
@@ -42,48 +58,44 @@ final class HotPath: Sendable {
             case .some(.some(let token)) = tokens.lookup(TokenHash(token: credential), now: start),
             token.scopes.contains(.messagesReadonly),
             let (key, route) = Self.cacheKey(target, location: token.locationId),
-            let entry = cache.lookup(key)
+            let entry = cache.lookup(key), let recorder = recorders[route]
         else { return nil }
 
         var fields = HTTPFields()
         fields.reserveCapacity(10)
+        fields[.contentType] = JSONResponse.contentType
         let traceId = TraceID.make()
-        var status = HTTPResponse.Status.ok
-        var body: [UInt8]
+        var answer: Answer
+        var limit: RateLimitState?
         if let rateLimiter {
-            let principalKey = token.id + "|" + token.locationId.rawValue
-            let state = rateLimiter.admit(principalKey, now: start, day: Self.utcDay())
-            if state.allowed {
-                body = TraceIdSlot.complete(entry.prefix, traceId: traceId)
-                Self.add(state.headers, to: &fields, contentLength: body.count)
-            } else {
-                status = .tooManyRequests
-                var error = SwitchboardError.tooManyRequests.body
-                error.traceId = traceId
-                body = error.jsonBytes()
-                Self.add(state.headers + [("Retry-After", String(state.retryAfterSeconds))], to: &fields, contentLength: body.count)
-            }
-        } else {
-            body = TraceIdSlot.complete(entry.prefix, traceId: traceId)
-            Self.add([], to: &fields, contentLength: body.count)
+            limit = rateLimiter.admit(token.id + "|" + token.locationId.rawValue, now: start, day: Self.utcDay())
         }
+        if let limit, !limit.allowed {
+            var error = SwitchboardError.tooManyRequests.body
+            error.traceId = traceId
+            let body = ByteBuffer(bytes: error.jsonBytes())
+            fields[.contentLength] = String(body.readableBytes)
+            answer = Answer(head: HTTPResponse(status: .tooManyRequests), body: body, tail: ByteBuffer())
+        } else {
+            var tail = allocator.buffer(capacity: 40)
+            tail.writeString(traceId)
+            tail.writeStaticString("\"}")
+            fields[.contentLength] = String(entry.buffer.readableBytes + tail.readableBytes)
+            answer = Answer(head: HTTPResponse(status: .ok), body: entry.buffer, tail: tail)
+        }
+        for (name, value) in limit?.headers ?? [] { fields[name] = value }
         fields[ObservationMiddleware.requestIdHeader] =
             ObservationMiddleware.acceptableRequestId(request.headerFields[ObservationMiddleware.requestIdHeader])
             ?? TraceID.make()
         fields[.date] = dates.value
-        metrics.recordRequest(route: route, method: "GET", status: status.code, duration: ContinuousClock.now - start)
+        answer.head.headerFields = fields
+        let duration = ContinuousClock.now - start
+        if answer.head.status == .ok { recorder.ok.record(duration) } else { recorder.limited.record(duration) }
         if logger.logLevel <= .info {
-            logger.info("GET \(target.prefix { $0 != "?" }) \(status.code)", metadata: ["route": .string(route), "path": "hot"])
+            logger.info(
+                "GET \(target.prefix { $0 != "?" }) \(answer.head.status.code)", metadata: ["route": .string(route), "path": "hot"])
         }
-        return (HTTPResponse(status: status, headerFields: fields), body)
-    }
-
-    private static func add(_ rateLimit: [(String, String)], to fields: inout HTTPFields, contentLength: Int) {
-        fields[.contentType] = JSONResponse.contentType
-        fields[.contentLength] = String(contentLength)
-        for (name, value) in rateLimit {
-            if let field = HTTPField.Name(name) { fields[field] = value }
-        }
+        return answer
     }
 
     private static func utcDay() -> Int64 {

@@ -15,7 +15,7 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Requests passed on whose response has not been written to the end yet.
     private var passedOn = 0
     /// The answer to the request being read, written once its end arrives.
-    private var answer: (HTTPResponse, [UInt8])?
+    private var answer: HotPath.Answer?
     private var needsFlush = false
 
     init(hotPath: HotPath) {
@@ -25,7 +25,7 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let request):
-            if passedOn == 0, answer == nil, let found = hotPath.answer(request) {
+            if passedOn == 0, answer == nil, let found = hotPath.answer(request, allocator: context.channel.allocator) {
                 answer = found
             } else {
                 passedOn += 1
@@ -34,15 +34,14 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .body:
             if answer == nil { context.fireChannelRead(data) }
         case .end:
-            guard let (head, body) = answer else {
+            guard let found = answer else {
                 context.fireChannelRead(data)
                 return
             }
             answer = nil
-            var buffer = context.channel.allocator.buffer(capacity: body.count)
-            buffer.writeBytes(body)
-            context.write(wrapOutboundOut(.head(head)), promise: nil)
-            context.write(wrapOutboundOut(.body(buffer)), promise: nil)
+            context.write(wrapOutboundOut(.head(found.head)), promise: nil)
+            context.write(wrapOutboundOut(.body(found.body)), promise: nil)
+            if found.tail.readableBytes > 0 { context.write(wrapOutboundOut(.body(found.tail)), promise: nil) }
             context.write(wrapOutboundOut(.end(nil)), promise: nil)
             needsFlush = true
         }

@@ -42,9 +42,7 @@ struct APIMiddleware<Store: ConversationStore>: RouterMiddleware {
         guard state.allowed else { throw RateLimitedError(state: state) }
         do {
             var response = try await next(request, context)
-            for (name, value) in state.headers {
-                if let field = HTTPField.Name(name) { response.headers[field] = value }
-            }
+            for (name, value) in state.headers { response.headers[name] = value }
             return response
         } catch {
             throw ErrorWithHeaders(error: error, headers: state.headers)
@@ -55,11 +53,11 @@ struct APIMiddleware<Store: ConversationStore>: RouterMiddleware {
 /// A refused request: 429 with HighLevel's rate-limit headers and `Retry-After` (CONTRACT.md §8, §11 Q9).
 struct RateLimitedError: Error {
     let state: RateLimitState
-    var headers: [(String, String)] { state.headers + [("Retry-After", String(state.retryAfterSeconds))] }
+    var headers: [(HTTPField.Name, String)] { state.headers }
 }
 
 /// An error thrown past a middleware that had headers to add to whatever response the error becomes.
 struct ErrorWithHeaders: Error {
     let error: any Error
-    let headers: [(String, String)]
+    let headers: [(HTTPField.Name, String)]
 }

@@ -2,6 +2,7 @@ public import Hummingbird
 import HTTPTypes
 import Logging
 import NIOCore
+import NIOHTTP1
 import SwitchboardCore
 import SwitchboardStorage
 
@@ -32,8 +33,15 @@ public struct HighLevelErrorMiddleware: RouterMiddleware {
                 return try await Self.withTimeout(requestTimeout) { [context] in try await handler.value(request, context) }
             }
         } catch {
+            // A body whose framing broke (a bad chunk, a stream cut short) leaves nothing to answer on: Hummingbird
+            // answers 400 and closes the connection, as for every malformed request. Anything else is answered here.
+            if let parserError = Self.parserError(in: error) { throw parserError }
             return Self.response(for: error, request: request, context: context)
         }
+    }
+
+    static func parserError(in error: any Error) -> HTTPParserError? {
+        (error as? HTTPParserError) ?? ((error as? ErrorWithHeaders)?.error as? HTTPParserError)
     }
 
     /// Races the handler against a deadline; the loser is cancelled.
@@ -64,15 +72,19 @@ public struct HighLevelErrorMiddleware: RouterMiddleware {
             var response = response(for: SwitchboardError.tooManyRequests, traceId: context.traceId)
             add(limited.headers, to: &response)
             return response
+        case let refused as OAuthTokenError:
+            // POST /oauth/token answers in OAuth's error shape, not HighLevel's API shape.
+            var response = JSONResponse.make(
+                status: HTTPResponse.Status(code: refused.status), bytes: refused.jsonBytes(traceId: context.traceId))
+            response.headers[.cacheControl] = "no-store"
+            return response
         default:
             return response(for: classify(error, request: request, logger: context.logger), traceId: context.traceId)
         }
     }
 
-    private static func add(_ headers: [(String, String)], to response: inout Response) {
-        for (name, value) in headers {
-            if let field = HTTPField.Name(name) { response.headers[field] = value }
-        }
+    private static func add(_ headers: [(HTTPField.Name, String)], to response: inout Response) {
+        for (name, value) in headers { response.headers[name] = value }
     }
 
     static func classify(_ error: any Error, request: Request, logger: Logger) -> SwitchboardError {

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Synchronization
 
 /// HighLevel's limits (CONTRACT.md §8): a burst of `burst` requests per fixed window of `window`, and `daily`
@@ -25,16 +26,29 @@ struct RateLimitState: Sendable {
     var retryAfterSeconds: Int
     let policy: RateLimitPolicy
 
-    /// `X-RateLimit-*` as HighLevel names them.
-    var headers: [(String, String)] {
-        [
-            ("X-RateLimit-Limit-Daily", String(policy.daily)),
-            ("X-RateLimit-Daily-Remaining", String(dailyRemaining)),
-            ("X-RateLimit-Interval-Milliseconds", String(policy.window.milliseconds)),
-            ("X-RateLimit-Max", String(policy.burst)),
-            ("X-RateLimit-Remaining", String(burstRemaining)),
+    /// `X-RateLimit-*` as HighLevel names them (and `Retry-After` when refused).
+    var headers: [(HTTPField.Name, String)] {
+        var headers = [
+            (RateLimitHeader.limitDaily, String(policy.daily)),
+            (RateLimitHeader.dailyRemaining, String(dailyRemaining)),
+            (RateLimitHeader.intervalMilliseconds, String(policy.window.milliseconds)),
+            (RateLimitHeader.max, String(policy.burst)),
+            (RateLimitHeader.remaining, String(burstRemaining)),
         ]
+        if !allowed { headers.append((RateLimitHeader.retryAfter, String(retryAfterSeconds))) }
+        return headers
     }
+}
+
+/// The header names, built once: `HTTPField.Name(_:)` validates its argument on every call.
+enum RateLimitHeader {
+    // Valid literal field names, so the unwraps cannot fail.
+    static let limitDaily = HTTPField.Name("X-RateLimit-Limit-Daily")!
+    static let dailyRemaining = HTTPField.Name("X-RateLimit-Daily-Remaining")!
+    static let intervalMilliseconds = HTTPField.Name("X-RateLimit-Interval-Milliseconds")!
+    static let max = HTTPField.Name("X-RateLimit-Max")!
+    static let remaining = HTTPField.Name("X-RateLimit-Remaining")!
+    static let retryAfter = HTTPField.Name("Retry-After")!
 }
 
 /// Fixed windows: the first request of a key opens a window; the `burst + 1`-th request inside it is refused,

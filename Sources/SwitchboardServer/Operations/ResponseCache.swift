@@ -1,3 +1,4 @@
+import NIOCore
 import Synchronization
 import SwitchboardCore
 
@@ -18,9 +19,17 @@ final class ResponseCache: Sendable {
     }
 
     /// The body up to the trace id, so each response gets its own trace id: `prefix + traceId + "\"}"`.
+    /// Kept as bytes for the full path and as a buffer the hot path writes without copying.
     struct Entry: Sendable {
         let prefix: [UInt8]
+        let buffer: ByteBuffer
         let conversation: ConversationID
+
+        init(prefix: [UInt8], conversation: ConversationID) {
+            self.prefix = prefix
+            self.buffer = ByteBuffer(bytes: prefix)
+            self.conversation = conversation
+        }
     }
 
     private struct State {

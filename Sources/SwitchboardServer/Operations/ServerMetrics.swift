@@ -25,8 +25,30 @@ public final class ServerMetrics: Sendable {
         messagesStored = Metrics.Counter(label: "switchboard_messages_stored_total", factory: factory)
     }
 
+    /// The counter and timer for one route, method and status, for callers that record the same ones often.
+    struct RequestRecorder: Sendable {
+        let counter: Metrics.Counter
+        let timer: Metrics.Timer
+
+        func record(_ duration: Duration) {
+            counter.increment()
+            timer.recordNanoseconds(duration.nanoseconds)
+        }
+    }
+
+    func recorder(route: String, method: String, status: Int) -> RequestRecorder {
+        RequestRecorder(
+            counter: requestCounter(route: route, method: method, status: status),
+            timer: requestTimer(route: route, method: method))
+    }
+
     /// Counts a finished request by route template, method and status, and records its latency by route.
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {
+        requestCounter(route: route, method: method, status: status).increment()
+        requestTimer(route: route, method: method).recordNanoseconds(duration.nanoseconds)
+    }
+
+    private func requestCounter(route: String, method: String, status: Int) -> Metrics.Counter {
         let key = route + " " + method + " " + String(status)
         let counter = requestCounters.withLock { counters in
             if let counter = counters[key] { return counter }
@@ -36,9 +58,12 @@ public final class ServerMetrics: Sendable {
             counters[key] = counter
             return counter
         }
-        counter.increment()
+        return counter
+    }
+
+    private func requestTimer(route: String, method: String) -> Metrics.Timer {
         let timerKey = route + " " + method
-        let timer = requestTimers.withLock { timers in
+        return requestTimers.withLock { timers in
             if let timer = timers[timerKey] { return timer }
             let timer = Metrics.Timer(
                 label: "switchboard_http_request_duration_seconds", dimensions: [("route", route), ("method", method)],
@@ -46,7 +71,6 @@ public final class ServerMetrics: Sendable {
             timers[timerKey] = timer
             return timer
         }
-        timer.recordNanoseconds(duration.nanoseconds)
     }
 
     /// Records how long one store operation took.

@@ -28,8 +28,10 @@ public struct MessageImporter: Sendable {
 
     /// Parses one line; nil for a blank line.
     public static func parse(_ line: Data, decoder: JSONDecoder) throws -> Message? {
-        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
-        let message = try decoder.decode(Message.self, from: line)
+        // The byte parser reads what the API serves; anything else (and every error message) comes from JSONDecoder.
+        let fast = line.withUnsafeBytes { raw in MessageLineParser.parse(raw.bindMemory(to: UInt8.self)) }
+        if fast == nil, line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
+        let message = try fast ?? decoder.decode(Message.self, from: line)
         for (name, valid) in [
             ("id", message.id.isPlausible), ("conversationId", message.conversationId.isPlausible),
             ("locationId", message.locationId.isPlausible), ("contactId", message.contactId.isPlausible),
@@ -168,7 +170,7 @@ public struct LineSource: Sendable {
 /// Splits a file into lines, reading it in 1 MiB chunks.
 struct LineReader {
     let handle: FileHandle
-    private var buffer = Data()
+    private var buffer: [UInt8] = []
     private var start = 0
     private var number = 0
     private var exhausted = false
@@ -179,22 +181,29 @@ struct LineReader {
 
     mutating func next() throws -> (Int, Data)? {
         while true {
-            if let newline = buffer[start...].firstIndex(of: 0x0A) {
-                let line = buffer[start..<newline]
+            let newline = buffer.withUnsafeBufferPointer { bytes -> Int? in
+                guard start < bytes.count, let base = bytes.baseAddress,
+                    let found = memchr(base + start, 0x0A, bytes.count - start)
+                else { return nil }
+                return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            }
+            if let newline {
+                let line = Data(buffer[start..<newline])
                 start = newline + 1
                 number += 1
-                return (number, Data(line))
+                return (number, line)
             }
             if exhausted {
                 guard start < buffer.count else { return nil }
-                let line = buffer[start...]
+                let line = Data(buffer[start...])
                 start = buffer.count
                 number += 1
-                return (number, Data(line))
+                return (number, line)
             }
             let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
             if chunk.isEmpty { exhausted = true }
-            buffer = Data(buffer[start...]) + chunk
+            buffer.removeFirst(start)
+            buffer.append(contentsOf: chunk)
             start = 0
         }
     }

@@ -45,7 +45,7 @@ public struct SyntheticData: Sendable {
                 call: type.isCall ? CallDetails(duration: Int(random.next(upperBound: 600 as UInt64)), status: "completed") : nil,
                 emailMessageIds: type.isEmail ? ["Email" + String(index).leftPadded(to: 15)] : nil)
             message.write(to: &json)
-            json.raw([0x0A])
+            json.newline()
         }
         func flushIfFull() throws {
             if json.bytes.count > (1 << 20) - 4096 {
