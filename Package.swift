@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
     ],
     targets: [
         // Domain: ids, message types, the wire JSON, errors. No I/O, no dependencies.
@@ -72,6 +73,8 @@ let package = Package(
                 "SwitchboardCore",
                 "SwitchboardStorage",
                 "SwitchboardSQLite",
+                "SwitchboardPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -83,6 +86,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             swiftSettings: swiftSettings,
             // openapi.yaml (repository root) compiled in as `EmbeddedOpenAPIDocument.yaml`.
@@ -140,7 +144,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardStorageTests",
-            dependencies: ["SwitchboardTestSupport", "SwitchboardSQLite"],
+            dependencies: ["SwitchboardTestSupport", "SwitchboardSQLite", "SwitchboardPostgres"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
@@ -179,6 +183,7 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             swiftSettings: testSwiftSettings
         ),

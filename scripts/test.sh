@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: builds the package (the CLI binary included, for the end-to-end tests), starts a throwaway
-# PostgreSQL cluster on a free loopback port for the PostgreSQL backend's tests, and stops it at the end.
+# PostgreSQL cluster on a free loopback port for the PostgreSQL backend's tests, and stops it at the end. Then checks
+# every recorded HTTP exchange against openapi.yaml and fuzzes a real server with it (scripts/openapi.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,7 +9,15 @@ cd "$(dirname "$0")/.."
 source scripts/postgres.sh
 switchboard_postgres_start
 trap switchboard_postgres_stop EXIT
+# shellcheck source=scripts/openapi.sh
+source scripts/openapi.sh
+switchboard_openapi_venv
+switchboard_openapi_record
+trap 'switchboard_openapi_stop; switchboard_postgres_stop' EXIT
 
 swift build --build-tests
 export SWITCHBOARD_BINARY="$PWD/.build/debug/switchboard"
 swift test --skip-build "$@"
+# openapi.yaml: every exchange the suites recorded is checked against it, then a real server is fuzzed with it.
+switchboard_openapi_validate
+switchboard_openapi_fuzz "$SWITCHBOARD_BINARY"

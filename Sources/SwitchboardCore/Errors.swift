@@ -7,6 +7,8 @@ public enum SwitchboardError: Error, Sendable, Hashable {
     case authorizationMissing
     case invalidJWT
     case invalidPrivateIntegrationToken
+    /// A Company (agency) OAuth token on a location route (CONTRACT.md §6.4).
+    case authClassNotAllowed
     case scopeNotGranted
     case locationNotAccessible
     case conversationNotFound(ConversationID)
@@ -25,7 +27,7 @@ public enum SwitchboardError: Error, Sendable, Hashable {
     public var statusCode: Int {
         switch self {
         case .versionHeaderMissing, .versionHeaderInvalid, .authorizationMissing, .invalidJWT,
-            .invalidPrivateIntegrationToken, .scopeNotGranted:
+            .invalidPrivateIntegrationToken, .authClassNotAllowed, .scopeNotGranted:
             401
         case .locationNotAccessible: 403
         case .conversationNotFound, .invalidLastMessageId, .badRequest: 400
@@ -46,6 +48,10 @@ public enum SwitchboardError: Error, Sendable, Hashable {
         case .authorizationMissing: .init(statusCode: 401, message: "No Authorization header found for authentication!")
         case .invalidJWT: .init(statusCode: 401, message: "Invalid JWT")
         case .invalidPrivateIntegrationToken: .init(statusCode: 401, message: "Invalid Private Integration token")
+        case .authClassNotAllowed:
+            .init(
+                statusCode: 401,
+                message: "This authClass type is not allowed to access this scope. Please reach out to the Platform team to get it added.")
         case .scopeNotGranted: .init(statusCode: 401, message: "The token is not authorized for this scope.")
         case .locationNotAccessible: .init(statusCode: 403, message: "The token does not have access to this location.")
         case .conversationNotFound(let id):

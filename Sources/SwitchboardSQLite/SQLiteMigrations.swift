@@ -88,5 +88,6 @@ enum SQLiteMigrations {
                     CREATE INDEX messages_export_updated ON messages(location_id, date_updated, id);
                     """)
         }
+        migrator.registerMigration(SQLiteOAuthSchema.migrationName, migrate: SQLiteOAuthSchema.create)
     }
 }

@@ -4,6 +4,8 @@ public import ServiceLifecycle
 import UnixSignals
 import NIOCore
 import SwitchboardCore
+import PostgresNIO
+import SwitchboardPostgres
 import SwitchboardSQLite
 public import SwitchboardStorage
 
@@ -19,20 +21,37 @@ public func buildApplication(
         var app = buildApplication(store: store, configuration: configuration, logger: logger)
         app.beforeServerStarts { try await prepare(store) }
         return app
-    case .postgres:
-        throw ServerConfiguration.InvalidValue(description: "PostgreSQL is not supported by this build yet")
+    case .postgres(let url):
+        let store = PostgresConversationStore(options: try postgresOptions(url), backgroundLogger: logger)
+        // Other instances write to the same database, unseen by this one: answers are not cached.
+        var configuration = configuration
+        configuration.cacheResponses = false
+        // The client runs as a service by the time migrations run; the advisory lock makes concurrent starts safe.
+        var app = buildApplication(
+            store: store, configuration: configuration, services: [store.client],
+            migrate: { try await store.migrate(logger: logger) }, logger: logger)
+        app.beforeServerStarts { try await prepare(store) }
+        return app
+    }
+}
+
+private func postgresOptions(_ url: String) throws -> PostgresOptions {
+    do {
+        return try PostgresOptions(url: url)
+    } catch {
+        throw ServerConfiguration.InvalidValue(description: error.description)
     }
 }
 
 /// Builds the server on a store that is already open (tests call this directly).
 public func buildApplication<Store: ConversationStore>(
     store: Store, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(),
-    services: [any Service] = [], logger: Logger
+    services: [any Service] = [], migrate: (@Sendable () async throws -> Void)? = nil, logger: Logger
 ) -> Application<RouterResponder<AppRequestContext>> {
     let cache = configuration.cacheResponses ? ResponseCache() : nil
     let shared = SharedState(
         tokens: TokenCache(), cache: cache, rateLimiter: configuration.rateLimit.map(RateLimiter.init(policy:)),
-        metrics: metrics)
+        metrics: metrics, accessTokens: AccessTokenAuthority(store: store, now: configuration.now))
     let router = buildRouter(
         store: InstrumentedStore(base: store, metrics: metrics, cache: cache), configuration: configuration,
         shared: shared)
@@ -50,7 +69,7 @@ public func buildApplication<Store: ConversationStore>(
         }
     }
     let hotPath = hotPathOrNil
-    return Application(
+    var application = Application(
         router: router,
         server: .http1(
             configuration: .init(
@@ -62,6 +81,12 @@ public func buildApplication<Store: ConversationStore>(
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: nil),
         services: services,
         logger: logger)
+    // Migrations first (a database server's schema may be behind), then the JWT signing key of the first start.
+    application.beforeServerStarts { [accessTokens = shared.accessTokens] in
+        if let migrate { try await migrate() }
+        try await accessTokens.prepare(logger: logger)
+    }
+    return application
 }
 
 /// What the full path and the hot path share: remembered tokens, cached answers, rate-limit counters, metrics.
@@ -70,6 +95,7 @@ struct SharedState: Sendable {
     let cache: ResponseCache?
     let rateLimiter: RateLimiter?
     let metrics: ServerMetrics
+    let accessTokens: AccessTokenAuthority
 }
 
 /// The router alone, for tests that inspect its routes.
@@ -78,7 +104,9 @@ func buildRouter<Store: ConversationStore>(
 ) -> Router<AppRequestContext> {
     buildRouter(
         store: store, configuration: configuration,
-        shared: SharedState(tokens: TokenCache(), cache: cache, rateLimiter: nil, metrics: metrics))
+        shared: SharedState(
+            tokens: TokenCache(), cache: cache, rateLimiter: nil, metrics: metrics,
+            accessTokens: AccessTokenAuthority(store: store, now: configuration.now)))
 }
 
 /// Generic over the store, so the hot path is specialised for the concrete backend.
@@ -90,10 +118,13 @@ func buildRouter<Store: ConversationStore>(
     router.add(middleware: HighLevelErrorMiddleware(requestTimeout: configuration.requestTimeout))
     HealthController(store: store, metrics: shared.metrics).addRoutes(to: router)
     DocsController().addRoutes(to: router)  // GET /openapi.json, GET /docs (openapi.yaml)
+    // POST /oauth/token: no Version header, no bearer token, not rate-limited (HighLevel's limits are the API's).
+    OAuthController(store: store, accessTokens: shared.accessTokens, now: configuration.now).addRoutes(to: router)
     // HighLevel's routes: authenticated, rate-limited, and where faults are injected.
     let api = router.group().add(
         middleware: APIMiddleware(
-            gatekeeper: Gatekeeper(store: store, cache: shared.tokens), rateLimiter: shared.rateLimiter,
+            gatekeeper: Gatekeeper(store: store, cache: shared.tokens, accessTokens: shared.accessTokens),
+            rateLimiter: shared.rateLimiter,
             faults: configuration.faults.isActive ? FaultInjector(configuration.faults) : nil))
     // Constant paths (`/conversations/search`, `/conversations/messages/…`) win over captures in the router's trie.
     MessagesController(store: store, cache: shared.cache).addRoutes(to: api)
@@ -112,8 +143,15 @@ public func withStore<T: Sendable>(
     switch database {
     case .sqlite(let path):
         return try await body(SQLiteConversationStore(path: path))
-    case .postgres:
-        throw ServerConfiguration.InvalidValue(description: "PostgreSQL is not supported by this build yet")
+    case .postgres(let url):
+        let store = PostgresConversationStore(options: try postgresOptions(url), backgroundLogger: logger)
+        // The client's pool runs beside the body, and stops with it.
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await store.client.run() }
+            defer { group.cancelAll() }
+            try await store.migrate(logger: logger)
+            return try await body(store)
+        }
     }
 }
 

@@ -3,7 +3,8 @@ public import SwitchboardCore
 
 /// The one storage interface. Each backend (SQLite, PostgreSQL) implements it; SQL lives only in the backends.
 /// Lookups return optionals: whether a missing row is a 400, 403 or 404 is the handler's decision.
-public protocol ConversationStore: Sendable {
+/// OAuth state (apps, installations, grants, signing keys) is part of it through `OAuthStore`.
+public protocol ConversationStore: OAuthStore {
     // MARK: Locations and tokens
 
     func createLocation(_ location: Location, logger: Logger) async throws

@@ -10,13 +10,14 @@ import SwitchboardStorage
 struct Gatekeeper<Store: ConversationStore>: Sendable {
     let store: Store
     let cache: TokenCache
+    let accessTokens: AccessTokenAuthority
 
     func authenticate(_ request: Request, logger: Logger) async throws -> Principal {
         try Credentials.checkVersion(request.headers)
         let credential = try Credentials.bearer(request.headers)
         guard PrivateIntegrationToken.looksLikePIT(credential) else {
-            // Not a private integration token; OAuth access tokens (JWTs) are not issued yet.
-            throw SwitchboardError.invalidJWT
+            // Anything else must be an OAuth access token: a JWT signed with one of our keys, then a Location one.
+            return try await accessTokens.verify(credential, logger: logger).principal()
         }
         let hash = TokenHash(token: String(credential))
         let now = ContinuousClock.now

@@ -4,6 +4,8 @@ public import SwitchboardCore
 public struct Principal: Sendable, Hashable {
     public var locationId: LocationID
     public var scopes: Set<Scope>
+    /// The private integration token's id, or `app:<client>` for an OAuth access token, so that every access token
+    /// of one app counts against one budget per location.
     public var tokenId: String
 
     /// CONTRACT.md §6.4 / §11 Q7: another location's resource answers 403.

@@ -1,0 +1,188 @@
+public import Logging
+import PostgresNIO
+public import SwitchboardCore
+import SwitchboardStorage
+
+extension PostgresConversationStore {
+    /// Rows per `unnest` statement: big enough to amortize round trips, small enough to keep binds modest.
+    static let insertBatchSize = 5_000
+
+    public func insertMessages(_ messages: [Message], logger: Logger) async throws {
+        guard !messages.isEmpty else { return }
+        var summaries: [ConversationKey: ConversationSummaryChange] = [:]
+        for message in messages {
+            summaries[ConversationKey(message), default: ConversationSummaryChange(first: message)].add(message)
+        }
+        // A fixed order, so concurrent batches touch shared conversations in the same order.
+        let changes = summaries.sorted { ($0.key.location, $0.key.conversation) < ($1.key.location, $1.key.conversation) }
+        let batches = stride(from: 0, to: messages.count, by: Self.insertBatchSize).map {
+            Array(messages[$0..<min($0 + Self.insertBatchSize, messages.count)])
+        }
+        let conversationBatches = stride(from: 0, to: changes.count, by: Self.insertBatchSize).map {
+            Array(changes[$0..<min($0 + Self.insertBatchSize, changes.count)])
+        }
+        try await run("insertMessages", logger: logger, retries: 2) { connection in
+            try await connection.withTransaction(logger: logger) { connection in
+                // Conversations first: the messages' foreign key needs them. A contact that already has another
+                // conversation in the location violates the unique key, and the whole batch rolls back.
+                for batch in conversationBatches {
+                    try await connection.query(Self.createMissingConversations(batch), logger: logger)
+                }
+                for batch in batches {
+                    try await connection.query(Self.insert(batch), logger: logger)
+                }
+                for batch in conversationBatches {
+                    try await connection.query(Self.updateSummaries(batch), logger: logger)
+                }
+            }
+        }
+    }
+
+    private static func createMissingConversations(_ changes: [(key: ConversationKey, value: ConversationSummaryChange)])
+        -> PostgresQuery
+    {
+        let locations = changes.map(\.key.location.rawValue)
+        let ids = changes.map(\.key.conversation.rawValue)
+        let contacts = changes.map(\.value.newest.contactId.rawValue)
+        let added = changes.map(\.value.oldest.dateAdded.rawValue)
+        let updated = changes.map(\.value.newest.dateAdded.rawValue)
+        return """
+            INSERT INTO conversations (location_id, id, contact_id, date_added, date_updated)
+            SELECT * FROM unnest(\(locations)::text[], \(ids)::text[], \(contacts)::text[], \(added)::int8[],
+                \(updated)::int8[])
+            ON CONFLICT (location_id, id) DO NOTHING
+            """
+    }
+
+    /// The summary follows the newest message by (dateAdded, id), the same order the page uses.
+    private static func updateSummaries(_ changes: [(key: ConversationKey, value: ConversationSummaryChange)])
+        -> PostgresQuery
+    {
+        let locations = changes.map(\.key.location.rawValue)
+        let ids = changes.map(\.key.conversation.rawValue)
+        let inbound = changes.map { Int64($0.value.inboundCount) }
+        let dates = changes.map(\.value.newest.dateAdded.rawValue)
+        let messageIds = changes.map(\.value.newest.id.rawValue)
+        let bodies = NullableArray(changes.map(\.value.newest.body))
+        let types = changes.map { Int64($0.value.newest.messageType.code) }
+        let directions = NullableArray(changes.map(\.value.newest.direction?.rawValue))
+        let newer = """
+            c.last_message_date IS NULL OR (c.last_message_date, c.last_message_id) < (u.date, u.message_id COLLATE "C")
+            """
+        return """
+            UPDATE conversations AS c SET
+                unread_count = c.unread_count + u.inbound,
+                date_updated = GREATEST(c.date_updated, u.date),
+                last_message_id = CASE WHEN \(unescaped: newer) THEN u.message_id ELSE c.last_message_id END,
+                last_message_body = CASE WHEN \(unescaped: newer) THEN u.body ELSE c.last_message_body END,
+                last_message_type = CASE WHEN \(unescaped: newer) THEN u.type_code ELSE c.last_message_type END,
+                last_message_direction = CASE WHEN \(unescaped: newer) THEN u.direction ELSE c.last_message_direction END,
+                last_message_date = CASE WHEN \(unescaped: newer) THEN u.date ELSE c.last_message_date END
+            FROM unnest(\(locations)::text[], \(ids)::text[], \(inbound)::int8[], \(dates)::int8[],
+                \(messageIds)::text[], \(bodies)::text[], \(types)::int8[], \(directions)::text[])
+                AS u(location_id, id, inbound, date, message_id, body, type_code, direction)
+            WHERE c.location_id = u.location_id AND c.id = u.id
+            """
+    }
+
+    private static func insert(_ messages: [Message]) -> PostgresQuery {
+        let locations = messages.map(\.locationId.rawValue)
+        let ids = messages.map(\.id.rawValue)
+        let conversations = messages.map(\.conversationId.rawValue)
+        let contacts = messages.map(\.contactId.rawValue)
+        let types = messages.map { Int64($0.messageType.code) }
+        let directions = NullableArray(messages.map(\.direction?.rawValue))
+        let statuses = NullableArray(messages.map(\.status))
+        let bodies = NullableArray(messages.map(\.body))
+        let contentTypes = NullableArray(messages.map(\.contentType))
+        let added = messages.map(\.dateAdded.rawValue)
+        let updated = messages.map(\.dateUpdated.rawValue)
+        let sources = NullableArray(messages.map(\.source))
+        let users = NullableArray(messages.map(\.userId))
+        let altIds = NullableArray(messages.map(\.altId))
+        let attachments = NullableArray(messages.map { $0.attachments.map(StringListColumn.encode) })
+        let durations = NullableArray(messages.map { $0.call?.duration.map(Int64.init) })
+        let callStatuses = NullableArray(messages.map(\.call?.status))
+        let emailIds = NullableArray(messages.map { $0.emailMessageIds.map(StringListColumn.encode) })
+        let providers = NullableArray(messages.map(\.conversationProviderId))
+        let widgets = NullableArray(messages.map(\.chatWidgetId))
+        return """
+            INSERT INTO messages (\(unescaped: Columns.message))
+            SELECT * FROM unnest(\(locations)::text[], \(ids)::text[], \(conversations)::text[], \(contacts)::text[],
+                \(types)::int8[], \(directions)::text[], \(statuses)::text[], \(bodies)::text[],
+                \(contentTypes)::text[], \(added)::int8[], \(updated)::int8[], \(sources)::text[], \(users)::text[],
+                \(altIds)::text[], \(attachments)::text[], \(durations)::int8[], \(callStatuses)::text[],
+                \(emailIds)::text[], \(providers)::text[], \(widgets)::text[])
+            """
+    }
+
+    public func messagePage(_ query: MessagePageQuery, logger: Logger) async throws -> MessagePage {
+        let types = query.filter?.types.map(\.code)
+        // One row more than asked for tells whether another page exists, with no COUNT.
+        let limit = query.limit == .max ? nil : Self.limit(query.limit + 1)
+        let conversation = query.conversationId.rawValue
+        let location = query.locationId.rawValue
+        var messages = try await run("messagePage", logger: logger) { connection in
+            var messages: [Message] = []
+            messages.reserveCapacity(min(max(limit ?? 0, 0), MessagePageQuery.maximumLimit + 1))
+            if let cursor = query.lastMessageId {
+                var dateAdded: Int64?
+                let position = CursorPosition(location: location, message: cursor.rawValue)
+                for try await (date, owner) in try await connection.execute(position, logger: logger)
+                where owner == conversation {
+                    dateAdded = date
+                }
+                // Not a message of this conversation (or of this location).
+                guard let dateAdded else { throw SwitchboardError.invalidLastMessageId }
+                let page = PageAfter(
+                    conversation: conversation, location: location, date: dateAdded, id: cursor.rawValue,
+                    types: types, limit: limit)
+                for try await message in try await connection.execute(page, logger: logger) { messages.append(message) }
+            } else {
+                let page = NewestPage(conversation: conversation, location: location, types: types, limit: limit)
+                for try await message in try await connection.execute(page, logger: logger) { messages.append(message) }
+            }
+            return messages
+        }
+        let nextPage = messages.count > query.limit
+        if nextPage, !messages.isEmpty { messages.removeLast() }
+        return MessagePage(messages: messages, nextPage: nextPage)
+    }
+
+    public func message(_ id: MessageID, in location: LocationID, logger: Logger) async throws -> Message? {
+        try await fetch(
+            "message",
+            """
+            SELECT \(unescaped: Columns.message) FROM messages
+            WHERE location_id = \(location.rawValue) AND id = \(id.rawValue)
+            """, logger: logger, Decode.message
+        ).first
+    }
+}
+
+/// How a batch of new messages moves one conversation's summary.
+struct ConversationSummaryChange: Sendable {
+    var newest: Message
+    var oldest: Message
+    var inboundCount = 0
+
+    init(first: Message) {
+        newest = first
+        oldest = first
+    }
+
+    mutating func add(_ message: Message) {
+        if (message.dateAdded, message.id) > (newest.dateAdded, newest.id) { newest = message }
+        if (message.dateAdded, message.id) < (oldest.dateAdded, oldest.id) { oldest = message }
+        if message.direction == .inbound { inboundCount += 1 }
+    }
+}
+
+struct ConversationKey: Hashable, Sendable {
+    var location: LocationID
+    var conversation: ConversationID
+    init(_ message: Message) {
+        location = message.locationId
+        conversation = message.conversationId
+    }
+}

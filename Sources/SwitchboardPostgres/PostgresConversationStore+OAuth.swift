@@ -1,0 +1,182 @@
+public import Logging
+import PostgresNIO
+public import SwitchboardCore
+public import SwitchboardStorage
+
+extension PostgresConversationStore {
+    // MARK: Apps and installations
+
+    public func createApp(_ app: OAuthApp, logger: Logger) async throws {
+        try await execute(
+            "createApp",
+            """
+            INSERT INTO oauth_apps (\(unescaped: OAuthColumns.app))
+            VALUES (\(app.clientId), \(app.name), \(app.secretHash.rawValue), \(OAuthColumns.scopeList(app.scopes)),
+                \(app.createdAt.rawValue))
+            """, logger: logger)
+    }
+
+    public func app(clientId: String, logger: Logger) async throws -> OAuthApp? {
+        try await fetch(
+            "app", "SELECT \(unescaped: OAuthColumns.app) FROM oauth_apps WHERE client_id = \(clientId)", logger: logger,
+            OAuthDecode.app
+        ).first
+    }
+
+    public func apps(logger: Logger) async throws -> [OAuthApp] {
+        try await fetch(
+            "apps", "SELECT \(unescaped: OAuthColumns.app) FROM oauth_apps ORDER BY created_at, client_id", logger: logger,
+            OAuthDecode.app)
+    }
+
+    public func createInstallation(_ installation: OAuthInstallation, grant: OAuthGrant, logger: Logger) async throws {
+        try await run("createInstallation", logger: logger) { connection in
+            try await connection.withTransaction(logger: logger) { connection in
+                try await connection.query(
+                    """
+                    INSERT INTO oauth_installations (id, client_id, user_type, location_id, company_id, user_id, scopes,
+                        created_at)
+                    VALUES (\(installation.id), \(installation.clientId), \(installation.userType.rawValue),
+                        \(installation.locationId?.rawValue), \(installation.companyId), \(installation.userId),
+                        \(OAuthColumns.scopeList(installation.scopes)), \(installation.createdAt.rawValue))
+                    """, logger: logger)
+                try await connection.query(Self.insert(grant), logger: logger)
+            }
+        }
+    }
+
+    private static func insert(_ grant: OAuthGrant) -> PostgresQuery {
+        """
+        INSERT INTO oauth_grants (token_hash, kind, installation_id, client_id, created_at, expires_at, used_at)
+        VALUES (\(grant.hash.rawValue), \(grant.kind.rawValue), \(grant.installationId), \(grant.clientId),
+            \(grant.createdAt.rawValue), \(grant.expiresAt.rawValue), NULL)
+        """
+    }
+
+    // MARK: Grants
+
+    public func redeemGrant(
+        _ kind: OAuthGrant.Kind, hash: TokenHash, clientId: String, replacement: OAuthGrantReplacement,
+        at time: Timestamp, logger: Logger
+    ) async throws -> OAuthRedemption {
+        try await run("redeemGrant", logger: logger) { connection in
+            try await connection.withTransaction(logger: logger) { connection -> OAuthRedemption in
+                // The row lock makes a concurrent second UPDATE wait, then find the grant spent: one of them wins.
+                let spent = try await connection.fetch(
+                    """
+                    UPDATE oauth_grants SET used_at = \(time.rawValue)
+                    WHERE token_hash = \(hash.rawValue) AND kind = \(kind.rawValue) AND client_id = \(clientId)
+                        AND used_at IS NULL AND expires_at > \(time.rawValue)
+                    RETURNING installation_id
+                    """, logger: logger
+                ) { row in try row.decode(String.self) }
+                guard let installationId = spent.first else {
+                    let expired = try await connection.fetch(
+                        """
+                        SELECT 1 FROM oauth_grants
+                        WHERE token_hash = \(hash.rawValue) AND kind = \(kind.rawValue) AND client_id = \(clientId)
+                            AND used_at IS NULL AND expires_at <= \(time.rawValue)
+                        """, logger: logger
+                    ) { _ in true }
+                    return expired.isEmpty ? .invalid : .expired
+                }
+                let installations = try await connection.fetch(
+                    "SELECT \(unescaped: OAuthColumns.installation) FROM oauth_installations WHERE id = \(installationId)",
+                    logger: logger, OAuthDecode.installation)
+                guard let found = installations.first, let installation = found else { return .invalid }
+                try await connection.query(
+                    Self.insert(
+                        OAuthGrant(
+                            kind: .refreshToken, hash: replacement.hash, installationId: installation.id,
+                            clientId: clientId, createdAt: time, expiresAt: replacement.expiresAt)),
+                    logger: logger)
+                return .redeemed(installation)
+            }
+        }
+    }
+
+    // MARK: Signing keys
+
+    public func activeSigningKey(orCreate candidate: SigningKey, logger: Logger) async throws -> SigningKey {
+        let keys = try await run("activeSigningKey", logger: logger) { connection in
+            // The unique index on the active key turns a lost race into "do nothing".
+            try await connection.query(
+                """
+                INSERT INTO oauth_signing_keys (\(unescaped: OAuthColumns.key))
+                VALUES (\(candidate.id), \(candidate.encodedSecret), \(candidate.createdAt.rawValue), NULL)
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+            return try await connection.fetch(
+                "SELECT \(unescaped: OAuthColumns.key) FROM oauth_signing_keys WHERE retired_at IS NULL",
+                logger: logger, OAuthDecode.key)
+        }
+        guard let found = keys.first, let key = found else {
+            throw StoreError.unavailable("the active signing key could not be read")
+        }
+        return key
+    }
+
+    public func rotateSigningKey(to next: SigningKey, at time: Timestamp, logger: Logger) async throws {
+        try await run("rotateSigningKey", logger: logger) { connection in
+            try await connection.withTransaction(logger: logger) { connection in
+                try await connection.query(
+                    "UPDATE oauth_signing_keys SET retired_at = \(time.rawValue) WHERE retired_at IS NULL",
+                    logger: logger)
+                try await connection.query(
+                    """
+                    INSERT INTO oauth_signing_keys (\(unescaped: OAuthColumns.key))
+                    VALUES (\(next.id), \(next.encodedSecret), \(next.createdAt.rawValue), NULL)
+                    """, logger: logger)
+            }
+        }
+    }
+
+    public func signingKeys(retiredAfter cutoff: Timestamp, logger: Logger) async throws -> [SigningKey] {
+        try await fetch(
+            "signingKeys",
+            """
+            SELECT \(unescaped: OAuthColumns.key) FROM oauth_signing_keys
+            WHERE retired_at IS NULL OR retired_at > \(cutoff.rawValue) ORDER BY created_at, id
+            """, logger: logger, OAuthDecode.key
+        ).compactMap { $0 }
+    }
+}
+
+/// Column lists of the OAuth tables, in `OAuthDecode`'s order.
+enum OAuthColumns {
+    static let app = "client_id, name, secret_hash, scopes, created_at"
+    static let installation = "id, client_id, user_type, location_id, company_id, user_id, scopes, created_at"
+    static let key = "id, secret, created_at, retired_at"
+
+    static func scopeList(_ scopes: Set<Scope>) -> String { scopes.map(\.rawValue).sorted().joined(separator: " ") }
+}
+
+enum OAuthDecode {
+    static func app(_ row: PostgresRow) throws -> OAuthApp {
+        var reader = RowReader(row)
+        return OAuthApp(
+            clientId: try reader.next(), name: try reader.next(), secretHash: TokenHash(rawValue: try reader.next()),
+            scopes: StoredToken.scopes(fromList: try reader.next()), createdAt: Timestamp(rawValue: try reader.next()))
+    }
+
+    /// nil for a row whose user type this build does not know.
+    static func installation(_ row: PostgresRow) throws -> OAuthInstallation? {
+        var reader = RowReader(row)
+        let id: String = try reader.next()
+        let clientId: String = try reader.next()
+        guard let userType = OAuthUserType(rawValue: try reader.next()) else { return nil }
+        return OAuthInstallation(
+            id: id, clientId: clientId, userType: userType,
+            locationId: (try reader.next(String?.self)).map(LocationID.init(rawValue:)), companyId: try reader.next(),
+            userId: try reader.next(), scopes: StoredToken.scopes(fromList: try reader.next()),
+            createdAt: Timestamp(rawValue: try reader.next()))
+    }
+
+    /// nil for a key whose stored secret is not base64.
+    static func key(_ row: PostgresRow) throws -> SigningKey? {
+        var reader = RowReader(row)
+        return SigningKey(
+            id: try reader.next(), encodedSecret: try reader.next(), createdAt: Timestamp(rawValue: try reader.next()),
+            retiredAt: (try reader.next(Int64?.self)).map(Timestamp.init(rawValue:)))
+    }
+}

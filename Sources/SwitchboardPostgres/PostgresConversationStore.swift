@@ -1,0 +1,200 @@
+public import Logging
+public import PostgresNIO
+public import SwitchboardCore
+public import SwitchboardStorage
+
+/// The scale-out backend: PostgreSQL through a postgres-nio `PostgresClient` (a connection pool).
+///
+/// It returns exactly what `SQLiteConversationStore` returns for the same calls. The client is a ServiceLifecycle
+/// service and every query waits until `client.run()` is running: the owner runs it (as an application service,
+/// or in a task group), then calls `migrate(logger:)`.
+public final class PostgresConversationStore: ConversationStore {
+    public let client: PostgresClient
+    /// How long an operation waits for a pooled connection before reporting `StoreError.unavailable`.
+    let connectionTimeout: Duration
+
+    public init(client: PostgresClient, connectionTimeout: Duration = PostgresOptions.defaultConnectionTimeout) {
+        self.client = client
+        self.connectionTimeout = connectionTimeout
+    }
+
+    /// Creates the client from `options`; run `client` before using the store.
+    public convenience init(options: PostgresOptions, backgroundLogger: Logger) {
+        self.init(
+            client: PostgresClient(configuration: options.clientConfiguration, backgroundLogger: backgroundLogger),
+            connectionTimeout: options.connectionTimeout)
+    }
+
+    // MARK: Locations and tokens
+
+    public func createLocation(_ location: Location, logger: Logger) async throws {
+        try await execute(
+            "createLocation",
+            """
+            INSERT INTO locations (id, name, date_added)
+            VALUES (\(location.id.rawValue), \(location.name), \(location.dateAdded.rawValue))
+            """, logger: logger)
+    }
+
+    public func location(_ id: LocationID, logger: Logger) async throws -> Location? {
+        try await fetch(
+            "location", "SELECT \(unescaped: Columns.location) FROM locations WHERE id = \(id.rawValue)",
+            logger: logger, Decode.location
+        ).first
+    }
+
+    public func locations(logger: Logger) async throws -> [Location] {
+        try await fetch(
+            "locations", "SELECT \(unescaped: Columns.location) FROM locations ORDER BY date_added, id",
+            logger: logger, Decode.location)
+    }
+
+    public func createToken(_ token: StoredToken, logger: Logger) async throws {
+        try await execute(
+            "createToken",
+            """
+            INSERT INTO tokens (\(unescaped: Columns.token))
+            VALUES (\(token.locationId.rawValue), \(token.id), \(token.hash.rawValue), \(token.name),
+                \(token.scopeList), \(token.createdAt.rawValue), \(token.revokedAt?.rawValue))
+            """, logger: logger)
+    }
+
+    public func tokens(in location: LocationID?, logger: Logger) async throws -> [StoredToken] {
+        let location = location?.rawValue
+        return try await fetch(
+            "tokens",
+            """
+            SELECT \(unescaped: Columns.token) FROM tokens
+            WHERE (\(location)::text IS NULL OR location_id = \(location))
+            ORDER BY created_at, id
+            """, logger: logger, Decode.token)
+    }
+
+    public func revokeToken(idOrHash: String, at time: Timestamp, logger: Logger) async throws -> Bool {
+        let revoked = try await fetch(
+            "revokeToken",
+            """
+            UPDATE tokens SET revoked_at = \(time.rawValue)
+            WHERE (id = \(idOrHash) OR token_hash = \(idOrHash)) AND revoked_at IS NULL
+            RETURNING 1
+            """, logger: logger) { _ in true }
+        return !revoked.isEmpty
+    }
+
+    public func activeToken(hash: TokenHash, logger: Logger) async throws -> StoredToken? {
+        try await fetch(
+            "activeToken",
+            "SELECT \(unescaped: Columns.token) FROM tokens WHERE token_hash = \(hash.rawValue) AND revoked_at IS NULL",
+            logger: logger, Decode.token
+        ).first
+    }
+
+    // MARK: Contacts
+
+    public func createContact(_ contact: Contact, logger: Logger) async throws {
+        try await execute(
+            "createContact",
+            """
+            INSERT INTO contacts (\(unescaped: Columns.contact))
+            VALUES (\(contact.locationId.rawValue), \(contact.id.rawValue), \(contact.firstName), \(contact.lastName),
+                \(contact.name), \(contact.email), \(contact.phone), \(contact.companyName),
+                \(contact.dateAdded.rawValue), \(contact.dateUpdated.rawValue))
+            """, logger: logger)
+    }
+
+    public func contact(_ id: ContactID, in location: LocationID, logger: Logger) async throws -> Contact? {
+        try await fetch(
+            "contact",
+            """
+            SELECT \(unescaped: Columns.contact) FROM contacts
+            WHERE location_id = \(location.rawValue) AND id = \(id.rawValue)
+            """, logger: logger, Decode.contact
+        ).first
+    }
+
+    public func findContact(email: String?, phone: String?, in location: LocationID, logger: Logger) async throws
+        -> Contact?
+    {
+        // lower() under "C" folds ASCII only, which is what SQLite's NOCASE does.
+        if let email,
+            let contact = try await fetch(
+                "findContact",
+                """
+                SELECT \(unescaped: Columns.contact) FROM contacts
+                WHERE location_id = \(location.rawValue) AND lower(email) = lower(\(email)::text COLLATE "C")
+                ORDER BY date_added, id LIMIT 1
+                """, logger: logger, Decode.contact
+            ).first
+        {
+            return contact
+        }
+        if let phone {
+            return try await fetch(
+                "findContact",
+                """
+                SELECT \(unescaped: Columns.contact) FROM contacts
+                WHERE location_id = \(location.rawValue) AND phone = \(phone)
+                ORDER BY date_added, id LIMIT 1
+                """, logger: logger, Decode.contact
+            ).first
+        }
+        return nil
+    }
+
+    public func updateContact(_ contact: Contact, logger: Logger) async throws {
+        try await execute(
+            "updateContact",
+            """
+            UPDATE contacts SET first_name = \(contact.firstName), last_name = \(contact.lastName),
+                name = \(contact.name), email = \(contact.email), phone = \(contact.phone),
+                company_name = \(contact.companyName), date_updated = \(contact.dateUpdated.rawValue)
+            WHERE location_id = \(contact.locationId.rawValue) AND id = \(contact.id.rawValue)
+            """, logger: logger)
+    }
+
+    public func ping(logger: Logger) async throws {
+        _ = try await fetch("ping", "SELECT 1", logger: logger) { _ in true }
+    }
+
+    // MARK: Helpers
+
+    /// Runs one statement and discards its rows.
+    func execute(_ operation: String, _ query: PostgresQuery, logger: Logger) async throws {
+        try await run(operation, logger: logger) { connection in
+            _ = try await connection.query(query, logger: logger)
+        }
+    }
+
+    /// Runs one statement and maps every row.
+    func fetch<T: Sendable>(
+        _ operation: String, _ query: PostgresQuery, logger: Logger,
+        _ transform: @escaping @Sendable (PostgresRow) throws -> T
+    ) async throws -> [T] {
+        try await run(operation, logger: logger) { connection in
+            try await connection.fetch(query, logger: logger, transform)
+        }
+    }
+
+    /// SQLite reads a negative LIMIT as "no limit"; PostgreSQL refuses one, and reads NULL that way.
+    static func limit(_ value: Int) -> Int? { value < 0 ? nil : value }
+}
+
+extension PostgresConnection {
+    /// Runs `body` in a read-only transaction with one snapshot for all its statements, so a count and the page
+    /// it counts agree, as they do in SQLite's read transactions.
+    func withSnapshot<T: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await withTransaction(logger: logger) { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            return try await body(connection)
+        }
+    }
+
+    /// Runs one statement and maps every row.
+    func fetch<T>(_ query: PostgresQuery, logger: Logger, _ transform: (PostgresRow) throws -> T) async throws -> [T] {
+        var result: [T] = []
+        for try await row in try await self.query(query, logger: logger) {
+            result.append(try transform(row))
+        }
+        return result
+    }
+}

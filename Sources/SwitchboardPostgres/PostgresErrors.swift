@@ -1,0 +1,197 @@
+import Logging
+import PostgresNIO
+import Synchronization
+import SwitchboardCore
+import SwitchboardStorage
+import _ConnectionPoolModule
+
+/// How a driver error reads to the rest of Switchboard.
+enum PostgresErrorKind: Equatable {
+    /// A constraint rejected the write. SQLite reports every constraint failure the same way; so do we.
+    case constraint
+    /// Deadlock or serialization failure: the transaction may simply be run again.
+    case retryable
+    /// Text PostgreSQL cannot store, which SQLite would have: a NUL character. Refused as invalid input.
+    case unstorableText
+    /// The database is down, unreachable, refusing us, or too slow.
+    case unavailable(String)
+    /// Anything else: a bug, passed on as it is.
+    case other
+
+    init(_ error: any Error) {
+        switch error {
+        case let error as PostgresTransactionError:
+            // The first thing that went wrong; a failed ROLLBACK after it says nothing new.
+            if let cause = error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError {
+                self.init(cause)
+            } else {
+                self = .other
+            }
+        case let error as PSQLError:
+            self.init(error)
+        case is ConnectionPoolError:
+            // The pool's circuit breaker: connections have been failing for a while.
+            self = .unavailable("the database cannot be reached")
+        default:
+            self = .other
+        }
+    }
+
+    private init(_ error: PSQLError) {
+        if let state = error.serverInfo?[.sqlState] {
+            switch state.prefix(2) {
+            case "23": self = .constraint
+            case "22" where state == "22021" || state == "22P05": self = .unstorableText
+            case "40" where state == "40001" || state == "40P01": self = .retryable
+            // Connection exceptions, bad credentials or database, resource limits, shutdown, system errors.
+            case "08", "28", "3D", "53", "57", "58":
+                self = .unavailable(state == "57014" ? "the database did not answer in time" : "the database is unavailable")
+            default: self = .other
+            }
+            return
+        }
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed,
+            .sslUnsupported, .failedToAddSSLHandler, .receivedUnencryptedDataAfterSSLRequest,
+            .unsupportedAuthMechanism, .authMechanismRequiresPassword, .saslError:
+            self = .unavailable("the database connection failed")
+        default:
+            self = .other
+        }
+    }
+}
+
+extension PostgresConversationStore {
+    /// Runs one store operation on a pooled connection: waiting at most `connectionTimeout` for the connection,
+    /// with driver errors turned into `StoreError`, and a deadlocked transaction run again up to `retries` times.
+    func run<T: Sendable>(
+        _ operation: String, logger: Logger, retries: Int = 0,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await withLeasedConnection(body)
+            } catch let error as StoreError {
+                if case .unavailable(let reason) = error {
+                    logger.warning("postgres unavailable", metadata: ["operation": "\(operation)", "reason": "\(reason)"])
+                }
+                throw error
+            } catch let error as SwitchboardError {
+                throw error
+            } catch let error as CancellationError {
+                throw error
+            } catch let error as PostgresTransactionError
+                where error.closureError is StoreError || error.closureError is SwitchboardError
+            {
+                // Our own error from inside a transaction, which has been rolled back: pass it on unwrapped.
+                if let cause = error.closureError { throw cause }
+                throw error
+            } catch {
+                switch PostgresErrorKind(error) {
+                case .constraint:
+                    throw StoreError.duplicate
+                case .unstorableText:
+                    logger.debug("postgres refused text", metadata: ["operation": "\(operation)"])
+                    throw SwitchboardError.validation(
+                        ValidationFailure("text fields must not contain NUL (\\u0000) characters"))
+                case .retryable where attempt < retries:
+                    attempt += 1
+                    logger.debug("postgres transaction conflict, retrying", metadata: ["operation": "\(operation)"])
+                case .retryable:
+                    logger.warning(
+                        "postgres transaction conflict",
+                        metadata: ["operation": "\(operation)", "error": "\(String(reflecting: error))"])
+                    throw StoreError.unavailable("conflicting concurrent writes")
+                case .unavailable(let reason):
+                    logger.warning(
+                        "postgres unavailable",
+                        metadata: ["operation": "\(operation)", "error": "\(String(reflecting: error))"])
+                    throw StoreError.unavailable(reason)
+                case .other:
+                    logger.error(
+                        "postgres query failed",
+                        metadata: ["operation": "\(operation)", "error": "\(String(reflecting: error))"])
+                    throw error
+                }
+            }
+        }
+    }
+
+    private enum Race<T: Sendable>: Sendable {
+        case finished(T)
+        case deadline
+    }
+
+    /// postgres-nio's pool lets a request wait for a connection until its circuit breaker trips (a minute); we
+    /// give up after `connectionTimeout`. Only the wait is bounded: once a connection is leased the work runs to
+    /// its end (the server's `statement_timeout` bounds each statement), because postgres-nio does not abort a
+    /// running query on cancellation and a cancelled row stream could end early.
+    private func withLeasedConnection<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let timeout = connectionTimeout
+        let gate = LeaseGate()
+        return try await withThrowingTaskGroup(of: Race<T>.self) { [client] group in
+            group.addTask {
+                .finished(
+                    try await client.withConnection { connection in
+                        // Lost the race against the deadline: hand the connection straight back.
+                        guard gate.markLeased() else { throw CancellationError() }
+                        return try await body(connection)
+                    })
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return .deadline
+            }
+            var timedOut = false
+            do {
+                while let outcome = try await group.next() {
+                    switch outcome {
+                    case .finished(let value):
+                        group.cancelAll()
+                        return value
+                    case .deadline:
+                        // Cancel only a request still waiting for its connection.
+                        if gate.markTimedOut() {
+                            timedOut = true
+                            group.cancelAll()
+                        }
+                    }
+                }
+            } catch where timedOut && Self.isCancellation(error) {
+                throw StoreError.unavailable("no database connection within \(timeout)")
+            }
+            throw StoreError.unavailable("no database connection within \(timeout)")
+        }
+    }
+
+    /// The ways a withdrawn connection request surfaces.
+    private static func isCancellation(_ error: any Error) -> Bool {
+        switch error {
+        case is CancellationError, is ConnectionPoolError: true
+        case let error as PSQLError: error.code == .queryCancelled
+        default: false
+        }
+    }
+}
+
+/// Decides, once, whether an operation got its connection before its deadline.
+private final class LeaseGate: Sendable {
+    private enum State { case waiting, leased, timedOut }
+    private let state = Mutex(State.waiting)
+
+    /// True if the connection came first.
+    func markLeased() -> Bool { transition(to: .leased) }
+    /// True if the deadline came first.
+    func markTimedOut() -> Bool { transition(to: .timedOut) }
+
+    private func transition(to next: State) -> Bool {
+        state.withLock { current in
+            guard case .waiting = current else { return false }
+            current = next
+            return true
+        }
+    }
+}

@@ -1,0 +1,117 @@
+public import PostgresNIO
+
+/// How to reach a PostgreSQL database, and the limits the store works within.
+///
+/// Built from a URL (`PostgresOptions(url:)`) or field by field; `clientConfiguration` turns it into the
+/// configuration a `PostgresClient` is created with.
+public struct PostgresOptions: Sendable, Hashable {
+    /// libpq's `sslmode` values, mapped onto postgres-nio's TLS modes.
+    public enum TLSMode: String, Sendable, Hashable, CaseIterable {
+        case disable
+        /// `allow` and `prefer`: TLS when the server offers it, without verifying the certificate.
+        case prefer
+        /// Encrypted, certificate not verified (libpq's `require`).
+        case require
+        /// Encrypted, certificate chain verified, host name not.
+        case verifyCA = "verify-ca"
+        /// Encrypted, certificate chain and host name verified.
+        case verifyFull = "verify-full"
+    }
+
+    public static let defaultPort = 5432
+    public static let defaultMaximumConnections = 20
+    public static let defaultStatementTimeout: Duration = .seconds(5)
+    public static let defaultConnectionTimeout: Duration = .seconds(5)
+
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var password: String?
+    /// nil: the server's default (the user's name).
+    public var database: String?
+    public var tls: TLSMode
+    /// The pool's upper bound on open connections.
+    public var maximumConnections: Int
+    /// Sent as the `statement_timeout` startup parameter: the server cancels any statement running longer.
+    public var statementTimeout: Duration
+    /// How long an operation may wait for a connection (TCP connect, or a free one from the pool) before the
+    /// store reports `StoreError.unavailable`.
+    public var connectionTimeout: Duration
+    /// Sent as the `search_path` startup parameter when set (tests give each store its own schema).
+    public var searchPath: String?
+
+    public init(
+        host: String, port: Int = PostgresOptions.defaultPort, username: String, password: String? = nil,
+        database: String? = nil, tls: TLSMode? = nil,
+        maximumConnections: Int = PostgresOptions.defaultMaximumConnections,
+        statementTimeout: Duration = PostgresOptions.defaultStatementTimeout,
+        connectionTimeout: Duration = PostgresOptions.defaultConnectionTimeout, searchPath: String? = nil
+    ) {
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.database = database
+        self.tls = tls ?? (Self.isLoopback(host) ? .disable : .prefer)
+        self.maximumConnections = maximumConnections
+        self.statementTimeout = statementTimeout
+        self.connectionTimeout = connectionTimeout
+        self.searchPath = searchPath
+    }
+
+    /// Whether `host` names this machine: TLS buys nothing there, so it is off unless asked for.
+    public static func isLoopback(_ host: String) -> Bool {
+        let lowered = host.lowercased()
+        return lowered == "localhost" || lowered == "::1" || lowered == "[::1]" || lowered.hasPrefix("127.")
+    }
+
+    /// The configuration to create the `PostgresClient` with.
+    public var clientConfiguration: PostgresClient.Configuration {
+        var configuration = PostgresClient.Configuration(
+            host: host, port: port, username: username, password: password, database: database,
+            tls: clientTLS)
+        configuration.options.maximumConnections = max(1, maximumConnections)
+        configuration.options.connectTimeout = connectionTimeout
+        var parameters = [("statement_timeout", "\(Self.milliseconds(statementTimeout))")]
+        if let searchPath { parameters.append(("search_path", searchPath)) }
+        configuration.options.additionalStartupParameters = parameters
+        return configuration
+    }
+
+    private var clientTLS: PostgresClient.Configuration.TLS {
+        var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
+        switch tls {
+        case .disable:
+            return .disable
+        case .prefer:
+            tlsConfiguration.certificateVerification = .none
+            return .prefer(tlsConfiguration)
+        case .require:
+            tlsConfiguration.certificateVerification = .none
+            return .require(tlsConfiguration)
+        case .verifyCA:
+            tlsConfiguration.certificateVerification = .noHostnameVerification
+            return .require(tlsConfiguration)
+        case .verifyFull:
+            tlsConfiguration.certificateVerification = .fullVerification
+            return .require(tlsConfiguration)
+        }
+    }
+
+    /// Whole milliseconds, at least 0 (0 turns PostgreSQL's statement timeout off).
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0 else { return 0 }
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        return overflow ? Int64.max : whole + attoseconds / 1_000_000_000_000_000
+    }
+}
+
+extension PostgresOptions: CustomStringConvertible {
+    /// The URL form with the password masked, safe to log.
+    public var description: String {
+        let credentials = password == nil ? username : username + ":***"
+        let hostPart = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        return "postgres://\(credentials)@\(hostPart):\(port)/\(database ?? "")?sslmode=\(tls.rawValue)"
+    }
+}

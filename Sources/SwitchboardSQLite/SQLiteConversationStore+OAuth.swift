@@ -1,0 +1,172 @@
+import GRDB
+public import Logging
+public import SwitchboardCore
+public import SwitchboardStorage
+
+extension SQLiteConversationStore {
+    // MARK: Apps and installations
+
+    public func createApp(_ app: OAuthApp, logger: Logger) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO oauth_apps (client_id, name, secret_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [app.clientId, app.name, app.secretHash.rawValue, Self.scopeList(app.scopes), app.createdAt.rawValue])
+        }
+    }
+
+    private static let appColumns = "client_id, name, secret_hash, scopes, created_at"
+
+    public func app(clientId: String, logger: Logger) async throws -> OAuthApp? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.appColumns) FROM oauth_apps WHERE client_id = ?", arguments: [clientId])
+                .map(Self.app(from:))
+        }
+    }
+
+    public func apps(logger: Logger) async throws -> [OAuthApp] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.appColumns) FROM oauth_apps ORDER BY created_at, client_id")
+                .map(Self.app(from:))
+        }
+    }
+
+    private static func app(from row: Row) -> OAuthApp {
+        OAuthApp(
+            clientId: row[0], name: row[1], secretHash: TokenHash(rawValue: row[2]),
+            scopes: StoredToken.scopes(fromList: row[3]), createdAt: Timestamp(rawValue: row[4]))
+    }
+
+    public func createInstallation(_ installation: OAuthInstallation, grant: OAuthGrant, logger: Logger) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO oauth_installations (id, client_id, user_type, location_id, company_id, user_id, scopes,
+                        created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    installation.id, installation.clientId, installation.userType.rawValue,
+                    installation.locationId?.rawValue, installation.companyId, installation.userId,
+                    Self.scopeList(installation.scopes), installation.createdAt.rawValue,
+                ])
+            try Self.insert(grant, db: db)
+        }
+    }
+
+    private static func insert(_ grant: OAuthGrant, db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO oauth_grants (token_hash, kind, installation_id, client_id, created_at, expires_at, used_at)
+                VALUES (?, ?, ?, ?, ?, ?, NULL)
+                """,
+            arguments: [
+                grant.hash.rawValue, grant.kind.rawValue, grant.installationId, grant.clientId, grant.createdAt.rawValue,
+                grant.expiresAt.rawValue,
+            ])
+    }
+
+    // MARK: Grants
+
+    public func redeemGrant(
+        _ kind: OAuthGrant.Kind, hash: TokenHash, clientId: String, replacement: OAuthGrantReplacement,
+        at time: Timestamp, logger: Logger
+    ) async throws -> OAuthRedemption {
+        try await write { db in
+            // One conditional UPDATE spends the grant: a second use, in this process or another, finds it spent.
+            try db.execute(
+                sql: """
+                    UPDATE oauth_grants SET used_at = ?
+                    WHERE token_hash = ? AND kind = ? AND client_id = ? AND used_at IS NULL AND expires_at > ?
+                    """,
+                arguments: [time.rawValue, hash.rawValue, kind.rawValue, clientId, time.rawValue])
+            guard db.changesCount == 1 else {
+                let expired = try Bool.fetchOne(
+                    db,
+                    sql: """
+                        SELECT 1 FROM oauth_grants
+                        WHERE token_hash = ? AND kind = ? AND client_id = ? AND used_at IS NULL AND expires_at <= ?
+                        """,
+                    arguments: [hash.rawValue, kind.rawValue, clientId, time.rawValue]) ?? false
+                return expired ? .expired : .invalid
+            }
+            guard
+                let installation = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT \(Self.installationColumns) FROM oauth_installations i
+                        JOIN oauth_grants g ON g.installation_id = i.id WHERE g.token_hash = ?
+                        """,
+                    arguments: [hash.rawValue]
+                ).flatMap(Self.installation(from:))
+            else { return .invalid }
+            try Self.insert(
+                OAuthGrant(
+                    kind: .refreshToken, hash: replacement.hash, installationId: installation.id, clientId: clientId,
+                    createdAt: time, expiresAt: replacement.expiresAt),
+                db: db)
+            return .redeemed(installation)
+        }
+    }
+
+    private static let installationColumns =
+        "i.id, i.client_id, i.user_type, i.location_id, i.company_id, i.user_id, i.scopes, i.created_at"
+
+    private static func installation(from row: Row) -> OAuthInstallation? {
+        guard let userType = OAuthUserType(rawValue: row[2]) else { return nil }
+        return OAuthInstallation(
+            id: row[0], clientId: row[1], userType: userType, locationId: (row[3] as String?).map(LocationID.init(rawValue:)),
+            companyId: row[4], userId: row[5], scopes: StoredToken.scopes(fromList: row[6]),
+            createdAt: Timestamp(rawValue: row[7]))
+    }
+
+    // MARK: Signing keys
+
+    private static let keyColumns = "id, secret, created_at, retired_at"
+
+    public func activeSigningKey(orCreate candidate: SigningKey, logger: Logger) async throws -> SigningKey {
+        let key = try await write { db -> SigningKey? in
+            // The unique index on the active key turns a lost race into "do nothing".
+            try db.execute(
+                sql: "INSERT INTO oauth_signing_keys (id, secret, created_at, retired_at) VALUES (?, ?, ?, NULL) ON CONFLICT DO NOTHING",
+                arguments: [candidate.id, candidate.encodedSecret, candidate.createdAt.rawValue])
+            return try Row.fetchOne(
+                db, sql: "SELECT \(Self.keyColumns) FROM oauth_signing_keys WHERE retired_at IS NULL"
+            ).flatMap(Self.signingKey(from:))
+        }
+        guard let key else { throw StoreError.unavailable("the active signing key could not be read") }
+        return key
+    }
+
+    public func rotateSigningKey(to next: SigningKey, at time: Timestamp, logger: Logger) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE oauth_signing_keys SET retired_at = ? WHERE retired_at IS NULL", arguments: [time.rawValue])
+            try db.execute(
+                sql: "INSERT INTO oauth_signing_keys (id, secret, created_at, retired_at) VALUES (?, ?, ?, NULL)",
+                arguments: [next.id, next.encodedSecret, next.createdAt.rawValue])
+        }
+    }
+
+    public func signingKeys(retiredAfter cutoff: Timestamp, logger: Logger) async throws -> [SigningKey] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.keyColumns) FROM oauth_signing_keys
+                    WHERE retired_at IS NULL OR retired_at > ? ORDER BY created_at, id
+                    """,
+                arguments: [cutoff.rawValue]
+            ).compactMap(Self.signingKey(from:))
+        }
+    }
+
+    private static func signingKey(from row: Row) -> SigningKey? {
+        SigningKey(
+            id: row[0], encodedSecret: row[1], createdAt: Timestamp(rawValue: row[2]),
+            retiredAt: (row[3] as Int64?).map(Timestamp.init(rawValue:)))
+    }
+
+    private static func scopeList(_ scopes: Set<Scope>) -> String {
+        scopes.map(\.rawValue).sorted().joined(separator: " ")
+    }
+}

@@ -1,0 +1,37 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import SwitchboardCore
+
+/// Switchboard's own API description: `GET /openapi.json` (openapi.yaml as JSON) and `GET /docs`, a page that renders
+/// it with inline script and style only. Neither needs a token.
+struct DocsController: Sendable {
+    static let contentSecurityPolicy = HTTPField.Name("Content-Security-Policy")!  // a valid literal field name
+
+    /// Converts the document when the router is built (once per process), not on the first request.
+    init() {
+        _ = OpenAPIDocument.json
+    }
+
+    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
+        router.get("/openapi.json") { _, context in
+            switch OpenAPIDocument.json {
+            case .success(let bytes):
+                return JSONResponse.make(bytes: bytes)
+            case .failure(let error):
+                context.logger.error("openapi.yaml could not be served", metadata: ["error": "\(error)"])
+                throw SwitchboardError.internalError
+            }
+        }
+        router.get("/docs") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/html; charset=utf-8"
+            // Everything the page needs is inline; the only request it makes is for /openapi.json on this server.
+            headers[Self.contentSecurityPolicy] =
+                "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'"
+            return Response(
+                status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: DocsPage.html)))
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+public import Logging
+import PostgresNIO
+public import SwitchboardPostgres
+
+/// Why a PostgreSQL test could not get a database.
+public struct PostgresTestSetupError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// The test cluster's options, from `SWITCHBOARD_TEST_POSTGRES_URL` (`scripts/test.sh` sources `scripts/postgres.sh`,
+/// which starts a cluster and exports it). Missing is an error, never a skip.
+public func postgresTestOptions() throws -> PostgresOptions {
+    guard let url = ProcessInfo.processInfo.environment["SWITCHBOARD_TEST_POSTGRES_URL"], !url.isEmpty else {
+        throw PostgresTestSetupError(
+            description: """
+                SWITCHBOARD_TEST_POSTGRES_URL is not set: run the tests through scripts/test.sh, or \
+                `source scripts/postgres.sh` first (it starts a throwaway PostgreSQL cluster and exports the URL)
+                """)
+    }
+    var options = try PostgresOptions(url: url)
+    // Many tests run at once, each with its own client: keep each pool small.
+    options.maximumConnections = 4
+    return options
+}
+
+/// Runs `body` with an empty, migrated PostgreSQL store in a schema of its own, and drops the schema afterwards.
+///
+/// The client runs in a task group around the body, as postgres-nio's own tests do; its `search_path` is the new
+/// schema, so the store's unqualified table names land there and parallel tests never meet.
+public func withPostgresStore<T: Sendable>(
+    logger: Logger = Logger(label: "switchboard.test.postgres", factory: { _ in SwiftLogNoOpLogHandler() }),
+    _ body: @Sendable (PostgresConversationStore) async throws -> T
+) async throws -> T {
+    var options = try postgresTestOptions()
+    let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    options.searchPath = schema
+    let store = PostgresConversationStore(options: options, backgroundLogger: logger)
+    let client = store.client
+    return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
+        group.addTask { await client.run() }
+        defer { group.cancelAll() }
+        // Fails within the connection timeout, rather than the pool's minute, when the cluster is down.
+        try await store.ping(logger: logger)
+        // The schema name is ours, made of [0-9a-z_]: safe as an identifier.
+        try await client.query("CREATE SCHEMA \(unescaped: schema)", logger: logger)
+        do {
+            try await store.migrate(logger: logger)
+            let result = try await body(store)
+            try await client.query("DROP SCHEMA \(unescaped: schema) CASCADE", logger: logger)
+            return result
+        } catch {
+            _ = try? await client.query("DROP SCHEMA \(unescaped: schema) CASCADE", logger: logger)
+            throw error
+        }
+    }
+}
+
+/// Runs `pg_ctl` on the test cluster (`switchboard_postgres_pg_ctl` of scripts/postgres.sh), for outage tests:
+/// `try await postgresTestPgCtl("stop", "-m", "fast")`, then `try await postgresTestPgCtl("start")` brings the
+/// same cluster back on the same port. Every PostgreSQL test of the process shares that cluster, so a test that
+/// stops it must not run beside other PostgreSQL tests.
+public func postgresTestPgCtl(_ arguments: String..., file: StaticString = #filePath) async throws {
+    let environment = ProcessInfo.processInfo.environment
+    guard environment["SWITCHBOARD_TEST_POSTGRES_DATA"] != nil else {
+        throw PostgresTestSetupError(
+            description: "SWITCHBOARD_TEST_POSTGRES_DATA is not set: the cluster was not started by scripts/postgres.sh")
+    }
+    // Tests/SwitchboardTestSupport/PostgresTestSupport.swift → the package root.
+    let root = URL(fileURLWithPath: "\(file)").deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    let script = root.appendingPathComponent("scripts/postgres.sh").path
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+    process.arguments = ["-c", "source \"$0\" && switchboard_postgres_pg_ctl \"$@\"", script] + arguments
+    process.standardInput = FileHandle.nullDevice
+    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+        do {
+            try process.run()
+        } catch {
+            process.terminationHandler = nil
+            continuation.resume(throwing: error)
+        }
+    }
+    guard status == 0 else {
+        throw PostgresTestSetupError(description: "pg_ctl \(arguments.joined(separator: " ")) exited with \(status)")
+    }
+}

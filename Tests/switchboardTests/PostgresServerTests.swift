@@ -1,0 +1,219 @@
+import Foundation
+import NIOHTTP1
+import Testing
+
+/// A database of its own for one test: a schema in the cluster scripts/test.sh started, or a whole cluster.
+enum PostgresForTests {
+    static func url() throws -> String {
+        guard let url = ProcessInfo.processInfo.environment["SWITCHBOARD_TEST_POSTGRES_URL"] else {
+            throw TestFailure("SWITCHBOARD_TEST_POSTGRES_URL is not set: run the tests through scripts/test.sh")
+        }
+        return url
+    }
+
+    /// A fresh schema, and the URL that points the server at it.
+    static func schemaURL() throws -> String {
+        let base = try url()
+        let schema = "srv_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+        try run(psql(), ["-q", "-d", base, "-c", "CREATE SCHEMA \(schema)"])
+        return base + (base.contains("?") ? "&" : "?") + "search_path=\(schema)"
+    }
+
+    static func psql() throws -> String {
+        let bin = ProcessInfo.processInfo.environment["SWITCHBOARD_TEST_POSTGRES_BIN"] ?? "/usr/bin"
+        return bin + "/psql"
+    }
+
+    /// A throwaway cluster of its own (scripts/postgres.sh), for tests that stop and start the database.
+    struct Cluster {
+        let exports: [String: String]
+        var url: String { exports["SWITCHBOARD_TEST_POSTGRES_URL"] ?? "" }
+
+        static func start() throws -> Cluster {
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("scripts/postgres.sh").path
+            let output = try PostgresForTests.run("/bin/bash", [script, "start"], environment: ["SWITCHBOARD_TEST_POSTGRES_URL": ""])
+            var exports: [String: String] = [:]
+            for line in output.split(separator: "\n") where line.hasPrefix("export ") {
+                let assignment = line.dropFirst("export ".count)
+                guard let equals = assignment.firstIndex(of: "=") else { continue }
+                exports[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
+            }
+            return Cluster(exports: exports)
+        }
+
+        func pgctl(_ arguments: [String]) throws {
+            guard let bin = exports["SWITCHBOARD_TEST_POSTGRES_BIN"], let data = exports["SWITCHBOARD_TEST_POSTGRES_DATA"],
+                let owner = exports["SWITCHBOARD_TEST_POSTGRES_OS_USER"]
+            else { throw TestFailure("cluster exports missing: \(exports)") }
+            let log = URL(fileURLWithPath: data).deletingLastPathComponent().appendingPathComponent("postgres.log").path
+            try PostgresForTests.run("/usr/sbin/runuser", ["-u", owner, "--", bin + "/pg_ctl", "-D", data, "-l", log, "-w"] + arguments)
+        }
+
+        func stop() {
+            guard let data = exports["SWITCHBOARD_TEST_POSTGRES_DATA"] else { return }
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("scripts/postgres.sh").path
+            _ = try? PostgresForTests.run("/bin/bash", [script, "stop", data], environment: exports)
+        }
+    }
+
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TestFailure("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+@Suite(.serialized) struct PostgresServerTests {
+    /// Two stateless instances on one database: what one writes, the other reads at once; concurrent writers on
+    /// both lose nothing (issue 4).
+    @Test func twoInstancesShareOneDatabase() async throws {
+        let database = try PostgresForTests.schemaURL()
+        let first = try ServerProcess(database: database, arguments: ["--rate-limit", "off"])
+        defer { first.stop() }
+        try await first.waitUntilReady()
+        let second = try ServerProcess(database: database, arguments: ["--rate-limit", "off"])
+        defer { second.stop() }
+        try await second.waitUntilReady()
+        #expect(second.output.isEmpty)  // the store was initialised by the first
+        let token = first.token
+        let contact = try await first.send(
+            .POST, "/contacts/", token: token, json: #"{"locationId":"\#(first.location)","firstName":"Both"}"#)
+        let contactId = try #require(
+            ((try JSONSerialization.jsonObject(with: Data(contact.body.utf8)) as? [String: Any])?["contact"] as? [String: Any])?["id"] as? String)
+        let sent = try await first.send(
+            .POST, "/conversations/messages", token: token, json: #"{"type":"SMS","contactId":"\#(contactId)","message":"hello"}"#)
+        #expect(sent.status == 201)
+        let messageId = try #require(jsonField(sent.body, "messageId"))
+        let conversation = try #require(jsonField(sent.body, "conversationId"))
+        let headers = ["Authorization": "Bearer \(token)", "Version": "2021-04-15"]
+        #expect(try await second.get("/conversations/messages/\(messageId)", headers: headers).status == 200)
+
+        let perWriter = 100
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, server) in [first, second, first, second].enumerated() {
+                group.addTask {
+                    for n in 0..<perWriter {
+                        let response = try await server.send(
+                            .POST, "/conversations/messages/inbound", token: token,
+                            json: #"{"type":"SMS","conversationId":"\#(conversation)","contactId":"\#(contactId)","message":"w\#(index)-\#(n)"}"#)
+                        guard response.status == 201 else { throw TestFailure("write answered \(response.status): \(response.body)") }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        var bodies: [String] = []
+        var cursor = ""
+        for _ in 0..<20 {
+            let page = try await second.get("/conversations/\(conversation)/messages?limit=100\(cursor)", headers: headers)
+            let object = try JSONSerialization.jsonObject(with: Data(page.body.utf8)) as? [String: Any]
+            let inner = try #require(object?["messages"] as? [String: Any])
+            bodies += (inner["messages"] as? [[String: Any]] ?? []).compactMap { $0["body"] as? String }
+            guard inner["nextPage"] as? Bool == true, let last = inner["lastMessageId"] as? String else { break }
+            cursor = "&lastMessageId=\(last)"
+        }
+        #expect(bodies.count == 4 * perWriter + 1)
+        #expect(Set(bodies).count == 4 * perWriter + 1)
+    }
+
+    /// The database goes away: every request is answered within 10 seconds (503), the process stays up, and it
+    /// serves again by itself once the database is back (issue 4).
+    @Test func survivesAnOutageWithoutARestart() async throws {
+        let cluster = try PostgresForTests.Cluster.start()
+        defer { cluster.stop() }
+        let server = try ServerProcess(database: cluster.url, arguments: ["--demo", "--rate-limit", "off"])
+        defer { server.stop() }
+        try await server.waitUntilReady()
+        let conversation = try #require(server.output.last?.split(separator: " ").dropFirst().first)
+        let headers = ["Authorization": "Bearer \(server.token)", "Version": "2021-04-15"]
+        let path = "/conversations/\(conversation)/messages?limit=5"
+        #expect(try await server.get(path, headers: headers).status == 200)
+
+        try cluster.pgctl(["stop", "-m", "fast"])
+        for _ in 0..<3 {
+            let start = ContinuousClock.now
+            let response = try await server.get(path, headers: headers)
+            #expect(response.status == 503, "\(response.body)")
+            #expect(ContinuousClock.now - start < .seconds(10.5))
+            let body = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
+            #expect(body?["statusCode"] as? Int == 503)
+            #expect(body?["message"] as? String == "Service Unavailable")
+        }
+        #expect(try await server.get("/readyz", headers: [:]).status == 503)
+        #expect(try await server.get("/healthz", headers: [:]).status == 200)
+        #expect(server.process.isRunning)
+
+        try cluster.pgctl(["start"])
+        let back = ContinuousClock.now
+        var status = 0
+        while ContinuousClock.now - back < .seconds(30) {
+            status = (try? await server.get(path, headers: headers).status) ?? 0
+            if status == 200 { break }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        #expect(status == 200)
+        #expect(try await server.get("/readyz", headers: [:]).status == 200)
+    }
+
+    @Test func killNineLosesNoAcknowledgedMessage() async throws {
+        let database = try PostgresForTests.schemaURL()
+        let server = try ServerProcess(database: database, arguments: ["--rate-limit", "off"])
+        try await server.waitUntilReady()
+        let token = server.token
+        let contact = try await server.send(
+            .POST, "/contacts/", token: token, json: #"{"locationId":"\#(server.location)","firstName":"Kill"}"#)
+        let contactId = try #require(
+            ((try JSONSerialization.jsonObject(with: Data(contact.body.utf8)) as? [String: Any])?["contact"] as? [String: Any])?["id"] as? String)
+        let acknowledged = AcknowledgedIds()
+        let writers = (0..<4).map { writer in
+            Task {
+                var index = 0
+                while !Task.isCancelled {
+                    guard let response = try? await server.send(
+                        .POST, "/conversations/messages", token: token,
+                        json: #"{"type":"SMS","contactId":"\#(contactId)","message":"w\#(writer)-\#(index)"}"#)
+                    else { return }
+                    if response.status == 201, let id = jsonField(response.body, "messageId") { acknowledged.add(id) }
+                    index += 1
+                }
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while acknowledged.all.count < 100 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        server.stop(signal: SIGKILL)
+        for writer in writers { writer.cancel() }
+        for writer in writers { _ = await writer.result }
+        let ids = acknowledged.all
+        #expect(ids.count >= 100)
+        let restarted = try ServerProcess(database: database, arguments: ["--rate-limit", "off"])
+        defer { restarted.stop() }
+        try await restarted.waitUntilReady()
+        var missing = 0
+        for id in ids {
+            let response = try await restarted.get(
+                "/conversations/messages/\(id)", headers: ["Authorization": "Bearer \(token)", "Version": "v3"])
+            if response.status != 200 { missing += 1 }
+        }
+        #expect(missing == 0, "lost \(missing) of \(ids.count) acknowledged messages")
+    }
+}
