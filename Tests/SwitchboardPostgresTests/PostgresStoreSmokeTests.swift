@@ -132,6 +132,8 @@ import Testing
             await #expect(throws: StoreError.self) { try await store.ping(logger: logger) }
             group.cancelAll()
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // The promise is an answer within 10 seconds; the wait itself is bounded at 0.5 s here, the rest is slack
+        // for a loaded machine.
+        #expect(ContinuousClock.now - started < .seconds(10))
     }
 }

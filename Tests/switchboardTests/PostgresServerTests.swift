@@ -47,7 +47,9 @@ enum PostgresForTests {
                 let owner = exports["SWITCHBOARD_TEST_POSTGRES_OS_USER"]
             else { throw TestFailure("cluster exports missing: \(exports)") }
             let log = URL(fileURLWithPath: data).deletingLastPathComponent().appendingPathComponent("postgres.log").path
-            try PostgresForTests.run("/usr/sbin/runuser", ["-u", owner, "--", bin + "/pg_ctl", "-D", data, "-l", log, "-w"] + arguments)
+            try PostgresForTests.run(
+                "/usr/sbin/runuser", ["-u", owner, "--", bin + "/pg_ctl", "-D", data, "-l", log, "-w"] + arguments,
+                captureOutput: false)
         }
 
         func stop() {
@@ -58,18 +60,22 @@ enum PostgresForTests {
         }
     }
 
+    /// Runs a command to its end. `pg_ctl start` leaves a server running that would inherit an output pipe and keep
+    /// it open for ever, so commands that start daemons run with `captureOutput: false`.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:], captureOutput: Bool = true
+    ) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
-        process.standardOutput = output
+        process.standardOutput = captureOutput ? output : FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let data = captureOutput ? output.fileHandleForReading.readDataToEndOfFile() : Data()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw TestFailure("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
@@ -83,7 +89,7 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-@Suite(.serialized) struct PostgresServerTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct PostgresServerTests {
     /// Two stateless instances on one database: what one writes, the other reads at once; concurrent writers on
     /// both lose nothing (issue 4).
     @Test func twoInstancesShareOneDatabase() async throws {
