@@ -83,7 +83,8 @@ import Testing
             let contact = try await makeContact(store, tenant: tenant)
             let conversation = ConversationID.generate()
             try await store.insertMessages(
-                [makeMessage(conversation: conversation, location: tenant.location, contact: contact.id, at: 0)], logger: .test)
+                [makeMessage(conversation: conversation, location: tenant.location, contact: contact.id, at: -1000)],
+                logger: .test)
             try await makeApplication(store: store).test(.live) { client in
                 let port = try #require(client.port)
                 let path = "/conversations/\(conversation)/messages"
