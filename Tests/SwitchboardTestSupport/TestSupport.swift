@@ -11,6 +11,7 @@ public import SwitchboardStorage
 /// The store backends every store and HTTP suite runs against.
 public enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
     case sqlite
+    case postgres
 
     public var description: String { rawValue }
 }
@@ -42,6 +43,9 @@ public func withStore<T: Sendable>(
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SQLiteConversationStore(path: directory.appendingPathComponent("test.sqlite").path)
         return try await body(store)
+    case .postgres:
+        // A schema of its own in the cluster scripts/test.sh started; missing configuration fails, never skips.
+        return try await withPostgresStore { store in try await body(store) }
     }
 }
 
