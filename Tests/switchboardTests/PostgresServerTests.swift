@@ -24,42 +24,6 @@ enum PostgresForTests {
         return bin + "/psql"
     }
 
-    /// A throwaway cluster of its own (scripts/postgres.sh), for tests that stop and start the database.
-    struct Cluster {
-        let exports: [String: String]
-        var url: String { exports["SWITCHBOARD_TEST_POSTGRES_URL"] ?? "" }
-
-        static func start() throws -> Cluster {
-            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent("scripts/postgres.sh").path
-            let output = try PostgresForTests.run("/bin/bash", [script, "start"], environment: ["SWITCHBOARD_TEST_POSTGRES_URL": ""])
-            var exports: [String: String] = [:]
-            for line in output.split(separator: "\n") where line.hasPrefix("export ") {
-                let assignment = line.dropFirst("export ".count)
-                guard let equals = assignment.firstIndex(of: "=") else { continue }
-                exports[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
-            }
-            return Cluster(exports: exports)
-        }
-
-        func pgctl(_ arguments: [String]) throws {
-            guard let bin = exports["SWITCHBOARD_TEST_POSTGRES_BIN"], let data = exports["SWITCHBOARD_TEST_POSTGRES_DATA"],
-                let owner = exports["SWITCHBOARD_TEST_POSTGRES_OS_USER"]
-            else { throw TestFailure("cluster exports missing: \(exports)") }
-            let log = URL(fileURLWithPath: data).deletingLastPathComponent().appendingPathComponent("postgres.log").path
-            try PostgresForTests.run(
-                "/usr/sbin/runuser", ["-u", owner, "--", bin + "/pg_ctl", "-D", data, "-l", log, "-w"] + arguments,
-                captureOutput: false)
-        }
-
-        func stop() {
-            guard let data = exports["SWITCHBOARD_TEST_POSTGRES_DATA"] else { return }
-            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent("scripts/postgres.sh").path
-            _ = try? PostgresForTests.run("/bin/bash", [script, "stop", data], environment: exports)
-        }
-    }
-
     /// Runs a command to its end. `pg_ctl start` leaves a server running that would inherit an output pipe and keep
     /// it open for ever, so commands that start daemons run with `captureOutput: false`.
     @discardableResult
@@ -140,45 +104,6 @@ struct TestFailure: Error, CustomStringConvertible {
         }
         #expect(bodies.count == 4 * perWriter + 1)
         #expect(Set(bodies).count == 4 * perWriter + 1)
-    }
-
-    /// The database goes away: every request is answered within 10 seconds (503), the process stays up, and it
-    /// serves again by itself once the database is back (issue 4).
-    @Test func survivesAnOutageWithoutARestart() async throws {
-        let cluster = try PostgresForTests.Cluster.start()
-        defer { cluster.stop() }
-        let server = try ServerProcess(database: cluster.url, arguments: ["--demo", "--rate-limit", "off"])
-        defer { server.stop() }
-        try await server.waitUntilReady()
-        let conversation = try #require(server.output.last?.split(separator: " ").dropFirst().first)
-        let headers = ["Authorization": "Bearer \(server.token)", "Version": "2021-04-15"]
-        let path = "/conversations/\(conversation)/messages?limit=5"
-        #expect(try await server.get(path, headers: headers).status == 200)
-
-        try cluster.pgctl(["stop", "-m", "fast"])
-        for _ in 0..<3 {
-            let start = ContinuousClock.now
-            let response = try await server.get(path, headers: headers)
-            #expect(response.status == 503, "\(response.body)")
-            #expect(ContinuousClock.now - start < .seconds(10.5))
-            let body = try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]
-            #expect(body?["statusCode"] as? Int == 503)
-            #expect(body?["message"] as? String == "Service Unavailable")
-        }
-        #expect(try await server.get("/readyz", headers: [:]).status == 503)
-        #expect(try await server.get("/healthz", headers: [:]).status == 200)
-        #expect(server.process.isRunning)
-
-        try cluster.pgctl(["start"])
-        let back = ContinuousClock.now
-        var status = 0
-        while ContinuousClock.now - back < .seconds(30) {
-            status = (try? await server.get(path, headers: headers).status) ?? 0
-            if status == 200 { break }
-            try await Task.sleep(for: .milliseconds(250))
-        }
-        #expect(status == 200)
-        #expect(try await server.get("/readyz", headers: [:]).status == 200)
     }
 
     @Test func killNineLosesNoAcknowledgedMessage() async throws {
