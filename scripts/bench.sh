@@ -8,6 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# --micro: only the in-process micro-benchmarks of the hot functions (Benchmarks/run.sh: no HTTP, no import).
+if [ "${1:-}" = "--micro" ]; then shift; exec ./Benchmarks/run.sh "$@"; fi
+
 with_postgres=false
 [ "${1:-}" = "--database" ] && [ "${2:-}" = "postgres" ] && with_postgres=true
 duration=${BENCH_DURATION:-15s}
