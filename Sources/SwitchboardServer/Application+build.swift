@@ -1,4 +1,5 @@
 public import Hummingbird
+import HummingbirdCore
 public import Logging
 public import ServiceLifecycle
 import UnixSignals
@@ -68,16 +69,28 @@ public func buildApplication<Store: ConversationStore>(
                 logger: logger)
         }
     }
-    let hotPath = hotPathOrNil
+    let hotPathInFront = hotPathOrNil != nil
+    let http1 = HTTP1Channel.Configuration(
+        // With the hot path in front, Hummingbird does not see every request, so the hot path closes idle connections.
+        additionalChannelHandlers: hotPathInFront ? [ResponseLedger()] : [],
+        idleTimeout: hotPathInFront ? nil : .nanoseconds(configuration.idleTimeout.nanoseconds),
+        httpDecoderConfiguration: .init(
+            maxHeaderFieldSize: ServerConfiguration.maximumHeaderFieldSize,
+            maxHeaderListSize: ServerConfiguration.maximumHeaderListSize, maxHeaderFieldCount: 100))
+    let server: HTTPServerBuilder
+    if let hotPath = hotPathOrNil {
+        server = HTTPServerBuilder { responder in
+            HotPathHTTP1Channel(
+                http1: HTTP1Channel(responder: responder, configuration: http1), hotPath: hotPath,
+                idleTimeout: .nanoseconds(configuration.idleTimeout.nanoseconds),
+                headLimit: ServerConfiguration.maximumHeaderListSize)
+        }
+    } else {
+        server = .http1(configuration: http1)
+    }
     var application = Application(
         router: router,
-        server: .http1(
-            configuration: .init(
-                additionalChannelHandlers: hotPath.map { [HotPathHandler(hotPath: $0)] } ?? [],
-                idleTimeout: .nanoseconds(configuration.idleTimeout.nanoseconds),
-                httpDecoderConfiguration: .init(
-                    maxHeaderFieldSize: ServerConfiguration.maximumHeaderFieldSize,
-                    maxHeaderListSize: ServerConfiguration.maximumHeaderListSize, maxHeaderFieldCount: 100))),
+        server: server,
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: nil),
         services: services,
         logger: logger)

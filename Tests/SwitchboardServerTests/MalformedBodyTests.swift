@@ -45,7 +45,7 @@ import Darwin
         }
     }
 
-    /// Sends `bytes`, closes the sending side, and reads until the server closes the connection or 5 seconds pass.
+    /// Sends `bytes`, closes the sending side, and reads until the server closes the connection or 20 seconds pass.
     /// The blocking socket calls run on a Dispatch thread, so they never hold up the server's own tasks.
     static func exchange(port: Int, _ bytes: [UInt8]) async throws -> String {
         try await withCheckedThrowingContinuation { continuation in
@@ -67,7 +67,7 @@ import Darwin
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         try #require(connected == 0)
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        var timeout = timeval(tv_sec: 20, tv_usec: 0)  // generous: the suites run in parallel on a loaded machine
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         shutdown(fd, Int32(SHUT_WR))

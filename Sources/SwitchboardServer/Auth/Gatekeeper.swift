@@ -43,10 +43,22 @@ enum Credentials {
 
     /// The token of an `Authorization: Bearer <token>` header. The scheme is matched case-insensitively.
     static func bearer(_ headers: HTTPFields) throws(SwitchboardError) -> Substring {
-        guard let value = headers[.authorization], !value.isEmpty else { throw .authorizationMissing }
-        let parts = value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw .invalidJWT }
-        let credential = parts[1].drop { $0 == " " }
+        try bearer(headers[.authorization])
+    }
+
+    /// The same, from the header's value (the hot path reads it from the raw request).
+    static func bearer(_ value: String?) throws(SwitchboardError) -> Substring {
+        guard let value, !value.isEmpty else { throw .authorizationMissing }
+        // Byte-wise: `split` on Characters was a visible cost on the hot path.
+        let bytes = value.utf8
+        let space = UInt8(ascii: " ")
+        guard let schemeStart = bytes.firstIndex(where: { $0 != space }) else { throw .authorizationMissing }
+        let schemeEnd = bytes[schemeStart...].firstIndex(of: space) ?? bytes.endIndex
+        let scheme = bytes[schemeStart..<schemeEnd]
+        guard schemeEnd < bytes.endIndex,
+            scheme.elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 })
+        else { throw .invalidJWT }
+        let credential = Substring(bytes[schemeEnd...].drop { $0 == space })
         guard !credential.isEmpty else { throw .authorizationMissing }
         return credential
     }

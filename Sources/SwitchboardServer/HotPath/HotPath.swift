@@ -41,61 +41,70 @@ final class HotPath: Sendable {
     static let pageRoute = "/conversations/{conversationId}/messages"
     static let messageRoute = "/conversations/messages/{messageId}"
 
-    /// A response: its head, and its body as the cached bytes before the trace id and the bytes from it on.
+    /// A response as bytes: its head (status line and fields), and its body as the cached bytes before the trace id
+    /// and the bytes from it on.
     struct Answer {
-        var head: HTTPResponse
+        var head: ByteBuffer
         var body: ByteBuffer
         var tail: ByteBuffer
     }
 
     /// The response for this request, or nil to let Hummingbird answer it.
-    func answer(_ request: HTTPRequest, allocator: ByteBufferAllocator) -> Answer? {
+    func answer(_ request: RequestHead, allocator: ByteBufferAllocator) -> Answer? {
         let start = ContinuousClock.now
-        guard request.method == .get, let target = request.path, request.headerFields[.connection] == nil,
-            let version = request.headerFields[.version], APIVersion(rawValue: version) != nil,
-            let credential = try? Credentials.bearer(request.headerFields),
+        guard request.method == "GET", let version = request.version, APIVersion(rawValue: version) != nil,
+            let credential = try? Credentials.bearer(request.authorization),
             PrivateIntegrationToken.looksLikePIT(credential),
             case .some(.some(let token)) = tokens.lookup(TokenHash(token: credential), now: start),
             token.scopes.contains(.messagesReadonly),
-            let (key, route) = Self.cacheKey(target, location: token.locationId),
+            let (key, route) = Self.cacheKey(request.target, location: token.locationId),
             let entry = cache.lookup(key), let recorder = recorders[route]
         else { return nil }
 
-        var fields = HTTPFields()
-        fields.reserveCapacity(10)
-        fields[.contentType] = JSONResponse.contentType
         let traceId = TraceID.make()
-        var answer: Answer
         var limit: RateLimitState?
         if let rateLimiter {
             limit = rateLimiter.admit(token.id + "|" + token.locationId.rawValue, now: start, day: Self.utcDay())
         }
+        var head = allocator.buffer(capacity: 512)
+        var answer: Answer
         if let limit, !limit.allowed {
             var error = SwitchboardError.tooManyRequests.body
             error.traceId = traceId
             let body = ByteBuffer(bytes: error.jsonBytes())
-            fields[.contentLength] = String(body.readableBytes)
-            answer = Answer(head: HTTPResponse(status: .tooManyRequests), body: body, tail: ByteBuffer())
+            head.writeStaticString("HTTP/1.1 429 Too Many Requests\r\n")
+            Self.writeField(&head, "Content-Type", JSONResponse.contentType)
+            Self.writeField(&head, "Content-Length", String(body.readableBytes))
+            answer = Answer(head: head, body: body, tail: ByteBuffer())
         } else {
             var tail = allocator.buffer(capacity: 40)
             tail.writeString(traceId)
             tail.writeStaticString("\"}")
-            fields[.contentLength] = String(entry.buffer.readableBytes + tail.readableBytes)
-            answer = Answer(head: HTTPResponse(status: .ok), body: entry.buffer, tail: tail)
+            head.writeStaticString("HTTP/1.1 200 OK\r\n")
+            Self.writeField(&head, "Content-Type", JSONResponse.contentType)
+            Self.writeField(&head, "Content-Length", String(entry.buffer.readableBytes + tail.readableBytes))
+            answer = Answer(head: head, body: entry.buffer, tail: tail)
         }
-        for (name, value) in limit?.headers ?? [] { fields[name] = value }
-        fields[ObservationMiddleware.requestIdHeader] =
-            ObservationMiddleware.acceptableRequestId(request.headerFields[ObservationMiddleware.requestIdHeader])
-            ?? TraceID.make()
-        fields[.date] = dates.value
-        answer.head.headerFields = fields
+        for (name, value) in limit?.headers ?? [] { Self.writeField(&answer.head, name.rawName, value) }
+        Self.writeField(
+            &answer.head, "X-Request-Id", ObservationMiddleware.acceptableRequestId(request.requestId) ?? TraceID.make())
+        Self.writeField(&answer.head, "Date", dates.value)
+        answer.head.writeStaticString("\r\n")
         let duration = ContinuousClock.now - start
-        if answer.head.status == .ok { recorder.ok.record(duration) } else { recorder.limited.record(duration) }
+        if limit?.allowed == false { recorder.limited.record(duration) } else { recorder.ok.record(duration) }
         if logger.logLevel <= .info {
+            let status = limit?.allowed == false ? 429 : 200
             logger.info(
-                "GET \(target.prefix { $0 != "?" }) \(answer.head.status.code)", metadata: ["route": .string(route), "path": "hot"])
+                "GET \(request.target.prefix { $0 != "?" }) \(status)", metadata: ["route": .string(route), "path": "hot"])
         }
         return answer
+    }
+
+    private static func writeField(_ buffer: inout ByteBuffer, _ name: String, _ value: String) {
+        buffer.writeString(name)
+        buffer.writeStaticString(": ")
+        buffer.writeString(value)
+        buffer.writeStaticString("\r\n")
     }
 
     private static func utcDay() -> Int64 {
@@ -103,44 +112,48 @@ final class HotPath: Sendable {
     }
 
     /// The cache key the full path would use for this target, or nil for anything it would treat specially.
+    /// Works on UTF-8 bytes: `Character`-wise splitting cost more than the rest of the request.
     static func cacheKey(_ target: String, location: LocationID) -> (ResponseCache.Key, String)? {
+        let bytes = target.utf8
         // Percent-encoding, `+`, empty segments and trailing slashes all go the long way.
-        guard !target.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return nil }
-        let pathEnd = target.firstIndex(of: "?") ?? target.endIndex
-        let segments = target[..<pathEnd].split(separator: "/", omittingEmptySubsequences: false)
-        guard segments.count == 4, segments[0].isEmpty, segments[1] == "conversations", !segments[2].isEmpty,
-            !segments[3].isEmpty
+        guard !bytes.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return nil }
+        let pathEnd = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
+        let segments = bytes[..<pathEnd].split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard segments.count == 4, segments[0].isEmpty, segments[1].elementsEqual("conversations".utf8),
+            !segments[2].isEmpty, !segments[3].isEmpty
         else { return nil }
-        let query = pathEnd < target.endIndex ? target[target.index(after: pathEnd)...] : ""
-        if segments[2] == "messages" {
-            guard segments[3] != "export", query.isEmpty else { return nil }
+        let query = pathEnd < bytes.endIndex ? bytes[bytes.index(after: pathEnd)...] : bytes[bytes.endIndex...]
+        if segments[2].elementsEqual("messages".utf8) {
+            guard !segments[3].elementsEqual("export".utf8), query.isEmpty else { return nil }
             return (ResponseCache.Key(
-                kind: .message, location: location, conversation: ConversationID(rawValue: ""), item: String(segments[3]),
-                limit: 0, filter: []), messageRoute)
+                kind: .message, location: location, conversation: ConversationID(rawValue: ""),
+                item: String(Substring(segments[3])), limit: 0, filter: []), messageRoute)
         }
-        guard segments[3] == "messages", segments[2] != "search" else { return nil }
+        guard segments[3].elementsEqual("messages".utf8), !segments[2].elementsEqual("search".utf8) else { return nil }
         var limit: Substring?
         var cursor: Substring?
         var types: [Substring] = []
-        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
-            let name = pair.prefix { $0 != "=" }
-            let value = pair.dropFirst(name.count + 1)
-            switch name {
-            case "limit":
+        for pair in query.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let equals = pair.firstIndex(of: UInt8(ascii: "=")) ?? pair.endIndex
+            let name = pair[..<equals]
+            let value = Substring(equals < pair.endIndex ? pair[pair.index(after: equals)...] : pair[pair.endIndex...])
+            if name.elementsEqual("limit".utf8) {
                 guard limit == nil else { return nil }
                 limit = value
-            case "lastMessageId":
+            } else if name.elementsEqual("lastMessageId".utf8) {
                 guard cursor == nil else { return nil }
                 cursor = value
-            case "type": types.append(value)
-            default: return nil
+            } else if name.elementsEqual("type".utf8) {
+                types.append(value)
+            } else {
+                return nil
             }
         }
         let filter: MessageTypeFilter?
         do { filter = try MessageTypeFilter.parse(types) } catch { return nil }
         guard let parsedLimit = try? PageLimit.parse(limit) else { return nil }
         return (ResponseCache.Key(
-            kind: .page, location: location, conversation: ConversationID(rawValue: String(segments[2])),
+            kind: .page, location: location, conversation: ConversationID(rawValue: String(Substring(segments[2]))),
             item: cursor.map(String.init) ?? "", limit: parsedLimit, filter: filter?.types.map(\.code) ?? []), pageRoute)
     }
 }
