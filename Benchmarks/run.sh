@@ -95,9 +95,9 @@ ratios = [
     ("newest page / pool read floor", "page query: newest 20 (baseline)", "sqlite: ping (pool read floor)",
      "what the query adds over `SELECT 1` through the pool"),
     ("token check / pool read floor", "token check: looksLikePIT + TokenHash + store.activeToken",
-     "sqlite: ping (pool read floor)", "a cache miss is about one pool read"),
+     "sqlite: ping (pool read floor)", "a token-cache miss: the hash plus one indexed read"),
     ("TokenHash / token check", "token check: TokenHash(token:)",
-     "token check: looksLikePIT + TokenHash + store.activeToken", "hashing is a small part of a miss"),
+     "token check: looksLikePIT + TokenHash + store.activeToken", "the hash's share of a miss"),
 ]
 print()
 print("Ratios of p50 wall clock, both sides from this run")
