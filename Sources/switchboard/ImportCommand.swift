@@ -14,6 +14,8 @@ struct ImportCommand: AsyncParsableCommand {
 
     @Argument(help: "The NDJSON file, or - for standard input.") var file: String
     @Flag(help: "Write nothing unless every line is valid.") var strict = false
+    @Option(help: "Messages per transaction. Larger batches write each index page less often, and hold more in memory.")
+    var batchSize = 10_000
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
@@ -36,8 +38,10 @@ struct ImportCommand: AsyncParsableCommand {
         let started = ContinuousClock.now
         let strict = strict
         let lines = source
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        let importer = MessageImporter(batchSize: batchSize)
         let summary = try await database.withStore(logger: .cli()) { store in
-            try await MessageImporter().run(lines: lines, into: store, strict: strict, logger: .cli()) { count in
+            try await importer.run(lines: lines, into: store, strict: strict, logger: .cli()) { count in
                 if showProgress { Output.progress("imported \(count) messages") }
             }
         }

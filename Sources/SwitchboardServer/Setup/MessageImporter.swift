@@ -64,46 +64,61 @@ public struct MessageImporter: Sendable {
             if !summary.problems.isEmpty { return summary }
         }
         var known = KnownRows()
-        var batch: [(line: Int, message: Message)] = []
-        batch.reserveCapacity(batchSize)
         var conversations = Set<ConversationID>()
         var reader = try source.open()
-        var finished = false
-        while !finished {
-            if let (number, line) = try reader.next() {
-                do {
-                    if let message = try Self.parse(line, decoder: decoder) { batch.append((number, message)) }
-                } catch {
-                    summary.problems.append(Problem(line: number, reason: Self.reason(error)))
-                }
-                if batch.count < batchSize { continue }
-            } else {
-                finished = true
-            }
-            guard !batch.isEmpty else { continue }
-            try await known.prepare(batch.map(\.message), in: store, now: now(), logger: logger)
-            do {
-                try await store.insertMessages(batch.map(\.message), logger: logger)
+        var batch = try nextBatch(from: &reader, decoder: decoder, problems: &summary.problems)
+        while !batch.isEmpty {
+            let messages = batch.map(\.message)
+            try await known.prepare(messages, in: store, now: now(), logger: logger)
+            // The store writes this batch on its own thread while this one parses the next: two cores, not one.
+            async let written = Self.insert(messages, into: store, logger: logger)
+            let following = try nextBatch(from: &reader, decoder: decoder, problems: &summary.problems)
+            if try await written {
                 summary.imported += batch.count
-            } catch StoreError.duplicate {
+            } else {
                 // The batch was rolled back as a whole: find the offending lines one by one.
                 for entry in batch {
-                    do {
-                        try await store.insertMessages([entry.message], logger: logger)
+                    if try await Self.insert([entry.message], into: store, logger: logger) {
                         summary.imported += 1
-                    } catch StoreError.duplicate {
+                    } else {
                         summary.problems.append(
                             Problem(line: entry.line, reason: "message \(entry.message.id) already exists, or its contact already has another conversation"))
                     }
                 }
             }
-            for entry in batch { conversations.insert(entry.message.conversationId) }
-            batch.removeAll(keepingCapacity: true)
+            for message in messages { conversations.insert(message.conversationId) }
             progress(summary.imported)
+            batch = following
         }
         summary.conversations = conversations.count
         summary.problems.sort { $0.line < $1.line }
         return summary
+    }
+
+    /// The next `batchSize` messages; the lines that are not messages go to `problems`. Empty at the end.
+    private func nextBatch(
+        from reader: inout LineReader, decoder: JSONDecoder, problems: inout [Problem]
+    ) throws -> [(line: Int, message: Message)] {
+        var batch: [(line: Int, message: Message)] = []
+        batch.reserveCapacity(batchSize)
+        while batch.count < batchSize, let (number, line) = try reader.next() {
+            do {
+                if let message = try Self.parse(line, decoder: decoder) { batch.append((number, message)) }
+            } catch {
+                problems.append(Problem(line: number, reason: Self.reason(error)))
+            }
+        }
+        return batch
+    }
+
+    /// False when the store refused the batch as a duplicate (and wrote none of it).
+    private static func insert(_ messages: [Message], into store: some ConversationStore, logger: Logger) async throws -> Bool {
+        do {
+            try await store.insertMessages(messages, logger: logger)
+            return true
+        } catch StoreError.duplicate {
+            return false
+        }
     }
 
     static func reason(_ error: any Error) -> String {
