@@ -27,6 +27,14 @@ final class TokenCache: Sendable {
         }
     }
 
+    /// The same, with the instant the answer stops being fresh.
+    func lookupWithExpiry(_ hash: TokenHash, now: ContinuousClock.Instant) -> (StoredToken?, ContinuousClock.Instant)? {
+        entries.withLock { entries in
+            guard let entry = entries[hash], now - entry.fetchedAt < lifetime else { return nil }
+            return (entry.token, entry.fetchedAt + lifetime)
+        }
+    }
+
     func remember(_ token: StoredToken?, for hash: TokenHash, at time: ContinuousClock.Instant) {
         entries.withLock { entries in
             // Garbage tokens must not grow the cache without bound: start over when it is full.
