@@ -118,6 +118,7 @@ run_backend sqlite "$work/bench.sqlite"
 if $with_postgres; then
     # shellcheck source=scripts/postgres.sh
     source scripts/postgres.sh
+    switchboard_postgres_start >&2  # a throwaway cluster on a free port, stopped by cleanup
     run_backend postgres "$SWITCHBOARD_TEST_POSTGRES_URL"
 fi
 

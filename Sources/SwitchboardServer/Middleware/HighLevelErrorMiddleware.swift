@@ -51,7 +51,7 @@ public struct HighLevelErrorMiddleware: RouterMiddleware {
         try await withThrowingTaskGroup(of: Response?.self) { group in
             group.addTask { try await body() }
             group.addTask {
-                try await Task.sleep(for: timeout)
+                try await TimerSleep.sleep(for: timeout)
                 return nil
             }
             defer { group.cancelAll() }
