@@ -21,7 +21,7 @@ public struct MessageImporter: Sendable {
     public var batchSize: Int
     public var now: @Sendable () -> Timestamp
 
-    public init(batchSize: Int = 10_000, now: @escaping @Sendable () -> Timestamp = Timestamp.now) {
+    public init(batchSize: Int = 50_000, now: @escaping @Sendable () -> Timestamp = Timestamp.now) {
         self.batchSize = batchSize
         self.now = now
     }
