@@ -269,7 +269,10 @@ public final class SQLiteConversationStore: ConversationStore {
     public func messagePage(_ query: MessagePageQuery, logger: Logger) async throws -> MessagePage {
         try await pool.read { db in
             var arguments: StatementArguments = [query.conversationId.rawValue, query.locationId.rawValue]
-            var sql = "SELECT \(Self.messageColumns) FROM messages WHERE conversation_id = ? AND location_id = ?"
+            // Pinned to the page index: without statistics SQLite preferred the export index (location, date), which
+            // also avoids a sort, and scanned the whole location for one conversation's page — 0.3 s for the newest
+            // page and 3 s with a type filter at 1,000,000 messages, instead of a range of one conversation.
+            var sql = "SELECT \(Self.messageColumns) FROM messages INDEXED BY messages_page WHERE conversation_id = ? AND location_id = ?"
             if let cursor = query.lastMessageId {
                 let position = try db.cachedStatement(
                     sql: "SELECT date_added FROM messages WHERE location_id = ? AND id = ? AND conversation_id = ?")
@@ -507,7 +510,8 @@ extension SQLiteConversationStore {
     public func deleteConversation(_ id: ConversationID, in location: LocationID, logger: Logger) async throws -> Bool {
         try await write { db in
             try db.execute(
-                sql: "DELETE FROM messages WHERE location_id = ? AND conversation_id = ?",
+                // The page index holds one conversation's rows together; the planner otherwise walks the location.
+                sql: "DELETE FROM messages INDEXED BY messages_page WHERE location_id = ? AND conversation_id = ?",
                 arguments: [location.rawValue, id.rawValue])
             try db.execute(
                 sql: "DELETE FROM conversations WHERE location_id = ? AND id = ?",
@@ -598,6 +602,8 @@ extension SQLiteConversationStore {
     public func exportMessages(_ query: MessageExportQuery, logger: Logger) async throws -> MessageExportPage {
         try await pool.read { db in
             let dateColumn = query.sortBy == .createdAt ? "date_added" : "date_updated"
+            // One conversation by creation date is a range of the page index; the planner would walk the location.
+            let table = query.conversationId != nil && query.sortBy == .createdAt ? "messages INDEXED BY messages_page" : "messages"
             var conditions = ["location_id = ?"]
             var arguments: StatementArguments = [query.locationId.rawValue]
             if let conversationId = query.conversationId {
@@ -621,7 +627,7 @@ extension SQLiteConversationStore {
                 arguments += [end.rawValue]
             }
             let filter = conditions.joined(separator: " AND ")
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages WHERE \(filter)", arguments: arguments) ?? 0
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(filter)", arguments: arguments) ?? 0
             var pageFilter = filter
             var pageArguments = arguments
             if let cursor = query.cursor {
@@ -632,7 +638,7 @@ extension SQLiteConversationStore {
             var messages = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT \(Self.messageColumns) FROM messages WHERE \(pageFilter)
+                    SELECT \(Self.messageColumns) FROM \(table) WHERE \(pageFilter)
                     ORDER BY \(dateColumn) \(order), id \(order) LIMIT ?
                     """,
                 arguments: pageArguments + [query.limit + 1]
