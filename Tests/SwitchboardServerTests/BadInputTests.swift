@@ -20,8 +20,9 @@ import Testing
         "..%2F..%2Fetc%2Fpasswd", "%25s%25n", "%C0%AF", String(repeating: "a", count: 10_000), "*", "NULL", "-1",
     ]
 
-    @Test func hostileValuesInEveryParameterGetHighLevelShaped4xx() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func hostileValuesInEveryParameterGetHighLevelShaped4xx(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let (conversation, messages) = try await seedConversation(store, tenant: tenant, count: 5)
             var uris: [String] = []
             for value in Self.hostile {
@@ -54,8 +55,9 @@ import Testing
         }
     }
 
-    @Test func hostileBodiesAreRejectedWithoutWriting() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func hostileBodiesAreRejectedWithoutWriting(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
             let bodies = [
                 "", "null", "[]", "\"string\"", "{", "{\"type\":", String(repeating: "[", count: 5000),
@@ -90,8 +92,9 @@ import Testing
 
     /// Over a real socket: a request whose headers exceed the parser's limit is refused or the connection is
     /// closed, and the server goes on serving.
-    @Test func hugeHeadersAndMalformedRequestsDoNotBringTheServerDown() async throws {
-        try await withStore(.sqlite) { store in
+    @Test(arguments: Backend.allCases)
+    func hugeHeadersAndMalformedRequestsDoNotBringTheServerDown(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
             let tenant = try await store.makeTenant()
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 2)
             try await makeApplication(store: store).test(.live) { client in
