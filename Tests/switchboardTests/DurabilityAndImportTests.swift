@@ -76,8 +76,9 @@ func jsonField(_ body: String, _ key: String) -> String? {
         #expect(missing.isEmpty, "lost \(missing.count) of \(ids.count) acknowledged messages")
     }
 
-    @Test func importReportsBadLinesAndStrictWritesNothing() async throws {
-        let database = try temporaryDatabase()
+    @Test(arguments: Backend.allCases)
+    func importReportsBadLinesAndStrictWritesNothing(_ backend: Backend) async throws {
+        let database = try serverDatabase(backend)
         let good = #"{"id":"m1","conversationId":"c1","locationId":"L1","contactId":"p1","messageType":"TYPE_SMS","type":2,"direction":"inbound","body":"hi","contentType":"text/plain","dateAdded":"2025-01-01T00:00:00.000Z"}"#
         let good2 = #"{"id":"m2","conversationId":"c1","locationId":"L1","contactId":"p1","type":1,"direction":"outbound","dateAdded":"2025-01-01T00:00:01.000Z","meta":{"call":{"duration":5,"status":"completed"}}}"#
         let input = [good, "not json", #"{"id":"m3"}"#, "", good2, #"{"id":"m 4","conversationId":"c1","locationId":"L1","contactId":"p1","messageType":"TYPE_FAX","dateAdded":"2025"}"#]
@@ -100,9 +101,11 @@ func jsonField(_ body: String, _ key: String) -> String? {
         #expect(again.stderr.contains("imported 0 messages"))
     }
 
-    /// What the page serves, written as NDJSON, imports into an empty store and is served again byte for byte.
-    @Test func importedPagesAreServedIdentically() async throws {
-        let source = try ServerProcess(database: try temporaryDatabase(), arguments: ["--demo", "--seed", "3"])
+    /// What the page serves, written as NDJSON, imports into an empty store and is served again byte for byte,
+    /// from and into either backend.
+    @Test(arguments: Backend.allCases, Backend.allCases)
+    func importedPagesAreServedIdentically(from: Backend, into: Backend) async throws {
+        let source = try ServerProcess(database: try serverDatabase(from), arguments: ["--demo", "--seed", "3"])
         defer { source.stop() }
         try await source.waitUntilReady()
         let conversation = try #require(source.output.last?.split(separator: " ").dropFirst().first)
@@ -115,7 +118,7 @@ func jsonField(_ body: String, _ key: String) -> String? {
             String(decoding: try JSONSerialization.data(withJSONObject: message), as: UTF8.self)
         }.joined(separator: "\n")
 
-        let target = try temporaryDatabase()
+        let target = try serverDatabase(into)
         let imported = try await runCLI(["import", "-", "--database", target], stdin: Data(ndjson.utf8))
         #expect(imported.status == 0, "\(imported.stderr)")
         let location = source.location
@@ -151,9 +154,11 @@ final class AcknowledgedIds: @unchecked Sendable {
 }
 
 @Suite(.serialized) struct ClientRoundTripTests {
-    /// `messages --all --format ndjson | import -` into an empty store, then exported again: byte-identical (issue 5).
-    @Test func exportImportExportIsByteIdentical() async throws {
-        let source = try ServerProcess(database: try temporaryDatabase(), arguments: ["--demo", "--seed", "5"])
+    /// `messages --all --format ndjson | import -` into an empty store, then exported again: byte-identical (issue 5),
+    /// from and into either backend.
+    @Test(arguments: Backend.allCases, Backend.allCases)
+    func exportImportExportIsByteIdentical(from: Backend, into: Backend) async throws {
+        let source = try ServerProcess(database: try serverDatabase(from), arguments: ["--demo", "--seed", "5"])
         defer { source.stop() }
         try await source.waitUntilReady()
         let conversation = String(try #require(source.output.last?.split(separator: " ").dropFirst().first))
@@ -162,7 +167,7 @@ final class AcknowledgedIds: @unchecked Sendable {
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.split(separator: "\n").count == 150)
 
-        let target = try temporaryDatabase()
+        let target = try serverDatabase(into)
         let imported = try await runCLI(["import", "-", "--database", target], stdin: Data(first.stdout.utf8))
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.stderr.contains("imported 150 messages into 1 conversations"))
@@ -178,8 +183,9 @@ final class AcknowledgedIds: @unchecked Sendable {
         #expect(second.stdout == first.stdout)
     }
 
-    @Test func clientErrorsAreOneClearLine() async throws {
-        let server = try ServerProcess(database: try temporaryDatabase(), arguments: ["--demo"])
+    @Test(arguments: Backend.allCases)
+    func clientErrorsAreOneClearLine(_ backend: Backend) async throws {
+        let server = try ServerProcess(database: try serverDatabase(backend), arguments: ["--demo"])
         defer { server.stop() }
         try await server.waitUntilReady()
         let result = try await runCLI(
