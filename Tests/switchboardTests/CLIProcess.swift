@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOFoundationCompat
+import Synchronization
 import Testing
 
 /// The `switchboard` binary built by `swift build` (scripts/test.sh exports its path).
@@ -34,17 +35,59 @@ func runCLI(_ arguments: [String], stdin: Data? = nil, environment: [String: Str
     process.standardOutput = output
     process.standardError = errors
     process.standardInput = input
+    let exit = ExitStatus()
+    process.terminationHandler = { exit.set($0.terminationStatus) }
     try process.run()
     // Read both pipes concurrently so neither fills up and blocks the child.
-    async let out = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }.value
-    async let err = Task.detached { errors.fileHandleForReading.readDataToEndOfFile() }.value
+    async let out = readToEnd(output.fileHandleForReading)
+    async let err = readToEnd(errors.fileHandleForReading)
     if let stdin { try input.fileHandleForWriting.write(contentsOf: stdin) }
     try input.fileHandleForWriting.close()
     let (stdoutData, stderrData) = await (out, err)
-    process.waitUntilExit()
     return CommandResult(
-        status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+        status: await exit.value, stdout: String(decoding: stdoutData, as: UTF8.self),
         stderr: String(decoding: stderrData, as: UTF8.self))
+}
+
+/// Reads a pipe to its end on a thread of its own. Blocking one of the concurrency pool's few threads (two on a
+/// two-core machine) can deadlock: the child may be waiting for this very process, as a CLI command waits for the
+/// migration lock that an in-process PostgreSQL store of a test running beside it holds until its next step runs.
+private func readToEnd(_ handle: FileHandle) async -> Data {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(returning: handle.readDataToEndOfFile()) }
+    }
+}
+
+/// A child's exit status, from `Process.terminationHandler`, awaited without blocking a thread.
+private final class ExitStatus: Sendable {
+    private enum State {
+        case running
+        case waiting(CheckedContinuation<Int32, Never>)
+        case exited(Int32)
+    }
+    private let state = Mutex(State.running)
+
+    func set(_ status: Int32) {
+        let waiter = state.withLock { state -> CheckedContinuation<Int32, Never>? in
+            defer { state = .exited(status) }
+            if case .waiting(let continuation) = state { return continuation }
+            return nil
+        }
+        waiter?.resume(returning: status)
+    }
+
+    var value: Int32 {
+        get async {
+            await withCheckedContinuation { continuation in
+                let status = state.withLock { state -> Int32? in
+                    if case .exited(let status) = state { return status }
+                    state = .waiting(continuation)
+                    return nil
+                }
+                if let status { continuation.resume(returning: status) }
+            }
+        }
+    }
 }
 
 /// A port nothing listens on right now.
