@@ -11,8 +11,8 @@ import Foundation
 ///
 /// Nothing here goes through Foundation's `Process`: on Linux it learns that a child ended when a descriptor the
 /// child inherited is closed, and the postmaster that `pg_ctl start` leaves running inherits it and never closes it,
-/// so `waitUntilExit` never returned and `runuser` was left defunct. Commands run through `posix_spawn` with every
-/// descriptor above 2 closed, and are reaped with `waitpid`; the server is stopped with a signal.
+/// so `waitUntilExit` never returned and `runuser` was left defunct. Commands run as a `ChildProcess` (posix_spawn,
+/// no descriptor inherited, waitpid); the server is stopped with a signal.
 public struct PostgresTestCluster: Sendable {
     /// `postgres://postgres@127.0.0.1:PORT/switchboard_test`
     public let url: String
@@ -112,92 +112,15 @@ public struct PostgresTestCluster: Sendable {
         defer { try? FileManager.default.removeItem(at: directory) }
         let stdout = directory.appendingPathComponent("stdout").path
         let stderr = directory.appendingPathComponent("stderr").path
-        let status = try await ChildProcess.run(
-            ["/bin/bash", "-c", command, "bash", script], environment: merged, stdout: stdout, stderr: stderr)
+        let status = await try ChildProcess(
+            ["/bin/bash", "-c", command, "bash", script], environment: merged, stdout: .file(stdout),
+            stderr: .file(stderr)
+        ).exitStatus()
         let output = (try? String(contentsOfFile: stdout, encoding: .utf8)) ?? ""
         guard status == 0 else {
             let errors = (try? String(contentsOfFile: stderr, encoding: .utf8)) ?? ""
             throw PostgresTestSetupError(description: "`\(command)` exited with \(status): \(errors)")
         }
         return output
-    }
-}
-
-/// `posix_spawn` and `waitpid`, for commands that leave daemons behind (see `PostgresTestCluster`).
-enum ChildProcess {
-    /// Runs `arguments` (the first is an absolute path) to its end: stdin from /dev/null, stdout and stderr into the
-    /// given files, no other descriptor inherited. Returns the exit status (128 + the signal if killed).
-    static func run(
-        _ arguments: [String], environment: [String: String], stdout: String, stderr: String,
-        timeout: Duration = .seconds(120)
-    ) async throws -> Int32 {
-        guard let executable = arguments.first else { throw PostgresTestSetupError(description: "no command") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        // Sockets and pipes of other tests must not live on in a daemon, nor in the bash that starts it.
-        addCloseFrom(&actions, 3)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // The test process may block or ignore signals (SIGPIPE); the child starts with the defaults.
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for pointer in argv { free(pointer) }
-            for pointer in envp { free(pointer) }
-        }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-        guard spawned == 0 else {
-            throw PostgresTestSetupError(description: "posix_spawn \(executable) failed: \(String(cString: strerror(spawned)))")
-        }
-
-        // Polled, so no thread of the cooperative pool blocks in waitpid.
-        let deadline = ContinuousClock.now + timeout
-        var status: Int32 = 0
-        while true {
-            let reaped = waitpid(pid, &status, WNOHANG)
-            if reaped == pid { break }
-            if reaped == -1 && errno != EINTR {
-                throw PostgresTestSetupError(description: "waitpid(\(pid)) failed: errno \(errno)")
-            }
-            if ContinuousClock.now >= deadline {
-                kill(pid, SIGKILL)
-                _ = waitpid(pid, &status, 0)
-                throw PostgresTestSetupError(description: "\(arguments) did not finish within \(timeout)")
-            }
-            do {
-                try await Task.sleep(for: .milliseconds(20))
-            } catch {
-                // Cancelled: still reap the child, so it is not left defunct.
-                _ = waitpid(pid, &status, 0)
-                throw error
-            }
-        }
-        let signal = status & 0x7f
-        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
-    }
-
-    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34), which Swift's Glibc module does not import.
-    /// Without it (another libc) scripts/postgres.sh still closes them before it starts the server.
-    private static func addCloseFrom(_ actions: inout posix_spawn_file_actions_t, _ lowest: Int32) {
-        typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
-        else { return }
-        _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, lowest)
     }
 }

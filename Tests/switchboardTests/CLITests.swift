@@ -83,15 +83,9 @@ import Testing
         #expect(conversations.contains { $0.hasSuffix("(150 messages)") })
 
         // The curl line works when pasted into a shell.
-        let shell = Process()
-        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
-        shell.arguments = ["-c", lines[2]]
-        let pipe = Pipe()
-        shell.standardOutput = pipe
-        try shell.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        shell.waitUntilExit()
-        #expect(shell.terminationStatus == 0)
+        let shell = try ChildProcess(["/bin/sh", "-c", lines[2]], stdout: .pipe)
+        let data = await ChildProcess.readToEnd(shell.standardOutput)
+        #expect(await shell.exitStatus() == 0)
         let body = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let page = try #require(body["messages"] as? [String: Any])
         #expect((page["messages"] as? [Any])?.count == 20)

@@ -25,27 +25,17 @@ enum PostgresForTests {
         return bin + "/psql"
     }
 
-    /// Runs a command to its end. `pg_ctl start` leaves a server running that would inherit an output pipe and keep
-    /// it open for ever, so commands that start daemons run with `captureOutput: false`.
+    /// Runs a command to its end (briefly blocking the calling thread) and returns its standard output.
     @discardableResult
-    static func run(
-        _ executable: String, _ arguments: [String], environment: [String: String] = [:], captureOutput: Bool = true
-    ) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe()
-        process.standardOutput = captureOutput ? output : FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = captureOutput ? output.fileHandleForReading.readDataToEndOfFile() : Data()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestFailure("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let child = try ChildProcess([executable] + arguments, stdout: .pipe)
+        let output = child.standardOutput.map(ChildProcess.readToEndNow) ?? Data()
+        child.waitUntilExit()
+        guard child.terminationStatus == 0 else {
+            throw TestFailure(
+                "\(executable) \(arguments.joined(separator: " ")) exited \(child.terminationStatus ?? -1)")
         }
-        return String(decoding: data, as: UTF8.self)
+        return String(decoding: output, as: UTF8.self)
     }
 }
 

@@ -20,8 +20,8 @@ import Testing
         kill(server.process.processIdentifier, SIGTERM)
         let response = try await slow.value
         #expect(response.status == 200)
-        server.process.waitUntilExit()
-        #expect(server.process.terminationReason == .exit)
+        await server.process.exitStatus()
+        #expect(server.process.exitedNormally == true)
         #expect(server.process.terminationStatus == 0)
     }
 
