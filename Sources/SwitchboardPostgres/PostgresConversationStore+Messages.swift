@@ -24,7 +24,8 @@ extension PostgresConversationStore {
         try await run("insertMessages", logger: logger, retries: 2) { connection in
             try await connection.withTransaction(logger: logger) { connection in
                 // Conversations first: the messages' foreign key needs them. A contact that already has another
-                // conversation in the location violates the unique key, and the whole batch rolls back.
+                // conversation in the location leaves its conversation uncreated, the messages then violate the
+                // foreign key, and the whole batch rolls back (StoreError.duplicate, as in SQLite).
                 for batch in conversationBatches {
                     try await connection.query(Self.createMissingConversations(batch), logger: logger)
                 }
@@ -38,6 +39,9 @@ extension PostgresConversationStore {
         }
     }
 
+    /// Every unique key is an arbiter (no conflict target). With only `(location_id, id)`, a conversation that
+    /// exists, and whose summary concurrent writers keep updating, could slip past the arbiter check and fail the
+    /// `(location_id, contact_id)` key: a spurious "already exists" for a message to an existing conversation.
     private static func createMissingConversations(_ changes: [(key: ConversationKey, value: ConversationSummaryChange)])
         -> PostgresQuery
     {
@@ -50,7 +54,7 @@ extension PostgresConversationStore {
             INSERT INTO conversations (location_id, id, contact_id, date_added, date_updated)
             SELECT * FROM unnest(\(locations)::text[], \(ids)::text[], \(contacts)::text[], \(added)::int8[],
                 \(updated)::int8[])
-            ON CONFLICT (location_id, id) DO NOTHING
+            ON CONFLICT DO NOTHING
             """
     }
 

@@ -11,7 +11,8 @@ enum PostgresErrorKind: Equatable {
     case constraint
     /// Deadlock or serialization failure: the transaction may simply be run again.
     case retryable
-    /// Text PostgreSQL cannot store, which SQLite would have: a NUL character. Refused as invalid input.
+    /// Text PostgreSQL cannot store (a NUL, or bytes that are not UTF-8). `SQLiteText` cuts bound text at its first
+    /// NUL as SQLite does, so this is a last resort: refused as invalid input rather than a 500.
     case unstorableText
     /// The database is down, unreachable, refusing us, or too slow.
     case unavailable(String)

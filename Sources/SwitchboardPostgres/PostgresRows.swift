@@ -159,7 +159,11 @@ struct NullableArray<Element: PostgresArrayEncodable & PostgresNonThrowingEncoda
                 let lengthIndex = buffer.writerIndex
                 buffer.writeInteger(0, as: Int32.self)
                 let start = buffer.writerIndex
-                element.encode(into: &buffer, context: context)
+                if let text = element as? String {
+                    SQLiteText(text).encode(into: &buffer, context: context)
+                } else {
+                    element.encode(into: &buffer, context: context)
+                }
                 buffer.setInteger(Int32(truncatingIfNeeded: buffer.writerIndex - start), at: lengthIndex)
             } else {
                 buffer.writeInteger(-1, as: Int32.self)

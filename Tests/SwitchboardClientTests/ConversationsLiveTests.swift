@@ -6,8 +6,9 @@ import Testing
 
 @Suite("Conversations and contacts against a live server")
 struct ConversationsLiveTests {
-    @Test func contactsCreateGetAndUpsert() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func contactsCreateGetAndUpsert(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             let client = server.client()
             let location = server.tenant.location
             let created = try await client.createContact(
@@ -38,8 +39,9 @@ struct ConversationsLiveTests {
         }
     }
 
-    @Test func conversationLifecycle() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func conversationLifecycle(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             let client = server.client()
             let location = server.tenant.location
             let contact = try await client.createContact(ContactFields(locationId: location, name: "Bo", email: "bo@example.com"))
@@ -80,8 +82,9 @@ struct ConversationsLiveTests {
         }
     }
 
-    @Test func searchPagesWithStartAfterDate() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func searchPagesWithStartAfterDate(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             var expected: [ConversationID] = []
             for index in 0..<25 {
                 let conversation = ConversationID.generate()
@@ -104,8 +107,9 @@ struct ConversationsLiveTests {
         }
     }
 
-    @Test func searchWithoutLocationIsHighLevels422() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func searchWithoutLocationIsHighLevels422(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             let error = try await #require(throws: HighLevelAPIError.self) {
                 try await server.client().searchConversations(ConversationSearch())
             }
@@ -117,8 +121,9 @@ struct ConversationsLiveTests {
 
 @Suite("Health probes against a live server")
 struct HealthLiveTests {
-    @Test func liveAndReady() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func liveAndReady(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             let client = server.client(retryPolicy: .default)
             let live = try await client.isLive()
             let ready = try await client.isReady()

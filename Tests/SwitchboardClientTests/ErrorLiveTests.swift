@@ -9,9 +9,10 @@ import Testing
 /// Errors decoded from the real server's responses (CONTRACT.md §6.4, §7, §11).
 @Suite("Errors from a live server")
 struct ErrorLiveTests {
-    @Test func missingVersionHeaderIs401() async throws {
+    @Test(arguments: Backend.allCases)
+    func missingVersionHeaderIs401(_ backend: Backend) async throws {
         // The typed client always sends `Version`, so send the request raw and decode it the way the client does.
-        try await withLiveServer { server in
+        try await withLiveServer(backend) { server in
             let headers: HTTPFields = [.authorization: "Bearer \(server.tenant.token)", .accept: "application/json"]
             let error = try await server.raw.execute(uri: "/conversations/c1/messages", method: .get, headers: headers) {
                 response in
@@ -26,8 +27,9 @@ struct ErrorLiveTests {
         }
     }
 
-    @Test func unknownPrivateIntegrationTokenIs401() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func unknownPrivateIntegrationTokenIs401(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             let client = server.client(token: "pit-00000000-0000-4000-8000-000000000000")
             let error = try await #require(throws: HighLevelAPIError.self) {
                 try await client.messages(in: ConversationID(rawValue: "c1"))
@@ -39,8 +41,9 @@ struct ErrorLiveTests {
         }
     }
 
-    @Test func malformedTokenIsAnInvalidJWT() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func malformedTokenIsAnInvalidJWT(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             let error = try await #require(throws: HighLevelAPIError.self) {
                 try await server.client(token: "not-a-token").messages(in: ConversationID(rawValue: "c1"))
             }
@@ -49,8 +52,9 @@ struct ErrorLiveTests {
         }
     }
 
-    @Test func unknownConversationIs400() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func unknownConversationIs400(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             let error = try await #require(throws: HighLevelAPIError.self) {
                 try await server.client().messages(in: ConversationID(rawValue: "NoSuchConversation00"))
             }
@@ -60,8 +64,9 @@ struct ErrorLiveTests {
         }
     }
 
-    @Test func badLimitIs422WithEveryViolation() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func badLimitIs422WithEveryViolation(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             let expected = try await seedConversation(server, count: 2)
             let conversation = try #require(expected.first?.conversationId)
             let error = try await #require(throws: HighLevelAPIError.self) {
@@ -74,8 +79,9 @@ struct ErrorLiveTests {
         }
     }
 
-    @Test func missingScopeIs401() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func missingScopeIs401(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             let token = try await server.store.makeToken(for: server.tenant.location, scopes: [.conversationsReadonly])
             let error = try await #require(throws: HighLevelAPIError.self) {
                 try await server.client(token: token).messages(in: ConversationID(rawValue: "c1"))
@@ -85,8 +91,9 @@ struct ErrorLiveTests {
         }
     }
 
-    @Test func anotherLocationsConversationIs403() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func anotherLocationsConversationIs403(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             let expected = try await seedConversation(server, count: 1)
             let conversation = try #require(expected.first?.conversationId)
             let other = try await server.store.makeTenant(name: "Other")

@@ -15,8 +15,9 @@ struct MessageWritesLiveTests {
         return (contact, conversation)
     }
 
-    @Test func sendSMSAndEmail() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func sendSMSAndEmail(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             let (contact, conversation) = try await Self.contactWithConversation(server)
             let client = server.client()
 
@@ -39,8 +40,9 @@ struct MessageWritesLiveTests {
         }
     }
 
-    @Test func sendingWithoutContentIsA422ListingTheProblem() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func sendingWithoutContentIsA422ListingTheProblem(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             let (contact, _) = try await Self.contactWithConversation(server)
             let error = try await #require(throws: HighLevelAPIError.self) {
                 try await server.client().sendMessage(SendMessageRequest(type: .sms, contactId: contact.id))
@@ -50,8 +52,9 @@ struct MessageWritesLiveTests {
         }
     }
 
-    @Test func inboundMessageAndOutboundCallAreRecorded() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func inboundMessageAndOutboundCallAreRecorded(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             let (contact, conversation) = try await Self.contactWithConversation(server)
             let client = server.client()
             let when = Timestamp(rawValue: testEpoch.rawValue - 3_600_000)
@@ -84,8 +87,9 @@ struct MessageWritesLiveTests {
         }
     }
 
-    @Test func statusUpdateAndScheduledCancel() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func statusUpdateAndScheduledCancel(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             let (contact, _) = try await Self.contactWithConversation(server)
             let client = server.client()
             let sent = try await client.sendMessage(SendMessageRequest(type: .sms, contactId: contact.id, message: "ping"))
@@ -115,8 +119,9 @@ struct MessageWritesLiveTests {
         }
     }
 
-    @Test func exportWalksEveryPageWithTheCursor() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func exportWalksEveryPageWithTheCursor(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             let expected = try await seedConversation(server, count: 25)
             let conversation = try #require(expected.first?.conversationId)
             let filter = MessageExportFilter(locationId: server.tenant.location, conversationId: conversation, limit: 10)

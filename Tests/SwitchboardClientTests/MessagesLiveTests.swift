@@ -8,8 +8,9 @@ import Testing
 
 @Suite("Messages against a live server")
 struct MessagesLiveTests {
-    @Test func pagingAThousandFiftyMessagesYieldsAllInOrderInElevenRequests() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func pagingAThousandFiftyMessagesYieldsAllInOrderInElevenRequests(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             let expected = try await seedConversation(server, count: 1050)
             let conversation = try #require(expected.first?.conversationId)
             let client = server.client()
@@ -25,8 +26,9 @@ struct MessagesLiveTests {
         }
     }
 
-    @Test func pagesFollowLastMessageIdUntilNextPageIsFalse() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func pagesFollowLastMessageIdUntilNextPageIsFalse(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             let expected = try await seedConversation(server, count: 250)
             let conversation = try #require(expected.first?.conversationId)
             var pages: [ConversationMessagesPage] = []
@@ -41,8 +43,9 @@ struct MessagesLiveTests {
         }
     }
 
-    @Test func stoppingEarlyFetchesNoFurtherPages() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func stoppingEarlyFetchesNoFurtherPages(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             let expected = try await seedConversation(server, count: 500)
             let conversation = try #require(expected.first?.conversationId)
             var seen = 0
@@ -56,8 +59,9 @@ struct MessagesLiveTests {
         }
     }
 
-    @Test func typeFilterSelectsOnlyThoseTypesInOrder() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func typeFilterSelectsOnlyThoseTypesInOrder(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             let expected = try await seedConversation(server, count: 301)
             let conversation = try #require(expected.first?.conversationId)
             let calls = MessageTypeFilter(types: [.call])
@@ -75,8 +79,9 @@ struct MessagesLiveTests {
         }
     }
 
-    @Test func oneExplicitPageWithLimitAndCursor() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func oneExplicitPageWithLimitAndCursor(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             let expected = try await seedConversation(server, count: 30)
             let conversation = try #require(expected.first?.conversationId)
             let client = server.client()
@@ -90,8 +95,9 @@ struct MessagesLiveTests {
         }
     }
 
-    @Test func singleMessageDecodesAndWritesTheBytesTheServerServes() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func singleMessageDecodesAndWritesTheBytesTheServerServes(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             let expected = try await seedConversation(server, count: 3)
             let target = try #require(expected.first)
 
@@ -111,9 +117,9 @@ struct MessagesLiveTests {
         }
     }
 
-    @Test(arguments: APIVersion.allCases)
-    func everyVersionHeaderIsSentAndAccepted(_ version: APIVersion) async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases, APIVersion.allCases)
+    func everyVersionHeaderIsSentAndAccepted(_ backend: Backend, _ version: APIVersion) async throws {
+        try await withLiveServer(backend) { server in
             let expected = try await seedConversation(server, count: 3)
             let conversation = try #require(expected.first?.conversationId)
             var configuration = server.client().configuration
@@ -123,8 +129,9 @@ struct MessagesLiveTests {
         }
     }
 
-    @Test func unknownMessageIsA404() async throws {
-        try await withLiveServer { server in
+    @Test(arguments: Backend.allCases)
+    func unknownMessageIsA404(_ backend: Backend) async throws {
+        try await withLiveServer(backend) { server in
             let error = try await #require(throws: HighLevelAPIError.self) {
                 try await server.client().message(MessageID(rawValue: "NoSuchMessage0000000"))
             }

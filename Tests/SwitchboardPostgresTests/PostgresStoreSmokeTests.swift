@@ -106,21 +106,6 @@ import Testing
         }
     }
 
-    /// SQLite stores a NUL character; PostgreSQL cannot, so it is refused as invalid input rather than a 500.
-    @Test func nulCharactersAreRefusedAsInvalidInput() async throws {
-        try await withPostgresStore { store in
-            let location = LocationID(rawValue: "loc1")
-            try await store.createLocation(Location(id: location, name: "L", dateAdded: epoch), logger: logger)
-            let error = try await #require(throws: SwitchboardError.self) {
-                try await store.createContact(
-                    Contact(id: ContactID(rawValue: "c1"), locationId: location, name: "a\u{0}b", dateAdded: epoch),
-                    logger: logger)
-            }
-            #expect(error.statusCode == 422)
-            #expect(try await store.contact(ContactID(rawValue: "c1"), in: location, logger: logger) == nil)
-        }
-    }
-
     @Test func unreachableDatabaseIsUnavailableWithinTheTimeout() async throws {
         // Nothing listens on port 1 of loopback.
         var options = try PostgresOptions(url: "postgres://postgres@127.0.0.1:1/none")

@@ -11,8 +11,9 @@ import Testing
 
 /// CONTRACT.md §2.2 and §6.4: Version → Authorization → token → scope → location, with HighLevel's words.
 @Suite struct AccessTests {
-    @Test func missingVersionIsCheckedFirst() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func missingVersionIsCheckedFirst(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
             let response = try await client.get("/conversations/\(conversation)/messages", headers: [:])
             #expect(response.status == .unauthorized)
@@ -20,9 +21,9 @@ import Testing
         }
     }
 
-    @Test(arguments: ["2020-01-01", "legacy", "V3", "2021-04-16", "", "v2", "2021-04-15,v3"])
-    func unpublishedVersionIsRejected(_ version: String) async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases, ["2020-01-01", "legacy", "V3", "2021-04-16", "", "v2", "2021-04-15,v3"])
+    func unpublishedVersionIsRejected(_ backend: Backend, _ version: String) async throws {
+        try await withApp(backend) { store, tenant, client in
             var headers = tenant.headers
             headers[.version] = version
             let response = try await client.get("/conversations/c1/messages", headers: headers)
@@ -31,9 +32,9 @@ import Testing
         }
     }
 
-    @Test(arguments: ["2021-04-15", "2021-07-28", "2023-02-21", "v3"])
-    func everyPublishedVersionIsServed(_ version: String) async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases, ["2021-04-15", "2021-07-28", "2023-02-21", "v3"])
+    func everyPublishedVersionIsServed(_ backend: Backend, _ version: String) async throws {
+        try await withApp(backend) { store, tenant, client in
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 2)
             var headers = tenant.headers
             headers[.version] = version
@@ -43,8 +44,9 @@ import Testing
         }
     }
 
-    @Test func versionHeaderNameIsCaseInsensitive() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func versionHeaderNameIsCaseInsensitive(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
             var headers: HTTPFields = [.authorization: "Bearer \(tenant.token)"]
             headers[try #require(HTTPField.Name("version"))] = "v3"
@@ -53,8 +55,9 @@ import Testing
         }
     }
 
-    @Test func missingAuthorizationComesAfterVersion() async throws {
-        try await withApp { _, _, client in
+    @Test(arguments: Backend.allCases)
+    func missingAuthorizationComesAfterVersion(_ backend: Backend) async throws {
+        try await withApp(backend) { _, _, client in
             let response = try await client.get("/conversations/c1/messages", headers: [.version: "2021-04-15"])
             #expect(response.status == .unauthorized)
             #expect(
@@ -63,9 +66,11 @@ import Testing
         }
     }
 
-    @Test(arguments: ["Bearer not-a-token", "Bearer eyJhbGciOiJIUzI1NiJ9.e30.abc", "Basic dXNlcjpwYXNz", "pit-123"])
-    func credentialsThatAreNotTokensAreInvalidJWTs(_ authorization: String) async throws {
-        try await withApp { _, _, client in
+    @Test(
+        arguments: Backend.allCases,
+        ["Bearer not-a-token", "Bearer eyJhbGciOiJIUzI1NiJ9.e30.abc", "Basic dXNlcjpwYXNz", "pit-123"])
+    func credentialsThatAreNotTokensAreInvalidJWTs(_ backend: Backend, _ authorization: String) async throws {
+        try await withApp(backend) { _, _, client in
             let response = try await client.get(
                 "/conversations/c1/messages", headers: [.version: "2021-04-15", .authorization: authorization])
             #expect(response.status == .unauthorized)
@@ -73,8 +78,9 @@ import Testing
         }
     }
 
-    @Test func unknownPrivateIntegrationTokenIsRejected() async throws {
-        try await withApp { _, _, client in
+    @Test(arguments: Backend.allCases)
+    func unknownPrivateIntegrationTokenIsRejected(_ backend: Backend) async throws {
+        try await withApp(backend) { _, _, client in
             let response = try await client.get(
                 "/conversations/c1/messages",
                 headers: [.version: "2021-04-15", .authorization: "Bearer pit-00000000-0000-4000-8000-000000000000"])
@@ -84,8 +90,9 @@ import Testing
         }
     }
 
-    @Test func bearerSchemeIsCaseInsensitive() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func bearerSchemeIsCaseInsensitive(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
             let response = try await client.get(
                 "/conversations/\(conversation)/messages",
@@ -94,8 +101,9 @@ import Testing
         }
     }
 
-    @Test func tokenWithoutTheReadScopeIsRejectedBeforeTheLocationCheck() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func tokenWithoutTheReadScopeIsRejectedBeforeTheLocationCheck(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
             // Write scopes do not imply read (CONTRACT.md §11 Q17).
             let token = try await store.makeToken(
@@ -114,8 +122,9 @@ import Testing
         }
     }
 
-    @Test func anotherLocationsConversationIsForbidden() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func anotherLocationsConversationIsForbidden(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let other = try await store.makeTenant()
             let (conversation, _) = try await seedConversation(store, tenant: other, count: 3)
             let response = try await client.get("/conversations/\(conversation)/messages", headers: tenant.headers)
@@ -130,8 +139,9 @@ import Testing
         }
     }
 
-    @Test func revokedTokenStopsWorking() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func revokedTokenStopsWorking(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
             let token = try await store.makeToken(for: tenant.location, scopes: [.messagesReadonly])
             let headers: HTTPFields = [.version: "2021-04-15", .authorization: "Bearer \(token)"]

@@ -13,8 +13,9 @@ import Testing
 @Suite struct AccessTokenTests {
     static let invalidJWT = HighLevelErrorBody(statusCode: 401, message: "Invalid JWT")
 
-    @Test func accessTokenCarriesHighLevelsClaims() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func accessTokenCarriesHighLevelsClaims(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let app = try await store.installApp(on: .location(tenant.location), scopes: [.messagesReadonly, .contactsWrite])
             let grant = try await client.grant(app)
             let token = try JWTParts(grant.accessToken)
@@ -57,8 +58,9 @@ import Testing
         }
     }
 
-    @Test func tamperedTokensAreInvalidJWTs() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func tamperedTokensAreInvalidJWTs(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
             let other = try await store.makeTenant()
             let app = try await store.installApp(on: .location(tenant.location), scopes: [.contactsReadonly])
@@ -99,13 +101,14 @@ import Testing
     }
 
     /// A token with our claims and our key id, signed with another key; and one from another server.
-    @Test func tokenSignedWithAnotherKeyIsAnInvalidJWT() async throws {
-        let foreign = try await withStore(.sqlite) { store in
+    @Test(arguments: Backend.allCases)
+    func tokenSignedWithAnotherKeyIsAnInvalidJWT(_ backend: Backend) async throws {
+        let foreign = try await withStore(backend) { store in
             let tenant = try await store.makeTenant()
             let app = try await store.installApp(on: .location(tenant.location))
             return try await makeApplication(store: store).test(.router) { client in try await client.grant(app).accessToken }
         }
-        try await withApp { store, tenant, client in
+        try await withApp(backend) { store, tenant, client in
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
             let app = try await store.installApp(on: .location(tenant.location))
             let real = try await client.grant(app)
@@ -153,8 +156,9 @@ import Testing
         }
     }
 
-    @Test func anotherLocationsConversationIsForbiddenForOAuthTokensToo() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func anotherLocationsConversationIsForbiddenForOAuthTokensToo(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let other = try await store.makeTenant()
             let (conversation, _) = try await seedConversation(store, tenant: other, count: 1)
             let app = try await store.installApp(on: .location(tenant.location))
@@ -168,8 +172,9 @@ import Testing
 
     /// HighLevel counts per app and location (CONTRACT.md §8): every access token of an app shares one budget per
     /// location; another location, another app and a private integration token each have their own.
-    @Test func rateLimitsKeyOnClientAndLocation() async throws {
-        try await withStore(.sqlite) { store in
+    @Test(arguments: Backend.allCases)
+    func rateLimitsKeyOnClientAndLocation(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
             let tenant = try await store.makeTenant()
             let second = try await store.makeTenant()
             let app = try await store.installApp(on: .location(tenant.location))

@@ -20,26 +20,32 @@ import Testing
         "..%2F..%2Fetc%2Fpasswd", "%25s%25n", "%C0%AF", String(repeating: "a", count: 10_000), "*", "NULL", "-1",
     ]
 
-    @Test func hostileValuesInEveryParameterGetHighLevelShaped4xx() async throws {
-        try await withApp { store, tenant, client in
+    /// Every hostile value in every parameter of the read routes.
+    static func hostileURIs(conversation: ConversationID, location: LocationID) -> [String] {
+        hostile.flatMap { value in
+            [
+                "/conversations/\(value)/messages",
+                "/conversations/\(conversation)/messages?lastMessageId=\(value)",
+                "/conversations/\(conversation)/messages?limit=\(value)",
+                "/conversations/\(conversation)/messages?type=\(value)",
+                "/conversations/\(conversation)/messages?type=TYPE_SMS&type=\(value)&limit=1&limit=\(value)",
+                "/conversations/messages/\(value)",
+                "/conversations/\(value)",
+                "/conversations/search?locationId=\(value)",
+                "/conversations/search?locationId=\(location)&query=\(value)&status=\(value)",
+                "/conversations/search?locationId=\(location)&query=\(value)",
+                "/conversations/messages/export?locationId=\(location)&cursor=\(value)",
+                "/contacts/\(value)",
+                "/\(value)",
+            ]
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func hostileValuesInEveryParameterGetHighLevelShaped4xx(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let (conversation, messages) = try await seedConversation(store, tenant: tenant, count: 5)
-            var uris: [String] = []
-            for value in Self.hostile {
-                uris += [
-                    "/conversations/\(value)/messages",
-                    "/conversations/\(conversation)/messages?lastMessageId=\(value)",
-                    "/conversations/\(conversation)/messages?limit=\(value)",
-                    "/conversations/\(conversation)/messages?type=\(value)",
-                    "/conversations/\(conversation)/messages?type=TYPE_SMS&type=\(value)&limit=1&limit=\(value)",
-                    "/conversations/messages/\(value)",
-                    "/conversations/\(value)",
-                    "/conversations/search?locationId=\(value)",
-                    "/conversations/search?locationId=\(tenant.location)&query=\(value)&status=\(value)",
-                    "/conversations/messages/export?locationId=\(tenant.location)&cursor=\(value)",
-                    "/contacts/\(value)",
-                    "/\(value)",
-                ]
-            }
+            let uris = Self.hostileURIs(conversation: conversation, location: tenant.location)
             for uri in uris {
                 let response = try await client.get(uri, headers: tenant.headers)
                 let status = response.status.code
@@ -54,8 +60,54 @@ import Testing
         }
     }
 
-    @Test func hostileBodiesAreRejectedWithoutWriting() async throws {
-        try await withApp { store, tenant, client in
+    /// The same hostile requests get the same answers, byte for byte (trace ids aside), from either backend.
+    /// PostgreSQL once refused a NUL (`%00`) as invalid input (422) where SQLite, which binds text up to its first
+    /// NUL, answered "Invalid lastMessageId", searched for "", or did not know the OAuth client.
+    @Test func hostileValuesGetTheSameAnswersFromBothBackends() async throws {
+        var answers: [Backend: [String]] = [:]
+        for backend in Backend.allCases {
+            answers[backend] = try await withStore(backend) { store in
+                let tenant = try await store.makeTenant()
+                let conversation = ConversationID(rawValue: "HostileConversation1")
+                let messages = (0..<5).map { index in
+                    makeMessage(
+                        "HostileMessage00000\(index)", conversation: conversation, location: tenant.location,
+                        contact: ContactID(rawValue: "HostileContact000001"), at: Int64(index) * 1000)
+                }
+                try await store.insertMessages(messages, logger: .test)
+                @Sendable func described(_ request: String, _ response: TestResponse) -> String {
+                    "\(request) → \(response.status.code) \(response.text)"
+                        .replacingOccurrences(of: #""traceId":"[0-9a-f-]{36}""#, with: "", options: .regularExpression)
+                        .replacingOccurrences(of: tenant.location.rawValue, with: "{location}")
+                }
+                return try await makeApplication(store: store).test(.router) { client in
+                    var answers: [String] = []
+                    for uri in Self.hostileURIs(conversation: conversation, location: tenant.location) {
+                        answers.append(described(uri, try await client.get(uri, headers: tenant.headers)))
+                    }
+                    for form in [
+                        "grant_type=refresh_token&client_id=a%00b&client_secret=x&refresh_token=y%00z",
+                        "grant_type=authorization_code&client_id=%00&client_secret=%00&code=%00",
+                    ] {
+                        let response = try await client.execute(
+                            uri: "/oauth/token", method: .post,
+                            headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: form))
+                        answers.append(described(form, response))
+                    }
+                    return answers
+                }
+            }
+        }
+        let sqlite = answers[.sqlite] ?? [], postgres = answers[.postgres] ?? []
+        #expect(sqlite.count == postgres.count)
+        for (fromSQLite, fromPostgres) in zip(sqlite, postgres) {
+            #expect(fromSQLite == fromPostgres)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func hostileBodiesAreRejectedWithoutWriting(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
             let bodies = [
                 "", "null", "[]", "\"string\"", "{", "{\"type\":", String(repeating: "[", count: 5000),
@@ -90,8 +142,9 @@ import Testing
 
     /// Over a real socket: a request whose headers exceed the parser's limit is refused or the connection is
     /// closed, and the server goes on serving.
-    @Test func hugeHeadersAndMalformedRequestsDoNotBringTheServerDown() async throws {
-        try await withStore(.sqlite) { store in
+    @Test(arguments: Backend.allCases)
+    func hugeHeadersAndMalformedRequestsDoNotBringTheServerDown(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
             let tenant = try await store.makeTenant()
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 2)
             try await makeApplication(store: store).test(.live) { client in

@@ -10,8 +10,9 @@ import Testing
 
 /// `POST /contacts/`, `GET /contacts/{id}`, `POST /contacts/upsert`: the fields conversations show.
 @Suite struct ContactsTests {
-    @Test func createGetAndUpsert() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func createGetAndUpsert(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let created = try await client.send(
                 .post, "/contacts/", headers: tenant.headers,
                 json: #"{"locationId":"\#(tenant.location)","firstName":"Ada","lastName":"Lovelace","email":"Ada@Example.com","phone":"+15550100","companyName":"Analytical","tags":["ignored"]}"#)
@@ -50,8 +51,9 @@ import Testing
         }
     }
 
-    @Test func contactsAreValidatedScopedAndIsolated() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func contactsAreValidatedScopedAndIsolated(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let invalid = try await client.send(.post, "/contacts/", headers: tenant.headers, json: #"{"email":"nope","phone":5}"#)
             #expect(invalid.status == .unprocessableContent)
             #expect(try invalid.errorBody() == .validation(

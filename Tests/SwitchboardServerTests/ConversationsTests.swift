@@ -19,8 +19,9 @@ func makeContact(_ store: any ConversationStore, tenant: Tenant, name: String = 
 
 /// `POST /conversations/`, `GET|PUT|DELETE /conversations/{id}`, `GET /conversations/search` (issue 3).
 @Suite struct ConversationsTests {
-    @Test func createAnswers201WithTheDocumentedFields() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func createAnswers201WithTheDocumentedFields(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let contact = try await makeContact(store, tenant: tenant)
             for path in ["/conversations/", "/conversations"] {
                 let other = try await makeContact(store, tenant: tenant, name: path)
@@ -44,8 +45,9 @@ func makeContact(_ store: any ConversationStore, tenant: Tenant, name: String = 
         }
     }
 
-    @Test func aSecondConversationForTheContactIsRefused() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func aSecondConversationForTheContactIsRefused(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let contact = try await makeContact(store, tenant: tenant)
             let json = #"{"locationId":"\#(tenant.location)","contactId":"\#(contact.id)"}"#
             #expect(try await client.send(.post, "/conversations/", headers: tenant.headers, json: json).status == .created)
@@ -56,8 +58,9 @@ func makeContact(_ store: any ConversationStore, tenant: Tenant, name: String = 
         }
     }
 
-    @Test func createValidatesAndChecksLocationAndContact() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func createValidatesAndChecksLocationAndContact(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let missing = try await client.send(.post, "/conversations/", headers: tenant.headers, json: #"{"contactId":5}"#)
             #expect(missing.status == .unprocessableContent)
             #expect(try missing.errorBody() == .validation("locationId should not be empty", "contactId must be a string"))
@@ -90,8 +93,9 @@ func makeContact(_ store: any ConversationStore, tenant: Tenant, name: String = 
         }
     }
 
-    @Test func getUpdateAndDeleteAConversation() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func getUpdateAndDeleteAConversation(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let (conversation, messages) = try await seedConversation(store, tenant: tenant, count: 3)
             let fetched = try await client.get("/conversations/\(conversation)", headers: tenant.headers)
             #expect(fetched.status == .ok)
@@ -137,8 +141,9 @@ func makeContact(_ store: any ConversationStore, tenant: Tenant, name: String = 
         }
     }
 
-    @Test func anotherLocationsConversationCannotBeReadChangedOrDeleted() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func anotherLocationsConversationCannotBeReadChangedOrDeleted(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let other = try await store.makeTenant()
             let (conversation, _) = try await seedConversation(store, tenant: other, count: 1)
             let forbidden = HighLevelErrorBody(statusCode: 403, message: "The token does not have access to this location.")
@@ -153,8 +158,9 @@ func makeContact(_ store: any ConversationStore, tenant: Tenant, name: String = 
         }
     }
 
-    @Test func searchReturnsConversationsWithContactFields() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func searchReturnsConversationsWithContactFields(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let ada = try await makeContact(store, tenant: tenant, name: "Ada Lovelace", email: "ada@example.com", phone: "+1555")
             let grace = try await makeContact(store, tenant: tenant, name: "Grace Hopper", email: "grace@example.com")
             let first = ConversationID.generate()
@@ -201,8 +207,9 @@ func makeContact(_ store: any ConversationStore, tenant: Tenant, name: String = 
         }
     }
 
-    @Test func searchValidatesItsParametersAndLocation() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func searchValidatesItsParametersAndLocation(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let missing = try await client.get("/conversations/search", headers: tenant.headers)
             #expect(missing.status == .unprocessableContent)
             #expect(try missing.errorBody() == .validation("locationId should not be empty"))

@@ -49,7 +49,7 @@ extension TestClientProtocol {
 
 /// A store with one tenant, served by the real application in-process.
 func withApp(
-    _ backend: Backend = .sqlite,
+    _ backend: Backend,
     _ body: @Sendable @escaping (any ConversationStore, Tenant, any TestClientProtocol) async throws -> Void
 ) async throws {
     try await withStore(backend) { store in

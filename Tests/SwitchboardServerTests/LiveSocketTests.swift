@@ -30,8 +30,9 @@ import Testing
         return (Int(response.status.code), try await response.body.collect(upTo: 8 << 20))
     }
 
-    @Test func keepAliveConnectionServesManyPagesAndErrors() async throws {
-        try await withStore(.sqlite) { store in
+    @Test(arguments: Backend.allCases)
+    func keepAliveConnectionServesManyPagesAndErrors(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
             let tenant = try await store.makeTenant()
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 30)
             try await makeApplication(store: store).test(.live) { client in
@@ -61,8 +62,9 @@ import Testing
     }
 
     /// 8 clients write 1,000 messages each into one conversation while 4 clients page through it (issue 3).
-    @Test func concurrentWritersAndReadersLoseAndDuplicateNothing() async throws {
-        try await withStore(.sqlite) { store in
+    @Test(arguments: Backend.allCases)
+    func concurrentWritersAndReadersLoseAndDuplicateNothing(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
             let tenant = try await store.makeTenant()
             let contact = try await makeContact(store, tenant: tenant)
             let conversation = ConversationID.generate()
@@ -79,10 +81,10 @@ import Testing
                     for writer in 0..<8 {
                         group.addTask {
                             for index in 0..<writes {
-                                let (status, _) = try await Self.request(
+                                let (status, body) = try await Self.request(
                                     http, port: port, .POST, "/conversations/messages/inbound", token: tenant.token,
                                     json: #"{"type":"SMS","conversationId":"\#(conversation)","contactId":"\#(contact.id)","message":"w\#(writer)-\#(index)"}"#)
-                                guard status == 201 else { throw CancellationError() }
+                                guard status == 201 else { throw UnexpectedAnswer(status: status, body: body) }
                             }
                             return []
                         }
@@ -97,7 +99,7 @@ import Testing
                                     let (status, body) = try await Self.request(
                                         http, port: port, .GET, "/conversations/\(conversation)/messages?limit=100\(cursor)",
                                         token: tenant.token)
-                                    guard status == 200 else { throw CancellationError() }
+                                    guard status == 200 else { throw UnexpectedAnswer(status: status, body: body) }
                                     let page = try JSONDecoder().decode(MessagePageResponse.self, from: body).messages
                                     walk += page.messages.map(\.id)
                                     guard page.nextPage, let last = page.lastMessageId else { break }
@@ -142,4 +144,11 @@ import Testing
             }
         }
     }
+}
+
+/// A status a concurrent client did not expect, with the body that explains it.
+struct UnexpectedAnswer: Error, CustomStringConvertible {
+    let status: Int
+    let body: ByteBuffer
+    var description: String { "answered \(status): \(String(buffer: body))" }
 }

@@ -17,14 +17,14 @@ import Darwin
 /// it (a bad chunk size, or the client closing before `Content-Length` bytes arrived) answered 500 "Internal server
 /// error". It is a malformed request: the answer is 400 and the connection is closed, and the server goes on serving.
 @Suite struct MalformedBodyTests {
-    @Test(arguments: [
+    @Test(arguments: Backend.allCases, [
         "Transfer-Encoding: chunked\r\n\r\nZZZ\r\n",
         "Transfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n",
         "Transfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFF\r\n{}\r\n0\r\n\r\n",
         "Content-Length: 100\r\n\r\n{\"locationId\":",
     ])
-    func brokenBodyFramingIsABadRequestNotAServerError(_ framing: String) async throws {
-        try await withStore(.sqlite) { store in
+    func brokenBodyFramingIsABadRequestNotAServerError(_ backend: Backend, _ framing: String) async throws {
+        try await withStore(backend) { store in
             let tenant = try await store.makeTenant()
             try await makeApplication(store: store).test(.live) { client in
                 let port = try #require(client.port)

@@ -11,8 +11,9 @@ import Testing
 
 /// Send, inbound, outbound, status, scheduled cancel, export (issue 3).
 @Suite struct MessageWritesTests {
-    @Test func sendCreatesTheConversationAndAnswers201() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func sendCreatesTheConversationAndAnswers201(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let contact = try await makeContact(store, tenant: tenant, phone: "+15550100")
             let response = try await client.send(
                 .post, "/conversations/messages", headers: tenant.headers,
@@ -41,8 +42,9 @@ import Testing
         }
     }
 
-    @Test func sendEmailAndScheduled() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func sendEmailAndScheduled(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let contact = try await makeContact(store, tenant: tenant, email: "a@example.com")
             let email = try await client.send(
                 .post, "/conversations/messages", headers: tenant.headers,
@@ -74,8 +76,9 @@ import Testing
         }
     }
 
-    @Test func sendValidatesEveryField() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func sendValidatesEveryField(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let invalid = try await client.send(
                 .post, "/conversations/messages", headers: tenant.headers,
                 json: #"{"type":"Fax","attachments":"x","status":"sent","scheduledTimestamp":"soon"}"#)
@@ -101,7 +104,7 @@ import Testing
     }
 
     /// Every documented inbound `type`, stored as its `messageType` (issue 3's table).
-    @Test(arguments: [
+    @Test(arguments: Backend.allCases, [
         ("SMS", "TYPE_SMS"), ("RCS", "TYPE_RCS"), ("Email", "TYPE_EMAIL"), ("WhatsApp", "TYPE_WHATSAPP"),
         ("GMB", "TYPE_GMB"), ("IG", "TYPE_INSTAGRAM"), ("FB", "TYPE_FACEBOOK"), ("Custom", "TYPE_CUSTOM_PROVIDER_SMS"),
         ("WebChat", "TYPE_WEBCHAT"), ("Live_Chat", "TYPE_LIVE_CHAT"), ("Call", "TYPE_CALL"),
@@ -109,8 +112,9 @@ import Testing
         ("Campaign_VoiceMail", "TYPE_CAMPAIGN_VOICEMAIL"), ("TIKTOK", "TYPE_TIKTOK"), ("ALL_IN_ONE_CHAT", "TYPE_LIVE_CHAT"),
         ("FORM_SUBMISSION", "TYPE_FORM_SUBMISSION"),
     ])
-    func inboundStoresEveryTypeAsItsMessageType(_ type: String, _ messageType: String) async throws {
-        try await withApp { store, tenant, client in
+    func inboundStoresEveryTypeAsItsMessageType(_ backend: Backend, _ types: (String, String)) async throws {
+        let (type, messageType) = types
+        try await withApp(backend) { store, tenant, client in
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 0)
             let contact = ContactID.generate()
             try await store.createConversation(
@@ -137,8 +141,9 @@ import Testing
         }
     }
 
-    @Test func inboundCustomWithSubjectIsAnEmailAndCallsKeepTheirDetails() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func inboundCustomWithSubjectIsAnEmailAndCallsKeepTheirDetails(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let contact = try await makeContact(store, tenant: tenant)
             let created = try await client.send(
                 .post, "/conversations/", headers: tenant.headers,
@@ -169,8 +174,9 @@ import Testing
         }
     }
 
-    @Test func inboundValidatesAndChecksTheConversation() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func inboundValidatesAndChecksTheConversation(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let missing = try await client.send(.post, "/conversations/messages/inbound", headers: tenant.headers, json: "{}")
             #expect(missing.status == .unprocessableContent)
             let body = try missing.errorBody()
@@ -208,8 +214,9 @@ import Testing
         }
     }
 
-    @Test func statusUpdateChangesStatusOnly() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func statusUpdateChangesStatusOnly(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let (conversation, messages) = try await seedConversation(store, tenant: tenant, count: 1)
             let id = messages[0].id
             let response = try await client.send(
@@ -231,8 +238,9 @@ import Testing
         }
     }
 
-    @Test func exportPagesThroughALocation() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func exportPagesThroughALocation(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let (conversation, messages) = try await seedConversation(store, tenant: tenant, count: 25)
             let email = makeMessage(conversation: conversation, location: tenant.location, contact: messages[0].contactId,
                                     type: .email, at: 100_000)

@@ -11,8 +11,9 @@ import Testing
 
 /// `GET /conversations/{conversationId}/messages`: the envelope, limit, cursor and filter rules (issue 2).
 @Suite struct MessagesPageTests {
-    @Test func pageHasTheWrappedWireShapeExactly() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func pageHasTheWrappedWireShapeExactly(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let conversation = ConversationID(rawValue: "Cnv0AbCdEfGhIjKlMnOp")
             let contact = ContactID(rawValue: "Ctc0AbCdEfGhIjKlMnOp")
             let sms = Message(
@@ -53,8 +54,9 @@ import Testing
         }
     }
 
-    @Test func emptyConversationOmitsLastMessageId() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func emptyConversationOmitsLastMessageId(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let conversation = Conversation(
                 id: .generate(), locationId: tenant.location, contactId: .generate(), dateAdded: testEpoch)
             try await store.createConversation(conversation, logger: .test)
@@ -65,8 +67,9 @@ import Testing
         }
     }
 
-    @Test func unknownConversationIsABadRequest() async throws {
-        try await withApp { _, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func unknownConversationIsABadRequest(_ backend: Backend) async throws {
+        try await withApp(backend) { _, tenant, client in
             let response = try await client.get("/conversations/NoSuchConversation01/messages", headers: tenant.headers)
             #expect(response.status == .badRequest)
             #expect(
@@ -75,8 +78,9 @@ import Testing
         }
     }
 
-    @Test func defaultLimitIsTwentyAndLargeLimitsAreClampedToOneHundred() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func defaultLimitIsTwentyAndLargeLimitsAreClampedToOneHundred(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 130)
             let defaultPage = try await client.get("/conversations/\(conversation)/messages", headers: tenant.headers).page()
             #expect(defaultPage.messages.messages.count == 20)
@@ -92,13 +96,14 @@ import Testing
         }
     }
 
-    @Test(arguments: [
+    @Test(arguments: Backend.allCases, [
         ("abc", "limit must be an integer number"), ("1.5", "limit must be an integer number"),
         ("1e99", "limit must be an integer number"), ("", "limit must be an integer number"),
         ("0", "limit must not be less than 1"), ("-3", "limit must not be less than 1"),
     ])
-    func invalidLimitsAreUnprocessable(_ limit: String, _ message: String) async throws {
-        try await withApp { store, tenant, client in
+    func invalidLimitsAreUnprocessable(_ backend: Backend, _ limitAndMessage: (String, String)) async throws {
+        let (limit, message) = limitAndMessage
+        try await withApp(backend) { store, tenant, client in
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 3)
             let response = try await client.get(
                 "/conversations/\(conversation)/messages?limit=\(limit)", headers: tenant.headers)
@@ -107,8 +112,9 @@ import Testing
         }
     }
 
-    @Test func everyViolationIsListed() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func everyViolationIsListed(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 3)
             let response = try await client.get(
                 "/conversations/\(conversation)/messages?limit=x&limit=2&lastMessageId=a&lastMessageId=b&type=TYPE_FAX",
@@ -128,8 +134,9 @@ import Testing
         }
     }
 
-    @Test func cursorContinuesStrictlyAfterTheGivenMessage() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func cursorContinuesStrictlyAfterTheGivenMessage(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let (conversation, messages) = try await seedConversation(store, tenant: tenant, count: 10)
             let newestFirst = messages.reversed().map(\.id)
             let response = try await client.get(
@@ -152,8 +159,9 @@ import Testing
         }
     }
 
-    @Test func cursorFromAnotherConversationOrUnknownIsRejected() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func cursorFromAnotherConversationOrUnknownIsRejected(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 3)
             let (_, otherMessages) = try await seedConversation(store, tenant: tenant, count: 3)
             let otherTenant = try await store.makeTenant()
@@ -168,8 +176,9 @@ import Testing
         }
     }
 
-    @Test func emptyCursorMeansTheFirstPage() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func emptyCursorMeansTheFirstPage(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let (conversation, messages) = try await seedConversation(store, tenant: tenant, count: 3)
             let page = try await client.get(
                 "/conversations/\(conversation)/messages?lastMessageId=", headers: tenant.headers
@@ -178,8 +187,9 @@ import Testing
         }
     }
 
-    @Test func typeFilterAppliesBeforePaging() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func typeFilterAppliesBeforePaging(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let conversation = ConversationID.generate()
             let contact = ContactID.generate()
             let types: [MessageType] = [.sms, .call, .email, .internalComment, .whatsapp, .campaignSMS]
@@ -213,8 +223,9 @@ import Testing
         }
     }
 
-    @Test func unknownTypeIsUnprocessableAndNamed() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func unknownTypeIsUnprocessableAndNamed(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
             let response = try await client.get(
                 "/conversations/\(conversation)/messages?type=TYPE_SMS,TYPE_PIGEON", headers: tenant.headers)
@@ -227,9 +238,9 @@ import Testing
     }
 
     /// Newest first by dateAdded, ties by id descending (byte order), across pages of every size.
-    @Test(arguments: [1, 2, 3, 5, 8, 13, 100])
-    func walkingEveryPageReturnsEachMatchOnceInOrder(_ limit: Int) async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases, [1, 2, 3, 5, 8, 13, 100])
+    func walkingEveryPageReturnsEachMatchOnceInOrder(_ backend: Backend, _ limit: Int) async throws {
+        try await withApp(backend) { store, tenant, client in
             var generator = SeededGenerator(seed: UInt64(limit))
             let conversation = ConversationID.generate()
             let contact = ContactID.generate()
@@ -273,8 +284,9 @@ import Testing
         }
     }
 
-    @Test func getMessageIsWrapped() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func getMessageIsWrapped(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let (_, messages) = try await seedConversation(store, tenant: tenant, count: 2)
             let response = try await client.get("/conversations/messages/\(messages[0].id)", headers: tenant.headers)
             #expect(response.status == .ok)
@@ -286,8 +298,9 @@ import Testing
         }
     }
 
-    @Test func getMessageOfAnotherLocationOrUnknownIsNotFound() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func getMessageOfAnotherLocationOrUnknownIsNotFound(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let other = try await store.makeTenant()
             let (_, messages) = try await seedConversation(store, tenant: other, count: 1)
             for id in [messages[0].id.rawValue, "NoSuchMessage0000000", "%27;--"] {

@@ -142,8 +142,9 @@ import Testing
         }
     }
 
-    @Test func malformedRequestsAreInvalidRequests() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func malformedRequestsAreInvalidRequests(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let app = try await store.installApp(on: .location(tenant.location))
             let base: [(String, String)] = [
                 ("client_id", app.clientId), ("client_secret", app.secret), ("grant_type", "refresh_token"),
@@ -171,8 +172,9 @@ import Testing
         }
     }
 
-    @Test func companyInstallationGetsCompanyTokens() async throws {
-        try await withApp { store, tenant, client in
+    @Test(arguments: Backend.allCases)
+    func companyInstallationGetsCompanyTokens(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
             let app = try await store.installApp(on: .company("agency1"))
             let grant = try await client.grant(app)

@@ -18,8 +18,9 @@ import Testing
         HTTPField.Name(name).flatMap { response.headers[$0] }
     }
 
-    @Test func theHundredAndFirstRequestInTheWindowIsRefused() async throws {
-        try await withStore(.sqlite) { store in
+    @Test(arguments: Backend.allCases)
+    func theHundredAndFirstRequestInTheWindowIsRefused(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
             let tenant = try await store.makeTenant()
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
             let app = makeApplication(store: store) { $0.rateLimit = .highLevel }
@@ -56,8 +57,9 @@ import Testing
         }
     }
 
-    @Test func theWindowRecovers() async throws {
-        try await withStore(.sqlite) { store in
+    @Test(arguments: Backend.allCases)
+    func theWindowRecovers(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
             let tenant = try await store.makeTenant()
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
             let app = makeApplication(store: store) {
@@ -82,8 +84,9 @@ import Testing
         }
     }
 
-    @Test func injectedFaultsAppearAtTheConfiguredRates() async throws {
-        try await withStore(.sqlite) { store in
+    @Test(arguments: Backend.allCases)
+    func injectedFaultsAppearAtTheConfiguredRates(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
             let tenant = try await store.makeTenant()
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
             let app = makeApplication(store: store) {
@@ -116,8 +119,9 @@ import Testing
         }
     }
 
-    @Test func injectedLatencyAndTheRequestTimeout() async throws {
-        try await withStore(.sqlite) { store in
+    @Test(arguments: Backend.allCases)
+    func injectedLatencyAndTheRequestTimeout(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
             let tenant = try await store.makeTenant()
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
             let slow = makeApplication(store: store) { $0.faults.latency = 120...150 }
@@ -142,8 +146,9 @@ import Testing
         }
     }
 
-    @Test func metricsCountExactlyTheRequestsMade() async throws {
-        try await withStore(.sqlite) { store in
+    @Test(arguments: Backend.allCases)
+    func metricsCountExactlyTheRequestsMade(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
             let tenant = try await store.makeTenant()
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 3)
             try await makeApplication(store: store).test(.live) { client in
@@ -182,8 +187,9 @@ import Testing
         }
     }
 
-    @Test func requestIdIsEchoedOrGenerated() async throws {
-        try await withStore(.sqlite) { store in
+    @Test(arguments: Backend.allCases)
+    func requestIdIsEchoedOrGenerated(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
             try await makeApplication(store: store).test(.router) { client in
                 let name = try #require(HTTPField.Name("X-Request-Id"))
                 let given = try await client.execute(uri: "/healthz", method: .get, headers: [name: "abc-123"])

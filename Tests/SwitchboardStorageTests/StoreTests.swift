@@ -27,6 +27,24 @@ import Testing
         }
     }
 
+    /// Text ends at its first NUL, stored or looked up: SQLite is handed C strings, and PostgreSQL, which cannot
+    /// store NUL, is handed the same text.
+    @Test(arguments: Backend.allCases)
+    func textEndsAtItsFirstNUL(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let tenant = try await store.makeTenant()
+            let contact = Contact(
+                id: .generate(), locationId: tenant.location, firstName: "Ada\u{0}Lovelace", email: "ada@example.com",
+                dateAdded: testEpoch)
+            try await store.createContact(contact, logger: .test)
+            let stored = try #require(try await store.contact(contact.id, in: tenant.location, logger: .test))
+            #expect(stored.firstName == "Ada")
+            let found = try await store.findContact(
+                email: "ada@example.com\u{0}ignored", phone: nil, in: tenant.location, logger: .test)
+            #expect(found?.id == contact.id)
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func messagesRoundTripEveryField(_ backend: Backend) async throws {
         try await withStore(backend) { store in

@@ -56,34 +56,3 @@ public func withPostgresStore<T: Sendable>(
     }
 }
 
-/// Runs `pg_ctl` on the test cluster (`switchboard_postgres_pg_ctl` of scripts/postgres.sh), for outage tests:
-/// `try await postgresTestPgCtl("stop", "-m", "fast")`, then `try await postgresTestPgCtl("start")` brings the
-/// same cluster back on the same port. Every PostgreSQL test of the process shares that cluster, so a test that
-/// stops it must not run beside other PostgreSQL tests.
-public func postgresTestPgCtl(_ arguments: String..., file: StaticString = #filePath) async throws {
-    let environment = ProcessInfo.processInfo.environment
-    guard environment["SWITCHBOARD_TEST_POSTGRES_DATA"] != nil else {
-        throw PostgresTestSetupError(
-            description: "SWITCHBOARD_TEST_POSTGRES_DATA is not set: the cluster was not started by scripts/postgres.sh")
-    }
-    // Tests/SwitchboardTestSupport/PostgresTestSupport.swift → the package root.
-    let root = URL(fileURLWithPath: "\(file)").deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    let script = root.appendingPathComponent("scripts/postgres.sh").path
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = ["-c", "source \"$0\" && switchboard_postgres_pg_ctl \"$@\"", script] + arguments
-    process.standardInput = FileHandle.nullDevice
-    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-        do {
-            try process.run()
-        } catch {
-            process.terminationHandler = nil
-            continuation.resume(throwing: error)
-        }
-    }
-    guard status == 0 else {
-        throw PostgresTestSetupError(description: "pg_ctl \(arguments.joined(separator: " ")) exited with \(status)")
-    }
-}

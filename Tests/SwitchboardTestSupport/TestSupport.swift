@@ -5,6 +5,7 @@ public import HummingbirdTesting
 public import Logging
 public import SwitchboardCore
 public import SwitchboardServer
+import SwitchboardPostgres
 import SwitchboardSQLite
 public import SwitchboardStorage
 
@@ -90,7 +91,8 @@ public final class TickingClock: Sendable {
 }
 
 /// Builds the real application on a store (port 0 for live tests). Rate limits are off unless a test turns them on,
-/// so suites that make many requests measure what they mean to.
+/// so suites that make many requests measure what they mean to. On PostgreSQL, answers are not cached, as
+/// `buildApplication(configuration:logger:prepare:)` has it for a `postgres://` database.
 public func makeApplication(
     store: some ConversationStore, metrics: ServerMetrics = ServerMetrics(),
     configure: (inout ServerConfiguration) -> Void = { _ in }
@@ -99,6 +101,7 @@ public func makeApplication(
     var configuration = ServerConfiguration(hostname: "127.0.0.1", port: 0, now: { clock.now() })
     configuration.rateLimit = nil
     configure(&configuration)
+    if store is PostgresConversationStore { configuration.cacheResponses = false }
     // Recorded for the OpenAPI check when SWITCHBOARD_RECORD_EXCHANGES is set (ExchangeRecorder.swift).
     return RecordingApplication(
         buildApplication(store: store, configuration: configuration, metrics: metrics, logger: .test))

@@ -3,12 +3,14 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import SwitchboardTestSupport
 import Testing
 
 /// `switchboard app …`: create, install, list, rotate-key, and the tokens they lead to on a running server.
 @Suite(.serialized) struct AppCommandTests {
-    @Test func createInstallAndExchangeOnARunningServer() async throws {
-        let database = try temporaryDatabase()
+    @Test(arguments: Backend.allCases)
+    func createInstallAndExchangeOnARunningServer(_ backend: Backend) async throws {
+        let database = try serverDatabase(backend)
         #expect(try await runCLI(["location", "create", "--id", "Loc1", "--database", database]).status == 0)
         let created = try await runCLI([
             "app", "create", "--name", "Reader", "--scope", "contacts.readonly", "--scope", "conversations.readonly",

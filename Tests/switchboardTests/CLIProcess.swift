@@ -2,6 +2,8 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOFoundationCompat
+import Synchronization
+import SwitchboardTestSupport
 import Testing
 
 /// The `switchboard` binary built by `swift build` (scripts/test.sh exports its path).
@@ -24,26 +26,17 @@ struct CommandResult {
 
 /// Runs the CLI to completion.
 func runCLI(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) async throws -> CommandResult {
-    let process = Process()
-    process.executableURL = try switchboardBinary()
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let output = Pipe()
-    let errors = Pipe()
-    let input = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    process.standardInput = input
-    try process.run()
-    // Read both pipes concurrently so neither fills up and blocks the child.
-    async let out = Task.detached { output.fileHandleForReading.readDataToEndOfFile() }.value
-    async let err = Task.detached { errors.fileHandleForReading.readDataToEndOfFile() }.value
-    if let stdin { try input.fileHandleForWriting.write(contentsOf: stdin) }
-    try input.fileHandleForWriting.close()
+    let child = try ChildProcess(
+        [try switchboardBinary().path] + arguments,
+        environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+        stdin: .pipe, stdout: .pipe, stderr: .pipe)
+    // Both pipes are read at once, so that neither fills up and blocks the child.
+    async let out = ChildProcess.readToEnd(child.standardOutput)
+    async let err = ChildProcess.readToEnd(child.standardError)
+    await child.write(toStandardInput: stdin ?? Data())
     let (stdoutData, stderrData) = await (out, err)
-    process.waitUntilExit()
     return CommandResult(
-        status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+        status: await child.exitStatus(), stdout: String(decoding: stdoutData, as: UTF8.self),
         stderr: String(decoding: stderrData, as: UTF8.self))
 }
 
@@ -64,40 +57,27 @@ func freePort() throws -> Int {
 }
 
 /// `switchboard serve` as a child process, with its stdout lines collected as they come.
-final class ServerProcess: @unchecked Sendable {
-    let process = Process()
+final class ServerProcess: Sendable {
+    let process: ChildProcess
     let port: Int
-    private let lock = NSLock()
-    private var lines: [String] = []
-    private var partial = Data()
+    private let lines = Lines()
 
     init(database: String, arguments: [String] = []) throws {
         port = try freePort()
-        process.executableURL = try switchboardBinary()
-        process.arguments = ["serve", "--port", String(port), "--database", database] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            self?.append(handle.availableData)
-        }
-        try process.run()
-    }
-
-    private func append(_ data: Data) {
-        lock.lock()
-        defer { lock.unlock() }
-        partial.append(data)
-        while let newline = partial.firstIndex(of: 0x0A) {
-            lines.append(String(decoding: partial[partial.startIndex..<newline], as: UTF8.self))
-            partial = Data(partial[partial.index(after: newline)...])
+        process = try ChildProcess(
+            [try switchboardBinary().path, "serve", "--port", String(port), "--database", database] + arguments,
+            stdout: .pipe)
+        if let output = process.standardOutput {
+            ChildProcess.readLines(output) { [lines] line in lines.append(line) }
         }
     }
 
-    var output: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return lines
+    var output: [String] { lines.all }
+
+    private final class Lines: Sendable {
+        private let lines = Mutex<[String]>([])
+        func append(_ line: String) { lines.withLock { $0.append(line) } }
+        var all: [String] { lines.withLock { $0 } }
     }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
@@ -125,7 +105,7 @@ final class ServerProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    deinit { if process.isRunning { process.terminate() } }
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGTERM) } }
 }
 
 func temporaryDatabase() throws -> String {

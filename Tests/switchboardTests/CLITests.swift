@@ -1,10 +1,12 @@
 import Foundation
+import SwitchboardTestSupport
 import Testing
 
 /// The real `switchboard` binary: output contracts of PRODUCT.md "Interfaces that are fixed".
 @Suite(.serialized) struct CLITests {
-    @Test func locationCreatePrintsOnlyTheId() async throws {
-        let database = try temporaryDatabase()
+    @Test(arguments: Backend.allCases)
+    func locationCreatePrintsOnlyTheId(_ backend: Backend) async throws {
+        let database = try serverDatabase(backend)
         let created = try await runCLI(["location", "create", "--database", database])
         #expect(created.status == 0)
         #expect(created.stdout.range(of: #"^[0-9A-Za-z]{20}\n$"#, options: .regularExpression) != nil)
@@ -20,8 +22,9 @@ import Testing
         #expect(bad.stdout.isEmpty)
     }
 
-    @Test func tokenCommandsCreateListAndRevoke() async throws {
-        let database = try temporaryDatabase()
+    @Test(arguments: Backend.allCases)
+    func tokenCommandsCreateListAndRevoke(_ backend: Backend) async throws {
+        let database = try serverDatabase(backend)
         let location = try await runCLI(["location", "create", "--id", "Loc1", "--database", database])
         #expect(location.status == 0)
         let all = try await runCLI(["token", "create", "--location", "Loc1", "--database", database])
@@ -61,8 +64,9 @@ import Testing
         #expect(after.stdout.split(separator: "\n").allSatisfy { $0.contains("\trevoked\t") })
     }
 
-    @Test func serveDemoPrintsWhatItCreatedAndThePastedCurlWorks() async throws {
-        let server = try ServerProcess(database: try temporaryDatabase(), arguments: ["--demo", "--seed", "7"])
+    @Test(arguments: Backend.allCases)
+    func serveDemoPrintsWhatItCreatedAndThePastedCurlWorks(_ backend: Backend) async throws {
+        let server = try ServerProcess(database: try serverDatabase(backend), arguments: ["--demo", "--seed", "7"])
         defer { server.stop() }
         try await server.waitUntilReady()
         let lines = server.output
@@ -79,24 +83,19 @@ import Testing
         #expect(conversations.contains { $0.hasSuffix("(150 messages)") })
 
         // The curl line works when pasted into a shell.
-        let shell = Process()
-        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
-        shell.arguments = ["-c", lines[2]]
-        let pipe = Pipe()
-        shell.standardOutput = pipe
-        try shell.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        shell.waitUntilExit()
-        #expect(shell.terminationStatus == 0)
+        let shell = try ChildProcess(["/bin/sh", "-c", lines[2]], stdout: .pipe)
+        let data = await ChildProcess.readToEnd(shell.standardOutput)
+        #expect(await shell.exitStatus() == 0)
         let body = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let page = try #require(body["messages"] as? [String: Any])
         #expect((page["messages"] as? [Any])?.count == 20)
         #expect(page["nextPage"] as? Bool == true)
     }
 
-    @Test func demoDataIsTheSameForTheSameSeed() async throws {
+    @Test(arguments: Backend.allCases)
+    func demoDataIsTheSameForTheSameSeed(_ backend: Backend) async throws {
         func conversationLines(seed: String) async throws -> [String] {
-            let server = try ServerProcess(database: try temporaryDatabase(), arguments: ["--demo", "--seed", seed])
+            let server = try ServerProcess(database: try serverDatabase(backend), arguments: ["--demo", "--seed", seed])
             defer { server.stop() }
             try await server.waitUntilReady()
             return server.output.filter { $0.hasPrefix("conversation: ") }
@@ -109,8 +108,9 @@ import Testing
         #expect(first != other)
     }
 
-    @Test func secondStartPrintsNothingAndKeepsTheData() async throws {
-        let database = try temporaryDatabase()
+    @Test(arguments: Backend.allCases)
+    func secondStartPrintsNothingAndKeepsTheData(_ backend: Backend) async throws {
+        let database = try serverDatabase(backend)
         let first = try ServerProcess(database: database, arguments: ["--demo"])
         try await first.waitUntilReady()
         let token = try #require(first.output.first { $0.hasPrefix("token: ") }).dropFirst("token: ".count)
@@ -127,8 +127,9 @@ import Testing
     }
 
     /// Tokens made or revoked by the CLI while the server runs on the same file take effect within 2 seconds.
-    @Test func tokensChangedByTheCLIReachARunningServer() async throws {
-        let database = try temporaryDatabase()
+    @Test(arguments: Backend.allCases)
+    func tokensChangedByTheCLIReachARunningServer(_ backend: Backend) async throws {
+        let database = try serverDatabase(backend)
         let server = try ServerProcess(database: database, arguments: ["--demo"])
         defer { server.stop() }
         try await server.waitUntilReady()

@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import SwitchboardTestSupport
 import Testing
 
 /// A database of its own for one test: a schema in the cluster scripts/test.sh started, or a whole cluster.
@@ -24,27 +25,17 @@ enum PostgresForTests {
         return bin + "/psql"
     }
 
-    /// Runs a command to its end. `pg_ctl start` leaves a server running that would inherit an output pipe and keep
-    /// it open for ever, so commands that start daemons run with `captureOutput: false`.
+    /// Runs a command to its end (briefly blocking the calling thread) and returns its standard output.
     @discardableResult
-    static func run(
-        _ executable: String, _ arguments: [String], environment: [String: String] = [:], captureOutput: Bool = true
-    ) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe()
-        process.standardOutput = captureOutput ? output : FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = captureOutput ? output.fileHandleForReading.readDataToEndOfFile() : Data()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestFailure("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let child = try ChildProcess([executable] + arguments, stdout: .pipe)
+        let output = child.standardOutput.map(ChildProcess.readToEndNow) ?? Data()
+        child.waitUntilExit()
+        guard child.terminationStatus == 0 else {
+            throw TestFailure(
+                "\(executable) \(arguments.joined(separator: " ")) exited \(child.terminationStatus ?? -1)")
         }
-        return String(decoding: data, as: UTF8.self)
+        return String(decoding: output, as: UTF8.self)
     }
 }
 
@@ -106,45 +97,74 @@ struct TestFailure: Error, CustomStringConvertible {
         #expect(Set(bodies).count == 4 * perWriter + 1)
     }
 
-    @Test func killNineLosesNoAcknowledgedMessage() async throws {
-        let database = try PostgresForTests.schemaURL()
-        let server = try ServerProcess(database: database, arguments: ["--rate-limit", "off"])
-        try await server.waitUntilReady()
-        let token = server.token
-        let contact = try await server.send(
-            .POST, "/contacts/", token: token, json: #"{"locationId":"\#(server.location)","firstName":"Kill"}"#)
-        let contactId = try #require(
-            ((try JSONSerialization.jsonObject(with: Data(contact.body.utf8)) as? [String: Any])?["contact"] as? [String: Any])?["id"] as? String)
-        let acknowledged = AcknowledgedIds()
-        let writers = (0..<4).map { writer in
-            Task {
-                var index = 0
-                while !Task.isCancelled {
-                    guard let response = try? await server.send(
-                        .POST, "/conversations/messages", token: token,
-                        json: #"{"type":"SMS","contactId":"\#(contactId)","message":"w\#(writer)-\#(index)"}"#)
-                    else { return }
-                    if response.status == 201, let id = jsonField(response.body, "messageId") { acknowledged.add(id) }
-                    index += 1
+    /// PostgreSQL goes away mid-run: every request is answered within 10 seconds, 503 with HighLevel's body;
+    /// `/healthz` stays 200, `/readyz` answers 503, the process stays up. Once PostgreSQL is back, the same process
+    /// serves again by itself within 30 seconds (issue 4). On a cluster of its own: the shared one stays up for the
+    /// tests running beside this one.
+    @Test func survivesAnOutageWithoutARestart() async throws {
+        try await PostgresTestCluster.with { cluster in
+            let server = try ServerProcess(database: cluster.url, arguments: ["--demo", "--rate-limit", "off"])
+            defer { server.stop() }
+            try await server.waitUntilReady()
+            let conversation = try #require(server.output.last?.split(separator: " ").dropFirst().first)
+            let headers = ["Authorization": "Bearer \(server.token)", "Version": "2021-04-15"]
+            let page = "/conversations/\(conversation)/messages?limit=5"
+            let before = try await server.get(page, headers: headers)
+            #expect(before.status == 200)
+            #expect(try await server.get("/readyz", headers: [:]) == (200, #"{"status":"ready"}"#))
+            let contact = #"{"locationId":"\#(server.location)","firstName":"Outage"}"#
+
+            try await cluster.stopServer()
+            let stopped = ContinuousClock.now
+            // A read, a write, a token this process has never seen (so looked up in the database), and readiness,
+            // all at once; twice, the second time on a pool that has been failing for a while.
+            let unknownToken = ["Authorization": "Bearer pit-00000000-0000-4000-8000-000000000000", "Version": "v3"]
+            let unavailable = #"{"statusCode":503,"message":"Service Unavailable","error":"Service Unavailable","traceId":"…"}"#
+            var slowest = Duration.zero
+            for round in 1...2 {
+                async let read = timed { try await server.get(page, headers: headers) }
+                async let write = timed { try await server.send(.POST, "/contacts/", token: server.token, json: contact) }
+                async let unknown = timed { try await server.get(page, headers: unknownToken) }
+                async let ready = timed { try await server.get("/readyz", headers: [:]) }
+                let answers = try await [("read", read), ("write", write), ("unknown token", unknown), ("readyz", ready)]
+                for (name, (response, elapsed)) in answers {
+                    #expect(response.status == 503, "round \(round), \(name): \(response.body)")
+                    #expect(withPlaceholderTraceId(response.body) == unavailable, "round \(round), \(name)")
+                    #expect(elapsed < .seconds(10), "round \(round), \(name) took \(elapsed)")
+                    slowest = max(slowest, elapsed)
                 }
             }
+            #expect(try await server.get("/healthz", headers: [:]) == (200, #"{"status":"ok"}"#))
+            #expect(server.process.isRunning)
+            let outage = ContinuousClock.now - stopped
+
+            try await cluster.startServer()
+            let restarted = ContinuousClock.now
+            var after = (status: 0, body: "")
+            while ContinuousClock.now - restarted < .seconds(30) {
+                after = try await server.get(page, headers: headers)
+                if after.status == 200 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let recovery = ContinuousClock.now - restarted
+            #expect(after.status == 200, "not serving \(recovery) after PostgreSQL came back: \(after.body)")
+            #expect(withPlaceholderTraceId(after.body) == withPlaceholderTraceId(before.body))
+            #expect(try await server.get("/readyz", headers: [:]) == (200, #"{"status":"ready"}"#))
+            #expect(try await server.send(.POST, "/contacts/", token: server.token, json: contact).status == 201)
+            #expect(server.process.isRunning)
+            print("outage: 503s within \(slowest) (outage \(outage)); serving again \(recovery) after PostgreSQL restarted")
         }
-        let deadline = ContinuousClock.now + .seconds(30)
-        while acknowledged.all.count < 100 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        server.stop(signal: SIGKILL)
-        for writer in writers { writer.cancel() }
-        for writer in writers { _ = await writer.result }
-        let ids = acknowledged.all
-        #expect(ids.count >= 100)
-        let restarted = try ServerProcess(database: database, arguments: ["--rate-limit", "off"])
-        defer { restarted.stop() }
-        try await restarted.waitUntilReady()
-        var missing = 0
-        for id in ids {
-            let response = try await restarted.get(
-                "/conversations/messages/\(id)", headers: ["Authorization": "Bearer \(token)", "Version": "v3"])
-            if response.status != 200 { missing += 1 }
-        }
-        #expect(missing == 0, "lost \(missing) of \(ids.count) acknowledged messages")
     }
+}
+
+/// Runs `request`, and says how long it took.
+private func timed<T>(_ request: () async throws -> T) async rethrows -> (T, Duration) {
+    let start = ContinuousClock.now
+    let result = try await request()
+    return (result, ContinuousClock.now - start)
+}
+
+/// The body with its trace id (a UUID) replaced by "…", for exact comparison.
+func withPlaceholderTraceId(_ body: String) -> String {
+    body.replacingOccurrences(of: #""traceId":"[0-9a-f-]{36}""#, with: #""traceId":"…""#, options: .regularExpression)
 }

@@ -7,6 +7,7 @@ import SwitchboardStorage
 struct MessageWritesController<Store: ConversationStore>: Sendable {
     let store: Store
     let now: @Sendable () -> Timestamp
+    let turns = ConversationTurns()
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.post("/conversations/messages", use: send)
@@ -48,15 +49,15 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
         let contact = try await store.accessibleContact(contactId, for: principal, logger: context.logger)
         let conversationId = try await store.conversation(forContact: contact.id, in: principal.locationId, logger: context.logger)?.id
             ?? .generate()
-        let time = now()
         let emailMessageId = isEmail ? MessageID.generate().rawValue : nil
-        let message = Message(
-            id: .generate(), conversationId: conversationId, locationId: principal.locationId, contactId: contact.id,
-            messageType: messageType, direction: .outbound,
-            status: scheduled != nil ? "scheduled" : (status ?? "delivered"), body: content,
-            contentType: html != nil ? "text/html" : "text/plain", dateAdded: time, source: "api",
-            attachments: attachments, emailMessageIds: emailMessageId.map { [$0] })
-        try await insert(message, logger: context.logger)
+        let message = try await insert(into: conversationId, in: principal.locationId, logger: context.logger) { time in
+            Message(
+                id: .generate(), conversationId: conversationId, locationId: principal.locationId, contactId: contact.id,
+                messageType: messageType, direction: .outbound,
+                status: scheduled != nil ? "scheduled" : (status ?? "delivered"), body: content,
+                contentType: html != nil ? "text/html" : "text/plain", dateAdded: time, source: "api",
+                attachments: attachments, emailMessageIds: emailMessageId.map { [$0] })
+        }
         return JSONResponse.make(status: .created, traceId: context.traceId) { json in
             json.key("conversationId"); json.string(conversationId.rawValue)
             json.key("messageId"); json.string(message.id.rawValue)
@@ -88,11 +89,12 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
         let messageType = ChannelVocabulary.resolveCustom(type, subject: subject, html: html)
         let conversation = try await fields.conversation(in: store, for: principal, logger: context.logger)
         let isEmail = messageType.isEmail
-        let message = fields.message(
-            in: conversation, type: messageType, direction: direction ?? .inbound, now: now(),
-            body: isEmail ? (html ?? text) : text, contentType: html != nil ? "text/html" : "text/plain",
-            emailMessageIds: isEmail ? [emailMessageId ?? MessageID.generate().rawValue] : nil)
-        try await insert(message, logger: context.logger)
+        let message = try await insert(into: conversation.id, in: conversation.locationId, logger: context.logger) { time in
+            fields.message(
+                in: conversation, type: messageType, direction: direction ?? .inbound, now: time,
+                body: isEmail ? (html ?? text) : text, contentType: html != nil ? "text/html" : "text/plain",
+                emailMessageIds: isEmail ? [emailMessageId ?? MessageID.generate().rawValue] : nil)
+        }
         return processedResponse(message, traceId: context.traceId)
     }
 
@@ -105,10 +107,11 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
         try body.validate()
         guard let type else { throw SwitchboardError.internalError }
         let conversation = try await fields.conversation(in: store, for: principal, logger: context.logger)
-        let message = fields.message(
-            in: conversation, type: type, direction: .outbound, now: now(), body: nil, contentType: nil,
-            emailMessageIds: nil)
-        try await insert(message, logger: context.logger)
+        let message = try await insert(into: conversation.id, in: conversation.locationId, logger: context.logger) { time in
+            fields.message(
+                in: conversation, type: type, direction: .outbound, now: time, body: nil, contentType: nil,
+                emailMessageIds: nil)
+        }
         return processedResponse(message, traceId: context.traceId)
     }
 
@@ -170,12 +173,20 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
         }
     }
 
-    private func insert(_ message: Message, logger: Logger) async throws {
-        do {
-            try await store.insertMessages([message], logger: logger)
-        } catch StoreError.duplicate {
-            // Only a contact that gained a conversation concurrently can get here; the client may retry.
-            throw SwitchboardError.badRequest("Conversation with the contact id:\(message.contactId) already exists!")
+    /// Stamps the message made by `make` with the time and stores it, in the conversation's turn
+    /// (`ConversationTurns`): committed before the next message of the conversation is stamped.
+    private func insert(
+        into conversation: ConversationID, in location: LocationID, logger: Logger, _ make: (Timestamp) -> Message
+    ) async throws -> Message {
+        try await turns.inTurn(for: conversation, in: location) {
+            let message = make(now())
+            do {
+                try await store.insertMessages([message], logger: logger)
+            } catch StoreError.duplicate {
+                // Only a contact that gained a conversation concurrently can get here; the client may retry.
+                throw SwitchboardError.badRequest("Conversation with the contact id:\(message.contactId) already exists!")
+            }
+            return message
         }
     }
 }

@@ -29,9 +29,11 @@ struct LiveServer: Sendable {
     }
 }
 
-/// Runs `body` against the real application (SQLite store, `.live` transport) with a fresh tenant.
-func withLiveServer<T: Sendable>(_ body: @escaping @Sendable (LiveServer) async throws -> T) async throws -> T {
-    try await withStore(.sqlite) { store in
+/// Runs `body` against the real application (`.live` transport) on a store of `backend`, with a fresh tenant.
+func withLiveServer<T: Sendable>(
+    _ backend: Backend, _ body: @escaping @Sendable (LiveServer) async throws -> T
+) async throws -> T {
+    try await withStore(backend) { store in
         let tenant = try await store.makeTenant()
         let app = makeApplication(store: store)
         return try await app.test(.live) { client in
