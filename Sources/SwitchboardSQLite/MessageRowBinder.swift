@@ -22,9 +22,11 @@ enum MessageRowBinder {
                 return
             }
             value.withUTF8 { bytes in
-                // An empty buffer may have no address, which SQLite would store as NULL instead of "".
+                // Up to the first NUL, as GRDB binds every other string (and the PostgreSQL store mirrors), so all
+                // writes store the same text. An empty buffer may have no address, which SQLite would store as NULL.
+                let length = bytes.firstIndex(of: 0) ?? bytes.count
                 let base = bytes.baseAddress.map(UnsafeRawPointer.init) ?? UnsafeRawPointer(("" as StaticString).utf8Start)
-                sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count), transient)
+                sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(length), transient)
             }
         }
         func integer(_ value: Int64?) {

@@ -78,3 +78,38 @@ extension HighLevelErrorBody {
         HighLevelErrorBody(statusCode: 422, messages: messages, error: "Unprocessable Entity")
     }
 }
+
+enum RawSocketError: Error { case connect, closed, timeout }
+
+/// A blocking TCP socket connected to the server under test on 127.0.0.1, with a receive timeout, for tests that
+/// speak raw HTTP. The caller closes it.
+func connectedLoopbackSocket(port: Int, receiveTimeout seconds: Int) throws -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw RawSocketError.connect }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else {
+        close(fd)
+        throw RawSocketError.connect
+    }
+    var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    return fd
+}
+
+/// Everything the server sends until it closes the connection or the receive timeout passes.
+func readUntilClosed(_ fd: Int32) -> [UInt8] {
+    var received = [UInt8]()
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = recv(fd, &buffer, buffer.count, 0)
+        if count <= 0 { break }
+        received += buffer[0..<count]
+    }
+    return received
+}

@@ -15,17 +15,7 @@ final class RawConnection: @unchecked Sendable {
     private var received: [UInt8] = []
 
     init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw RawConnectionError.connect }
-        var timeout = timeval(tv_sec: 20, tv_usec: 0)  // generous: suites run in parallel on a loaded machine
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        fd = try connectedLoopbackSocket(port: port, receiveTimeout: 20)  // generous: suites run in parallel
     }
 
     deinit { close(fd) }
@@ -65,7 +55,7 @@ final class RawConnection: @unchecked Sendable {
                     return (head, body)
                 }
             }
-            guard try fill() else { throw RawConnectionError.closed }
+            guard try fill() else { throw RawSocketError.closed }
         }
     }
 
@@ -73,7 +63,7 @@ final class RawConnection: @unchecked Sendable {
     private func fill() throws -> Bool {
         var buffer = [UInt8](repeating: 0, count: 65536)
         let count = recv(fd, &buffer, buffer.count, 0)
-        if count < 0 { throw RawConnectionError.timeout }
+        if count < 0 { throw RawSocketError.timeout }
         received += buffer[0..<count]
         return count > 0
     }
@@ -87,7 +77,6 @@ final class RawConnection: @unchecked Sendable {
     }
 }
 
-enum RawConnectionError: Error { case connect, closed, timeout }
 
 /// The hot path in front of NIO's parser, on the wire: the same bytes as the full path, order kept when requests
 /// are pipelined and mixed, heads split across packets, odd heads handed over, idle connections closed.
