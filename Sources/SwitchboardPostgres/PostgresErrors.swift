@@ -143,7 +143,8 @@ extension PostgresConversationStore {
                     })
             }
             group.addTask {
-                try? await Task.sleep(for: timeout)
+                // Not Task.sleep: a cancelled one keeps its timer for the whole timeout (TimerSleep.swift).
+                try? await TimerSleep.sleep(for: timeout)
                 return .deadline
             }
             var timedOut = false

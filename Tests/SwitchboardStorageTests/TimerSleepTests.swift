@@ -1,4 +1,4 @@
-@testable import SwitchboardServer
+import SwitchboardStorage
 import Testing
 
 /// The request timeout's sleep: it ends on time, and a cancelled one ends at once (its timer removed, which is what

@@ -1,20 +1,22 @@
-import NIOCore
+public import NIOCore
 import NIOPosix
 import Synchronization
 
-/// Sleeping on an event loop's timer, for the request timeout.
+/// Sleeping on an event loop's timer, for deadlines raced against work: the server's request timeout, the
+/// PostgreSQL store's bounded wait for a connection.
 ///
-/// A cancelled `Task.sleep` resumes at once but leaves its timer queued until the deadline. The request timeout
-/// races every request against a 30 s sleep that is nearly always cancelled, so at 30,000 requests/s those leftover
-/// timers held ~700 MB and slowed the server by half (measured). Cancelling this sleep removes its timer.
-enum TimerSleep {
-    static func sleep(for duration: Duration, on eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any())
-        async throws
-    {
+/// A cancelled `Task.sleep` resumes at once but leaves its timer queued until the deadline. Racing every request
+/// against a 30 s sleep that is nearly always cancelled, those leftover timers held ~700 MB at 30,000 requests/s and
+/// slowed the server by half (measured). Cancelling this sleep removes its timer.
+public enum TimerSleep {
+    public static func sleep(
+        for duration: Duration, on eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any()
+    ) async throws {
         let sleeper = Sleeper()
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                sleeper.start(continuation, after: .nanoseconds(duration.nanoseconds), on: eventLoop)
+                let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+                sleeper.start(continuation, after: .nanoseconds(nanoseconds), on: eventLoop)
             }
         } onCancel: {
             sleeper.cancel()
