@@ -71,15 +71,6 @@ public struct PostgresOptions: Sendable, Hashable {
             host: host, port: port, username: username, password: password, database: database,
             tls: clientTLS)
         configuration.options.maximumConnections = max(1, maximumConnections)
-        // No pool timers. postgres-nio's pool starts a keep-alive (30 s) and an idle-timeout (60 s) timer each
-        // time a connection goes idle and cancels them when it is leased again, which under load is nearly every
-        // query. A cancelled `ContinuousClock.sleep` keeps its memory until its deadline (see TimerSleep), so
-        // RSS grew ~1.5 KB per query until a minute's worth piled up: hundreds of MB at a few thousand
-        // requests/s (measured). A connection below `minimumConnections` gets no idle timer, and none gets a
-        // keep-alive timer without a keep-alive; so the pool opens every connection up front and keeps it, and
-        // a connection the network dropped is found by the next query on it, which fails as `unavailable`.
-        configuration.options.minimumConnections = configuration.options.maximumConnections
-        configuration.options.keepAliveBehavior = nil
         configuration.options.connectTimeout = connectionTimeout
         var parameters = [("statement_timeout", "\(Self.milliseconds(statementTimeout))")]
         if let searchPath { parameters.append(("search_path", searchPath)) }
