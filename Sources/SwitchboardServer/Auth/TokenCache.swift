@@ -21,10 +21,7 @@ final class TokenCache: Sendable {
 
     /// The cached answer if it is fresh, else `.none`.
     func lookup(_ hash: TokenHash, now: ContinuousClock.Instant) -> StoredToken?? {
-        entries.withLock { entries in
-            guard let entry = entries[hash], now - entry.fetchedAt < lifetime else { return .none }
-            return .some(entry.token)
-        }
+        lookupWithExpiry(hash, now: now).map { $0.0 }
     }
 
     /// The same, with the instant the answer stops being fresh.

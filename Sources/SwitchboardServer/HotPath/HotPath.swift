@@ -27,6 +27,7 @@ final class HotPath: Sendable {
     private struct Resolution {
         let key: ResponseCache.Key
         let route: String
+        let recorder: (ok: ServerMetrics.RequestRecorder, limited: ServerMetrics.RequestRecorder)
         let rateLimitKey: String
         let expires: ContinuousClock.Instant
     }
@@ -73,9 +74,9 @@ final class HotPath: Sendable {
     func answer(_ request: RequestHead, allocator: ByteBufferAllocator) -> Answer? {
         let start = ContinuousClock.now
         guard request.method == "GET", let version = request.version, APIVersion(rawValue: version) != nil,
-            let resolution = resolve(request, now: start), let entry = cache.lookup(resolution.key),
-            let recorder = recorders[resolution.route]
+            let resolution = resolve(request, now: start), let entry = cache.lookup(resolution.key)
         else { return nil }
+        let recorder = resolution.recorder
         let route = resolution.route
         let traceId = TraceID.make()
         var limit: RateLimitState?
@@ -132,10 +133,10 @@ final class HotPath: Sendable {
         guard let credential = try? Credentials.bearer(authorization), PrivateIntegrationToken.looksLikePIT(credential),
             let (remembered, expires) = tokens.lookupWithExpiry(TokenHash(token: credential), now: now),
             let token = remembered, token.scopes.contains(.messagesReadonly),
-            let (key, route) = Self.cacheKey(request.target, location: token.locationId)
+            let (key, route) = Self.cacheKey(request.target, location: token.locationId), let recorder = recorders[route]
         else { return nil }
         let resolution = Resolution(
-            key: key, route: route, rateLimitKey: token.id + "|" + token.locationId.rawValue,
+            key: key, route: route, recorder: recorder, rateLimitKey: token.id + "|" + token.locationId.rawValue,
             expires: expires)
         resolutions.withLock { memo in
             if memo.count >= Self.resolutionCapacity { memo.removeAll(keepingCapacity: true) }
