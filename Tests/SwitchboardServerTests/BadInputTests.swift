@@ -157,7 +157,7 @@ import Testing
                     "\u{0}\u{1}\u{2}\r\n\r\n",
                 ]
                 for request in raw {
-                    let answer = try await Self.rawExchange(port: port, Array(request.utf8))
+                    let answer = try await rawExchange(port: port, Array(request.utf8), receiveTimeout: 2)
                     if let statusLine = answer.split(separator: "\r\n").first, statusLine.hasPrefix("HTTP/1.1 ") {
                         let code = Int(statusLine.dropFirst(9).prefix(3)) ?? 0
                         #expect((400..<500).contains(code), "answered \(statusLine)")
@@ -169,14 +169,5 @@ import Testing
                 #expect(try response.page().messages.messages.count == 2)
             }
         }
-    }
-
-    /// Sends raw bytes and reads until the server closes the connection or 2 seconds pass.
-    static func rawExchange(port: Int, _ bytes: [UInt8]) async throws -> String {
-        let fd = try connectedLoopbackSocket(port: port, receiveTimeout: 2)
-        defer { close(fd) }
-        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        let received = readUntilClosed(fd)
-        return String(decoding: received, as: UTF8.self)
     }
 }

@@ -113,3 +113,18 @@ func readUntilClosed(_ fd: Int32) -> [UInt8] {
     }
     return received
 }
+
+/// Sends `bytes` on a new connection (then closes the sending side if asked) and returns everything the server sends
+/// until it closes the connection or `receiveTimeout` seconds pass without a byte. The timeout is generous by
+/// default: the suites run in parallel on a loaded machine.
+func rawExchange(
+    port: Int, _ bytes: [UInt8], closingTheSendingSide: Bool = false, receiveTimeout: Int = 20
+) async throws -> String {
+    try await offTheConcurrencyPool {
+        let fd = try connectedLoopbackSocket(port: port, receiveTimeout: receiveTimeout)
+        defer { close(fd) }
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        if closingTheSendingSide { shutdown(fd, Int32(SHUT_WR)) }
+        return String(decoding: readUntilClosed(fd), as: UTF8.self)
+    }
+}

@@ -8,8 +8,7 @@ import SwitchboardTestSupport
 import Testing
 
 /// One client socket that writes raw bytes and reads whole responses (framed by Content-Length), so tests can split,
-/// pipeline and mix requests the way no HTTP client library would. Its blocking reads run on a Dispatch queue: on
-/// the concurrency pool they would starve the in-process server's handlers.
+/// pipeline and mix requests the way no HTTP client library would. Its blocking reads run off the concurrency pool.
 final class RawConnection: @unchecked Sendable {
     let fd: Int32
     private var received: [UInt8] = []
@@ -26,20 +25,14 @@ final class RawConnection: @unchecked Sendable {
 
     /// The next whole response: its head as text, and its body.
     func response() async throws -> (head: String, body: String) {
-        try await offThePool { try self.blockingResponse() }
+        try await offTheConcurrencyPool { try self.blockingResponse() }
     }
 
     /// Whether the server closed the connection (reads end) within the socket's timeout.
     func isClosedByServer() async throws -> Bool {
-        try await offThePool {
+        try await offTheConcurrencyPool {
             while try self.fill() {}
             return true
-        }
-    }
-
-    private func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
         }
     }
 
@@ -185,14 +178,15 @@ final class RawConnection: @unchecked Sendable {
         try await withStore(.sqlite) { store in
             let tenant = try await store.makeTenant()
             let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 2)
-            try await makeApplication(store: store, configure: { $0.idleTimeout = .seconds(1) }).test(.live) { client in
+            // Long enough that a loaded machine's pauses between two requests never reach it.
+            try await makeApplication(store: store, configure: { $0.idleTimeout = .seconds(3) }).test(.live) { client in
                 let connection = try RawConnection(port: try #require(client.port))
                 let request = Self.get("/conversations/\(conversation)/messages", tenant)
                 // Busy for twice the idle timeout, never quiet for long.
-                for _ in 0..<20 {
+                for _ in 0..<30 {
                     connection.write(request)
                     #expect(try await connection.response().head.hasPrefix("HTTP/1.1 200 OK\r\n"))
-                    try await Task.sleep(for: .milliseconds(100))
+                    try await Task.sleep(for: .milliseconds(200))
                 }
                 let idleSince = ContinuousClock.now
                 #expect(try await connection.isClosedByServer())

@@ -30,7 +30,7 @@ import Darwin
                 let port = try #require(client.port)
                 let head = "POST /contacts/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(tenant.token)\r\n"
                     + "Version: 2021-04-15\r\nContent-Type: application/json\r\n"
-                let answer = try await Self.exchange(port: port, Array((head + framing).utf8))
+                let answer = try await rawExchange(port: port, Array((head + framing).utf8), closingTheSendingSide: true)
                 let statusLine = answer.split(separator: "\r\n").first.map(String.init) ?? ""
                 #expect(statusLine == "HTTP/1.1 400 Bad Request", "answered \(statusLine)")
                 var headers = tenant.headers
@@ -43,25 +43,5 @@ import Darwin
                 #expect(health.status == .ok)
             }
         }
-    }
-
-    /// Sends `bytes`, closes the sending side, and reads until the server closes the connection or 20 seconds pass.
-    /// The blocking socket calls run on a Dispatch thread, so they never hold up the server's own tasks.
-    static func exchange(port: Int, _ bytes: [UInt8]) async throws -> String {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try blockingExchange(port: port, bytes) })
-            }
-        }
-    }
-
-    static func blockingExchange(port: Int, _ bytes: [UInt8]) throws -> String {
-        // Generous: the suites run in parallel on a loaded machine.
-        let fd = try connectedLoopbackSocket(port: port, receiveTimeout: 20)
-        defer { close(fd) }
-        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        shutdown(fd, Int32(SHUT_WR))
-        let received = readUntilClosed(fd)
-        return String(decoding: received, as: UTF8.self)
     }
 }

@@ -118,3 +118,12 @@ public func makeMessage(
         contactId: contact, messageType: type, direction: direction, status: "delivered", body: body,
         dateAdded: Timestamp(rawValue: testEpoch.rawValue + milliseconds))
 }
+
+/// Runs blocking work (socket reads, waiting for a child process) on a thread of its own. On the concurrency pool
+/// it would hold one of its few threads (two on a two-core machine) and starve the servers under test, whose
+/// timing the suites running beside it assert.
+public func offTheConcurrencyPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+    }
+}

@@ -10,7 +10,7 @@ import Testing
 @Suite(.serialized) struct AppCommandTests {
     @Test(arguments: Backend.allCases)
     func createInstallAndExchangeOnARunningServer(_ backend: Backend) async throws {
-        let database = try serverDatabase(backend)
+        let database = try await serverDatabase(backend)
         #expect(try await runCLI(["location", "create", "--id", "Loc1", "--database", database]).status == 0)
         let created = try await runCLI([
             "app", "create", "--name", "Reader", "--scope", "contacts.readonly", "--scope", "conversations.readonly",

@@ -100,9 +100,18 @@ final class ServerProcess: Sendable {
         return (Int(response.status.code), String(buffer: body))
     }
 
-    func stop(signal: Int32 = SIGTERM) {
+    /// Signals the server and reaps it on a thread of its own, without waiting (for `defer` blocks, which cannot
+    /// await; blocking there would hold a thread of the concurrency pool that other suites' servers need).
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        Thread.detachNewThread { [process] in process.waitUntilExit() }
+    }
+
+    /// Signals the server and waits until it has exited (before another server opens the same database).
+    func stopAndWait(signal: Int32 = SIGTERM) async {
         if process.isRunning { kill(process.processIdentifier, signal) }
-        process.waitUntilExit()
+        await process.exitStatus()
     }
 
     deinit { if process.isRunning { kill(process.processIdentifier, SIGTERM) } }

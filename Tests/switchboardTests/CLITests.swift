@@ -6,7 +6,7 @@ import Testing
 @Suite(.serialized) struct CLITests {
     @Test(arguments: Backend.allCases)
     func locationCreatePrintsOnlyTheId(_ backend: Backend) async throws {
-        let database = try serverDatabase(backend)
+        let database = try await serverDatabase(backend)
         let created = try await runCLI(["location", "create", "--database", database])
         #expect(created.status == 0)
         #expect(created.stdout.range(of: #"^[0-9A-Za-z]{20}\n$"#, options: .regularExpression) != nil)
@@ -24,7 +24,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func tokenCommandsCreateListAndRevoke(_ backend: Backend) async throws {
-        let database = try serverDatabase(backend)
+        let database = try await serverDatabase(backend)
         let location = try await runCLI(["location", "create", "--id", "Loc1", "--database", database])
         #expect(location.status == 0)
         let all = try await runCLI(["token", "create", "--location", "Loc1", "--database", database])
@@ -66,7 +66,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func serveDemoPrintsWhatItCreatedAndThePastedCurlWorks(_ backend: Backend) async throws {
-        let server = try ServerProcess(database: try serverDatabase(backend), arguments: ["--demo", "--seed", "7"])
+        let server = try ServerProcess(database: try await serverDatabase(backend), arguments: ["--demo", "--seed", "7"])
         defer { server.stop() }
         try await server.waitUntilReady()
         let lines = server.output
@@ -95,7 +95,7 @@ import Testing
     @Test(arguments: Backend.allCases)
     func demoDataIsTheSameForTheSameSeed(_ backend: Backend) async throws {
         func conversationLines(seed: String) async throws -> [String] {
-            let server = try ServerProcess(database: try serverDatabase(backend), arguments: ["--demo", "--seed", seed])
+            let server = try ServerProcess(database: try await serverDatabase(backend), arguments: ["--demo", "--seed", seed])
             defer { server.stop() }
             try await server.waitUntilReady()
             return server.output.filter { $0.hasPrefix("conversation: ") }
@@ -110,12 +110,12 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func secondStartPrintsNothingAndKeepsTheData(_ backend: Backend) async throws {
-        let database = try serverDatabase(backend)
+        let database = try await serverDatabase(backend)
         let first = try ServerProcess(database: database, arguments: ["--demo"])
         try await first.waitUntilReady()
         let token = try #require(first.output.first { $0.hasPrefix("token: ") }).dropFirst("token: ".count)
         let conversation = try #require(first.output.last?.split(separator: " ").dropFirst().first)
-        first.stop()
+        await first.stopAndWait()
         let second = try ServerProcess(database: database, arguments: ["--demo"])
         defer { second.stop() }
         try await second.waitUntilReady()
@@ -129,7 +129,7 @@ import Testing
     /// Tokens made or revoked by the CLI while the server runs on the same file take effect within 2 seconds.
     @Test(arguments: Backend.allCases)
     func tokensChangedByTheCLIReachARunningServer(_ backend: Backend) async throws {
-        let database = try serverDatabase(backend)
+        let database = try await serverDatabase(backend)
         let server = try ServerProcess(database: database, arguments: ["--demo"])
         defer { server.stop() }
         try await server.waitUntilReady()

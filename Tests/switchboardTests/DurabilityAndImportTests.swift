@@ -30,7 +30,7 @@ func jsonField(_ body: String, _ key: String) -> String? {
     /// SIGKILL in the middle of a write load loses no acknowledged message (issues 3 and 4), on either backend.
     @Test(arguments: Backend.allCases)
     func killNineLosesNoAcknowledgedMessage(_ backend: Backend) async throws {
-        let database = try serverDatabase(backend)
+        let database = try await serverDatabase(backend)
         let server = try ServerProcess(database: database, arguments: ["--rate-limit", "off"])
         try await server.waitUntilReady()
         let token = server.token
@@ -58,7 +58,7 @@ func jsonField(_ body: String, _ key: String) -> String? {
         while acknowledged.all.count < 100 && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
-        server.stop(signal: SIGKILL)
+        await server.stopAndWait(signal: SIGKILL)
         for writer in writers { writer.cancel() }
         for writer in writers { _ = await writer.result }
         let ids = acknowledged.all
@@ -78,7 +78,7 @@ func jsonField(_ body: String, _ key: String) -> String? {
 
     @Test(arguments: Backend.allCases)
     func importReportsBadLinesAndStrictWritesNothing(_ backend: Backend) async throws {
-        let database = try serverDatabase(backend)
+        let database = try await serverDatabase(backend)
         let good = #"{"id":"m1","conversationId":"c1","locationId":"L1","contactId":"p1","messageType":"TYPE_SMS","type":2,"direction":"inbound","body":"hi","contentType":"text/plain","dateAdded":"2025-01-01T00:00:00.000Z"}"#
         let good2 = #"{"id":"m2","conversationId":"c1","locationId":"L1","contactId":"p1","type":1,"direction":"outbound","dateAdded":"2025-01-01T00:00:01.000Z","meta":{"call":{"duration":5,"status":"completed"}}}"#
         let input = [good, "not json", #"{"id":"m3"}"#, "", good2, #"{"id":"m 4","conversationId":"c1","locationId":"L1","contactId":"p1","messageType":"TYPE_FAX","dateAdded":"2025"}"#]
@@ -105,7 +105,7 @@ func jsonField(_ body: String, _ key: String) -> String? {
     /// from and into either backend.
     @Test(arguments: Backend.allCases, Backend.allCases)
     func importedPagesAreServedIdentically(from: Backend, into: Backend) async throws {
-        let source = try ServerProcess(database: try serverDatabase(from), arguments: ["--demo", "--seed", "3"])
+        let source = try ServerProcess(database: try await serverDatabase(from), arguments: ["--demo", "--seed", "3"])
         defer { source.stop() }
         try await source.waitUntilReady()
         let conversation = try #require(source.output.last?.split(separator: " ").dropFirst().first)
@@ -118,7 +118,7 @@ func jsonField(_ body: String, _ key: String) -> String? {
             String(decoding: try JSONSerialization.data(withJSONObject: message), as: UTF8.self)
         }.joined(separator: "\n")
 
-        let target = try serverDatabase(into)
+        let target = try await serverDatabase(into)
         let imported = try await runCLI(["import", "-", "--database", target], stdin: Data(ndjson.utf8))
         #expect(imported.status == 0, "\(imported.stderr)")
         let location = source.location
@@ -139,10 +139,10 @@ func jsonField(_ body: String, _ key: String) -> String? {
 }
 
 /// A new, empty database for `switchboard serve --database`: a SQLite file, or a schema of the shared PostgreSQL cluster.
-func serverDatabase(_ backend: Backend) throws -> String {
+func serverDatabase(_ backend: Backend) async throws -> String {
     switch backend {
     case .sqlite: try temporaryDatabase()
-    case .postgres: try PostgresForTests.schemaURL()
+    case .postgres: try await PostgresForTests.schemaURL()
     }
 }
 
@@ -158,7 +158,7 @@ final class AcknowledgedIds: @unchecked Sendable {
     /// from and into either backend.
     @Test(arguments: Backend.allCases, Backend.allCases)
     func exportImportExportIsByteIdentical(from: Backend, into: Backend) async throws {
-        let source = try ServerProcess(database: try serverDatabase(from), arguments: ["--demo", "--seed", "5"])
+        let source = try ServerProcess(database: try await serverDatabase(from), arguments: ["--demo", "--seed", "5"])
         defer { source.stop() }
         try await source.waitUntilReady()
         let conversation = String(try #require(source.output.last?.split(separator: " ").dropFirst().first))
@@ -167,7 +167,7 @@ final class AcknowledgedIds: @unchecked Sendable {
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.split(separator: "\n").count == 150)
 
-        let target = try serverDatabase(into)
+        let target = try await serverDatabase(into)
         let imported = try await runCLI(["import", "-", "--database", target], stdin: Data(first.stdout.utf8))
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.stderr.contains("imported 150 messages into 1 conversations"))
@@ -185,7 +185,7 @@ final class AcknowledgedIds: @unchecked Sendable {
 
     @Test(arguments: Backend.allCases)
     func clientErrorsAreOneClearLine(_ backend: Backend) async throws {
-        let server = try ServerProcess(database: try serverDatabase(backend), arguments: ["--demo"])
+        let server = try ServerProcess(database: try await serverDatabase(backend), arguments: ["--demo"])
         defer { server.stop() }
         try await server.waitUntilReady()
         let result = try await runCLI(

@@ -13,10 +13,10 @@ enum PostgresForTests {
     }
 
     /// A fresh schema, and the URL that points the server at it.
-    static func schemaURL() throws -> String {
+    static func schemaURL() async throws -> String {
         let base = try url()
         let schema = "srv_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
-        try run(psql(), ["-q", "-d", base, "-c", "CREATE SCHEMA \(schema)"])
+        try await run(psql(), ["-q", "-d", base, "-c", "CREATE SCHEMA \(schema)"])
         return base + (base.contains("?") ? "&" : "?") + "search_path=\(schema)"
     }
 
@@ -25,17 +25,19 @@ enum PostgresForTests {
         return bin + "/psql"
     }
 
-    /// Runs a command to its end (briefly blocking the calling thread) and returns its standard output.
+    /// Runs a command to its end (waiting on a thread of its own) and returns its standard output.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let child = try ChildProcess([executable] + arguments, stdout: .pipe)
-        let output = child.standardOutput.map(ChildProcess.readToEndNow) ?? Data()
-        child.waitUntilExit()
-        guard child.terminationStatus == 0 else {
-            throw TestFailure(
-                "\(executable) \(arguments.joined(separator: " ")) exited \(child.terminationStatus ?? -1)")
+    static func run(_ executable: String, _ arguments: [String]) async throws -> String {
+        try await offTheConcurrencyPool {
+            let child = try ChildProcess([executable] + arguments, stdout: .pipe)
+            let output = child.standardOutput.map(ChildProcess.readToEndNow) ?? Data()
+            child.waitUntilExit()
+            guard child.terminationStatus == 0 else {
+                throw TestFailure(
+                    "\(executable) \(arguments.joined(separator: " ")) exited \(child.terminationStatus ?? -1)")
+            }
+            return String(decoding: output, as: UTF8.self)
         }
-        return String(decoding: output, as: UTF8.self)
     }
 }
 
@@ -48,7 +50,7 @@ struct TestFailure: Error, CustomStringConvertible {
     /// Two stateless instances on one database: what one writes, the other reads at once; concurrent writers on
     /// both lose nothing (issue 4).
     @Test func twoInstancesShareOneDatabase() async throws {
-        let database = try PostgresForTests.schemaURL()
+        let database = try await PostgresForTests.schemaURL()
         let first = try ServerProcess(database: database, arguments: ["--rate-limit", "off"])
         defer { first.stop() }
         try await first.waitUntilReady()

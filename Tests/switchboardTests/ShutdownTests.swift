@@ -7,7 +7,7 @@ import Testing
     @Test(arguments: Backend.allCases)
     func sigtermLetsTheSlowRequestFinishAndExitsZero(_ backend: Backend) async throws {
         let server = try ServerProcess(
-            database: try serverDatabase(backend), arguments: ["--demo", "--inject-latency", "1500", "--log-level", "error"])
+            database: try await serverDatabase(backend), arguments: ["--demo", "--inject-latency", "1500", "--log-level", "error"])
         try await server.waitUntilReady()
         let conversation = try #require(server.output.last?.split(separator: " ").dropFirst().first)
         let token = server.token
