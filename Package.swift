@@ -67,6 +67,7 @@ let package = Package(
             dependencies: [
                 "SwitchboardStorage",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,28 +1,37 @@
 public import Logging
 public import PostgresNIO
+public import ServiceLifecycle
 public import SwitchboardCore
 public import SwitchboardStorage
 
 /// The scale-out backend: PostgreSQL through a postgres-nio `PostgresClient` (a connection pool).
 ///
-/// It returns exactly what `SQLiteConversationStore` returns for the same calls. The client is a ServiceLifecycle
-/// service and every query waits until `client.run()` is running: the owner runs it (as an application service,
-/// or in a task group), then calls `migrate(logger:)`.
-public final class PostgresConversationStore: ConversationStore {
-    public let client: PostgresClient
+/// It returns exactly what `SQLiteConversationStore` returns for the same calls. The store is a ServiceLifecycle
+/// service and every query waits until `run()` is running: the owner runs it (as an application service, or in a
+/// task group), then calls `migrate(logger:)`. `run()` also replaces the pool when it stops reaching the database
+/// while the database can be reached (`RenewablePostgresClient`).
+public final class PostgresConversationStore: ConversationStore, Service {
+    let pool: RenewablePostgresClient
     /// How long an operation waits for a pooled connection before reporting `StoreError.unavailable`.
     let connectionTimeout: Duration
 
-    public init(client: PostgresClient, connectionTimeout: Duration = PostgresOptions.defaultConnectionTimeout) {
-        self.client = client
-        self.connectionTimeout = connectionTimeout
+    /// Creates the store's pool from `options`; `run()` it before using the store.
+    public init(options: PostgresOptions, backgroundLogger: Logger) {
+        connectionTimeout = options.connectionTimeout
+        // Leased connections outlive a replacement by at most their statement's time.
+        pool = RenewablePostgresClient(
+            retirementGrace: max(options.statementTimeout, .seconds(1)) + .seconds(5), logger: backgroundLogger
+        ) {
+            PostgresClient(configuration: options.clientConfiguration, backgroundLogger: backgroundLogger)
+        }
     }
 
-    /// Creates the client from `options`; run `client` before using the store.
-    public convenience init(options: PostgresOptions, backgroundLogger: Logger) {
-        self.init(
-            client: PostgresClient(configuration: options.clientConfiguration, backgroundLogger: backgroundLogger),
-            connectionTimeout: options.connectionTimeout)
+    /// The connection pool in use now (it changes when `run()` replaces it).
+    public var client: PostgresClient { pool.current }
+
+    /// Runs the connection pool until cancelled or until graceful shutdown.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await self.pool.run() }
     }
 
     // MARK: Locations and tokens

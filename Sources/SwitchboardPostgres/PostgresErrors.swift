@@ -14,7 +14,9 @@ enum PostgresErrorKind: Equatable {
     /// Text PostgreSQL cannot store (a NUL, or bytes that are not UTF-8). `SQLiteText` cuts bound text at its first
     /// NUL as SQLite does, so this is a last resort: refused as invalid input rather than a 500.
     case unstorableText
-    /// The database is down, unreachable, refusing us, or too slow.
+    /// The connection failed or the database went away: the pool may need replacing (`RenewablePostgresClient`).
+    case disconnected(String)
+    /// The database is refusing us or too slow, over a connection that works.
     case unavailable(String)
     /// Anything else: a bug, passed on as it is.
     case other
@@ -32,7 +34,7 @@ enum PostgresErrorKind: Equatable {
             self.init(error)
         case is ConnectionPoolError:
             // The pool's circuit breaker: connections have been failing for a while.
-            self = .unavailable("the database cannot be reached")
+            self = .disconnected("the database cannot be reached")
         default:
             self = .other
         }
@@ -44,9 +46,14 @@ enum PostgresErrorKind: Equatable {
             case "23": self = .constraint
             case "22" where state == "22021" || state == "22P05": self = .unstorableText
             case "40" where state == "40001" || state == "40P01": self = .retryable
-            // Connection exceptions, bad credentials or database, resource limits, shutdown, system errors.
-            case "08", "28", "3D", "53", "57", "58":
-                self = .unavailable(state == "57014" ? "the database did not answer in time" : "the database is unavailable")
+            // Connection exceptions; the server shutting down or not yet accepting connections.
+            case "08", "57" where state != "57014":
+                self = .disconnected("the database is unavailable")
+            case "57":
+                self = .unavailable("the database did not answer in time")
+            // Bad credentials or database, resource limits, system errors.
+            case "28", "3D", "53", "58":
+                self = .unavailable("the database is unavailable")
             default: self = .other
             }
             return
@@ -55,7 +62,7 @@ enum PostgresErrorKind: Equatable {
         case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed,
             .sslUnsupported, .failedToAddSSLHandler, .receivedUnencryptedDataAfterSSLRequest,
             .unsupportedAuthMechanism, .authMechanismRequiresPassword, .saslError:
-            self = .unavailable("the database connection failed")
+            self = .disconnected("the database connection failed")
         default:
             self = .other
         }
@@ -104,6 +111,12 @@ extension PostgresConversationStore {
                         "postgres transaction conflict",
                         metadata: ["operation": "\(operation)", "error": "\(String(reflecting: error))"])
                     throw StoreError.unavailable("conflicting concurrent writes")
+                case .disconnected(let reason):
+                    pool.leaseFailed()
+                    logger.warning(
+                        "postgres disconnected",
+                        metadata: ["operation": "\(operation)", "error": "\(String(reflecting: error))"])
+                    throw StoreError.unavailable(reason)
                 case .unavailable(let reason):
                     logger.warning(
                         "postgres unavailable",
@@ -119,63 +132,82 @@ extension PostgresConversationStore {
         }
     }
 
-    private enum Race<T: Sendable>: Sendable {
-        case finished(T)
-        case deadline
-    }
-
-    /// postgres-nio's pool lets a request wait for a connection until its circuit breaker trips (a minute); we
-    /// give up after `connectionTimeout`. Only the wait is bounded: once a connection is leased the work runs to
-    /// its end (the server's `statement_timeout` bounds each statement), because postgres-nio does not abort a
-    /// running query on cancellation and a cancelled row stream could end early.
+    /// A pooled connection from the current pool, waited for at most `connectionTimeout`; the pool learns whether
+    /// one came, so that it can be replaced while it fails (`RenewablePostgresClient`).
     private func withLeasedConnection<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        let timeout = connectionTimeout
-        let gate = LeaseGate()
-        return try await withThrowingTaskGroup(of: Race<T>.self) { [client] group in
-            group.addTask {
-                .finished(
-                    try await client.withConnection { connection in
-                        // Lost the race against the deadline: hand the connection straight back.
-                        guard gate.markLeased() else { throw CancellationError() }
-                        return try await body(connection)
-                    })
+        let pool = self.pool
+        do {
+            return try await leaseConnection(from: pool.current, within: connectionTimeout) { connection in
+                pool.leaseSucceeded()
+                return try await body(connection)
             }
-            group.addTask {
-                // Not Task.sleep: a cancelled one keeps its timer for the whole timeout (TimerSleep.swift).
-                try? await TimerSleep.sleep(for: timeout)
-                return .deadline
-            }
-            var timedOut = false
-            do {
-                while let outcome = try await group.next() {
-                    switch outcome {
-                    case .finished(let value):
-                        group.cancelAll()
-                        return value
-                    case .deadline:
-                        // Cancel only a request still waiting for its connection.
-                        if gate.markTimedOut() {
-                            timedOut = true
-                            group.cancelAll()
-                        }
-                    }
-                }
-            } catch where timedOut && Self.isCancellation(error) {
-                throw StoreError.unavailable("no database connection within \(timeout)")
-            }
-            throw StoreError.unavailable("no database connection within \(timeout)")
+        } catch StoreError.unavailable(let reason) {
+            pool.leaseFailed()
+            throw StoreError.unavailable(reason)
         }
     }
+}
 
-    /// The ways a withdrawn connection request surfaces.
-    private static func isCancellation(_ error: any Error) -> Bool {
-        switch error {
-        case is CancellationError, is ConnectionPoolError: true
-        case let error as PSQLError: error.code == .queryCancelled
-        default: false
+private enum Race<T: Sendable>: Sendable {
+    case finished(T)
+    case deadline
+}
+
+/// Runs `body` on a connection from `client`, waiting at most `timeout` for it.
+///
+/// postgres-nio's pool lets a request wait for a connection until its circuit breaker trips (a minute); we give up
+/// after `timeout`. Only the wait is bounded: once a connection is leased the work runs to its end (the server's
+/// `statement_timeout` bounds each statement), because postgres-nio does not abort a running query on cancellation
+/// and a cancelled row stream could end early.
+func leaseConnection<T: Sendable>(
+    from client: PostgresClient, within timeout: Duration,
+    _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+) async throws -> T {
+    let gate = LeaseGate()
+    return try await withThrowingTaskGroup(of: Race<T>.self) { group in
+        group.addTask {
+            .finished(
+                try await client.withConnection { connection in
+                    // Lost the race against the deadline: hand the connection straight back.
+                    guard gate.markLeased() else { throw CancellationError() }
+                    return try await body(connection)
+                })
         }
+        group.addTask {
+            // Not Task.sleep: a cancelled one keeps its timer for the whole timeout (TimerSleep.swift).
+            try? await TimerSleep.sleep(for: timeout)
+            return .deadline
+        }
+        var timedOut = false
+        do {
+            while let outcome = try await group.next() {
+                switch outcome {
+                case .finished(let value):
+                    group.cancelAll()
+                    return value
+                case .deadline:
+                    // Cancel only a request still waiting for its connection.
+                    if gate.markTimedOut() {
+                        timedOut = true
+                        group.cancelAll()
+                    }
+                }
+            }
+        } catch where timedOut && isWithdrawnRequest(error) {
+            throw StoreError.unavailable("no database connection within \(timeout)")
+        }
+        throw StoreError.unavailable("no database connection within \(timeout)")
+    }
+}
+
+/// The ways a withdrawn connection request surfaces.
+private func isWithdrawnRequest(_ error: any Error) -> Bool {
+    switch error {
+    case is CancellationError, is ConnectionPoolError: true
+    case let error as PSQLError: error.code == .queryCancelled
+    default: false
     }
 }
 

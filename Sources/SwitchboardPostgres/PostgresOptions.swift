@@ -30,7 +30,7 @@ public struct PostgresOptions: Sendable, Hashable {
     /// nil: the server's default (the user's name).
     public var database: String?
     public var tls: TLSMode
-    /// The pool's upper bound on open connections.
+    /// The pool's size: it opens this many connections at start and keeps them.
     public var maximumConnections: Int
     /// Sent as the `statement_timeout` startup parameter: the server cancels any statement running longer.
     public var statementTimeout: Duration
@@ -39,6 +39,10 @@ public struct PostgresOptions: Sendable, Hashable {
     public var connectionTimeout: Duration
     /// Sent as the `search_path` startup parameter when set (tests give each store its own schema).
     public var searchPath: String?
+    /// Whether the pool opens all its connections at start and keeps them (the default, and the only setting
+    /// whose memory stays flat under load: see `clientConfiguration`), or opens them as needed and closes idle
+    /// ones after a minute (test suites, which run many small stores at once against one cluster).
+    public var fixedSizePool = true
 
     public init(
         host: String, port: Int = PostgresOptions.defaultPort, username: String, password: String? = nil,
@@ -71,6 +75,18 @@ public struct PostgresOptions: Sendable, Hashable {
             host: host, port: port, username: username, password: password, database: database,
             tls: clientTLS)
         configuration.options.maximumConnections = max(1, maximumConnections)
+        // No pool timers. postgres-nio's pool starts a keep-alive (30 s) and an idle-timeout (60 s) timer each
+        // time a connection goes idle and cancels them when it is leased again, which under load is nearly every
+        // query. A cancelled `ContinuousClock.sleep` keeps its memory until its deadline (see TimerSleep), so RSS
+        // grew ~1.5 KB per query until a minute's worth piled up: hundreds of MB at a few thousand requests/s
+        // (measured). A connection below `minimumConnections` gets no idle timer, and none gets a keep-alive timer
+        // without a keep-alive; so the pool opens every connection up front and keeps it (a fixed-size pool), and
+        // a connection the network dropped is found by the next query on it, which fails as `unavailable` and
+        // lets the store replace the pool if the database is reachable (RenewablePostgresClient).
+        if fixedSizePool {
+            configuration.options.minimumConnections = configuration.options.maximumConnections
+            configuration.options.keepAliveBehavior = nil
+        }
         configuration.options.connectTimeout = connectionTimeout
         var parameters = [("statement_timeout", "\(Self.milliseconds(statementTimeout))")]
         if let searchPath { parameters.append(("search_path", searchPath)) }

@@ -14,7 +14,7 @@ extension PostgresOptions {
     /// - user and password are percent-decoded; the user is required.
     /// - the port defaults to 5432; an IPv6 host goes in brackets (`[::1]`).
     /// - query parameters: `sslmode` (libpq's values), `connect_timeout` (seconds), `statement_timeout`
-    ///   (milliseconds, 0 for none), `pool_size` (maximum connections), `search_path`. Anything else is refused,
+    ///   (milliseconds, 0 for none), `pool_size` (the connections the pool opens and keeps), `search_path`. Anything else is refused,
     ///   so a typo cannot silently fall back to a default.
     public init(url: String) throws(PostgresURLError) {
         guard let colon = url.firstIndex(of: ":"), url[colon...].hasPrefix("://") else {

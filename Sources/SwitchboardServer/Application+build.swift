@@ -29,7 +29,7 @@ public func buildApplication(
         configuration.cacheResponses = false
         // The client runs as a service by the time migrations run; the advisory lock makes concurrent starts safe.
         var app = buildApplication(
-            store: store, configuration: configuration, services: [store.client],
+            store: store, configuration: configuration, services: [store],
             migrate: { try await store.migrate(logger: logger) }, logger: logger)
         app.beforeServerStarts { try await prepare(store) }
         return app
@@ -160,7 +160,7 @@ public func withStore<T: Sendable>(
         let store = PostgresConversationStore(options: try postgresOptions(url), backgroundLogger: logger)
         // The client's pool runs beside the body, and stops with it.
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await store.client.run() }
+            group.addTask { try await store.run() }
             defer { group.cancelAll() }
             try await store.migrate(logger: logger)
             return try await body(store)

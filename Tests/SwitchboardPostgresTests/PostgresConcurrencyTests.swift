@@ -21,7 +21,7 @@ import Testing
             options.searchPath = fresh
             let instances = (0..<4).map { _ in PostgresConversationStore(options: options, backgroundLogger: logger) }
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for instance in instances { group.addTask { await instance.client.run() } }
+                for instance in instances { group.addTask { try await instance.run() } }
                 try await withThrowingTaskGroup(of: Void.self) { migrations in
                     for instance in instances { migrations.addTask { try await instance.migrate(logger: logger) } }
                     try await migrations.waitForAll()

@@ -112,7 +112,7 @@ import Testing
         options.connectionTimeout = .milliseconds(500)
         let store = PostgresConversationStore(options: options, backgroundLogger: logger)
         let answeredAfter = await withTaskGroup(of: Void.self) { group in
-            group.addTask { await store.client.run() }
+            group.addTask { try? await store.run() }
             let started = ContinuousClock.now
             await #expect(throws: StoreError.self) { try await store.ping(logger: logger) }
             let answeredAfter = ContinuousClock.now - started

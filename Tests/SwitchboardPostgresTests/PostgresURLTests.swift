@@ -57,6 +57,9 @@ import Testing
         let configuration = options.clientConfiguration
         #expect(configuration.options.maximumConnections == 7)
         #expect(configuration.options.connectTimeout == .seconds(3))
+        // No pool timers: each one left ~1 KB behind per query for up to a minute (PostgresOptions).
+        #expect(configuration.options.minimumConnections == 7)
+        #expect(configuration.options.keepAliveBehavior == nil)
         let parameters = configuration.options.additionalStartupParameters
         #expect(parameters.map(\.0) == ["statement_timeout", "search_path"])
         #expect(parameters.map(\.1) == ["2500", "t_1"])

@@ -19,8 +19,10 @@ public func postgresTestOptions() throws -> PostgresOptions {
                 """)
     }
     var options = try PostgresOptions(url: url)
-    // Many tests run at once, each with its own client: keep each pool small.
+    // Many tests run at once, each with its own store: small pools, opened as needed (a hundred fixed pools
+    // opening at once would exhaust the cluster's connections).
     options.maximumConnections = 4
+    options.fixedSizePool = false
     return options
 }
 
@@ -36,21 +38,20 @@ public func withPostgresStore<T: Sendable>(
     let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
     options.searchPath = schema
     let store = PostgresConversationStore(options: options, backgroundLogger: logger)
-    let client = store.client
     return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
-        group.addTask { await client.run() }
+        group.addTask { try await store.run() }
         defer { group.cancelAll() }
         // Fails within the connection timeout, rather than the pool's minute, when the cluster is down.
         try await store.ping(logger: logger)
         // The schema name is ours, made of [0-9a-z_]: safe as an identifier.
-        try await client.query("CREATE SCHEMA \(unescaped: schema)", logger: logger)
+        try await store.client.query("CREATE SCHEMA \(unescaped: schema)", logger: logger)
         do {
             try await store.migrate(logger: logger)
             let result = try await body(store)
-            try await client.query("DROP SCHEMA \(unescaped: schema) CASCADE", logger: logger)
+            try await store.client.query("DROP SCHEMA \(unescaped: schema) CASCADE", logger: logger)
             return result
         } catch {
-            _ = try? await client.query("DROP SCHEMA \(unescaped: schema) CASCADE", logger: logger)
+            _ = try? await store.client.query("DROP SCHEMA \(unescaped: schema) CASCADE", logger: logger)
             throw error
         }
     }

@@ -1,0 +1,98 @@
+import Logging
+import PostgresNIO
+import Synchronization
+import SwitchboardStorage
+
+/// The store's connection pool, replaced by a fresh one when it cannot reach a database that can be reached.
+///
+/// postgres-nio's pool retries a failed connection after 100 ms × 1.25ⁿ, up to a minute, and that backoff cannot be
+/// set: after an outage of a few minutes the pool may not try again until up to a minute after the database is
+/// back. So while operations are failing for want of a connection, a fresh pool is started every second; the first
+/// that reaches the database takes over, and the old one is stopped once work already on it has had time to end.
+final class RenewablePostgresClient: Sendable {
+    private struct State {
+        var client: PostgresClient
+        /// When an operation last got a connection, and when one last could not.
+        var lastLease: ContinuousClock.Instant
+        var lastFailure: ContinuousClock.Instant?
+
+        var isFailing: Bool { lastFailure.map { $0 > lastLease } ?? false }
+    }
+
+    /// How often the pool's state is looked at.
+    static let checkInterval: Duration = .seconds(1)
+    /// How long a fresh pool's first connection is waited for.
+    static let probeTimeout: Duration = .seconds(1)
+
+    private let state: Mutex<State>
+    private let makeClient: @Sendable () -> PostgresClient
+    /// How long a replaced pool keeps running: its leased connections are each bound by the statement timeout.
+    private let retirementGrace: Duration
+    private let logger: Logger
+
+    init(
+        retirementGrace: Duration, logger: Logger,
+        makeClient: @escaping @Sendable () -> PostgresClient
+    ) {
+        self.makeClient = makeClient
+        self.retirementGrace = retirementGrace
+        self.logger = logger
+        state = Mutex(State(client: makeClient(), lastLease: .now))
+    }
+
+    /// The pool operations lease from now.
+    var current: PostgresClient { state.withLock { $0.client } }
+
+    /// An operation got its connection.
+    func leaseSucceeded() { state.withLock { $0.lastLease = .now } }
+
+    /// An operation got no connection in time, or lost it to a network error.
+    func leaseFailed() { state.withLock { $0.lastFailure = .now } }
+
+    /// Runs the current pool, and its successors, until cancelled.
+    func run() async {
+        let first = current
+        var running = Task { await first.run() }
+        var retiring: [(run: Task<Void, Never>, until: ContinuousClock.Instant)] = []
+        while (try? await TimerSleep.sleep(for: Self.checkInterval)) != nil {
+            for pool in retiring where pool.until <= .now { pool.run.cancel() }
+            if let replaced = await check() {
+                retiring.append((running, .now + retirementGrace))
+                running = replaced
+            }
+        }
+        running.cancel()
+        for pool in retiring { pool.run.cancel() }
+        await running.value
+        for pool in retiring { await pool.run.value }
+    }
+
+    /// Replaces a failing pool if a fresh one reaches the database; returns the fresh one's run.
+    private func check() async -> Task<Void, Never>? {
+        guard state.withLock({ $0.isFailing }) else { return nil }
+        let candidate = makeClient()
+        let candidateRun = Task { await candidate.run() }
+        guard await reaches(candidate) else {
+            candidateRun.cancel()
+            await candidateRun.value
+            return nil
+        }
+        state.withLock { state in
+            state.client = candidate
+            state.lastLease = .now
+        }
+        logger.notice("PostgreSQL connection pool replaced: its connections were failing and a new pool reached the database")
+        return candidateRun
+    }
+
+    private func reaches(_ client: PostgresClient) async -> Bool {
+        do {
+            try await leaseConnection(from: client, within: Self.probeTimeout) { [logger] connection in
+                _ = try await connection.query("SELECT 1", logger: logger).collect()
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+}
