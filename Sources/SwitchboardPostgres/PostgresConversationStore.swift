@@ -27,7 +27,7 @@ public final class PostgresConversationStore: ConversationStore, Service {
     }
 
     /// The connection pool in use now (it changes when `run()` replaces it).
-    public var client: PostgresClient { pool.current }
+    public var client: PostgresClient { pool.current.client }
 
     /// Runs the connection pool until cancelled or until graceful shutdown.
     public func run() async throws {

@@ -155,21 +155,21 @@ private enum Race<T: Sendable>: Sendable {
     case deadline
 }
 
-/// Runs `body` on a connection from `client`, waiting at most `timeout` for it.
+/// Runs `body` on a connection from `pool`, waiting at most `timeout` for it.
 ///
 /// postgres-nio's pool lets a request wait for a connection until its circuit breaker trips (a minute); we give up
 /// after `timeout`. Only the wait is bounded: once a connection is leased the work runs to its end (the server's
 /// `statement_timeout` bounds each statement), because postgres-nio does not abort a running query on cancellation
 /// and a cancelled row stream could end early.
 func leaseConnection<T: Sendable>(
-    from client: PostgresClient, within timeout: Duration,
+    from pool: StartedPool, within timeout: Duration,
     _ body: @escaping @Sendable (PostgresConnection) async throws -> T
 ) async throws -> T {
     let gate = LeaseGate()
     return try await withThrowingTaskGroup(of: Race<T>.self) { group in
         group.addTask {
             .finished(
-                try await client.withConnection { connection in
+                try await pool.running().withConnection { connection in
                     // Lost the race against the deadline: hand the connection straight back.
                     guard gate.markLeased() else { throw CancellationError() }
                     return try await body(connection)

@@ -11,7 +11,7 @@ import SwitchboardStorage
 /// that reaches the database takes over, and the old one is stopped once work already on it has had time to end.
 final class RenewablePostgresClient: Sendable {
     private struct State {
-        var client: PostgresClient
+        var pool: StartedPool
         /// When an operation last got a connection, and when one last could not.
         var lastLease: ContinuousClock.Instant
         var lastFailure: ContinuousClock.Instant?
@@ -37,11 +37,11 @@ final class RenewablePostgresClient: Sendable {
         self.makeClient = makeClient
         self.retirementGrace = retirementGrace
         self.logger = logger
-        state = Mutex(State(client: makeClient(), lastLease: .now))
+        state = Mutex(State(pool: StartedPool(makeClient()), lastLease: .now))
     }
 
     /// The pool operations lease from now.
-    var current: PostgresClient { state.withLock { $0.client } }
+    var current: StartedPool { state.withLock { $0.pool } }
 
     /// An operation got its connection.
     func leaseSucceeded() { state.withLock { $0.lastLease = .now } }
@@ -51,8 +51,7 @@ final class RenewablePostgresClient: Sendable {
 
     /// Runs the current pool, and its successors, until cancelled.
     func run() async {
-        let first = current
-        var running = Task { await first.run() }
+        var running = current.start()
         var retiring: [(run: Task<Void, Never>, until: ContinuousClock.Instant)] = []
         while (try? await TimerSleep.sleep(for: Self.checkInterval)) != nil {
             for pool in retiring where pool.until <= .now { pool.run.cancel() }
@@ -70,29 +69,78 @@ final class RenewablePostgresClient: Sendable {
     /// Replaces a failing pool if a fresh one reaches the database; returns the fresh one's run.
     private func check() async -> Task<Void, Never>? {
         guard state.withLock({ $0.isFailing }) else { return nil }
-        let candidate = makeClient()
-        let candidateRun = Task { await candidate.run() }
+        let candidate = StartedPool(makeClient())
+        let candidateRun = candidate.start()
         guard await reaches(candidate) else {
             candidateRun.cancel()
             await candidateRun.value
             return nil
         }
         state.withLock { state in
-            state.client = candidate
+            state.pool = candidate
             state.lastLease = .now
         }
         logger.notice("PostgreSQL connection pool replaced: its connections were failing and a new pool reached the database")
         return candidateRun
     }
 
-    private func reaches(_ client: PostgresClient) async -> Bool {
+    private func reaches(_ pool: StartedPool) async -> Bool {
         do {
-            try await leaseConnection(from: client, within: Self.probeTimeout) { [logger] connection in
+            try await leaseConnection(from: pool, within: Self.probeTimeout) { [logger] connection in
                 _ = try await connection.query("SELECT 1", logger: logger).collect()
             }
             return true
         } catch {
             return false
         }
+    }
+}
+
+/// A pool and whether its `run()` has begun. Leasing from a pool before then works (the lease waits), but makes
+/// postgres-nio log a warning, and a fresh pool is leased from at once: leases wait for the start here instead.
+final class StartedPool: Sendable {
+    let client: PostgresClient
+    private struct State {
+        var started = false
+        var nextWaiter = 0
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    }
+    private let state = Mutex(State())
+
+    init(_ client: PostgresClient) { self.client = client }
+
+    /// Runs the pool in a task of its own until that task is cancelled.
+    func start() -> Task<Void, Never> {
+        Task {
+            let waiters = state.withLock { state in
+                state.started = true
+                defer { state.waiters = [:] }
+                return Array(state.waiters.values)
+            }
+            for waiter in waiters { waiter.resume() }
+            await client.run()
+        }
+    }
+
+    /// The client, once its pool runs (or at once when the waiting task is cancelled: the lease then fails).
+    func running() async -> PostgresClient {
+        if state.withLock({ $0.started }) { return client }
+        let id = state.withLock { state in
+            defer { state.nextWaiter += 1 }
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state in
+                    guard !state.started, !Task.isCancelled else { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+        }
+        return client
     }
 }
