@@ -111,6 +111,38 @@ public final class PostgresConversationStore: ConversationStore, Service {
             """, logger: logger)
     }
 
+    public func createMissing(locations: [Location], contacts: [Contact], logger: Logger) async throws {
+        guard !locations.isEmpty || !contacts.isEmpty else { return }
+        let size = Self.insertBatchSize
+        try await run("createMissing", logger: logger, retries: 2) { connection in
+            try await connection.withTransaction(logger: logger) { connection in
+                for start in stride(from: 0, to: locations.count, by: size) {
+                    let batch = locations[start..<min(start + size, locations.count)]
+                    try await connection.query(
+                        """
+                        INSERT INTO locations (id, name, date_added)
+                        SELECT * FROM unnest(\(batch.map(\.id.rawValue))::text[], \(batch.map(\.name))::text[],
+                            \(batch.map(\.dateAdded.rawValue))::int8[])
+                        ON CONFLICT (id) DO NOTHING
+                        """, logger: logger)
+                }
+                for start in stride(from: 0, to: contacts.count, by: size) {
+                    let batch = contacts[start..<min(start + size, contacts.count)]
+                    try await connection.query(
+                        """
+                        INSERT INTO contacts (\(unescaped: Columns.contact))
+                        SELECT * FROM unnest(\(batch.map(\.locationId.rawValue))::text[], \(batch.map(\.id.rawValue))::text[],
+                            \(NullableArray(batch.map(\.firstName)))::text[], \(NullableArray(batch.map(\.lastName)))::text[],
+                            \(NullableArray(batch.map(\.name)))::text[], \(NullableArray(batch.map(\.email)))::text[],
+                            \(NullableArray(batch.map(\.phone)))::text[], \(NullableArray(batch.map(\.companyName)))::text[],
+                            \(batch.map(\.dateAdded.rawValue))::int8[], \(batch.map(\.dateUpdated.rawValue))::int8[])
+                        ON CONFLICT (location_id, id) DO NOTHING
+                        """, logger: logger)
+                }
+            }
+        }
+    }
+
     public func contact(_ id: ContactID, in location: LocationID, logger: Logger) async throws -> Contact? {
         try await fetch(
             "contact",

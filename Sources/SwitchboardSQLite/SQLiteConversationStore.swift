@@ -401,6 +401,23 @@ extension SQLiteConversationStore {
         }
     }
 
+    public func createMissing(locations: [Location], contacts: [Contact], logger: Logger) async throws {
+        guard !locations.isEmpty || !contacts.isEmpty else { return }
+        try await write { db in
+            let location = try db.cachedStatement(
+                sql: "INSERT INTO locations (id, name, date_added) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING")
+            for new in locations {
+                try location.execute(arguments: [new.id.rawValue, new.name, new.dateAdded.rawValue])
+            }
+            let contact = try db.cachedStatement(
+                sql: """
+                    INSERT INTO contacts (\(Self.contactColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (location_id, id) DO NOTHING
+                    """)
+            for new in contacts { try contact.execute(arguments: Self.arguments(for: new)) }
+        }
+    }
+
     public func contact(_ id: ContactID, in location: LocationID, logger: Logger) async throws -> Contact? {
         try await pool.read { db in
             try Row.fetchOne(

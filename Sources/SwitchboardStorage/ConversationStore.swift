@@ -27,6 +27,9 @@ public protocol ConversationStore: OAuthStore {
     func findContact(email: String?, phone: String?, in location: LocationID, logger: Logger) async throws -> Contact?
     /// Replaces every stored field of an existing contact.
     func updateContact(_ contact: Contact, logger: Logger) async throws
+    /// Creates, in one transaction, each of these locations and then each of these contacts that does not exist yet;
+    /// those that exist are left as they are. Bulk writers (the importer) use it instead of a lookup and a write per row.
+    func createMissing(locations: [Location], contacts: [Contact], logger: Logger) async throws
 
     // MARK: Conversations
 

@@ -45,6 +45,30 @@ import Testing
         }
     }
 
+    /// The importer's bulk path: missing rows are created, existing ones stay exactly as they were, repeats change nothing.
+    @Test(arguments: Backend.allCases)
+    func createMissingLeavesExistingRowsAlone(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let tenant = try await store.makeTenant(name: "Original")
+            let existing = Contact(
+                id: .generate(), locationId: tenant.location, firstName: "Ada", email: "ada@example.com", dateAdded: testEpoch)
+            try await store.createContact(existing, logger: .test)
+            let newLocation = Location(id: .generate(), name: "Imported", dateAdded: Timestamp(rawValue: 42))
+            let newContact = Contact(id: .generate(), locationId: newLocation.id, dateAdded: Timestamp(rawValue: 42))
+            for _ in 0..<2 {
+                try await store.createMissing(
+                    locations: [Location(id: tenant.location, name: "Imported", dateAdded: Timestamp(rawValue: 42)), newLocation],
+                    contacts: [Contact(id: existing.id, locationId: tenant.location, dateAdded: Timestamp(rawValue: 42)), newContact],
+                    logger: .test)
+            }
+            #expect(try await store.location(tenant.location, logger: .test)?.name == "Original")
+            #expect(try await store.location(newLocation.id, logger: .test) == newLocation)
+            #expect(try await store.contact(existing.id, in: tenant.location, logger: .test) == existing)
+            #expect(try await store.contact(newContact.id, in: newLocation.id, logger: .test) == newContact)
+            #expect(try await store.locations(logger: .test).count == 2)
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func messagesRoundTripEveryField(_ backend: Backend) async throws {
         try await withStore(backend) { store in

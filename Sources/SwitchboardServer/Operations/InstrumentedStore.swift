@@ -17,6 +17,11 @@ struct InstrumentedStore<Base: ConversationStore>: ConversationStore {
         return try await body()
     }
 
+    func createMissing(locations: [Location], contacts: [Contact], logger: Logger) async throws {
+        try await measure("createMissing") {
+            try await base.createMissing(locations: locations, contacts: contacts, logger: logger)
+        }
+    }
     func createLocation(_ location: Location, logger: Logger) async throws {
         try await measure("createLocation") { try await base.createLocation(location, logger: logger) }
     }

@@ -69,9 +69,9 @@ public struct MessageImporter: Sendable {
         var batch = try nextBatch(from: &reader, decoder: decoder, problems: &summary.problems)
         while !batch.isEmpty {
             let messages = batch.map(\.message)
-            try await known.prepare(messages, in: store, now: now(), logger: logger)
+            let unseen = known.unseen(in: messages, now: now())
             // The store writes this batch on its own thread while this one parses the next: two cores, not one.
-            async let written = Self.insert(messages, into: store, logger: logger)
+            async let written = Self.insert(messages, creating: unseen, into: store, logger: logger)
             let following = try nextBatch(from: &reader, decoder: decoder, problems: &summary.problems)
             if try await written {
                 summary.imported += batch.count
@@ -111,6 +111,14 @@ public struct MessageImporter: Sendable {
         return batch
     }
 
+    /// Creates the batch's missing locations and contacts, then inserts its messages.
+    private static func insert(
+        _ messages: [Message], creating unseen: KnownRows.Unseen, into store: some ConversationStore, logger: Logger
+    ) async throws -> Bool {
+        try await store.createMissing(locations: unseen.locations, contacts: unseen.contacts, logger: logger)
+        return try await insert(messages, into: store, logger: logger)
+    }
+
     /// False when the store refused the batch as a duplicate (and wrote none of it).
     private static func insert(_ messages: [Message], into store: some ConversationStore, logger: Logger) async throws -> Bool {
         do {
@@ -134,31 +142,28 @@ public struct MessageImporter: Sendable {
         }
     }
 
-    /// Locations and contacts already known to exist, so each is looked up once per import.
+    /// Locations and contacts this import has already created where missing, so each is written once per import.
     struct KnownRows {
+        struct Unseen: Sendable {
+            var locations: [Location] = []
+            var contacts: [Contact] = []
+        }
+
         var locations = Set<LocationID>()
         var contacts = Set<String>()
 
-        mutating func prepare(
-            _ messages: [Message], in store: some ConversationStore, now: Timestamp, logger: Logger
-        ) async throws {
+        /// The batch's locations and contacts not seen before, as the rows to create where they do not exist.
+        mutating func unseen(in messages: [Message], now: Timestamp) -> Unseen {
+            var unseen = Unseen()
             for message in messages {
-                if !locations.contains(message.locationId) {
-                    if try await store.location(message.locationId, logger: logger) == nil {
-                        try await store.createLocation(
-                            Location(id: message.locationId, name: "Imported", dateAdded: now), logger: logger)
-                    }
-                    locations.insert(message.locationId)
+                if locations.insert(message.locationId).inserted {
+                    unseen.locations.append(Location(id: message.locationId, name: "Imported", dateAdded: now))
                 }
-                let key = message.locationId.rawValue + "/" + message.contactId.rawValue
-                if !contacts.contains(key) {
-                    if try await store.contact(message.contactId, in: message.locationId, logger: logger) == nil {
-                        try await store.createContact(
-                            Contact(id: message.contactId, locationId: message.locationId, dateAdded: now), logger: logger)
-                    }
-                    contacts.insert(key)
+                if contacts.insert(message.locationId.rawValue + "/" + message.contactId.rawValue).inserted {
+                    unseen.contacts.append(Contact(id: message.contactId, locationId: message.locationId, dateAdded: now))
                 }
             }
+            return unseen
         }
     }
 }
