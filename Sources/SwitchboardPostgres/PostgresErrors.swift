@@ -47,7 +47,9 @@ enum PostgresErrorKind: Equatable {
             case "22" where state == "22021" || state == "22P05": self = .unstorableText
             case "40" where state == "40001" || state == "40P01": self = .retryable
             // Connection exceptions; the server shutting down or not yet accepting connections.
-            case "08", "57" where state != "57014":
+            case "08":
+                self = .disconnected("the database is unavailable")
+            case "57" where state != "57014":
                 self = .disconnected("the database is unavailable")
             case "57":
                 self = .unavailable("the database did not answer in time")
@@ -78,8 +80,9 @@ extension PostgresConversationStore {
     ) async throws -> T {
         var attempt = 0
         while true {
+            let leasedFrom = pool.current
             do {
-                return try await withLeasedConnection(body)
+                return try await withLeasedConnection(from: leasedFrom, body)
             } catch let error as StoreError {
                 if case .unavailable(let reason) = error {
                     logger.warning("postgres unavailable", metadata: ["operation": "\(operation)", "reason": "\(reason)"])
@@ -112,7 +115,7 @@ extension PostgresConversationStore {
                         metadata: ["operation": "\(operation)", "error": "\(String(reflecting: error))"])
                     throw StoreError.unavailable("conflicting concurrent writes")
                 case .disconnected(let reason):
-                    pool.leaseFailed()
+                    pool.leaseFailed(from: leasedFrom)
                     logger.warning(
                         "postgres disconnected",
                         metadata: ["operation": "\(operation)", "error": "\(String(reflecting: error))"])
@@ -132,19 +135,19 @@ extension PostgresConversationStore {
         }
     }
 
-    /// A pooled connection from the current pool, waited for at most `connectionTimeout`; the pool learns whether
+    /// A pooled connection from `started`, waited for at most `connectionTimeout`; the store's pool learns whether
     /// one came, so that it can be replaced while it fails (`RenewablePostgresClient`).
     private func withLeasedConnection<T: Sendable>(
-        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+        from started: StartedPool, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         let pool = self.pool
         do {
-            return try await leaseConnection(from: pool.current, within: connectionTimeout) { connection in
-                pool.leaseSucceeded()
+            return try await leaseConnection(from: started, within: connectionTimeout) { connection in
+                pool.leaseSucceeded(from: started)
                 return try await body(connection)
             }
         } catch StoreError.unavailable(let reason) {
-            pool.leaseFailed()
+            pool.leaseFailed(from: started)
             throw StoreError.unavailable(reason)
         }
     }
@@ -188,6 +191,11 @@ func leaseConnection<T: Sendable>(
                     group.cancelAll()
                     return value
                 case .deadline:
+                    // Our caller gave up (the sleep ends early when cancelled): that says nothing of the pool.
+                    if Task.isCancelled {
+                        group.cancelAll()
+                        throw CancellationError()
+                    }
                     // Cancel only a request still waiting for its connection.
                     if gate.markTimedOut() {
                         timedOut = true
@@ -197,6 +205,8 @@ func leaseConnection<T: Sendable>(
             }
         } catch where timedOut && isWithdrawnRequest(error) {
             throw StoreError.unavailable("no database connection within \(timeout)")
+        } catch where Task.isCancelled && isWithdrawnRequest(error) {
+            throw CancellationError()
         }
         throw StoreError.unavailable("no database connection within \(timeout)")
     }

@@ -16,7 +16,11 @@ final class RenewablePostgresClient: Sendable {
         var lastLease: ContinuousClock.Instant
         var lastFailure: ContinuousClock.Instant?
 
-        var isFailing: Bool { lastFailure.map { $0 > lastLease } ?? false }
+        /// Failing, not merely busy: the last lease failed, and none has succeeded for a whole check interval.
+        var isFailing: Bool {
+            guard let lastFailure else { return false }
+            return lastFailure > lastLease && lastLease < .now - RenewablePostgresClient.checkInterval
+        }
     }
 
     /// How often the pool's state is looked at.
@@ -43,27 +47,37 @@ final class RenewablePostgresClient: Sendable {
     /// The pool operations lease from now.
     var current: StartedPool { state.withLock { $0.pool } }
 
-    /// An operation got its connection.
-    func leaseSucceeded() { state.withLock { $0.lastLease = .now } }
+    /// An operation got its connection from `pool`.
+    func leaseSucceeded(from pool: StartedPool) { record(pool) { $0.lastLease = .now } }
 
-    /// An operation got no connection in time, or lost it to a network error.
-    func leaseFailed() { state.withLock { $0.lastFailure = .now } }
+    /// An operation got no connection from `pool` in time, or lost it to a network error.
+    func leaseFailed(from pool: StartedPool) { record(pool) { $0.lastFailure = .now } }
+
+    /// Only the current pool's leases count: a replaced pool's late failures say nothing of its successor.
+    private func record(_ pool: StartedPool, _ update: (inout State) -> Void) {
+        state.withLock { state in
+            if state.pool === pool { update(&state) }
+        }
+    }
 
     /// Runs the current pool, and its successors, until cancelled.
     func run() async {
-        var running = current.start()
-        var retiring: [(run: Task<Void, Never>, until: ContinuousClock.Instant)] = []
-        while (try? await TimerSleep.sleep(for: Self.checkInterval)) != nil {
-            for pool in retiring where pool.until <= .now { pool.run.cancel() }
-            if let replaced = await check() {
-                retiring.append((running, .now + retirementGrace))
+        await withDiscardingTaskGroup { retirements in
+            var running = current.start()
+            while (try? await TimerSleep.sleep(for: Self.checkInterval)) != nil {
+                guard let replaced = await check() else { continue }
+                // The replaced pool runs on until the work already on it has ended (or until we are cancelled).
+                let retired = running
+                retirements.addTask { [retirementGrace] in
+                    try? await TimerSleep.sleep(for: retirementGrace)
+                    retired.cancel()
+                    await retired.value
+                }
                 running = replaced
             }
+            running.cancel()
+            await running.value
         }
-        running.cancel()
-        for pool in retiring { pool.run.cancel() }
-        await running.value
-        for pool in retiring { await pool.run.value }
     }
 
     /// Replaces a failing pool if a fresh one reaches the database; returns the fresh one's run.

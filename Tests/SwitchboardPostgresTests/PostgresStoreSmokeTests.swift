@@ -123,4 +123,22 @@ import Testing
         // wait itself is bounded at 0.5 s here, the rest is slack for a loaded machine.
         #expect(answeredAfter < .seconds(10))
     }
+
+    /// A caller that gives up while waiting for a connection (a request timeout) is told it was cancelled: it is not
+    /// an outage, and the pool is not marked as failing for it.
+    @Test func aCancelledWaitIsACancellationNotAnOutage() async throws {
+        var options = try PostgresOptions(url: "postgres://postgres@127.0.0.1:1/none")
+        options.connectionTimeout = .seconds(5)
+        let store = PostgresConversationStore(options: options, backgroundLogger: logger)
+        let outcome = await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await store.run() }
+            let ping = Task { try await store.ping(logger: logger) }
+            try? await Task.sleep(for: .milliseconds(300))
+            ping.cancel()
+            let outcome = await ping.result
+            group.cancelAll()
+            return outcome
+        }
+        #expect(throws: CancellationError.self) { try outcome.get() }
+    }
 }
