@@ -21,7 +21,8 @@ extension PostgresConversationStore {
         let conversationBatches = stride(from: 0, to: changes.count, by: Self.insertBatchSize).map {
             Array(changes[$0..<min($0 + Self.insertBatchSize, changes.count)])
         }
-        try await run("insertMessages", logger: logger, retries: 2) { connection in
+        let chunks = messages.count / Self.insertBatchSize
+        try await run("insertMessages", logger: logger, retries: 2, chunks: chunks) { connection in
             try await connection.withTransaction(logger: logger) { connection in
                 // Conversations first: the messages' foreign key needs them. A contact that already has another
                 // conversation in the location leaves its conversation uncreated, the messages then violate the

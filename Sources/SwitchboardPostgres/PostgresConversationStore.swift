@@ -14,10 +14,13 @@ public final class PostgresConversationStore: ConversationStore, Service {
     let pool: RenewablePostgresClient
     /// How long an operation waits for a pooled connection before reporting `StoreError.unavailable`.
     let connectionTimeout: Duration
+    /// The server's limit on one statement (zero: none); it also bounds an operation's work (`workBound`).
+    let statementTimeout: Duration
 
     /// Creates the store's pool from `options`; `run()` it before using the store.
     public init(options: PostgresOptions, backgroundLogger: Logger) {
         connectionTimeout = options.connectionTimeout
+        statementTimeout = options.statementTimeout
         // Leased connections outlive a replacement by at most their statement's time.
         pool = RenewablePostgresClient(
             retirementGrace: max(options.statementTimeout, .seconds(1)) + .seconds(5), logger: backgroundLogger
@@ -114,7 +117,8 @@ public final class PostgresConversationStore: ConversationStore, Service {
     public func createMissing(locations: [Location], contacts: [Contact], logger: Logger) async throws {
         guard !locations.isEmpty || !contacts.isEmpty else { return }
         let size = Self.insertBatchSize
-        try await run("createMissing", logger: logger, retries: 2) { connection in
+        let chunks = (locations.count + contacts.count) / size
+        try await run("createMissing", logger: logger, retries: 2, chunks: chunks) { connection in
             try await connection.withTransaction(logger: logger) { connection in
                 for start in stride(from: 0, to: locations.count, by: size) {
                     let batch = locations[start..<min(start + size, locations.count)]

@@ -73,16 +73,19 @@ enum PostgresErrorKind: Equatable {
 
 extension PostgresConversationStore {
     /// Runs one store operation on a pooled connection: waiting at most `connectionTimeout` for the connection,
-    /// with driver errors turned into `StoreError`, and a deadlocked transaction run again up to `retries` times.
+    /// working at most `workBound(chunks:)` on it, with driver errors turned into `StoreError`, and a deadlocked
+    /// transaction run again up to `retries` times. `chunks`: how many more statement timeouts the operation's work
+    /// may need beyond one (bulk inserts of many thousand rows, DDL).
     func run<T: Sendable>(
-        _ operation: String, logger: Logger, retries: Int = 0,
+        _ operation: String, logger: Logger, retries: Int = 0, chunks: Int = 0,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         var attempt = 0
+        let bound = workBound(chunks: chunks)
         while true {
             let leasedFrom = pool.current
             do {
-                return try await withLeasedConnection(from: leasedFrom, body)
+                return try await withLeasedConnection(from: leasedFrom, workBound: bound, body)
             } catch let error as StoreError {
                 if case .unavailable(let reason) = error {
                     logger.warning("postgres unavailable", metadata: ["operation": "\(operation)", "reason": "\(reason)"])
@@ -135,14 +138,24 @@ extension PostgresConversationStore {
         }
     }
 
+    /// How long an operation may work on its connection before the connection is closed under it: nil when
+    /// statements have no timeout.
+    ///
+    /// The server's `statement_timeout` cannot end a statement when the server itself stopped answering (frozen, or
+    /// cut off by the network without a reset), and postgres-nio waits for a reply as long as the socket is open.
+    func workBound(chunks: Int) -> Duration? {
+        guard statementTimeout > .zero else { return nil }
+        return statementTimeout * (chunks + 1) + .seconds(2)
+    }
+
     /// A pooled connection from `started`, waited for at most `connectionTimeout`; the store's pool learns whether
     /// one came, so that it can be replaced while it fails (`RenewablePostgresClient`).
     private func withLeasedConnection<T: Sendable>(
-        from started: StartedPool, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+        from started: StartedPool, workBound: Duration?, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         let pool = self.pool
         do {
-            return try await leaseConnection(from: started, within: connectionTimeout) { connection in
+            return try await leaseConnection(from: started, within: connectionTimeout, workBound: workBound) { connection in
                 pool.leaseSucceeded(from: started)
                 return try await body(connection)
             }
@@ -165,7 +178,7 @@ private enum Race<T: Sendable>: Sendable {
 /// `statement_timeout` bounds each statement), because postgres-nio does not abort a running query on cancellation
 /// and a cancelled row stream could end early.
 func leaseConnection<T: Sendable>(
-    from pool: StartedPool, within timeout: Duration,
+    from pool: StartedPool, within timeout: Duration, workBound: Duration?,
     _ body: @escaping @Sendable (PostgresConnection) async throws -> T
 ) async throws -> T {
     let gate = LeaseGate()
@@ -175,7 +188,7 @@ func leaseConnection<T: Sendable>(
                 try await pool.running().withConnection { connection in
                     // Lost the race against the deadline: hand the connection straight back.
                     guard gate.markLeased() else { throw CancellationError() }
-                    return try await body(connection)
+                    return try await closingWhenOverdue(connection, after: workBound) { try await body(connection) }
                 })
         }
         group.addTask {
@@ -210,6 +223,22 @@ func leaseConnection<T: Sendable>(
         }
         throw StoreError.unavailable("no database connection within \(timeout)")
     }
+}
+
+/// Runs `work` on `connection`, closing the connection if the work is still running after `bound`: the query under
+/// way then fails at once (as a lost connection, so the store answers 503 and may replace its pool), and the pool
+/// opens a new connection in its place.
+private func closingWhenOverdue<T>(
+    _ connection: PostgresConnection, after bound: Duration?, _ work: () async throws -> T
+) async throws -> T {
+    guard let bound else { return try await work() }
+    let (seconds, attoseconds) = bound.components
+    // An event-loop timer, cancelled when the work ends: no task, and nothing left queued (see TimerSleep).
+    let watchdog = connection.eventLoop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {
+        Task { try? await connection.close() }
+    }
+    defer { watchdog.cancel() }
+    return try await work()
 }
 
 /// The ways a withdrawn connection request surfaces.

@@ -140,7 +140,7 @@ extension PostgresConversationStore {
             }
         }
         for migration in PostgresMigrations.all {
-            let applied = try await run("migrate", logger: logger) { connection in
+            let applied = try await run("migrate", logger: logger, chunks: migration.statements.count + 1) { connection in
                 try await connection.withTransaction(logger: logger) { connection -> Bool in
                     try await Self.lock(connection, logger: logger)
                     let done = try await connection.fetch(

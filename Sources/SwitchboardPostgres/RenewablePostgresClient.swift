@@ -100,7 +100,7 @@ final class RenewablePostgresClient: Sendable {
 
     private func reaches(_ pool: StartedPool) async -> Bool {
         do {
-            try await leaseConnection(from: pool, within: Self.probeTimeout) { [logger] connection in
+            try await leaseConnection(from: pool, within: Self.probeTimeout, workBound: Self.probeTimeout) { [logger] connection in
                 _ = try await connection.query("SELECT 1", logger: logger).collect()
             }
             return true

@@ -58,6 +58,33 @@ public struct PostgresTestCluster: Sendable {
         }
     }
 
+    /// Freezes the server as a hung host or a network that drops packets does: its connections stay open and
+    /// nothing on them is answered (SIGSTOP to the postmaster and every process it started).
+    public func freezeServer() throws { try signalServer(SIGSTOP) }
+
+    /// Lets a frozen server go on (SIGCONT).
+    public func thawServer() throws { try signalServer(SIGCONT) }
+
+    private func signalServer(_ signal: Int32) throws {
+        guard let postmaster = serverPID else { throw PostgresTestSetupError(description: "the cluster is not running") }
+        for pid in [postmaster] + Self.children(of: postmaster) where kill(pid, signal) != 0 && errno != ESRCH {
+            throw PostgresTestSetupError(description: "kill(\(pid), \(signal)) failed: errno \(errno)")
+        }
+    }
+
+    /// The processes whose parent is `parent`, from /proc/PID/stat ("pid (name) state ppid …").
+    private static func children(of parent: pid_t) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry -> pid_t? in
+            guard let pid = pid_t(entry),
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let nameEnd = stat.lastIndex(of: ")")
+            else { return nil }
+            let fields = stat[stat.index(after: nameEnd)...].split(separator: " ")
+            return fields.count > 1 && pid_t(fields[1]) == parent ? pid : nil
+        }
+    }
+
     /// Starts the server again on the same data directory and port; returns once it accepts connections.
     public func startServer() async throws {
         try await Self.runScript(#"source "$1" && switchboard_postgres_pg_ctl start"#, environment: exports)

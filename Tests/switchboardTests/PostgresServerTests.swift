@@ -184,6 +184,59 @@ struct TestFailure: Error, CustomStringConvertible {
     }
 }
 
+extension PostgresServerTests {
+    /// A database that stops answering without closing its connections (a frozen host, a network dropping packets):
+    /// PostgreSQL's own statement timeout cannot fire, yet every request is answered within 10 seconds, and the
+    /// server serves again by itself once the database answers.
+    @Test func survivesAFrozenDatabase() async throws {
+        try await PostgresTestCluster.with { cluster in
+            let server = try ServerProcess(database: cluster.url, arguments: ["--demo", "--rate-limit", "off"])
+            defer { server.stop() }
+            try await server.waitUntilReady()
+            let conversation = try #require(server.output.last?.split(separator: " ").dropFirst().first)
+            let headers = ["Authorization": "Bearer \(server.token)", "Version": "2021-04-15"]
+            let page = "/conversations/\(conversation)/messages?limit=5"
+            let before = try await server.get(page, headers: headers)
+            #expect(before.status == 200)
+            let contact = #"{"locationId":"\#(server.location)","firstName":"Frozen"}"#
+            let unavailable = #"{"statusCode":503,"message":"Service Unavailable","error":"Service Unavailable","traceId":"…"}"#
+
+            try cluster.freezeServer()
+            var slowest = Duration.zero
+            do {
+                // First on connections that were open when it froze, then on a pool that has been failing.
+                for round in 1...2 {
+                    async let read = timed { try await server.get(page, headers: headers) }
+                    async let write = timed { try await server.send(.POST, "/contacts/", token: server.token, json: contact) }
+                    async let ready = timed { try await server.get("/readyz", headers: [:]) }
+                    for (name, (response, elapsed)) in try await [("read", read), ("write", write), ("readyz", ready)] {
+                        #expect(response.status == 503, "round \(round), \(name): \(response.body)")
+                        #expect(withPlaceholderTraceId(response.body) == unavailable, "round \(round), \(name)")
+                        #expect(elapsed < .seconds(10), "round \(round), \(name) took \(elapsed)")
+                        slowest = max(slowest, elapsed)
+                    }
+                }
+            } catch {
+                try? cluster.thawServer()
+                throw error
+            }
+            try cluster.thawServer()
+            let thawed = ContinuousClock.now
+            var after = (status: 0, body: "")
+            while ContinuousClock.now - thawed < .seconds(30) {
+                after = try await server.get(page, headers: headers)
+                if after.status == 200 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let recovery = ContinuousClock.now - thawed
+            #expect(after.status == 200, "not serving \(recovery) after PostgreSQL answered again: \(after.body)")
+            #expect(withPlaceholderTraceId(after.body) == withPlaceholderTraceId(before.body))
+            #expect(server.process.isRunning)
+            print("frozen database: 503s within \(slowest); serving again \(recovery) after it answered")
+        }
+    }
+}
+
 /// Runs `request`, and says how long it took.
 private func timed<T>(_ request: () async throws -> T) async rethrows -> (T, Duration) {
     let start = ContinuousClock.now
