@@ -67,7 +67,7 @@ extension PostgresConversationStore {
     }
 
     public func deleteConversation(_ id: ConversationID, in location: LocationID, logger: Logger) async throws -> Bool {
-        try await run("deleteConversation", logger: logger, retries: 2) { connection in
+        try await run("deleteConversation", logger: logger, retries: 2, statements: 4) { connection in
             try await connection.withTransaction(logger: logger) { connection in
                 try await connection.query(
                     "DELETE FROM messages WHERE location_id = \(location.rawValue) AND conversation_id = \(id.rawValue)",
@@ -123,7 +123,7 @@ extension PostgresConversationStore {
             ORDER BY COALESCE(c.last_message_date, c.date_added) \(unescaped: filter.order), c.id \(unescaped: filter.order)
             LIMIT \(Self.limit(query.limit))
             """
-        return try await run("searchConversations", logger: logger) { connection in
+        return try await run("searchConversations", logger: logger, statements: 5) { connection in
             try await connection.withSnapshot(logger: logger) { connection in
                 let total = try await connection.fetch(count, logger: logger) { row in try row.decode(Int.self) }.first ?? 0
                 let listings = try await connection.fetch(page, logger: logger) { row in

@@ -52,7 +52,7 @@ extension PostgresConversationStore {
             ORDER BY \(unescaped: dateColumn) \(unescaped: order), id \(unescaped: order)
             LIMIT \(query.limit == .max ? nil : Self.limit(query.limit + 1))
             """
-        var (messages, total) = try await run("exportMessages", logger: logger) { connection in
+        var (messages, total) = try await run("exportMessages", logger: logger, statements: 5) { connection in
             try await connection.withSnapshot(logger: logger) { connection in
                 let total = try await connection.fetch(count, logger: logger) { row in try row.decode(Int.self) }.first ?? 0
                 return (try await connection.fetch(page, logger: logger, Decode.message), total)

@@ -21,8 +21,8 @@ extension PostgresConversationStore {
         let conversationBatches = stride(from: 0, to: changes.count, by: Self.insertBatchSize).map {
             Array(changes[$0..<min($0 + Self.insertBatchSize, changes.count)])
         }
-        let chunks = messages.count / Self.insertBatchSize
-        try await run("insertMessages", logger: logger, retries: 2, chunks: chunks) { connection in
+        let statements = 2 + batches.count + 2 * conversationBatches.count
+        try await run("insertMessages", logger: logger, retries: 2, statements: statements) { connection in
             try await connection.withTransaction(logger: logger) { connection in
                 // Conversations first: the messages' foreign key needs them. A contact that already has another
                 // conversation in the location leaves its conversation uncreated, the messages then violate the
@@ -127,7 +127,7 @@ extension PostgresConversationStore {
         let limit = query.limit == .max ? nil : Self.limit(query.limit + 1)
         let conversation = query.conversationId.rawValue
         let location = query.locationId.rawValue
-        var messages = try await run("messagePage", logger: logger) { connection in
+        var messages = try await run("messagePage", logger: logger, statements: 2) { connection in
             var messages: [Message] = []
             messages.reserveCapacity(min(max(limit ?? 0, 0), MessagePageQuery.maximumLimit + 1))
             if let cursor = query.lastMessageId {

@@ -30,7 +30,7 @@ extension PostgresConversationStore {
     }
 
     public func createInstallation(_ installation: OAuthInstallation, grant: OAuthGrant, logger: Logger) async throws {
-        try await run("createInstallation", logger: logger) { connection in
+        try await run("createInstallation", logger: logger, statements: 4) { connection in
             try await connection.withTransaction(logger: logger) { connection in
                 try await connection.query(
                     """
@@ -59,7 +59,7 @@ extension PostgresConversationStore {
         _ kind: OAuthGrant.Kind, hash: TokenHash, clientId: String, replacement: OAuthGrantReplacement,
         at time: Timestamp, logger: Logger
     ) async throws -> OAuthRedemption {
-        try await run("redeemGrant", logger: logger) { connection in
+        try await run("redeemGrant", logger: logger, statements: 6) { connection in
             try await connection.withTransaction(logger: logger) { connection -> OAuthRedemption in
                 // The row lock makes a concurrent second UPDATE wait, then find the grant spent: one of them wins.
                 let spent = try await connection.fetch(
@@ -98,7 +98,7 @@ extension PostgresConversationStore {
     // MARK: Signing keys
 
     public func activeSigningKey(orCreate candidate: SigningKey, logger: Logger) async throws -> SigningKey {
-        let keys = try await run("activeSigningKey", logger: logger) { connection in
+        let keys = try await run("activeSigningKey", logger: logger, statements: 2) { connection in
             // The unique index on the active key turns a lost race into "do nothing".
             try await connection.query(
                 """
@@ -117,7 +117,7 @@ extension PostgresConversationStore {
     }
 
     public func rotateSigningKey(to next: SigningKey, at time: Timestamp, logger: Logger) async throws {
-        try await run("rotateSigningKey", logger: logger) { connection in
+        try await run("rotateSigningKey", logger: logger, statements: 4) { connection in
             try await connection.withTransaction(logger: logger) { connection in
                 try await connection.query(
                     "UPDATE oauth_signing_keys SET retired_at = \(time.rawValue) WHERE retired_at IS NULL",

@@ -117,8 +117,8 @@ public final class PostgresConversationStore: ConversationStore, Service {
     public func createMissing(locations: [Location], contacts: [Contact], logger: Logger) async throws {
         guard !locations.isEmpty || !contacts.isEmpty else { return }
         let size = Self.insertBatchSize
-        let chunks = (locations.count + contacts.count) / size
-        try await run("createMissing", logger: logger, retries: 2, chunks: chunks) { connection in
+        let statements = 2 + (locations.count + size - 1) / size + (contacts.count + size - 1) / size
+        try await run("createMissing", logger: logger, retries: 2, statements: statements) { connection in
             try await connection.withTransaction(logger: logger) { connection in
                 for start in stride(from: 0, to: locations.count, by: size) {
                     let batch = locations[start..<min(start + size, locations.count)]

@@ -73,15 +73,15 @@ enum PostgresErrorKind: Equatable {
 
 extension PostgresConversationStore {
     /// Runs one store operation on a pooled connection: waiting at most `connectionTimeout` for the connection,
-    /// working at most `workBound(chunks:)` on it, with driver errors turned into `StoreError`, and a deadlocked
-    /// transaction run again up to `retries` times. `chunks`: how many more statement timeouts the operation's work
-    /// may need beyond one (bulk inserts of many thousand rows, DDL).
+    /// working at most `workBound(statements:)` on it, with driver errors turned into `StoreError`, and a deadlocked
+    /// transaction run again up to `retries` times. `statements`: how many the operation sends at most, BEGIN and
+    /// COMMIT included; each may take up to the statement timeout (waiting for a lock counts) on a healthy server.
     func run<T: Sendable>(
-        _ operation: String, logger: Logger, retries: Int = 0, chunks: Int = 0,
+        _ operation: String, logger: Logger, retries: Int = 0, statements: Int = 1,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         var attempt = 0
-        let bound = workBound(chunks: chunks)
+        let bound = workBound(statements: statements)
         while true {
             let leasedFrom = pool.current
             do {
@@ -143,9 +143,9 @@ extension PostgresConversationStore {
     ///
     /// The server's `statement_timeout` cannot end a statement when the server itself stopped answering (frozen, or
     /// cut off by the network without a reset), and postgres-nio waits for a reply as long as the socket is open.
-    func workBound(chunks: Int) -> Duration? {
+    func workBound(statements: Int) -> Duration? {
         guard statementTimeout > .zero else { return nil }
-        return statementTimeout * (chunks + 1) + .seconds(2)
+        return statementTimeout * max(statements, 1) + .seconds(2)
     }
 
     /// A pooled connection from `started`, waited for at most `connectionTimeout`; the store's pool learns whether

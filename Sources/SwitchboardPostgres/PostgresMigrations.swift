@@ -131,7 +131,7 @@ extension PostgresConversationStore {
     /// Applies pending migrations, each in its own transaction under an advisory lock, so any number of instances
     /// may call this at once. Needs `client.run()` to be running.
     public func migrate(logger: Logger) async throws {
-        try await run("migrate", logger: logger) { connection in
+        try await run("migrate", logger: logger, statements: 4) { connection in
             try await connection.withTransaction(logger: logger) { connection in
                 try await Self.lock(connection, logger: logger)
                 try await connection.query(
@@ -140,7 +140,7 @@ extension PostgresConversationStore {
             }
         }
         for migration in PostgresMigrations.all {
-            let applied = try await run("migrate", logger: logger, chunks: migration.statements.count + 1) { connection in
+            let applied = try await run("migrate", logger: logger, statements: migration.statements.count + 5) { connection in
                 try await connection.withTransaction(logger: logger) { connection -> Bool in
                     try await Self.lock(connection, logger: logger)
                     let done = try await connection.fetch(

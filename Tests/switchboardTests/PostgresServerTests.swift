@@ -110,62 +110,32 @@ struct TestFailure: Error, CustomStringConvertible {
 
     @Test func survivesAnOutageWithoutARestart() async throws {
         try await PostgresTestCluster.with { cluster in
-            let server = try ServerProcess(database: cluster.url, arguments: ["--demo", "--rate-limit", "off"])
-            defer { server.stop() }
-            try await server.waitUntilReady()
-            let conversation = try #require(server.output.last?.split(separator: " ").dropFirst().first)
-            let headers = ["Authorization": "Bearer \(server.token)", "Version": "2021-04-15"]
-            let page = "/conversations/\(conversation)/messages?limit=5"
-            let before = try await server.get(page, headers: headers)
-            #expect(before.status == 200)
+            let demo = try await DemoServer(on: cluster)
+            defer { demo.server.stop() }
+            let server = demo.server
             #expect(try await server.get("/readyz", headers: [:]) == (200, #"{"status":"ready"}"#))
-            let contact = #"{"locationId":"\#(server.location)","firstName":"Outage"}"#
 
             try await cluster.stopServer()
             let stopped = ContinuousClock.now
             // A read, a write, a token this process has never seen (so looked up in the database), and readiness,
             // all at once; twice, the second time on a pool that has been failing for a while.
-            let unknownToken = ["Authorization": "Bearer pit-00000000-0000-4000-8000-000000000000", "Version": "v3"]
-            let unavailable = #"{"statusCode":503,"message":"Service Unavailable","error":"Service Unavailable","traceId":"…"}"#
-            var slowest = Duration.zero
-            for round in 1...2 {
-                async let read = timed { try await server.get(page, headers: headers) }
-                async let write = timed { try await server.send(.POST, "/contacts/", token: server.token, json: contact) }
-                async let unknown = timed { try await server.get(page, headers: unknownToken) }
-                async let ready = timed { try await server.get("/readyz", headers: [:]) }
-                let answers = try await [("read", read), ("write", write), ("unknown token", unknown), ("readyz", ready)]
-                for (name, (response, elapsed)) in answers {
-                    #expect(response.status == 503, "round \(round), \(name): \(response.body)")
-                    #expect(withPlaceholderTraceId(response.body) == unavailable, "round \(round), \(name)")
-                    #expect(elapsed < .seconds(10), "round \(round), \(name) took \(elapsed)")
-                    slowest = max(slowest, elapsed)
-                }
-            }
+            let slowest = try await demo.expectUnavailable(includingAnUnknownToken: true)
             #expect(try await server.get("/healthz", headers: [:]) == (200, #"{"status":"ok"}"#))
             #expect(server.process.isRunning)
             // A long outage under traffic: by now postgres-nio's own pool would retry only every ~15 s (its backoff
             // grows to a minute), so coming back within seconds below means the store replaced its pool.
             while ContinuousClock.now - stopped < Self.longOutage {
-                #expect(try await server.get(page, headers: headers).status == 503)
+                #expect(try await server.get(demo.page, headers: demo.headers).status == 503)
                 try await Task.sleep(for: .seconds(1))
             }
             let outage = ContinuousClock.now - stopped
 
             try await cluster.startServer()
-            let restarted = ContinuousClock.now
-            var after = (status: 0, body: "")
-            while ContinuousClock.now - restarted < .seconds(30) {
-                after = try await server.get(page, headers: headers)
-                if after.status == 200 { break }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            let recovery = ContinuousClock.now - restarted
-            #expect(after.status == 200, "not serving \(recovery) after PostgreSQL came back: \(after.body)")
+            let recovery = try await demo.expectServingAgain()
             // The promise is 30 s; the store checks every second and waits at most 5 s for a connection.
             #expect(recovery < .seconds(8), "serving again only \(recovery) after PostgreSQL came back")
-            #expect(withPlaceholderTraceId(after.body) == withPlaceholderTraceId(before.body))
             #expect(try await server.get("/readyz", headers: [:]) == (200, #"{"status":"ready"}"#))
-            #expect(try await server.send(.POST, "/contacts/", token: server.token, json: contact).status == 201)
+            #expect(try await server.send(.POST, "/contacts/", token: server.token, json: demo.contact).status == 201)
             #expect(server.process.isRunning)
             print("outage: 503s within \(slowest) (outage \(outage)); serving again \(recovery) after PostgreSQL restarted")
 
@@ -175,65 +145,97 @@ struct TestFailure: Error, CustomStringConvertible {
             try await Task.sleep(for: Self.quietOutage)
             try await cluster.startServer()
             try await Task.sleep(for: .seconds(4))
-            let (first, firstTook) = try await timed { try await server.get(page, headers: headers) }
+            let (first, firstTook) = try await timed { try await server.get(demo.page, headers: demo.headers) }
             #expect(first.status == 200, "the first request after a quiet outage: \(first.body)")
             #expect(firstTook < .seconds(2), "the first request after a quiet outage took \(firstTook)")
-            #expect(withPlaceholderTraceId(first.body) == withPlaceholderTraceId(before.body))
+            #expect(withPlaceholderTraceId(first.body) == withPlaceholderTraceId(demo.before.body))
             print("quiet outage: the first request 4 s after PostgreSQL restarted answered \(first.status) in \(firstTook)")
         }
     }
-}
 
-extension PostgresServerTests {
     /// A database that stops answering without closing its connections (a frozen host, a network dropping packets):
     /// PostgreSQL's own statement timeout cannot fire, yet every request is answered within 10 seconds, and the
     /// server serves again by itself once the database answers.
     @Test func survivesAFrozenDatabase() async throws {
         try await PostgresTestCluster.with { cluster in
-            let server = try ServerProcess(database: cluster.url, arguments: ["--demo", "--rate-limit", "off"])
-            defer { server.stop() }
-            try await server.waitUntilReady()
-            let conversation = try #require(server.output.last?.split(separator: " ").dropFirst().first)
-            let headers = ["Authorization": "Bearer \(server.token)", "Version": "2021-04-15"]
-            let page = "/conversations/\(conversation)/messages?limit=5"
-            let before = try await server.get(page, headers: headers)
-            #expect(before.status == 200)
-            let contact = #"{"locationId":"\#(server.location)","firstName":"Frozen"}"#
-            let unavailable = #"{"statusCode":503,"message":"Service Unavailable","error":"Service Unavailable","traceId":"…"}"#
-
+            let demo = try await DemoServer(on: cluster)
+            defer { demo.server.stop() }
             try cluster.freezeServer()
-            var slowest = Duration.zero
+            let slowest: Duration
             do {
                 // First on connections that were open when it froze, then on a pool that has been failing.
-                for round in 1...2 {
-                    async let read = timed { try await server.get(page, headers: headers) }
-                    async let write = timed { try await server.send(.POST, "/contacts/", token: server.token, json: contact) }
-                    async let ready = timed { try await server.get("/readyz", headers: [:]) }
-                    for (name, (response, elapsed)) in try await [("read", read), ("write", write), ("readyz", ready)] {
-                        #expect(response.status == 503, "round \(round), \(name): \(response.body)")
-                        #expect(withPlaceholderTraceId(response.body) == unavailable, "round \(round), \(name)")
-                        #expect(elapsed < .seconds(10), "round \(round), \(name) took \(elapsed)")
-                        slowest = max(slowest, elapsed)
-                    }
-                }
+                slowest = try await demo.expectUnavailable(includingAnUnknownToken: false)
             } catch {
                 try? cluster.thawServer()
                 throw error
             }
             try cluster.thawServer()
-            let thawed = ContinuousClock.now
-            var after = (status: 0, body: "")
-            while ContinuousClock.now - thawed < .seconds(30) {
-                after = try await server.get(page, headers: headers)
-                if after.status == 200 { break }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            let recovery = ContinuousClock.now - thawed
-            #expect(after.status == 200, "not serving \(recovery) after PostgreSQL answered again: \(after.body)")
-            #expect(withPlaceholderTraceId(after.body) == withPlaceholderTraceId(before.body))
-            #expect(server.process.isRunning)
+            let recovery = try await demo.expectServingAgain()
+            #expect(demo.server.process.isRunning)
             print("frozen database: 503s within \(slowest); serving again \(recovery) after it answered")
         }
+    }
+}
+
+/// A server with demo data on a cluster of its own, and the first page of one of its conversations as first served.
+private struct DemoServer {
+    let server: ServerProcess
+    let page: String
+    let headers: [String: String]
+    let before: (status: Int, body: String)
+    var contact: String { #"{"locationId":"\#(server.location)","firstName":"Outage"}"# }
+
+    init(on cluster: PostgresTestCluster) async throws {
+        server = try ServerProcess(database: cluster.url, arguments: ["--demo", "--rate-limit", "off"])
+        do {
+            try await server.waitUntilReady()
+            let conversation = try #require(server.output.last?.split(separator: " ").dropFirst().first)
+            headers = ["Authorization": "Bearer \(server.token)", "Version": "2021-04-15"]
+            page = "/conversations/\(conversation)/messages?limit=5"
+            before = try await server.get(page, headers: headers)
+        } catch {
+            server.stop()
+            throw error
+        }
+        #expect(before.status == 200)
+    }
+
+    /// Twice, requests at once — a read, a write, readiness and, if asked, a token this process has never seen (so
+    /// looked up in the database) — each answered 503 with HighLevel's body within 10 seconds; the slowest answer.
+    func expectUnavailable(includingAnUnknownToken: Bool) async throws -> Duration {
+        let unknownToken = ["Authorization": "Bearer pit-00000000-0000-4000-8000-000000000000", "Version": "v3"]
+        let unavailable = #"{"statusCode":503,"message":"Service Unavailable","error":"Service Unavailable","traceId":"…"}"#
+        var slowest = Duration.zero
+        for round in 1...2 {
+            async let read = timed { try await server.get(page, headers: headers) }
+            async let write = timed { try await server.send(.POST, "/contacts/", token: server.token, json: contact) }
+            async let unknown = includingAnUnknownToken ? timed { try await server.get(page, headers: unknownToken) } : nil
+            async let ready = timed { try await server.get("/readyz", headers: [:]) }
+            var answers = try await [("read", read), ("write", write), ("readyz", ready)]
+            if let unknown = try await unknown { answers.append(("unknown token", unknown)) }
+            for (name, (response, elapsed)) in answers {
+                #expect(response.status == 503, "round \(round), \(name): \(response.body)")
+                #expect(withPlaceholderTraceId(response.body) == unavailable, "round \(round), \(name)")
+                #expect(elapsed < .seconds(10), "round \(round), \(name) took \(elapsed)")
+                slowest = max(slowest, elapsed)
+            }
+        }
+        return slowest
+    }
+
+    /// Waits up to 30 seconds (the promise) for the page to be served again, exactly as before; how long it took.
+    func expectServingAgain() async throws -> Duration {
+        let back = ContinuousClock.now
+        var after = (status: 0, body: "")
+        while ContinuousClock.now - back < .seconds(30) {
+            after = try await server.get(page, headers: headers)
+            if after.status == 200 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let recovery = ContinuousClock.now - back
+        #expect(after.status == 200, "not serving \(recovery) after PostgreSQL answered again: \(after.body)")
+        #expect(withPlaceholderTraceId(after.body) == withPlaceholderTraceId(before.body))
+        return recovery
     }
 }
 
