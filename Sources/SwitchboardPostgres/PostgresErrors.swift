@@ -171,12 +171,12 @@ private enum Race<T: Sendable>: Sendable {
     case deadline
 }
 
-/// Runs `body` on a connection from `pool`, waiting at most `timeout` for it.
+/// Runs `body` on a connection from `pool`, waiting at most `timeout` for it and working at most `workBound` on it.
 ///
 /// postgres-nio's pool lets a request wait for a connection until its circuit breaker trips (a minute); we give up
-/// after `timeout`. Only the wait is bounded: once a connection is leased the work runs to its end (the server's
-/// `statement_timeout` bounds each statement), because postgres-nio does not abort a running query on cancellation
-/// and a cancelled row stream could end early.
+/// after `timeout`. The work is not cancelled at the deadline (postgres-nio does not abort a running query on
+/// cancellation, and a cancelled row stream could end early): it runs to its end, which `statement_timeout` bounds on
+/// a server that answers, and closing the connection after `workBound` on one that does not.
 func leaseConnection<T: Sendable>(
     from pool: StartedPool, within timeout: Duration, workBound: Duration?,
     _ body: @escaping @Sendable (PostgresConnection) async throws -> T
@@ -232,9 +232,8 @@ private func closingWhenOverdue<T>(
     _ connection: PostgresConnection, after bound: Duration?, _ work: () async throws -> T
 ) async throws -> T {
     guard let bound else { return try await work() }
-    let (seconds, attoseconds) = bound.components
     // An event-loop timer, cancelled when the work ends: no task, and nothing left queued (see TimerSleep).
-    let watchdog = connection.eventLoop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {
+    let watchdog = connection.eventLoop.scheduleTask(in: TimeAmount(bound)) {
         Task { try? await connection.close() }
     }
     defer { watchdog.cancel() }

@@ -15,8 +15,7 @@ public enum TimerSleep {
         let sleeper = Sleeper()
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-                sleeper.start(continuation, after: .nanoseconds(nanoseconds), on: eventLoop)
+                sleeper.start(continuation, after: TimeAmount(duration), on: eventLoop)
             }
         } onCancel: {
             sleeper.cancel()
