@@ -127,7 +127,8 @@ extension PostgresConversationStore {
         let limit = query.limit == .max ? nil : Self.limit(query.limit + 1)
         let conversation = query.conversationId.rawValue
         let location = query.locationId.rawValue
-        var messages = try await run("messagePage", logger: logger, statements: 2) { connection in
+        // The cursor's position is one primary-key lookup: it shares the bound's margin with the page query.
+        var messages = try await run("messagePage", logger: logger) { connection in
             var messages: [Message] = []
             messages.reserveCapacity(min(max(limit ?? 0, 0), MessagePageQuery.maximumLimit + 1))
             if let cursor = query.lastMessageId {
