@@ -15,12 +15,8 @@ extension PostgresConversationStore {
         }
         // A fixed order, so concurrent batches touch shared conversations in the same order.
         let changes = summaries.sorted { ($0.key.location, $0.key.conversation) < ($1.key.location, $1.key.conversation) }
-        let batches = stride(from: 0, to: messages.count, by: Self.insertBatchSize).map {
-            Array(messages[$0..<min($0 + Self.insertBatchSize, messages.count)])
-        }
-        let conversationBatches = stride(from: 0, to: changes.count, by: Self.insertBatchSize).map {
-            Array(changes[$0..<min($0 + Self.insertBatchSize, changes.count)])
-        }
+        let batches = messages.chunked(Self.insertBatchSize)
+        let conversationBatches = changes.chunked(Self.insertBatchSize)
         let statements = 2 + batches.count + 2 * conversationBatches.count
         try await run("insertMessages", logger: logger, retries: 2, statements: statements) { connection in
             try await connection.withTransaction(logger: logger) { connection in

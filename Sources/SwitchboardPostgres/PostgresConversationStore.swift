@@ -116,12 +116,12 @@ public final class PostgresConversationStore: ConversationStore, Service {
 
     public func createMissing(locations: [Location], contacts: [Contact], logger: Logger) async throws {
         guard !locations.isEmpty || !contacts.isEmpty else { return }
-        let size = Self.insertBatchSize
-        let statements = 2 + (locations.count + size - 1) / size + (contacts.count + size - 1) / size
+        let locationBatches = locations.chunked(Self.insertBatchSize)
+        let contactBatches = contacts.chunked(Self.insertBatchSize)
+        let statements = 2 + locationBatches.count + contactBatches.count
         try await run("createMissing", logger: logger, retries: 2, statements: statements) { connection in
             try await connection.withTransaction(logger: logger) { connection in
-                for start in stride(from: 0, to: locations.count, by: size) {
-                    let batch = locations[start..<min(start + size, locations.count)]
+                for batch in locationBatches {
                     try await connection.query(
                         """
                         INSERT INTO locations (id, name, date_added)
@@ -130,8 +130,7 @@ public final class PostgresConversationStore: ConversationStore, Service {
                         ON CONFLICT (id) DO NOTHING
                         """, logger: logger)
                 }
-                for start in stride(from: 0, to: contacts.count, by: size) {
-                    let batch = contacts[start..<min(start + size, contacts.count)]
+                for batch in contactBatches {
                     try await connection.query(
                         """
                         INSERT INTO contacts (\(unescaped: Columns.contact))

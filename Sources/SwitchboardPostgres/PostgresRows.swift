@@ -171,3 +171,10 @@ struct NullableArray<Element: PostgresArrayEncodable & PostgresNonThrowingEncoda
         }
     }
 }
+
+extension Array {
+    /// The elements in consecutive pieces of at most `size`: one bulk (`unnest`) statement each.
+    func chunked(_ size: Int) -> [[Element]] {
+        stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
+    }
+}

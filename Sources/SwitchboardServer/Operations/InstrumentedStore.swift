@@ -17,11 +17,6 @@ struct InstrumentedStore<Base: ConversationStore>: ConversationStore {
         return try await body()
     }
 
-    func createMissing(locations: [Location], contacts: [Contact], logger: Logger) async throws {
-        try await measure("createMissing") {
-            try await base.createMissing(locations: locations, contacts: contacts, logger: logger)
-        }
-    }
     func createLocation(_ location: Location, logger: Logger) async throws {
         try await measure("createLocation") { try await base.createLocation(location, logger: logger) }
     }
@@ -54,6 +49,11 @@ struct InstrumentedStore<Base: ConversationStore>: ConversationStore {
     }
     func updateContact(_ contact: Contact, logger: Logger) async throws {
         try await measure("updateContact") { try await base.updateContact(contact, logger: logger) }
+    }
+    func createMissing(locations: [Location], contacts: [Contact], logger: Logger) async throws {
+        try await measure("createMissing") {
+            try await base.createMissing(locations: locations, contacts: contacts, logger: logger)
+        }
     }
     func createConversation(_ conversation: Conversation, logger: Logger) async throws {
         try await measure("createConversation") { try await base.createConversation(conversation, logger: logger) }
