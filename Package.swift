@@ -150,7 +150,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardStorageTests",
-            dependencies: ["SwitchboardTestSupport", "SwitchboardSQLite", "SwitchboardPostgres"],
+            dependencies: [
+                "SwitchboardTestSupport", "SwitchboardSQLite", "SwitchboardPostgres",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

@@ -8,15 +8,31 @@ public import SwitchboardStorage
 /// (one serialized writer, concurrent readers).
 public final class SQLiteConversationStore: ConversationStore {
     let pool: DatabasePool
+    /// The database file, for connections of their own (imports: see `withImport`).
+    let path: String
     /// A separate connection that only watches for commits (see `changeToken`).
     private let watcher: DatabaseQueue
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     public init(path: String, maximumReaderCount: Int = 8) throws {
+        self.path = path
+        var configuration = Self.configuration()
+        configuration.maximumReaderCount = maximumReaderCount
+        pool = try DatabasePool(path: path, configuration: configuration)
+        var migrator = DatabaseMigrator()
+        SQLiteMigrations.register(in: &migrator)
+        try migrator.migrate(pool)
+        var watcherConfiguration = Configuration()
+        watcherConfiguration.readonly = true
+        watcherConfiguration.busyMode = .timeout(5)
+        watcher = try DatabaseQueue(path: path, configuration: watcherConfiguration)
+    }
+
+    /// Every connection's settings.
+    static func configuration() -> Configuration {
         var configuration = Configuration()
         // Another process (the CLI) may be writing: wait for its lock rather than failing at once.
         configuration.busyMode = .timeout(5)
-        configuration.maximumReaderCount = maximumReaderCount
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             // The writer keeps the indexes' hot pages in memory (64 MiB) so bulk writes do not re-read them;
@@ -26,14 +42,7 @@ public final class SQLiteConversationStore: ConversationStore {
             // file it cost two write calls per page touched, more than the WAL itself.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
-        pool = try DatabasePool(path: path, configuration: configuration)
-        var migrator = DatabaseMigrator()
-        SQLiteMigrations.register(in: &migrator)
-        try migrator.migrate(pool)
-        var watcherConfiguration = Configuration()
-        watcherConfiguration.readonly = true
-        watcherConfiguration.busyMode = .timeout(5)
-        watcher = try DatabaseQueue(path: path, configuration: watcherConfiguration)
+        return configuration
     }
 
     public static var migrationNames: [String] {
@@ -190,20 +199,24 @@ public final class SQLiteConversationStore: ConversationStore {
                 summaries[ConversationKey(message), default: ConversationSummaryChange(first: message)].add(message)
             }
             for (key, change) in summaries { try Self.createIfMissing(key, change, db: db) }
-            // Many rows per statement: one step per chunk instead of per message.
-            var offset = 0
-            while offset < messages.count {
-                let chunk = messages[offset..<min(offset + Self.rowsPerInsert, messages.count)]
-                try MessageRowBinder.insert(chunk, with: db.cachedStatement(sql: Self.insertMessagesSQL(rows: chunk.count)), in: db)
-                offset += chunk.count
-            }
+            try Self.insertRows(messages, db: db)
             for (key, change) in summaries { try Self.apply(change, to: key, db: db) }
+        }
+    }
+
+    /// Inserts the message rows alone, many per statement: one step per chunk instead of per message.
+    static func insertRows(_ messages: [Message], db: Database) throws {
+        var offset = 0
+        while offset < messages.count {
+            let chunk = messages[offset..<min(offset + rowsPerInsert, messages.count)]
+            try MessageRowBinder.insert(chunk, with: db.cachedStatement(sql: insertMessagesSQL(rows: chunk.count)), in: db)
+            offset += chunk.count
         }
     }
 
     /// Creates the conversation if this batch brings its first message. A contact that already has another
     /// conversation in the location violates the unique key, and the whole batch rolls back.
-    private static func createIfMissing(_ key: ConversationKey, _ change: ConversationSummaryChange, db: Database) throws {
+    static func createIfMissing(_ key: ConversationKey, _ change: ConversationSummaryChange, db: Database) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO conversations (location_id, id, contact_id, date_added, date_updated)
@@ -216,7 +229,7 @@ public final class SQLiteConversationStore: ConversationStore {
         ])
     }
 
-    private static func apply(_ change: ConversationSummaryChange, to key: ConversationKey, db: Database) throws {
+    static func apply(_ change: ConversationSummaryChange, to key: ConversationKey, db: Database) throws {
         let newest = change.newest
         // The summary follows the newest message by (dateAdded, id), the same order the page uses.
         try db.cachedStatement(
@@ -340,8 +353,18 @@ public final class SQLiteConversationStore: ConversationStore {
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await pool.write(body)
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-            throw StoreError.duplicate
+        } catch let error as DatabaseError {
+            throw Self.storeError(error)
+        }
+    }
+
+    /// A broken unique key is a duplicate; a lock held past the busy timeout (by an import: see `withImport`) is an
+    /// outage the client may retry, not a server fault.
+    static func storeError(_ error: DatabaseError) -> any Error {
+        switch error.resultCode {
+        case .SQLITE_CONSTRAINT: StoreError.duplicate
+        case .SQLITE_BUSY: StoreError.unavailable("the database is locked by another writer")
+        default: error
         }
     }
 }
@@ -361,6 +384,13 @@ struct ConversationSummaryChange {
         if (message.dateAdded, message.id) > (newest.dateAdded, newest.id) { newest = message }
         if (message.dateAdded, message.id) < (oldest.dateAdded, oldest.id) { oldest = message }
         if message.direction == .inbound { inboundCount += 1 }
+    }
+
+    /// Adds a later batch's change to the same conversation.
+    mutating func add(_ later: ConversationSummaryChange) {
+        if (later.newest.dateAdded, later.newest.id) > (newest.dateAdded, newest.id) { newest = later.newest }
+        if (later.oldest.dateAdded, later.oldest.id) < (oldest.dateAdded, oldest.id) { oldest = later.oldest }
+        inboundCount += later.inboundCount
     }
 }
 
@@ -403,19 +433,21 @@ extension SQLiteConversationStore {
 
     public func createMissing(locations: [Location], contacts: [Contact], logger: Logger) async throws {
         guard !locations.isEmpty || !contacts.isEmpty else { return }
-        try await write { db in
-            let location = try db.cachedStatement(
-                sql: "INSERT INTO locations (id, name, date_added) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING")
-            for new in locations {
-                try location.execute(arguments: [new.id.rawValue, new.name, new.dateAdded.rawValue])
-            }
-            let contact = try db.cachedStatement(
-                sql: """
-                    INSERT INTO contacts (\(Self.contactColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (location_id, id) DO NOTHING
-                    """)
-            for new in contacts { try contact.execute(arguments: Self.arguments(for: new)) }
+        try await write { db in try Self.createMissing(locations: locations, contacts: contacts, db: db) }
+    }
+
+    static func createMissing(locations: [Location], contacts: [Contact], db: Database) throws {
+        let location = try db.cachedStatement(
+            sql: "INSERT INTO locations (id, name, date_added) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING")
+        for new in locations {
+            try location.execute(arguments: [new.id.rawValue, new.name, new.dateAdded.rawValue])
         }
+        let contact = try db.cachedStatement(
+            sql: """
+                INSERT INTO contacts (\(contactColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (location_id, id) DO NOTHING
+                """)
+        for new in contacts { try contact.execute(arguments: arguments(for: new)) }
     }
 
     public func contact(_ id: ContactID, in location: LocationID, logger: Logger) async throws -> Contact? {

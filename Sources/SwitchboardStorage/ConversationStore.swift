@@ -73,10 +73,52 @@ public protocol ConversationStore: OAuthStore {
     /// A value that changes whenever any connection, in any process, commits a write; nil when the backend cannot
     /// tell. The server caches answers only where this is known.
     func changeToken(logger: Logger) async throws -> Int64?
+
+    // MARK: Imports
+    /// Runs an import: `body` writes its batches through the writer it is given, and the writes are stored when
+    /// `body` returns. The default writes each batch in a transaction of its own, through `createMissing` and
+    /// `insertMessages`; a backend may instead write the whole import as one unit (see the SQLite store).
+    func withImport<Result: Sendable>(
+        logger: Logger, _ body: (any MessageImportWriter) async throws -> Result
+    ) async throws -> Result
 }
 
 extension ConversationStore {
     public func changeToken(logger: Logger) async throws -> Int64? { nil }
+
+    public func withImport<Result: Sendable>(
+        logger: Logger, _ body: (any MessageImportWriter) async throws -> Result
+    ) async throws -> Result {
+        try await body(BatchTransactionsWriter(store: self, logger: logger))
+    }
+}
+
+/// Where an import writes. Each call is all or nothing, so an importer can retry a refused batch line by line.
+public protocol MessageImportWriter: Sendable {
+    /// As `ConversationStore.createMissing`.
+    func createMissing(locations: [Location], contacts: [Contact]) async throws
+    /// As `ConversationStore.insertMessages`: throws `StoreError.duplicate`, having written none of the batch,
+    /// when a message id is taken or a contact already has another conversation.
+    func insertMessages(_ messages: [Message]) async throws
+}
+
+/// The default import writer: every call is a transaction of the store's own.
+public struct BatchTransactionsWriter: MessageImportWriter {
+    let store: any ConversationStore
+    let logger: Logger
+
+    public init(store: any ConversationStore, logger: Logger) {
+        self.store = store
+        self.logger = logger
+    }
+
+    public func createMissing(locations: [Location], contacts: [Contact]) async throws {
+        try await store.createMissing(locations: locations, contacts: contacts, logger: logger)
+    }
+
+    public func insertMessages(_ messages: [Message]) async throws {
+        try await store.insertMessages(messages, logger: logger)
+    }
 }
 
 public enum StoreError: Error, Sendable, Hashable {

@@ -9,7 +9,9 @@ struct ImportCommand: AsyncParsableCommand {
         abstract: "Import messages from NDJSON: one message per line, in the JSON `GET …/messages` serves.",
         discussion: """
             Missing locations, contacts (id only) and conversations are created. A bad line is reported with its \
-            number and skipped; with --strict, any bad line stops the import before anything is written.
+            number and skipped; with --strict, any bad line stops the import before anything is written. Into a \
+            SQLite database that holds no message yet, the import is one transaction (all or nothing; the server's \
+            writes wait for it) with the messages' indexes built at the end; otherwise each batch is a transaction.
             """)
 
     @Argument(help: "The NDJSON file, or - for standard input.") var file: String

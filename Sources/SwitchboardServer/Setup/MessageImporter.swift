@@ -66,29 +66,31 @@ public struct MessageImporter: Sendable {
         var known = KnownRows()
         var conversations = Set<ConversationID>()
         var reader = try source.open()
-        var batch = try nextBatch(from: &reader, decoder: decoder, problems: &summary.problems)
-        while !batch.isEmpty {
-            let messages = batch.map(\.message)
-            let unseen = known.unseen(in: messages, now: now())
-            // The store writes this batch on its own thread while this one parses the next: two cores, not one.
-            async let written = Self.insert(messages, creating: unseen, into: store, logger: logger)
-            let following = try nextBatch(from: &reader, decoder: decoder, problems: &summary.problems)
-            if try await written {
-                summary.imported += batch.count
-            } else {
-                // The batch was rolled back as a whole: find the offending lines one by one.
-                for entry in batch {
-                    if try await Self.insert([entry.message], into: store, logger: logger) {
-                        summary.imported += 1
-                    } else {
-                        summary.problems.append(
-                            Problem(line: entry.line, reason: "message \(entry.message.id) already exists, or its contact already has another conversation"))
+        try await store.withImport(logger: logger) { writer in
+            var batch = try nextBatch(from: &reader, decoder: decoder, problems: &summary.problems)
+            while !batch.isEmpty {
+                let messages = batch.map(\.message)
+                let unseen = known.unseen(in: messages, now: now())
+                // The store writes this batch on its own thread while this one parses the next: two cores, not one.
+                async let written = Self.insert(messages, creating: unseen, into: writer)
+                let following = try nextBatch(from: &reader, decoder: decoder, problems: &summary.problems)
+                if try await written {
+                    summary.imported += batch.count
+                } else {
+                    // The batch was rolled back as a whole: find the offending lines one by one.
+                    for entry in batch {
+                        if try await Self.insert([entry.message], into: writer) {
+                            summary.imported += 1
+                        } else {
+                            summary.problems.append(
+                                Problem(line: entry.line, reason: "message \(entry.message.id) already exists, or its contact already has another conversation"))
+                        }
                     }
                 }
+                for message in messages { conversations.insert(message.conversationId) }
+                progress(summary.imported)
+                batch = following
             }
-            for message in messages { conversations.insert(message.conversationId) }
-            progress(summary.imported)
-            batch = following
         }
         summary.conversations = conversations.count
         summary.problems.sort { $0.line < $1.line }
@@ -113,16 +115,16 @@ public struct MessageImporter: Sendable {
 
     /// Creates the batch's missing locations and contacts, then inserts its messages.
     private static func insert(
-        _ messages: [Message], creating unseen: KnownRows.Unseen, into store: some ConversationStore, logger: Logger
+        _ messages: [Message], creating unseen: KnownRows.Unseen, into writer: any MessageImportWriter
     ) async throws -> Bool {
-        try await store.createMissing(locations: unseen.locations, contacts: unseen.contacts, logger: logger)
-        return try await insert(messages, into: store, logger: logger)
+        try await writer.createMissing(locations: unseen.locations, contacts: unseen.contacts)
+        return try await insert(messages, into: writer)
     }
 
     /// False when the store refused the batch as a duplicate (and wrote none of it).
-    private static func insert(_ messages: [Message], into store: some ConversationStore, logger: Logger) async throws -> Bool {
+    private static func insert(_ messages: [Message], into writer: any MessageImportWriter) async throws -> Bool {
         do {
-            try await store.insertMessages(messages, logger: logger)
+            try await writer.insertMessages(messages)
             return true
         } catch StoreError.duplicate {
             return false

@@ -1,0 +1,185 @@
+import Foundation
+import GRDB
+import SwitchboardCore
+import SwitchboardPostgres
+@testable import SwitchboardSQLite
+import SwitchboardStorage
+import SwitchboardTestSupport
+import Testing
+
+/// `withImport`: what an import stores is what the same batches stored one transaction each would store, on both
+/// backends, whether or not the backend writes it as one bulk load.
+@Suite struct ImportTests {
+    /// Three batches over three conversations, with an older message arriving last and a refused batch between:
+    /// the conversations, their summaries and their pages are exactly those of the batches written one by one.
+    @Test(arguments: Backend.allCases)
+    func anImportStoresWhatItsBatchesWouldStore(_ backend: Backend) async throws {
+        let location = LocationID.generate()
+        let batches = ImportFixture(location: location).batches
+        let (imported, reference) = try await withStore(backend) { store in
+            try await withStore(backend) { other in
+                try await store.withImport(logger: .test) { writer in
+                    try await ImportFixture.write(batches, location: location, through: writer)
+                }
+                try await ImportFixture.write(
+                    batches, location: location, through: BatchTransactionsWriter(store: other, logger: .test))
+                return (
+                    try await ImportFixture.contents(of: store, location: location),
+                    try await ImportFixture.contents(of: other, location: location)
+                )
+            }
+        }
+        #expect(imported == reference)
+        // And that is what the fixture means: not two equally wrong answers.
+        let busy = try #require(imported.conversations.first { $0.id == ImportFixture.busy })
+        #expect(busy.unreadCount == 3)
+        #expect(busy.lastMessageBody == "newest")
+        #expect(busy.dateAdded == Timestamp(rawValue: testEpoch.rawValue + 1))
+        #expect(busy.dateUpdated == Timestamp(rawValue: testEpoch.rawValue + 50))
+        #expect(imported.pages[ImportFixture.busy]?.map(\.id.rawValue) == ["b5", "b4", "b3", "b2", "b1", "b0"])
+        #expect(imported.pages[ImportFixture.refused] == [])
+        #expect(imported.conversations.map(\.id).sorted() == [ImportFixture.busy, ImportFixture.quiet])
+    }
+
+    /// Into an empty SQLite database the import is one transaction: if it fails, nothing of it is stored, and the
+    /// indexes it set aside are back.
+    @Test func aFailedBulkLoadStoresNothing() async throws {
+        try await withSQLiteStore { (store: SQLiteConversationStore) async throws in
+            let location = LocationID.generate()
+            await #expect(throws: ImportFixture.Stop.self) { try await ImportFixture.failAfterWriting(into: store, location: location) }
+            #expect(try await store.locations(logger: .test).isEmpty)
+            #expect(try await store.conversation(ImportFixture.busy, in: location, logger: .test) == nil)
+            #expect(try await store.messageIndexes() == Self.messageIndexes)
+        }
+    }
+
+    /// Into a database that holds messages, each batch commits on its own: a later failure keeps the earlier batches.
+    @Test func anImportBesideMessagesCommitsEachBatch() async throws {
+        try await withSQLiteStore { (store: SQLiteConversationStore) async throws in
+            let tenant = try await store.makeTenant()
+            try await store.insertMessages(
+                [makeMessage(conversation: .generate(), location: tenant.location, contact: .generate(), at: 0)], logger: .test)
+            let location = LocationID.generate()
+            await #expect(throws: ImportFixture.Stop.self) { try await ImportFixture.failAfterWriting(into: store, location: location) }
+            let busy = try await store.conversation(ImportFixture.busy, in: location, logger: .test)
+            #expect(busy?.unreadCount == 3)
+            #expect(try await store.messageIndexes() == Self.messageIndexes)
+        }
+    }
+
+    /// While a bulk load holds the write lock, readers see the database as it was and other writers get
+    /// `StoreError.unavailable` (503 over HTTP) once the busy timeout passes, not a server error.
+    @Test func aBulkLoadKeepsReadersAndTurnsAwayWriters() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("test.sqlite").path
+        let store = try SQLiteConversationStore(path: path)
+        let other = try SQLiteConversationStore(path: path)
+        let location = LocationID.generate()
+        let batches = ImportFixture(location: location).batches
+        try await store.withImport(logger: .test) { writer in
+            try await ImportFixture.write(batches, location: location, through: writer)
+            #expect(try await other.conversation(ImportFixture.busy, in: location, logger: .test) == nil)
+            let started = ContinuousClock.now
+            await #expect(throws: StoreError.unavailable("the database is locked by another writer")) {
+                try await other.createLocation(Location(id: .generate(), name: "Late", dateAdded: testEpoch), logger: .test)
+            }
+            #expect(ContinuousClock.now - started >= .seconds(4))
+        }
+        #expect(try await other.conversation(ImportFixture.busy, in: location, logger: .test)?.unreadCount == 3)
+        #expect(try await other.messageIndexes() == Self.messageIndexes)
+    }
+
+    static let messageIndexes = [
+        "CREATE INDEX messages_export_created ON messages(location_id, date_added, id)",
+        "CREATE INDEX messages_export_updated ON messages(location_id, date_updated, id)",
+        "CREATE INDEX messages_page ON messages(conversation_id, date_added, id)",
+    ]
+
+    private func withSQLiteStore(_ body: (SQLiteConversationStore) async throws -> Void) async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await body(try SQLiteConversationStore(path: directory.appendingPathComponent("test.sqlite").path))
+    }
+}
+
+extension SQLiteConversationStore {
+    /// The messages table's own indexes, as the SQL that creates them.
+    fileprivate func messageIndexes() async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL ORDER BY name")
+        }
+    }
+}
+
+/// Batches an importer would write: one conversation with six messages over two batches (one older message arriving
+/// last), a quiet one, and a batch refused whole because one of its ids is taken.
+private struct ImportFixture: Sendable {
+    static let busy = ConversationID(rawValue: "busyConversation")
+    static let quiet = ConversationID(rawValue: "quietConversation")
+    static let refused = ConversationID(rawValue: "refusedConversation")
+    struct Stop: Error {}
+
+    struct Contents: Sendable, Equatable {
+        var conversations: [Conversation]
+        var pages: [ConversationID: [Message]]
+    }
+
+    let batches: [[Message]]
+
+    init(location: LocationID) {
+        let contact = ContactID(rawValue: "busyContact")
+        let quietContact = ContactID(rawValue: "quietContact")
+        let refusedContact = ContactID(rawValue: "refusedContact")
+        func message(
+            _ id: String, _ conversation: ConversationID = Self.busy, contact: ContactID = contact,
+            direction: MessageDirection = .inbound, at time: Int64, body: String = "hello"
+        ) -> Message {
+            makeMessage(id, conversation: conversation, location: location, contact: contact, direction: direction, at: time, body: body)
+        }
+        batches = [
+            [message("b1", at: 1), message("b2", direction: .outbound, at: 2), message("q1", Self.quiet, contact: quietContact, at: 3)],
+            [message("b4", at: 40), message("b5", direction: .outbound, at: 50, body: "newest"), message("b3", at: 30)],
+            [message("r1", Self.refused, contact: refusedContact, at: 60), message("b1", at: 61)],
+            [message("b0", direction: .outbound, at: 0, body: "oldest")],
+        ]
+    }
+
+    /// Writes each batch as the importer does: the rows it needs, then its messages; a refused batch is skipped.
+    static func write(_ batches: [[Message]], location: LocationID, through writer: any MessageImportWriter) async throws {
+        for batch in batches {
+            let contacts = Set(batch.map(\.contactId)).sorted { $0.rawValue < $1.rawValue }
+            try await writer.createMissing(
+                locations: [Location(id: location, name: "Imported", dateAdded: testEpoch)],
+                contacts: contacts.map { Contact(id: $0, locationId: location, dateAdded: testEpoch) })
+            do {
+                try await writer.insertMessages(batch)
+            } catch StoreError.duplicate {
+                continue
+            }
+        }
+    }
+
+    /// Writes every batch within one import, then fails it.
+    static func failAfterWriting(into store: some ConversationStore, location: LocationID) async throws {
+        let batches = ImportFixture(location: location).batches
+        try await store.withImport(logger: .test) { writer in
+            try await write(batches, location: location, through: writer)
+            throw Stop()
+        }
+    }
+
+    static func contents(of store: any ConversationStore, location: LocationID) async throws -> Contents {
+        var contents = Contents(conversations: [], pages: [:])
+        for id in [busy, quiet, refused] {
+            if let conversation = try await store.conversation(id, in: location, logger: .test) {
+                contents.conversations.append(conversation)
+            }
+            contents.pages[id] = try await store.messagePage(
+                MessagePageQuery(conversationId: id, locationId: location, limit: 100), logger: .test
+            ).messages
+        }
+        return contents
+    }
+}
