@@ -28,6 +28,7 @@ extension SQLiteConversationStore {
             return result
         } catch {
             await load.rollBack()
+            if let error = error as? DatabaseError { throw Self.storeError(error) }
             throw error
         }
     }
@@ -51,20 +52,26 @@ final class SQLiteBulkLoad: MessageImportWriter {
         var configuration = SQLiteConversationStore.configuration()
         configuration.allowsUnsafeTransactions = true
         let connection = try DatabaseQueue(path: path, configuration: configuration)
-        let deferred = try await connection.writeWithoutTransaction { db -> [String]? in
-            // IMMEDIATE: no other writer can add a message between this check and the commit.
-            try db.execute(sql: "BEGIN IMMEDIATE")
-            guard try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM messages)") == true else {
-                try db.execute(sql: "ROLLBACK")
-                return nil
+        let deferred: [String]?
+        do {
+            deferred = try await connection.writeWithoutTransaction { db -> [String]? in
+                // IMMEDIATE: no other writer can add a message between this check and the commit.
+                try db.execute(sql: "BEGIN IMMEDIATE")
+                guard try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM messages)") == true else {
+                    try db.execute(sql: "ROLLBACK")
+                    return nil
+                }
+                let indexes = try Row.fetchAll(
+                    db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL")
+                for index in indexes {
+                    let name: String = index[0]
+                    try db.execute(sql: "DROP INDEX \(name.quotedDatabaseIdentifier)")
+                }
+                return indexes.map { $0[1] }
             }
-            let indexes = try Row.fetchAll(
-                db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL")
-            for index in indexes {
-                let name: String = index[0]
-                try db.execute(sql: "DROP INDEX \(name.quotedDatabaseIdentifier)")
-            }
-            return indexes.map { $0[1] }
+        } catch {
+            await Self.rollBack(connection)
+            throw error
         }
         guard let deferred else {
             try connection.close()
@@ -112,15 +119,18 @@ final class SQLiteBulkLoad: MessageImportWriter {
     func commit() async throws {
         let summaries = progress.withLock { progress in progress.summaries }
         try await connection.writeWithoutTransaction { [deferredIndexes] db in
+            try Self.requireTransaction(db)
             for (key, change) in summaries { try SQLiteConversationStore.apply(change, to: key, db: db) }
             for index in deferredIndexes { try db.execute(sql: index) }
             try db.execute(sql: "COMMIT")
         }
         // The write-ahead log now holds the whole import, already copied into the database by the commit's checkpoint.
         // Left at that size, the next process to open the database would read all of it to rebuild its index (a
-        // cold start of 0.8 s instead of 0.1 s after 1,100,000 messages), so it is emptied. Best effort: a reader
-        // still on the log makes it wait, and then it is left as it is, which costs time, not data.
+        // cold start of 0.8 s instead of 0.1 s after 1,100,000 messages), so it is emptied. Best effort, and brief:
+        // a reader still on the log would make it wait, holding writers off, so it gives up after 100 ms and leaves
+        // the log as it is, which costs time, not data.
         _ = try? await connection.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA busy_timeout = 100")
             try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
         }
         // Committed: a failure to close now is no failure of the import (the connection closes when released).
@@ -128,16 +138,33 @@ final class SQLiteBulkLoad: MessageImportWriter {
     }
 
     func rollBack() async {
-        _ = try? await connection.writeWithoutTransaction { db in
-            if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
+        await Self.rollBack(connection)
+    }
+
+    /// Rolls back whatever is open and closes the connection, even in a cancelled task (GRDB checks for
+    /// cancellation before it runs a block, and the rollback must run anyway).
+    private static func rollBack(_ connection: DatabaseQueue) async {
+        await Task.detached {
+            _ = try? await connection.writeWithoutTransaction { db in
+                if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
+            }
+            try? connection.close()
+        }.value
+    }
+
+    /// SQLite ends a transaction by itself on some errors (a full disk, an I/O error, an interrupt); what this load
+    /// would write after that must not commit piece by piece.
+    private static func requireTransaction(_ db: Database) throws {
+        guard db.isInsideTransaction else {
+            throw StoreError.unavailable("the import's transaction was ended by the database; nothing of it was stored")
         }
-        try? connection.close()
     }
 
     /// Runs `body` all or nothing within the load's transaction; a unique key it breaks is `StoreError.duplicate`.
     private func inSavepoint(_ body: @escaping @Sendable (Database) throws -> Void) async throws {
         do {
             try await connection.writeWithoutTransaction { db in
+                try Self.requireTransaction(db)
                 try db.execute(sql: "SAVEPOINT import_batch")
                 do {
                     try body(db)

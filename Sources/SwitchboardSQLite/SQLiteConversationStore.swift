@@ -225,7 +225,7 @@ public final class SQLiteConversationStore: ConversationStore {
                 """
         ).execute(arguments: [
             key.location.rawValue, key.conversation.rawValue, change.newest.contactId.rawValue,
-            change.oldest.dateAdded.rawValue, change.newest.dateAdded.rawValue,
+            change.oldestDate.rawValue, change.newest.dateAdded.rawValue,
         ])
     }
 
@@ -253,7 +253,7 @@ public final class SQLiteConversationStore: ConversationStore {
             change.inboundCount, newest.dateAdded.rawValue,
             newest.dateAdded.rawValue, newest.id.rawValue, newest.id.rawValue,
             newest.dateAdded.rawValue, newest.id.rawValue, newest.body,
-            newest.dateAdded.rawValue, newest.id.rawValue, newest.messageType.code,
+            newest.dateAdded.rawValue, newest.id.rawValue, newest.type.code,
             newest.dateAdded.rawValue, newest.id.rawValue, newest.direction?.rawValue,
             newest.dateAdded.rawValue, newest.id.rawValue, newest.dateAdded.rawValue,
             key.location.rawValue, key.conversation.rawValue,
@@ -369,27 +369,47 @@ public final class SQLiteConversationStore: ConversationStore {
     }
 }
 
-/// How a batch of new messages moves one conversation's summary.
+/// How a batch of new messages moves one conversation's summary. It keeps only what the conversation row takes from
+/// them, so a bulk load can hold one for every conversation it writes.
 struct ConversationSummaryChange {
-    var newest: Message
-    var oldest: Message
+    /// The newest message by (dateAdded, id), the order the page uses.
+    struct Newest {
+        var id: MessageID
+        var dateAdded: Timestamp
+        var contactId: ContactID
+        var type: MessageType
+        var direction: MessageDirection?
+        var body: String?
+
+        init(_ message: Message) {
+            id = message.id
+            dateAdded = message.dateAdded
+            contactId = message.contactId
+            type = message.messageType
+            direction = message.direction
+            body = message.body
+        }
+    }
+
+    var newest: Newest
+    var oldestDate: Timestamp
     var inboundCount = 0
 
     init(first: Message) {
-        newest = first
-        oldest = first
+        newest = Newest(first)
+        oldestDate = first.dateAdded
     }
 
     mutating func add(_ message: Message) {
-        if (message.dateAdded, message.id) > (newest.dateAdded, newest.id) { newest = message }
-        if (message.dateAdded, message.id) < (oldest.dateAdded, oldest.id) { oldest = message }
+        if (message.dateAdded, message.id) > (newest.dateAdded, newest.id) { newest = Newest(message) }
+        oldestDate = min(oldestDate, message.dateAdded)
         if message.direction == .inbound { inboundCount += 1 }
     }
 
     /// Adds a later batch's change to the same conversation.
     mutating func add(_ later: ConversationSummaryChange) {
         if (later.newest.dateAdded, later.newest.id) > (newest.dateAdded, newest.id) { newest = later.newest }
-        if (later.oldest.dateAdded, later.oldest.id) < (oldest.dateAdded, oldest.id) { oldest = later.oldest }
+        oldestDate = min(oldestDate, later.oldestDate)
         inboundCount += later.inboundCount
     }
 }

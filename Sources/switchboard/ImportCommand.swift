@@ -17,8 +17,8 @@ struct ImportCommand: AsyncParsableCommand {
     @Argument(help: "The NDJSON file, or - for standard input.") var file: String
     @Flag(help: "Write nothing unless every line is valid.") var strict = false
     @Option(help: """
-        Messages per transaction. Each batch updates every conversation it touches once, so larger batches go faster \
-        over many conversations and hold more in memory (50,000: about 300 MB).
+        Messages read and written at a time (50,000: about 300 MB in memory). Where each batch is a transaction of its \
+        own, it updates every conversation it touches once, so larger batches go faster over many conversations.
         """)
     var batchSize = 50_000
     @OptionGroup var database: DatabaseOptions
@@ -29,7 +29,9 @@ struct ImportCommand: AsyncParsableCommand {
         if strict && source.isStandardInput {
             // --strict reads the input twice; standard input can only be read once, so keep a copy.
             let url = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-import-\(UUID().uuidString)")
-            FileManager.default.createFile(atPath: url.path, contents: nil)
+            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                throw CommandFailure("cannot create a temporary file at \(url.path)")
+            }
             let output = try FileHandle(forWritingTo: url)
             while let chunk = try FileHandle.standardInput.read(upToCount: 1 << 20), !chunk.isEmpty {
                 try output.write(contentsOf: chunk)

@@ -19,6 +19,8 @@ import Testing
         let (imported, reference) = try await withStore(backend) { store in
             try await withStore(backend) { other in
                 try await store.withImport(logger: .test) { writer in
+                    // SQLite loads an empty database in bulk; PostgreSQL writes batch by batch.
+                    #expect((writer is SQLiteBulkLoad) == (backend == .sqlite))
                     try await ImportFixture.write(batches, location: location, through: writer)
                 }
                 try await ImportFixture.write(
@@ -41,15 +43,40 @@ import Testing
         #expect(imported.conversations.map(\.id).sorted() == [ImportFixture.busy, ImportFixture.quiet])
     }
 
-    /// Into an empty SQLite database the import is one transaction: if it fails, nothing of it is stored, and the
-    /// indexes it set aside are back.
+    /// Into a SQLite database without messages the import is one transaction: if it fails, nothing of it is stored,
+    /// what was stored before is as it was, and the indexes it set aside are back.
     @Test func aFailedBulkLoadStoresNothing() async throws {
         try await withSQLiteStore { (store: SQLiteConversationStore) async throws in
+            let before = try await StoredBefore(in: store)
             let location = LocationID.generate()
             await #expect(throws: ImportFixture.Stop.self) { try await ImportFixture.failAfterWriting(into: store, location: location) }
-            #expect(try await store.locations(logger: .test).isEmpty)
-            #expect(try await store.conversation(ImportFixture.busy, in: location, logger: .test) == nil)
+            #expect(try await StoredBefore(in: store, as: before) == before)
+            #expect(try await store.location(location, logger: .test) == nil)
             #expect(try await store.messageIndexes() == Self.messageIndexes)
+        }
+    }
+
+    /// A bulk load whose task is cancelled stores nothing either, and leaves the database writable.
+    @Test func aCancelledBulkLoadStoresNothing() async throws {
+        try await withSQLiteStore { (store: SQLiteConversationStore) async throws in
+            let before = try await StoredBefore(in: store)
+            let location = LocationID.generate()
+            let (written, signal) = AsyncStream<Void>.makeStream()
+            let load = Task {
+                try await store.withImport(logger: .test) { writer in
+                    try await ImportFixture.write(ImportFixture(location: location).batches, location: location, through: writer)
+                    signal.yield()
+                    try await Task.sleep(for: .seconds(60))
+                }
+            }
+            for await _ in written { break }
+            load.cancel()
+            await #expect(throws: CancellationError.self) { try await load.value }
+            #expect(try await StoredBefore(in: store, as: before) == before)
+            #expect(try await store.location(location, logger: .test) == nil)
+            #expect(try await store.messageIndexes() == Self.messageIndexes)
+            try await store.insertMessages(
+                [makeMessage(conversation: .generate(), location: before.tenant, contact: .generate(), at: 0)], logger: .test)
         }
     }
 
@@ -88,6 +115,9 @@ import Testing
         }
         #expect(try await other.conversation(ImportFixture.busy, in: location, logger: .test)?.unreadCount == 3)
         #expect(try await other.messageIndexes() == Self.messageIndexes)
+        // The log that held the import is emptied, so the next process to open the database need not read it.
+        let log = try FileManager.default.attributesOfItem(atPath: path + "-wal")
+        #expect(log[.size] as? Int == 0)
     }
 
     static let messageIndexes = [
@@ -110,6 +140,41 @@ extension SQLiteConversationStore {
             try String.fetchAll(
                 db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL ORDER BY name")
         }
+    }
+}
+
+/// What a store held before an import: a location with a token, a contact, and a conversation without messages.
+private struct StoredBefore: Equatable {
+    var tenant: LocationID
+    var locations: [Location]
+    var tokens: [StoredToken]
+    var contact: Contact?
+    var conversation: Conversation?
+
+    private static let contact = ContactID(rawValue: "storedBeforeContact")
+    private static let conversation = ConversationID(rawValue: "storedBeforeConversation")
+
+    /// Stores them.
+    init(in store: some ConversationStore) async throws {
+        let tenant = try await store.makeTenant()
+        try await store.createContact(Contact(id: Self.contact, locationId: tenant.location, dateAdded: testEpoch), logger: .test)
+        try await store.createConversation(
+            Conversation(id: Self.conversation, locationId: tenant.location, contactId: Self.contact, dateAdded: testEpoch),
+            logger: .test)
+        try await self.init(in: store, tenant: tenant.location)
+    }
+
+    /// Reads them again.
+    init(in store: some ConversationStore, as stored: StoredBefore) async throws {
+        try await self.init(in: store, tenant: stored.tenant)
+    }
+
+    private init(in store: some ConversationStore, tenant: LocationID) async throws {
+        self.tenant = tenant
+        locations = try await store.locations(logger: .test)
+        tokens = try await store.tokens(in: nil, logger: .test)
+        contact = try await store.contact(Self.contact, in: tenant, logger: .test)
+        conversation = try await store.conversation(Self.conversation, in: tenant, logger: .test)
     }
 }
 

@@ -141,7 +141,7 @@ struct CollectingWriter: ResponseBodyWriter {
         private let buffer = Mutex(ByteBuffer())
         func append(_ part: ByteBuffer) {
             var part = part
-            buffer.withLock { $0.writeBuffer(&part) }
+            _ = buffer.withLock { $0.writeBuffer(&part) }
         }
         var contents: ByteBuffer { buffer.withLock { $0 } }
     }

@@ -139,7 +139,7 @@ public struct PostgresTestCluster: Sendable {
         defer { try? FileManager.default.removeItem(at: directory) }
         let stdout = directory.appendingPathComponent("stdout").path
         let stderr = directory.appendingPathComponent("stderr").path
-        let status = await try ChildProcess(
+        let status = try await ChildProcess(
             ["/bin/bash", "-c", command, "bash", script], environment: merged, stdout: .file(stdout),
             stderr: .file(stderr)
         ).exitStatus()

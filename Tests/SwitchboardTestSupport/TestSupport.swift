@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 public import Hummingbird
-public import HummingbirdTesting
+import HummingbirdTesting
 public import Logging
 public import SwitchboardCore
 public import SwitchboardServer

@@ -1,5 +1,5 @@
 import Synchronization
-public import SwitchboardCore
+import SwitchboardCore
 
 /// Faults to inject into API responses, so clients can test their retries. Off unless asked for.
 public struct FaultInjection: Sendable, Hashable {
