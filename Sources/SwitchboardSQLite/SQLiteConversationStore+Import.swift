@@ -55,6 +55,10 @@ final class SQLiteBulkLoad: MessageImportWriter {
         let deferred: [String]?
         do {
             deferred = try await connection.writeWithoutTransaction { db -> [String]? in
+                // Each batch creates its conversations before its rows, in the same savepoint, and no other writer
+                // runs until the commit: a foreign-key lookup per message would only repeat that. The commit checks
+                // the keys of contacts and conversations instead. (Only settable outside a transaction.)
+                try db.execute(sql: "PRAGMA foreign_keys = OFF")
                 // IMMEDIATE: no other writer can add a message between this check and the commit.
                 try db.execute(sql: "BEGIN IMMEDIATE")
                 guard try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM messages)") == true else {
@@ -120,6 +124,9 @@ final class SQLiteBulkLoad: MessageImportWriter {
         let summaries = progress.withLock { progress in progress.summaries }
         try await connection.writeWithoutTransaction { [deferredIndexes] db in
             try Self.requireTransaction(db)
+            for table in ["contacts", "conversations"] where try Row.fetchOne(db, sql: "PRAGMA foreign_key_check(\(table))") != nil {
+                throw StoreError.unavailable("the import wrote \(table) of a location that does not exist")
+            }
             for (key, change) in summaries { try SQLiteConversationStore.apply(change, to: key, db: db) }
             for index in deferredIndexes { try db.execute(sql: index) }
             try db.execute(sql: "COMMIT")

@@ -80,6 +80,23 @@ import Testing
         }
     }
 
+    /// A bulk load skips the foreign-key lookup per message, not the keys: rows of a location that does not exist
+    /// fail the commit, and nothing is stored.
+    @Test func aBulkLoadRefusesRowsOfAnUnknownLocation() async throws {
+        try await withSQLiteStore { (store: SQLiteConversationStore) async throws in
+            let before = try await StoredBefore(in: store)
+            let nowhere = LocationID.generate()
+            await #expect(throws: StoreError.unavailable("the import wrote conversations of a location that does not exist")) {
+                try await store.withImport(logger: .test) { writer in
+                    try await writer.insertMessages(
+                        [makeMessage(conversation: .generate(), location: nowhere, contact: .generate(), at: 0)])
+                }
+            }
+            #expect(try await StoredBefore(in: store, as: before) == before)
+            #expect(try await store.messageIndexes() == Self.messageIndexes)
+        }
+    }
+
     /// Into a database that holds messages, each batch commits on its own: a later failure keeps the earlier batches.
     @Test func anImportBesideMessagesCommitsEachBatch() async throws {
         try await withSQLiteStore { (store: SQLiteConversationStore) async throws in
