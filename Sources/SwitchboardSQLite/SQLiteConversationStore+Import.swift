@@ -177,8 +177,11 @@ final class SQLiteBulkLoad: MessageImportWriter {
                     try body(db)
                     try db.execute(sql: "RELEASE import_batch")
                 } catch {
-                    try db.execute(sql: "ROLLBACK TO import_batch")
-                    try db.execute(sql: "RELEASE import_batch")
+                    // Unless SQLite has already ended the whole transaction (then this error is the one to report).
+                    if db.isInsideTransaction {
+                        try db.execute(sql: "ROLLBACK TO import_batch")
+                        try db.execute(sql: "RELEASE import_batch")
+                    }
                     throw error
                 }
             }
