@@ -187,6 +187,7 @@ let package = Package(
             dependencies: [
                 "SwitchboardTestSupport",
                 "SwitchboardStorage",
+                "SwitchboardSQLite",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

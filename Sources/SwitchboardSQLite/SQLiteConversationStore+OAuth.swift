@@ -124,17 +124,23 @@ extension SQLiteConversationStore {
     private static let keyColumns = "id, secret, created_at, retired_at"
 
     public func activeSigningKey(orCreate candidate: SigningKey, logger: Logger) async throws -> SigningKey {
+        // Read first: once the key exists (every start but the first) this takes no write lock, so a server starts
+        // and issues tokens while an import holds it.
+        if let key = try await pool.read({ db in try Self.activeSigningKey(db) }) { return key }
         let key = try await write { db -> SigningKey? in
             // The unique index on the active key turns a lost race into "do nothing".
             try db.execute(
                 sql: "INSERT INTO oauth_signing_keys (id, secret, created_at, retired_at) VALUES (?, ?, ?, NULL) ON CONFLICT DO NOTHING",
                 arguments: [candidate.id, candidate.encodedSecret, candidate.createdAt.rawValue])
-            return try Row.fetchOne(
-                db, sql: "SELECT \(Self.keyColumns) FROM oauth_signing_keys WHERE retired_at IS NULL"
-            ).flatMap(Self.signingKey(from:))
+            return try Self.activeSigningKey(db)
         }
         guard let key else { throw StoreError.unavailable("the active signing key could not be read") }
         return key
+    }
+
+    private static func activeSigningKey(_ db: Database) throws -> SigningKey? {
+        try Row.fetchOne(db, sql: "SELECT \(keyColumns) FROM oauth_signing_keys WHERE retired_at IS NULL")
+            .flatMap(signingKey(from:))
     }
 
     public func rotateSigningKey(to next: SigningKey, at time: Timestamp, logger: Logger) async throws {
