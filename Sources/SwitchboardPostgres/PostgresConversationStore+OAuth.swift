@@ -98,7 +98,15 @@ extension PostgresConversationStore {
     // MARK: Signing keys
 
     public func activeSigningKey(orCreate candidate: SigningKey, logger: Logger) async throws -> SigningKey {
-        let keys = try await run("activeSigningKey", logger: logger, statements: 2) { connection in
+        let keys = try await run("activeSigningKey", logger: logger, statements: 3) { connection in
+            func active() async throws -> [SigningKey?] {
+                try await connection.fetch(
+                    "SELECT \(unescaped: OAuthColumns.key) FROM oauth_signing_keys WHERE retired_at IS NULL",
+                    logger: logger, OAuthDecode.key)
+            }
+            // Read first, as the SQLite store does: once the key exists, signing takes no write.
+            let existing = try await active()
+            if !existing.isEmpty { return existing }
             // The unique index on the active key turns a lost race into "do nothing".
             try await connection.query(
                 """
@@ -106,9 +114,7 @@ extension PostgresConversationStore {
                 VALUES (\(candidate.id), \(candidate.encodedSecret), \(candidate.createdAt.rawValue), NULL)
                 ON CONFLICT DO NOTHING
                 """, logger: logger)
-            return try await connection.fetch(
-                "SELECT \(unescaped: OAuthColumns.key) FROM oauth_signing_keys WHERE retired_at IS NULL",
-                logger: logger, OAuthDecode.key)
+            return try await active()
         }
         guard let found = keys.first, let key = found else {
             throw StoreError.unavailable("the active signing key could not be read")
