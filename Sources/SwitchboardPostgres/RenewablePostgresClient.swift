@@ -138,11 +138,12 @@ final class StartedPool: Sendable {
 
     /// The client, once its pool runs (or at once when the waiting task is cancelled: the lease then fails).
     func running() async -> PostgresClient {
-        if state.withLock({ $0.started }) { return client }
-        let id = state.withLock { state in
+        let waiter: Int? = state.withLock { state in
+            guard !state.started else { return nil }
             defer { state.nextWaiter += 1 }
             return state.nextWaiter
         }
+        guard let id = waiter else { return client }
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let resumeNow = state.withLock { state in

@@ -99,22 +99,17 @@ final class SQLiteBulkLoad: MessageImportWriter {
     func insertMessages(_ messages: [Message]) async throws {
         guard !messages.isEmpty else { return }
         // The summaries are worked out here, on the importer's side, so that the writing thread only writes.
-        var changes: [ConversationKey: ConversationSummaryChange] = [:]
-        for message in messages {
-            changes[ConversationKey(message), default: ConversationSummaryChange(first: message)].add(message)
-        }
+        let changes = ConversationSummaryChange.perConversation(messages)
         let new = progress.withLock { progress in changes.filter { progress.summaries[$0.key] == nil } }
         try await inSavepoint { db in
             for (key, change) in new { try SQLiteConversationStore.createIfMissing(key, change, db: db) }
             try SQLiteConversationStore.insertRows(messages, db: db)
         }
         progress.withLock { progress in
-            for (key, change) in changes {
-                if progress.summaries[key] == nil {
-                    progress.summaries[key] = change
-                } else {
-                    progress.summaries[key]?.add(change)
-                }
+            progress.summaries.merge(changes) { earlier, later in
+                var merged = earlier
+                merged.add(later)
+                return merged
             }
         }
     }

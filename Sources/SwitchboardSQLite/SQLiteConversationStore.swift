@@ -194,10 +194,7 @@ public final class SQLiteConversationStore: ConversationStore {
     public func insertMessages(_ messages: [Message], logger: Logger) async throws {
         guard !messages.isEmpty else { return }
         try await write { db in
-            var summaries: [ConversationKey: ConversationSummaryChange] = [:]
-            for message in messages {
-                summaries[ConversationKey(message), default: ConversationSummaryChange(first: message)].add(message)
-            }
+            let summaries = ConversationSummaryChange.perConversation(messages)
             for (key, change) in summaries { try Self.createIfMissing(key, change, db: db) }
             try Self.insertRows(messages, db: db)
             for (key, change) in summaries { try Self.apply(change, to: key, db: db) }
@@ -398,6 +395,15 @@ struct ConversationSummaryChange {
     init(first: Message) {
         newest = Newest(first)
         oldestDate = first.dateAdded
+    }
+
+    /// The change these messages make to each conversation they are in.
+    static func perConversation(_ messages: [Message]) -> [ConversationKey: ConversationSummaryChange] {
+        var changes: [ConversationKey: ConversationSummaryChange] = [:]
+        for message in messages {
+            changes[ConversationKey(message), default: ConversationSummaryChange(first: message)].add(message)
+        }
+        return changes
     }
 
     mutating func add(_ message: Message) {

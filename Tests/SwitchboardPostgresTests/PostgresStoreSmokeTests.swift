@@ -107,17 +107,10 @@ import Testing
     }
 
     @Test func unreachableDatabaseIsUnavailableWithinTheTimeout() async throws {
-        // Nothing listens on port 1 of loopback.
-        var options = try PostgresOptions(url: "postgres://postgres@127.0.0.1:1/none")
-        options.connectionTimeout = .milliseconds(500)
-        let store = PostgresConversationStore(options: options, backgroundLogger: logger)
-        let answeredAfter = await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await store.run() }
+        let answeredAfter = try await withUnreachableStore(connectionTimeout: .milliseconds(500)) { store in
             let started = ContinuousClock.now
             await #expect(throws: StoreError.self) { try await store.ping(logger: logger) }
-            let answeredAfter = ContinuousClock.now - started
-            group.cancelAll()
-            return answeredAfter
+            return ContinuousClock.now - started
         }
         // The promise is an answer within 10 seconds (the client's own shutdown afterwards is not part of it); the
         // wait itself is bounded at 0.5 s here, the rest is slack for a loaded machine.
@@ -127,18 +120,28 @@ import Testing
     /// A caller that gives up while waiting for a connection (a request timeout) is told it was cancelled: it is not
     /// an outage, and the pool is not marked as failing for it.
     @Test func aCancelledWaitIsACancellationNotAnOutage() async throws {
-        var options = try PostgresOptions(url: "postgres://postgres@127.0.0.1:1/none")
-        options.connectionTimeout = .seconds(5)
-        let store = PostgresConversationStore(options: options, backgroundLogger: logger)
-        let outcome = await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await store.run() }
-            let ping = Task { try await store.ping(logger: logger) }
+        let outcome = try await withUnreachableStore(connectionTimeout: .seconds(5)) { store in
+            let ping = Task { [logger] in try await store.ping(logger: logger) }
             try? await Task.sleep(for: .milliseconds(300))
             ping.cancel()
-            let outcome = await ping.result
-            group.cancelAll()
-            return outcome
+            return await ping.result
         }
         #expect(throws: CancellationError.self) { try outcome.get() }
+    }
+
+    /// Runs `body` on a store whose database never answers (nothing listens on port 1 of loopback), with the store's
+    /// pool running meanwhile.
+    private func withUnreachableStore<T: Sendable>(
+        connectionTimeout: Duration, _ body: (PostgresConversationStore) async -> T
+    ) async throws -> T {
+        var options = try PostgresOptions(url: "postgres://postgres@127.0.0.1:1/none")
+        options.connectionTimeout = connectionTimeout
+        let store = PostgresConversationStore(options: options, backgroundLogger: logger)
+        return await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await store.run() }
+            let result = await body(store)
+            group.cancelAll()
+            return result
+        }
     }
 }

@@ -219,31 +219,30 @@ extension HTTPFields {
 /// HighLevel's shape once the busy timeout passes.
 @Suite struct ImportBesideTheServerTests {
     @Test func aServerStartsAndReadsDuringABulkImportAndItsWritesAreUnavailable() async throws {
-        let directory = try makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("test.sqlite").path
-        let store = try SQLiteConversationStore(path: path)
-        let tenant = try await store.makeTenant()
-        let contact = #"{"locationId":"\#(tenant.location)","firstName":"Ada"}"#
-        // The first start creates the signing key; later ones find it.
-        try await makeApplication(store: store).test(.router) { _ in }
-        let importer = try SQLiteConversationStore(path: path)
-        try await importer.withImport(logger: .test) { writer in
-            try await writer.insertMessages(
-                [makeMessage(conversation: .generate(), location: tenant.location, contact: .generate(), at: 0)])
-            try await makeApplication(store: store).test(.router) { client in
-                let search = try await client.get("/conversations/search?locationId=\(tenant.location)", headers: tenant.headers)
-                #expect(search.status == .ok)
-                let write = try await client.send(.post, "/contacts/", headers: tenant.headers, json: contact)
-                #expect(write.status == .serviceUnavailable)
-                #expect(try write.errorBody() == HighLevelErrorBody(
-                    statusCode: 503, message: "Service Unavailable", error: "Service Unavailable"))
+        try await withTemporarySQLitePath { path in
+            let store = try SQLiteConversationStore(path: path)
+            let tenant = try await store.makeTenant()
+            let contact = #"{"locationId":"\#(tenant.location)","firstName":"Ada"}"#
+            // The first start creates the signing key; later ones find it.
+            try await makeApplication(store: store).test(.router) { _ in }
+            let importer = try SQLiteConversationStore(path: path)
+            try await importer.withImport(logger: .test) { writer in
+                try await writer.insertMessages(
+                    [makeMessage(conversation: .generate(), location: tenant.location, contact: .generate(), at: 0)])
+                try await makeApplication(store: store).test(.router) { client in
+                    let search = try await client.get("/conversations/search?locationId=\(tenant.location)", headers: tenant.headers)
+                    #expect(search.status == .ok)
+                    let write = try await client.send(.post, "/contacts/", headers: tenant.headers, json: contact)
+                    #expect(write.status == .serviceUnavailable)
+                    #expect(try write.errorBody() == HighLevelErrorBody(
+                        statusCode: 503, message: "Service Unavailable", error: "Service Unavailable"))
+                }
             }
-        }
-        try await makeApplication(store: store).test(.router) { client in
-            #expect(try await client.send(.post, "/contacts/", headers: tenant.headers, json: contact).status == .created)
-            let search = try await client.get("/conversations/search?locationId=\(tenant.location)", headers: tenant.headers)
-            #expect(try search.json()["total"] as? Int == 1)
+            try await makeApplication(store: store).test(.router) { client in
+                #expect(try await client.send(.post, "/contacts/", headers: tenant.headers, json: contact).status == .created)
+                let search = try await client.get("/conversations/search?locationId=\(tenant.location)", headers: tenant.headers)
+                #expect(try search.json()["total"] as? Int == 1)
+            }
         }
     }
 }

@@ -46,7 +46,7 @@ import Testing
     /// Into a SQLite database without messages the import is one transaction: if it fails, nothing of it is stored,
     /// what was stored before is as it was, and the indexes it set aside are back.
     @Test func aFailedBulkLoadStoresNothing() async throws {
-        try await withSQLiteStore { (store: SQLiteConversationStore) async throws in
+        try await withSQLiteStore { store in
             let before = try await StoredBefore(in: store)
             let location = LocationID.generate()
             await #expect(throws: ImportFixture.Stop.self) { try await ImportFixture.failAfterWriting(into: store, location: location) }
@@ -58,7 +58,7 @@ import Testing
 
     /// A bulk load whose task is cancelled stores nothing either, and leaves the database writable.
     @Test func aCancelledBulkLoadStoresNothing() async throws {
-        try await withSQLiteStore { (store: SQLiteConversationStore) async throws in
+        try await withSQLiteStore { store in
             let before = try await StoredBefore(in: store)
             let location = LocationID.generate()
             let (written, signal) = AsyncStream<Void>.makeStream()
@@ -83,7 +83,7 @@ import Testing
     /// A bulk load skips the foreign-key lookup per message, not the keys: rows of a location that does not exist
     /// fail the commit, and nothing is stored.
     @Test func aBulkLoadRefusesRowsOfAnUnknownLocation() async throws {
-        try await withSQLiteStore { (store: SQLiteConversationStore) async throws in
+        try await withSQLiteStore { store in
             let before = try await StoredBefore(in: store)
             let nowhere = LocationID.generate()
             await #expect(throws: StoreError.unavailable("the import wrote conversations of a location that does not exist")) {
@@ -99,7 +99,7 @@ import Testing
 
     /// Into a database that holds messages, each batch commits on its own: a later failure keeps the earlier batches.
     @Test func anImportBesideMessagesCommitsEachBatch() async throws {
-        try await withSQLiteStore { (store: SQLiteConversationStore) async throws in
+        try await withSQLiteStore { store in
             let tenant = try await store.makeTenant()
             try await store.insertMessages(
                 [makeMessage(conversation: .generate(), location: tenant.location, contact: .generate(), at: 0)], logger: .test)
@@ -114,27 +114,26 @@ import Testing
     /// While a bulk load holds the write lock, readers see the database as it was and other writers get
     /// `StoreError.unavailable` (503 over HTTP) once the busy timeout passes, not a server error.
     @Test func aBulkLoadKeepsReadersAndTurnsAwayWriters() async throws {
-        let directory = try makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("test.sqlite").path
-        let store = try SQLiteConversationStore(path: path)
-        let other = try SQLiteConversationStore(path: path)
-        let location = LocationID.generate()
-        let batches = ImportFixture(location: location).batches
-        try await store.withImport(logger: .test) { writer in
-            try await ImportFixture.write(batches, location: location, through: writer)
-            #expect(try await other.conversation(ImportFixture.busy, in: location, logger: .test) == nil)
-            let started = ContinuousClock.now
-            await #expect(throws: StoreError.unavailable("the database is locked by another writer")) {
-                try await other.createLocation(Location(id: .generate(), name: "Late", dateAdded: testEpoch), logger: .test)
+        try await withTemporarySQLitePath { path in
+            let store = try SQLiteConversationStore(path: path)
+            let other = try SQLiteConversationStore(path: path)
+            let location = LocationID.generate()
+            let batches = ImportFixture(location: location).batches
+            try await store.withImport(logger: .test) { writer in
+                try await ImportFixture.write(batches, location: location, through: writer)
+                #expect(try await other.conversation(ImportFixture.busy, in: location, logger: .test) == nil)
+                let started = ContinuousClock.now
+                await #expect(throws: StoreError.unavailable("the database is locked by another writer")) {
+                    try await other.createLocation(Location(id: .generate(), name: "Late", dateAdded: testEpoch), logger: .test)
+                }
+                #expect(ContinuousClock.now - started >= .seconds(4))
             }
-            #expect(ContinuousClock.now - started >= .seconds(4))
+            #expect(try await other.conversation(ImportFixture.busy, in: location, logger: .test)?.unreadCount == 3)
+            #expect(try await other.messageIndexes() == Self.messageIndexes)
+            // The log that held the import is emptied, so the next process to open the database need not read it.
+            let log = try FileManager.default.attributesOfItem(atPath: path + "-wal")
+            #expect(log[.size] as? Int == 0)
         }
-        #expect(try await other.conversation(ImportFixture.busy, in: location, logger: .test)?.unreadCount == 3)
-        #expect(try await other.messageIndexes() == Self.messageIndexes)
-        // The log that held the import is emptied, so the next process to open the database need not read it.
-        let log = try FileManager.default.attributesOfItem(atPath: path + "-wal")
-        #expect(log[.size] as? Int == 0)
     }
 
     static let messageIndexes = [
@@ -142,12 +141,6 @@ import Testing
         "CREATE INDEX messages_export_updated ON messages(location_id, date_updated, id)",
         "CREATE INDEX messages_page ON messages(conversation_id, date_added, id)",
     ]
-
-    private func withSQLiteStore(_ body: (SQLiteConversationStore) async throws -> Void) async throws {
-        let directory = try makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try await body(try SQLiteConversationStore(path: directory.appendingPathComponent("test.sqlite").path))
-    }
 }
 
 extension SQLiteConversationStore {

@@ -6,7 +6,7 @@ public import Logging
 public import SwitchboardCore
 public import SwitchboardServer
 import SwitchboardPostgres
-import SwitchboardSQLite
+public import SwitchboardSQLite
 public import SwitchboardStorage
 
 /// The store backends every store and HTTP suite runs against.
@@ -40,14 +40,23 @@ public func withStore<T: Sendable>(
 ) async throws -> T {
     switch backend {
     case .sqlite:
-        let directory = try makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteConversationStore(path: directory.appendingPathComponent("test.sqlite").path)
-        return try await body(store)
+        return try await withSQLiteStore { store in try await body(store) }
     case .postgres:
         // A schema of its own in the cluster scripts/test.sh started; missing configuration fails, never skips.
         return try await withPostgresStore { store in try await body(store) }
     }
+}
+
+/// Runs `body` with the path of a new SQLite file in a directory of its own, removed afterwards.
+public func withTemporarySQLitePath<T>(_ body: (String) async throws -> T) async throws -> T {
+    let directory = try makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    return try await body(directory.appendingPathComponent("test.sqlite").path)
+}
+
+/// `withStore(.sqlite)` for tests of what only the SQLite store does.
+public func withSQLiteStore<T>(_ body: (SQLiteConversationStore) async throws -> T) async throws -> T {
+    try await withTemporarySQLitePath { path in try await body(try SQLiteConversationStore(path: path)) }
 }
 
 /// A location with an all-scopes token, ready for requests.
