@@ -21,6 +21,8 @@ public enum SwitchboardError: Error, Sendable, Hashable {
     case unsupportedMediaType
     case tooManyRequests
     case requestTimeout
+    /// A request head that did not arrive whole within the head deadline (a slowloris client).
+    case requestHeadTimeout
     case serviceUnavailable
     case internalError
 
@@ -36,6 +38,7 @@ public enum SwitchboardError: Error, Sendable, Hashable {
         case .payloadTooLarge: 413
         case .unsupportedMediaType: 415
         case .tooManyRequests: 429
+        case .requestHeadTimeout: 408
         case .serviceUnavailable, .requestTimeout: 503
         case .internalError: 500
         }
@@ -69,6 +72,7 @@ public enum SwitchboardError: Error, Sendable, Hashable {
         case .tooManyRequests: .init(statusCode: 429, message: "Too Many Requests")
         case .requestTimeout:
             .init(statusCode: 503, message: "The request took too long to answer", error: "Service Unavailable")
+        case .requestHeadTimeout: .init(statusCode: 408, message: "Request Timeout", error: "Request Timeout")
         case .serviceUnavailable:
             .init(statusCode: 503, message: "Service Unavailable", error: "Service Unavailable")
         case .internalError: .init(statusCode: 500, message: "Internal server error")

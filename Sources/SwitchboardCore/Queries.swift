@@ -104,21 +104,32 @@ public struct MessageExportQuery: Sendable, Hashable {
 public struct ExportCursor: Sendable, Hashable {
     public var date: Timestamp
     public var id: MessageID
-    public init(date: Timestamp, id: MessageID) {
+    /// The export's total, counted on its first page and carried from page to page, so a whole export counts the
+    /// location's messages once rather than once per page.
+    public var total: Int?
+
+    public init(date: Timestamp, id: MessageID, total: Int? = nil) {
         self.date = date
         self.id = id
+        self.total = total
     }
 
-    /// `<epoch ms>_<message id>`: readable, and nothing a client needs to build itself.
-    public var token: String { "\(date.rawValue)_\(id.rawValue)" }
+    /// `<epoch ms>.<total>_<message id>` (or `<epoch ms>_<message id>`): readable, and nothing a client needs to
+    /// build itself.
+    public var token: String { "\(date.rawValue)\(total.map { ".\($0)" } ?? "")_\(id.rawValue)" }
 
     public init?(token: String) {
-        guard let separator = token.firstIndex(of: "_"), let milliseconds = Int64(token[..<separator]) else {
-            return nil
+        guard let separator = token.firstIndex(of: "_") else { return nil }
+        let position = token[..<separator].split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let milliseconds = Int64(position[0]) else { return nil }
+        var total: Int?
+        if position.count == 2 {
+            guard let counted = Int(position[1]), counted >= 0 else { return nil }
+            total = counted
         }
         let id = MessageID(rawValue: String(token[token.index(after: separator)...]))
         guard id.isPlausible else { return nil }
-        self.init(date: Timestamp(rawValue: milliseconds), id: id)
+        self.init(date: Timestamp(rawValue: milliseconds), id: id, total: total)
     }
 }
 

@@ -54,15 +54,20 @@ extension PostgresConversationStore {
             """
         var (messages, total) = try await run("exportMessages", logger: logger, statements: 5) { connection in
             try await connection.withSnapshot(logger: logger) { connection in
-                let total = try await connection.fetch(count, logger: logger) { row in try row.decode(Int.self) }.first ?? 0
-                return (try await connection.fetch(page, logger: logger, Decode.message), total)
+                // Counted on the first page only: later pages carry the total in their cursor.
+                var total = query.cursor?.total
+                if total == nil {
+                    total = try await connection.fetch(count, logger: logger) { row in try row.decode(Int.self) }.first
+                }
+                return (try await connection.fetch(page, logger: logger, Decode.message), total ?? 0)
             }
         }
         var nextCursor: ExportCursor?
         if messages.count > query.limit, !messages.isEmpty {
             messages.removeLast()
             if let last = messages.last {
-                nextCursor = ExportCursor(date: query.sortBy == .createdAt ? last.dateAdded : last.dateUpdated, id: last.id)
+                nextCursor = ExportCursor(
+                    date: query.sortBy == .createdAt ? last.dateAdded : last.dateUpdated, id: last.id, total: total)
             }
         }
         return MessageExportPage(messages: messages, nextCursor: nextCursor, total: total)

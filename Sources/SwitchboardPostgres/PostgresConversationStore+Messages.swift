@@ -9,31 +9,29 @@ extension PostgresConversationStore {
 
     public func insertMessages(_ messages: [Message], logger: Logger) async throws {
         guard !messages.isEmpty else { return }
+        let statements = Self.messageInsertStatements(messages)
+        try await run("insertMessages", logger: logger, retries: 2, statements: 2 + statements.count) { connection in
+            try await connection.withTransaction(logger: logger) { connection in
+                for statement in statements { try await connection.query(statement, logger: logger) }
+            }
+        }
+    }
+
+    /// The statements that store `messages`, to be run in one transaction.
+    static func messageInsertStatements(_ messages: [Message]) -> [PostgresQuery] {
         var summaries: [ConversationKey: ConversationSummaryChange] = [:]
         for message in messages {
             summaries[ConversationKey(message), default: ConversationSummaryChange(first: message)].add(message)
         }
         // A fixed order, so concurrent batches touch shared conversations in the same order.
         let changes = summaries.sorted { ($0.key.location, $0.key.conversation) < ($1.key.location, $1.key.conversation) }
-        let batches = messages.chunked(Self.insertBatchSize)
         let conversationBatches = changes.chunked(Self.insertBatchSize)
-        let statements = 2 + batches.count + 2 * conversationBatches.count
-        try await run("insertMessages", logger: logger, retries: 2, statements: statements) { connection in
-            try await connection.withTransaction(logger: logger) { connection in
-                // Conversations first: the messages' foreign key needs them. A contact that already has another
-                // conversation in the location leaves its conversation uncreated, the messages then violate the
-                // foreign key, and the whole batch rolls back (StoreError.duplicate, as in SQLite).
-                for batch in conversationBatches {
-                    try await connection.query(Self.createMissingConversations(batch), logger: logger)
-                }
-                for batch in batches {
-                    try await connection.query(Self.insert(batch), logger: logger)
-                }
-                for batch in conversationBatches {
-                    try await connection.query(Self.updateSummaries(batch), logger: logger)
-                }
-            }
-        }
+        // Conversations first: the messages' foreign key needs them. A contact that already has another
+        // conversation in the location leaves its conversation uncreated, the messages then violate the
+        // foreign key, and the whole batch rolls back (StoreError.duplicate, as in SQLite).
+        return conversationBatches.map(Self.createMissingConversations)
+            + messages.chunked(Self.insertBatchSize).map(Self.insert)
+            + conversationBatches.map(Self.updateSummaries)
     }
 
     /// Every unique key is an arbiter (no conflict target). With only `(location_id, id)`, a conversation that

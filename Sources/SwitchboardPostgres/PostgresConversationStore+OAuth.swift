@@ -59,7 +59,7 @@ extension PostgresConversationStore {
         _ kind: OAuthGrant.Kind, hash: TokenHash, clientId: String, replacement: OAuthGrantReplacement,
         at time: Timestamp, logger: Logger
     ) async throws -> OAuthRedemption {
-        try await run("redeemGrant", logger: logger, statements: 6) { connection in
+        try await run("redeemGrant", logger: logger, statements: 7) { connection in
             try await connection.withTransaction(logger: logger) { connection -> OAuthRedemption in
                 // The row lock makes a concurrent second UPDATE wait, then find the grant spent: one of them wins.
                 let spent = try await connection.fetch(
@@ -71,6 +71,23 @@ extension PostgresConversationStore {
                     """, logger: logger
                 ) { row in try row.decode(String.self) }
                 guard let installationId = spent.first else {
+                    // A spent grant presented again: its whole family (the installation's live grants) is spent too.
+                    let family = try await connection.fetch(
+                        """
+                        UPDATE oauth_grants SET used_at = \(time.rawValue)
+                        WHERE used_at IS NULL AND installation_id = (
+                            SELECT installation_id FROM oauth_grants
+                            WHERE token_hash = \(hash.rawValue) AND kind = \(kind.rawValue) AND client_id = \(clientId)
+                                AND used_at IS NOT NULL)
+                        RETURNING installation_id
+                        """, logger: logger
+                    ) { row in try row.decode(String.self) }
+                    if let revoked = family.first {
+                        logger.warning(
+                            "a spent OAuth grant was presented again; its installation's grants are revoked",
+                            metadata: ["installation": "\(revoked)"])
+                        return .invalid
+                    }
                     let expired = try await connection.fetch(
                         """
                         SELECT 1 FROM oauth_grants
@@ -145,6 +162,71 @@ extension PostgresConversationStore {
             WHERE retired_at IS NULL OR retired_at > \(cutoff.rawValue) ORDER BY created_at, id
             """, logger: logger, OAuthDecode.key
         ).compactMap { $0 }
+    }
+}
+
+extension PostgresConversationStore {
+    // MARK: Revocation
+
+    public func isInstalled(clientId: String, authClassId: String, logger: Logger) async throws -> Bool {
+        try await !fetch(
+            "isInstalled",
+            """
+            SELECT 1 FROM oauth_installations
+            WHERE client_id = \(clientId) AND (location_id = \(authClassId) OR (location_id IS NULL AND company_id = \(authClassId)))
+            LIMIT 1
+            """, logger: logger
+        ) { _ in true }.isEmpty
+    }
+
+    public func uninstallApp(clientId: String, authClassId: String, logger: Logger) async throws -> Bool {
+        try await run("uninstallApp", logger: logger, statements: 5) { connection in
+            try await connection.withTransaction(logger: logger) { connection in
+                // Grants first: they refer to the installations.
+                let installations = try await connection.fetch(
+                    """
+                    SELECT id FROM oauth_installations
+                    WHERE client_id = \(clientId)
+                        AND (location_id = \(authClassId) OR (location_id IS NULL AND company_id = \(authClassId)))
+                    FOR UPDATE
+                    """, logger: logger
+                ) { row in try row.decode(String.self) }
+                guard !installations.isEmpty else { return false }
+                try await connection.query(
+                    "DELETE FROM oauth_grants WHERE installation_id = ANY(\(installations))", logger: logger)
+                try await connection.query(
+                    "DELETE FROM oauth_installations WHERE id = ANY(\(installations))", logger: logger)
+                return true
+            }
+        }
+    }
+
+    public func replaceAppSecret(clientId: String, secretHash: TokenHash, logger: Logger) async throws -> Bool {
+        try await !fetch(
+            "replaceAppSecret",
+            "UPDATE oauth_apps SET secret_hash = \(secretHash.rawValue) WHERE client_id = \(clientId) RETURNING 1",
+            logger: logger
+        ) { _ in true }.isEmpty
+    }
+
+    public func deleteApp(clientId: String, logger: Logger) async throws -> Bool {
+        try await run("deleteApp", logger: logger, statements: 5) { connection in
+            try await connection.withTransaction(logger: logger) { connection in
+                try await connection.query("DELETE FROM oauth_grants WHERE client_id = \(clientId)", logger: logger)
+                try await connection.query("DELETE FROM oauth_installations WHERE client_id = \(clientId)", logger: logger)
+                return try await !connection.fetch(
+                    "DELETE FROM oauth_apps WHERE client_id = \(clientId) RETURNING 1", logger: logger
+                ) { _ in true }.isEmpty
+            }
+        }
+    }
+
+    public func revokeSigningKey(id: String, logger: Logger) async throws -> Bool {
+        try await !fetch(
+            "revokeSigningKey",
+            "UPDATE oauth_signing_keys SET retired_at = 0 WHERE id = \(id) AND retired_at > 0 RETURNING 1",
+            logger: logger
+        ) { _ in true }.isEmpty
     }
 }
 

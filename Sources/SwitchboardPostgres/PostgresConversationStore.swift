@@ -116,34 +116,36 @@ public final class PostgresConversationStore: ConversationStore, Service {
 
     public func createMissing(locations: [Location], contacts: [Contact], logger: Logger) async throws {
         guard !locations.isEmpty || !contacts.isEmpty else { return }
-        let locationBatches = locations.chunked(Self.insertBatchSize)
-        let contactBatches = contacts.chunked(Self.insertBatchSize)
-        let statements = 2 + locationBatches.count + contactBatches.count
-        try await run("createMissing", logger: logger, retries: 2, statements: statements) { connection in
+        let statements = Self.createMissingStatements(locations: locations, contacts: contacts)
+        try await run("createMissing", logger: logger, retries: 2, statements: 2 + statements.count) { connection in
             try await connection.withTransaction(logger: logger) { connection in
-                for batch in locationBatches {
-                    try await connection.query(
-                        """
-                        INSERT INTO locations (id, name, date_added)
-                        SELECT * FROM unnest(\(batch.map(\.id.rawValue))::text[], \(batch.map(\.name))::text[],
-                            \(batch.map(\.dateAdded.rawValue))::int8[])
-                        ON CONFLICT (id) DO NOTHING
-                        """, logger: logger)
-                }
-                for batch in contactBatches {
-                    try await connection.query(
-                        """
-                        INSERT INTO contacts (\(unescaped: Columns.contact))
-                        SELECT * FROM unnest(\(batch.map(\.locationId.rawValue))::text[], \(batch.map(\.id.rawValue))::text[],
-                            \(NullableArray(batch.map(\.firstName)))::text[], \(NullableArray(batch.map(\.lastName)))::text[],
-                            \(NullableArray(batch.map(\.name)))::text[], \(NullableArray(batch.map(\.email)))::text[],
-                            \(NullableArray(batch.map(\.phone)))::text[], \(NullableArray(batch.map(\.companyName)))::text[],
-                            \(batch.map(\.dateAdded.rawValue))::int8[], \(batch.map(\.dateUpdated.rawValue))::int8[])
-                        ON CONFLICT (location_id, id) DO NOTHING
-                        """, logger: logger)
-                }
+                for statement in statements { try await connection.query(statement, logger: logger) }
             }
         }
+    }
+
+    /// The statements that create the locations and contacts that do not exist yet.
+    static func createMissingStatements(locations: [Location], contacts: [Contact]) -> [PostgresQuery] {
+        let locationStatements = locations.chunked(Self.insertBatchSize).map { batch -> PostgresQuery in
+            """
+            INSERT INTO locations (id, name, date_added)
+            SELECT * FROM unnest(\(batch.map(\.id.rawValue))::text[], \(batch.map(\.name))::text[],
+                \(batch.map(\.dateAdded.rawValue))::int8[])
+            ON CONFLICT (id) DO NOTHING
+            """
+        }
+        let contactStatements = contacts.chunked(Self.insertBatchSize).map { batch -> PostgresQuery in
+            """
+            INSERT INTO contacts (\(unescaped: Columns.contact))
+            SELECT * FROM unnest(\(batch.map(\.locationId.rawValue))::text[], \(batch.map(\.id.rawValue))::text[],
+                \(NullableArray(batch.map(\.firstName)))::text[], \(NullableArray(batch.map(\.lastName)))::text[],
+                \(NullableArray(batch.map(\.name)))::text[], \(NullableArray(batch.map(\.email)))::text[],
+                \(NullableArray(batch.map(\.phone)))::text[], \(NullableArray(batch.map(\.companyName)))::text[],
+                \(batch.map(\.dateAdded.rawValue))::int8[], \(batch.map(\.dateUpdated.rawValue))::int8[])
+            ON CONFLICT (location_id, id) DO NOTHING
+            """
+        }
+        return locationStatements + contactStatements
     }
 
     public func contact(_ id: ContactID, in location: LocationID, logger: Logger) async throws -> Contact? {

@@ -56,14 +56,17 @@ public struct PostgresOptions: Sendable, Hashable {
         self.username = username
         self.password = password
         self.database = database
-        self.tls = tls ?? (Self.isLoopback(host) ? .disable : .prefer)
+        // Off the machine, a password and every message cross the network: encrypted unless the URL says otherwise
+        // (libpq's `prefer` would silently fall back to plain text when the server offers no TLS).
+        self.tls = tls ?? (Self.isLoopback(host) ? .disable : .require)
         self.maximumConnections = maximumConnections
         self.statementTimeout = statementTimeout
         self.connectionTimeout = connectionTimeout
         self.searchPath = searchPath
     }
 
-    /// Whether `host` names this machine: TLS buys nothing there, so it is off unless asked for.
+    /// Whether `host` names this machine: TLS buys nothing there, so it is off unless asked for; anywhere else it is
+    /// required unless the URL's `sslmode` says otherwise.
     public static func isLoopback(_ host: String) -> Bool {
         let lowered = host.lowercased()
         return lowered == "localhost" || lowered == "::1" || lowered == "[::1]" || lowered.hasPrefix("127.")

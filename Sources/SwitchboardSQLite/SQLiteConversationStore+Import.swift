@@ -9,19 +9,22 @@ extension SQLiteConversationStore {
     /// An import into a database that holds no message yet is a bulk load: one transaction on a connection of its
     /// own, with the messages' secondary indexes dropped while the rows go in and built again, sorted, before the
     /// commit, and each conversation's summary written once instead of once per batch. Readers see nothing of it
-    /// until it commits, and nothing at all if it fails. Any other import writes a transaction per batch, so it does
-    /// not hold the write lock for its whole length over data that others are using.
+    /// until it commits, and nothing at all if it fails. An `allOrNothing` import into a database that holds
+    /// messages is one transaction too, with the indexes kept. Any other import writes a transaction per batch, so
+    /// it does not hold the write lock for its whole length over data that others are using.
     public func withImport<Result: Sendable>(
-        logger: Logger, _ body: (any MessageImportWriter) async throws -> Result
+        allOrNothing: Bool, logger: Logger, _ body: (any MessageImportWriter) async throws -> Result
     ) async throws -> Result {
         let bulkLoad: SQLiteBulkLoad?
-        do { bulkLoad = try await SQLiteBulkLoad.begin(path: path) } catch let error as DatabaseError {
+        do {
+            bulkLoad = try await SQLiteBulkLoad.begin(path: path, evenWhenNotEmpty: allOrNothing)
+        } catch let error as DatabaseError {
             throw Self.storeError(error)
         }
         guard let load = bulkLoad else {
             return try await body(BatchTransactionsWriter(store: self, logger: logger))
         }
-        logger.debug("bulk load: messages' indexes are built after the rows", metadata: ["indexes": "\(load.deferredIndexes)"])
+        logger.debug("one-transaction import", metadata: ["deferred indexes": "\(load.deferredIndexes)"])
         do {
             let result = try await body(load)
             try await load.commit()
@@ -47,8 +50,9 @@ final class SQLiteBulkLoad: MessageImportWriter {
     }
     private let progress = Mutex(Progress())
 
-    /// Nil, having written nothing, when the database already holds messages.
-    static func begin(path: String) async throws -> SQLiteBulkLoad? {
+    /// Nil, having written nothing, when the database already holds messages, unless `evenWhenNotEmpty`: then the
+    /// transaction stays open and the indexes stay as they are.
+    static func begin(path: String, evenWhenNotEmpty: Bool) async throws -> SQLiteBulkLoad? {
         var configuration = SQLiteConversationStore.configuration()
         configuration.allowsUnsafeTransactions = true
         let connection = try DatabaseQueue(path: path, configuration: configuration)
@@ -62,6 +66,7 @@ final class SQLiteBulkLoad: MessageImportWriter {
                 // IMMEDIATE: no other writer can add a message between this check and the commit.
                 try db.execute(sql: "BEGIN IMMEDIATE")
                 guard try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM messages)") == true else {
+                    if evenWhenNotEmpty { return [] }
                     try db.execute(sql: "ROLLBACK")
                     return nil
                 }

@@ -80,6 +80,22 @@ extension SQLiteConversationStore {
                     """,
                 arguments: [time.rawValue, hash.rawValue, kind.rawValue, clientId, time.rawValue])
             guard db.changesCount == 1 else {
+                // A spent grant presented again: its whole family (the installation's live grants) is spent too.
+                if let family = try String.fetchOne(
+                    db,
+                    sql: """
+                        SELECT installation_id FROM oauth_grants
+                        WHERE token_hash = ? AND kind = ? AND client_id = ? AND used_at IS NOT NULL
+                        """,
+                    arguments: [hash.rawValue, kind.rawValue, clientId])
+                {
+                    try db.execute(
+                        sql: "UPDATE oauth_grants SET used_at = ? WHERE installation_id = ? AND used_at IS NULL",
+                        arguments: [time.rawValue, family])
+                    logger.warning("a spent OAuth grant was presented again; its installation's grants are revoked",
+                                   metadata: ["installation": "\(family)"])
+                    return .invalid
+                }
                 let expired = try Bool.fetchOne(
                     db,
                     sql: """
@@ -170,6 +186,61 @@ extension SQLiteConversationStore {
         SigningKey(
             id: row[0], encodedSecret: row[1], createdAt: Timestamp(rawValue: row[2]),
             retiredAt: (row[3] as Int64?).map(Timestamp.init(rawValue:)))
+    }
+
+    // MARK: Revocation
+
+    public func isInstalled(clientId: String, authClassId: String, logger: Logger) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT 1 FROM oauth_installations
+                    WHERE client_id = ? AND (location_id = ? OR (location_id IS NULL AND company_id = ?)) LIMIT 1
+                    """,
+                arguments: [clientId, authClassId, authClassId]) ?? false
+        }
+    }
+
+    public func uninstallApp(clientId: String, authClassId: String, logger: Logger) async throws -> Bool {
+        try await write { db in
+            let installations = """
+                SELECT id FROM oauth_installations
+                WHERE client_id = ? AND (location_id = ? OR (location_id IS NULL AND company_id = ?))
+                """
+            try db.execute(
+                sql: "DELETE FROM oauth_grants WHERE installation_id IN (\(installations))",
+                arguments: [clientId, authClassId, authClassId])
+            try db.execute(
+                sql: "DELETE FROM oauth_installations WHERE id IN (\(installations))",
+                arguments: [clientId, authClassId, authClassId])
+            return db.changesCount > 0
+        }
+    }
+
+    public func replaceAppSecret(clientId: String, secretHash: TokenHash, logger: Logger) async throws -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE oauth_apps SET secret_hash = ? WHERE client_id = ?", arguments: [secretHash.rawValue, clientId])
+            return db.changesCount > 0
+        }
+    }
+
+    public func deleteApp(clientId: String, logger: Logger) async throws -> Bool {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM oauth_grants WHERE client_id = ?", arguments: [clientId])
+            try db.execute(sql: "DELETE FROM oauth_installations WHERE client_id = ?", arguments: [clientId])
+            try db.execute(sql: "DELETE FROM oauth_apps WHERE client_id = ?", arguments: [clientId])
+            return db.changesCount > 0
+        }
+    }
+
+    public func revokeSigningKey(id: String, logger: Logger) async throws -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE oauth_signing_keys SET retired_at = 0 WHERE id = ? AND retired_at > 0", arguments: [id])
+            return db.changesCount > 0
+        }
     }
 
     private static func scopeList(_ scopes: Set<Scope>) -> String {

@@ -358,10 +358,25 @@ public final class SQLiteConversationStore: ConversationStore {
     /// A broken unique key is a duplicate; a lock held past the busy timeout (by an import: see `withImport`) is an
     /// outage the client may retry, not a server fault.
     static func storeError(_ error: DatabaseError) -> any Error {
-        switch error.resultCode {
-        case .SQLITE_CONSTRAINT: StoreError.duplicate
-        case .SQLITE_BUSY: StoreError.unavailable("the database is locked by another writer")
-        default: error
+        error.storeError ?? error
+    }
+}
+
+extension DatabaseError: StoreFaultClassifying {
+    /// A broken unique key is a duplicate. What the disk or the file did — full, failing, corrupt, locked past the
+    /// busy timeout, made read-only — is an outage the client may retry (503), never a 500: nothing was stored.
+    public var storeError: StoreError? {
+        switch resultCode {
+        case .SQLITE_CONSTRAINT: .duplicate
+        case .SQLITE_BUSY, .SQLITE_LOCKED: .unavailable("the database is locked by another writer")
+        case .SQLITE_FULL: .unavailable("the disk is full")
+        case .SQLITE_IOERR: .unavailable("the disk failed to read or write (I/O error)")
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB: .unavailable("the database file is corrupt")
+        case .SQLITE_CANTOPEN: .unavailable("the database file cannot be opened")
+        case .SQLITE_READONLY: .unavailable("the database file is read-only")
+        case .SQLITE_NOMEM: .unavailable("SQLite ran out of memory")
+        case .SQLITE_PROTOCOL, .SQLITE_INTERRUPT: .unavailable("the database was interrupted")
+        default: nil
         }
     }
 }
@@ -702,7 +717,9 @@ extension SQLiteConversationStore {
                 arguments += [end.rawValue]
             }
             let filter = conditions.joined(separator: " AND ")
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(filter)", arguments: arguments) ?? 0
+            // Counted on the first page only: later pages carry the total in their cursor.
+            let total = try query.cursor?.total
+                ?? Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(filter)", arguments: arguments) ?? 0
             var pageFilter = filter
             var pageArguments = arguments
             if let cursor = query.cursor {
@@ -723,7 +740,7 @@ extension SQLiteConversationStore {
                 messages.removeLast()
                 if let last = messages.last {
                     nextCursor = ExportCursor(
-                        date: query.sortBy == .createdAt ? last.dateAdded : last.dateUpdated, id: last.id)
+                        date: query.sortBy == .createdAt ? last.dateAdded : last.dateUpdated, id: last.id, total: total)
                 }
             }
             return MessageExportPage(messages: messages, nextCursor: nextCursor, total: total)

@@ -12,8 +12,13 @@ public struct AppRequestContext: RequestContext {
     /// Set by `APIMiddleware` on API routes.
     public var principal: Principal?
 
+    /// The peer's IP address, without its port (nil in tests without a socket): what failed authentications are
+    /// counted against.
+    public var clientAddress: String?
+
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        clientAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// Bodies above this answer 413 (the README states the cap).

@@ -49,14 +49,24 @@ public func buildApplication<Store: ConversationStore>(
     store: Store, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(),
     services: [any Service] = [], migrate: (@Sendable () async throws -> Void)? = nil, logger: Logger
 ) -> Application<RouterResponder<AppRequestContext>> {
-    let cache = configuration.cacheResponses ? ResponseCache() : nil
+    let cache = configuration.cacheResponses
+        ? ResponseCache(limits: .init(bytes: configuration.responseCacheBytes)) : nil
     let shared = SharedState(
         tokens: TokenCache(), cache: cache, rateLimiter: configuration.rateLimit.map(RateLimiter.init(policy:)),
-        metrics: metrics, accessTokens: AccessTokenAuthority(store: store, now: configuration.now))
+        metrics: metrics, accessTokens: AccessTokenAuthority(store: store, now: configuration.now),
+        authenticationFailures: AuthenticationFailureBudget(policy: configuration.authenticationFailures))
     let router = buildRouter(
         store: InstrumentedStore(base: store, metrics: metrics, cache: cache), configuration: configuration,
         shared: shared)
     var services = services
+    if configuration.faults.isActive {
+        logger.warning(
+            "fault injection is on: API requests may answer 429 or 503 or be delayed on purpose",
+            metadata: [
+                "inject-429": "\(configuration.faults.tooManyRequests)", "inject-5xx": "\(configuration.faults.serverError)",
+                "inject-latency-ms": "\(configuration.faults.latency.map { "\($0.lowerBound)-\($0.upperBound)" } ?? "none")",
+            ])
+    }
     var hotPathOrNil: HotPath?
     if let cache {
         services.append(CacheWatcher(store: store, cache: cache, interval: .milliseconds(100), logger: logger))
@@ -69,24 +79,23 @@ public func buildApplication<Store: ConversationStore>(
                 logger: logger)
         }
     }
-    let hotPathInFront = hotPathOrNil != nil
     let http1 = HTTP1Channel.Configuration(
-        // With the hot path in front, Hummingbird does not see every request, so the hot path closes idle connections.
-        additionalChannelHandlers: hotPathInFront ? [ResponseLedger()] : [],
-        idleTimeout: hotPathInFront ? nil : .nanoseconds(configuration.idleTimeout.nanoseconds),
+        // The front door before the parser closes idle connections (Hummingbird does not see hot-path requests).
+        additionalChannelHandlers: [ResponseLedger()],
+        idleTimeout: nil,
         httpDecoderConfiguration: .init(
             maxHeaderFieldSize: ServerConfiguration.maximumHeaderFieldSize,
-            maxHeaderListSize: ServerConfiguration.maximumHeaderListSize, maxHeaderFieldCount: 100))
-    let server: HTTPServerBuilder
-    if let hotPath = hotPathOrNil {
-        server = HTTPServerBuilder { responder in
-            HotPathHTTP1Channel(
-                http1: HTTP1Channel(responder: responder, configuration: http1), hotPath: hotPath,
-                idleTimeout: .nanoseconds(configuration.idleTimeout.nanoseconds),
-                headLimit: ServerConfiguration.maximumHeaderListSize)
-        }
-    } else {
-        server = .http1(configuration: http1)
+            maxHeaderListSize: ServerConfiguration.maximumHeaderListSize,
+            maxHeaderFieldCount: ServerConfiguration.maximumHeaderFieldCount))
+    let limits = FrontDoorHandler.Limits(
+        idleTimeout: .nanoseconds(configuration.idleTimeout.nanoseconds),
+        headerTimeout: .nanoseconds(configuration.headerTimeout.nanoseconds),
+        headLimit: ServerConfiguration.maximumHeaderListSize)
+    let connections = ConnectionCount(maximum: configuration.maximumConnections)
+    let server = HTTPServerBuilder { [hotPathOrNil] responder in
+        FrontDoorHTTP1Channel(
+            http1: HTTP1Channel(responder: responder, configuration: http1), hotPath: hotPathOrNil, limits: limits,
+            connections: connections)
     }
     var application = Application(
         router: router,
@@ -109,6 +118,7 @@ struct SharedState: Sendable {
     let rateLimiter: RateLimiter?
     let metrics: ServerMetrics
     let accessTokens: AccessTokenAuthority
+    let authenticationFailures: AuthenticationFailureBudget
 }
 
 /// The router alone, for tests that inspect its routes.
@@ -119,7 +129,8 @@ func buildRouter<Store: ConversationStore>(
         store: store, configuration: configuration,
         shared: SharedState(
             tokens: TokenCache(), cache: cache, rateLimiter: nil, metrics: metrics,
-            accessTokens: AccessTokenAuthority(store: store, now: configuration.now)))
+            accessTokens: AccessTokenAuthority(store: store, now: configuration.now),
+            authenticationFailures: AuthenticationFailureBudget(policy: configuration.authenticationFailures)))
 }
 
 /// Generic over the store, so the hot path is specialised for the concrete backend.
@@ -132,11 +143,14 @@ func buildRouter<Store: ConversationStore>(
     HealthController(store: store, metrics: shared.metrics).addRoutes(to: router)
     DocsController().addRoutes(to: router)  // GET /openapi.json, GET /docs (openapi.yaml)
     // POST /oauth/token: no Version header, no bearer token, not rate-limited (HighLevel's limits are the API's).
-    OAuthController(store: store, accessTokens: shared.accessTokens, now: configuration.now).addRoutes(to: router)
+    OAuthController(
+        store: store, accessTokens: shared.accessTokens, now: configuration.now, failures: shared.authenticationFailures
+    ).addRoutes(to: router)
     // HighLevel's routes: authenticated, rate-limited, and where faults are injected.
     let api = router.group().add(
         middleware: APIMiddleware(
             gatekeeper: Gatekeeper(store: store, cache: shared.tokens, accessTokens: shared.accessTokens),
+            failures: shared.authenticationFailures,
             rateLimiter: shared.rateLimiter,
             faults: configuration.faults.isActive ? FaultInjector(configuration.faults) : nil))
     // Constant paths (`/conversations/search`, `/conversations/messages/…`) win over captures in the router's trie.

@@ -1,3 +1,4 @@
+import Foundation
 public import SwitchboardCore
 
 /// Everything `switchboard serve` can be told, resolved from flags, then environment, then defaults.
@@ -24,12 +25,15 @@ public struct ServerConfiguration: Sendable {
     /// One header line, and all of them together; a request beyond either is refused and its connection closed.
     public static let maximumHeaderFieldSize = 16 << 10
     public static let maximumHeaderListSize = 64 << 10
+    public static let maximumHeaderFieldCount = 100
 
     /// The environment variables behind the flags, named in this one place.
     public enum EnvironmentKey {
         public static let hostname = "SWITCHBOARD_HOSTNAME"
         public static let port = "SWITCHBOARD_PORT"
         public static let database = "SWITCHBOARD_DATABASE"
+        /// A file holding the database URL, so a password is in neither argv nor the environment.
+        public static let databaseFile = "SWITCHBOARD_DATABASE_FILE"
     }
 
     public var hostname: String
@@ -46,6 +50,15 @@ public struct ServerConfiguration: Sendable {
     /// Keep encoded message pages until a write touches their conversation. Only where every write can be seen:
     /// off on PostgreSQL, where other instances write too.
     public var cacheResponses = true
+    /// The bytes the encoded-answer cache may hold (`--cache-size`); least recently used answers go first.
+    public var responseCacheBytes = 64 << 20
+    /// Failed authentications allowed per client address and window; past them the address is answered 429.
+    public var authenticationFailures = AuthenticationFailurePolicy()
+    /// A request head must arrive whole within this time of its first byte (`--header-timeout`); slower heads are
+    /// answered 408 and their connection closed.
+    public var headerTimeout: Duration = .seconds(10)
+    /// Open connections beyond this are answered 503 and closed at once (`--max-connections`).
+    public var maximumConnections = 4_096
     /// How long SIGTERM/SIGINT wait for in-flight requests before the process stops anyway.
     public var shutdownGracePeriod: Duration = .seconds(10)
     /// The clock every write stamps; tests replace it.
@@ -83,7 +96,23 @@ public struct ServerConfiguration: Sendable {
         guard (0...65535).contains(configuration.port) else {
             throw InvalidValue(description: "port must be between 0 and 65535, not \(configuration.port)")
         }
-        configuration.database = Database(database ?? environment[EnvironmentKey.database] ?? defaultDatabasePath)
+        configuration.database = try resolveDatabase(database, environment: environment)
         return configuration
+    }
+
+    /// `--database`, then `SWITCHBOARD_DATABASE`, then the first line of the file `SWITCHBOARD_DATABASE_FILE` names,
+    /// then the default: the one rule every command that opens the store follows.
+    public static func resolveDatabase(_ flag: String?, environment: [String: String]) throws -> Database {
+        if let value = flag ?? environment[EnvironmentKey.database] { return Database(value) }
+        if let path = environment[EnvironmentKey.databaseFile] {
+            guard let contents = FileManager.default.contents(atPath: path) else {
+                throw InvalidValue(description: "\(EnvironmentKey.databaseFile): cannot read \(path)")
+            }
+            let line = String(decoding: contents, as: UTF8.self).split(whereSeparator: \.isNewline).first
+                .map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            guard !line.isEmpty else { throw InvalidValue(description: "\(EnvironmentKey.databaseFile): \(path) is empty") }
+            return Database(line)
+        }
+        return Database(defaultDatabasePath)
     }
 }

@@ -4,7 +4,7 @@ public import SwitchboardCore
 /// The one storage interface. Each backend (SQLite, PostgreSQL) implements it; SQL lives only in the backends.
 /// Lookups return optionals: whether a missing row is a 400, 403 or 404 is the handler's decision.
 /// OAuth state (apps, installations, grants, signing keys) is part of it through `OAuthStore`.
-public protocol ConversationStore: OAuthStore {
+public protocol ConversationStore: OAuthRevocationStore {
     // MARK: Locations and tokens
 
     func createLocation(_ location: Location, logger: Logger) async throws
@@ -76,20 +76,22 @@ public protocol ConversationStore: OAuthStore {
 
     // MARK: Imports
     /// Runs an import: `body` writes its batches through the writer it is given, and the writes are stored when
-    /// `body` returns. The default writes each batch in a transaction of its own, through `createMissing` and
-    /// `insertMessages`; a backend may instead write the whole import as one unit (see the SQLite store).
+    /// `body` returns. With `allOrNothing`, the whole import is one transaction: if `body` throws, nothing of it is
+    /// stored. Otherwise a backend may write each batch in a transaction of its own (`BatchTransactionsWriter`), so a
+    /// long import does not hold other writers off.
     func withImport<Result: Sendable>(
-        logger: Logger, _ body: (any MessageImportWriter) async throws -> Result
+        allOrNothing: Bool, logger: Logger, _ body: (any MessageImportWriter) async throws -> Result
     ) async throws -> Result
 }
 
 extension ConversationStore {
     public func changeToken(logger: Logger) async throws -> Int64? { nil }
 
+    /// An import whose batches may be stored one by one (see `withImport(allOrNothing:logger:_:)`).
     public func withImport<Result: Sendable>(
         logger: Logger, _ body: (any MessageImportWriter) async throws -> Result
     ) async throws -> Result {
-        try await body(BatchTransactionsWriter(store: self, logger: logger))
+        try await withImport(allOrNothing: false, logger: logger, body)
     }
 }
 
@@ -126,4 +128,17 @@ public enum StoreError: Error, Sendable, Hashable {
     case duplicate
     /// The database cannot be reached or answered in time.
     case unavailable(String)
+
+    /// An outage (503), as opposed to a refused write.
+    public var isOutage: Bool {
+        if case .unavailable = self { true } else { false }
+    }
+}
+
+/// A backend's own error that knows which `StoreError` it is (a full disk, an I/O error or a corrupt page is an
+/// outage to report as 503, not a server fault), so the server maps every backend's faults in one place without
+/// importing the backends' error types.
+public protocol StoreFaultClassifying: Error {
+    /// The store error this is, or nil for one the server should treat as a bug.
+    var storeError: StoreError? { get }
 }

@@ -18,7 +18,9 @@ public protocol OAuthStore: Sendable {
 
     /// Spends a grant and stores its replacement refresh token, in one transaction. The grant must be of `kind`,
     /// issued to `clientId`, unused and unexpired at `time`; of two concurrent redemptions of one grant, exactly one
-    /// succeeds. A refused redemption changes nothing, so a valid grant is never used up by a refused request.
+    /// succeeds. A refused redemption changes nothing, so a valid grant is never used up by a refused request —
+    /// except the reuse of a grant already spent, which spends every live grant of its installation (RFC 6819
+    /// §5.2.2.3: a replayed refresh token means the family may be stolen).
     func redeemGrant(
         _ kind: OAuthGrant.Kind, hash: TokenHash, clientId: String, replacement: OAuthGrantReplacement,
         at time: Timestamp, logger: Logger
@@ -152,4 +154,22 @@ public struct SigningKey: Sendable, Hashable {
         self.createdAt = createdAt
         self.retiredAt = retiredAt
     }
+}
+
+/// Taking OAuth credentials back (`switchboard app uninstall|rotate-secret|delete|revoke-key`), and what access-token
+/// verification asks so that taking back works within seconds, though access tokens are self-contained JWTs.
+public protocol OAuthRevocationStore: OAuthStore {
+    /// Whether the app is installed on the location or company `authClassId`: an access token of an app that is no
+    /// longer installed there stops working.
+    func isInstalled(clientId: String, authClassId: String, logger: Logger) async throws -> Bool
+    /// Removes the app's installation on the location or company `authClassId` and every grant of it; false when
+    /// there was none.
+    func uninstallApp(clientId: String, authClassId: String, logger: Logger) async throws -> Bool
+    /// Replaces the app's secret (its hash); false when there is no such app.
+    func replaceAppSecret(clientId: String, secretHash: TokenHash, logger: Logger) async throws -> Bool
+    /// Deletes the app with its installations and grants; false when there is no such app.
+    func deleteApp(clientId: String, logger: Logger) async throws -> Bool
+    /// Makes a retired key verify nothing any more (as if it had retired an access token's lifetime ago). The active
+    /// key is rotated away first by the caller; false when no retired key has this id.
+    func revokeSigningKey(id: String, logger: Logger) async throws -> Bool
 }

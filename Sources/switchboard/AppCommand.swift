@@ -6,7 +6,10 @@ import SwitchboardStorage
 struct AppCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "app", abstract: "Manage OAuth apps, their installations, and the key access tokens are signed with.",
-        subcommands: [Create.self, List.self, Install.self, RotateKey.self])
+        subcommands: [
+            Create.self, List.self, Install.self, Uninstall.self, RotateSecret.self, Delete.self, RotateKey.self,
+            Keys.self, RevokeKey.self,
+        ])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -6,19 +6,22 @@ import SwitchboardStorage
 
 /// `--database`, shared by every command that opens the store.
 struct DatabaseOptions: ParsableArguments {
-    @Option(help: "SQLite file path or postgres://user:pass@host:port/db (env: SWITCHBOARD_DATABASE).")
+    @Option(
+        help: "SQLite file path or postgres://user:pass@host:port/db (env: SWITCHBOARD_DATABASE, or SWITCHBOARD_DATABASE_FILE naming a file that holds it).")
     var database: String?
 
-    var resolved: ServerConfiguration.Database {
-        ServerConfiguration.Database(
-            database ?? ProcessInfo.processInfo.environment[ServerConfiguration.EnvironmentKey.database]
-                ?? ServerConfiguration.defaultDatabasePath)
+    func resolved() throws -> ServerConfiguration.Database {
+        do {
+            return try ServerConfiguration.resolveDatabase(database, environment: ProcessInfo.processInfo.environment)
+        } catch let error as ServerConfiguration.InvalidValue {
+            throw CommandFailure(error.description)
+        }
     }
 
     func withStore<T: Sendable>(
         logger: Logger, _ body: @Sendable (any ConversationStore) async throws -> T
     ) async throws -> T {
-        try await SwitchboardServer.withStore(resolved, logger: logger, body)
+        try await SwitchboardServer.withStore(try resolved(), logger: logger, body)
     }
 }
 

@@ -8,14 +8,16 @@ struct ImportCommand: AsyncParsableCommand {
         commandName: "import",
         abstract: "Import messages from NDJSON: one message per line, in the JSON `GET …/messages` serves.",
         discussion: """
-            Missing locations, contacts (id only) and conversations are created. A bad line is reported with its \
-            number and skipped; with --strict, any bad line stops the import before anything is written. Into a \
-            SQLite database that holds no message yet, the import is one transaction (all or nothing; the server's \
-            writes wait for it) with the messages' indexes built at the end; otherwise each batch is a transaction.
+            Missing locations, contacts (id only) and conversations are created. A bad line (one that is not a \
+            message, or one the store refuses: its id is taken, or its contact already has another conversation) is \
+            reported with its number and skipped; with --strict, every bad line is reported and nothing at all is \
+            stored. A strict import, and any import into a SQLite database that holds no message yet, is one \
+            transaction (all or nothing; on SQLite the server's writes wait for it); otherwise each batch is a \
+            transaction.
             """)
 
     @Argument(help: "The NDJSON file, or - for standard input.") var file: String
-    @Flag(help: "Write nothing unless every line is valid.") var strict = false
+    @Flag(help: "Store nothing unless every line is stored.") var strict = false
     @Option(help: """
         Messages read and written at a time (50,000: about 300 MB in memory). Where each batch is a transaction of its \
         own, it updates every conversation it touches once, so larger batches go faster over many conversations.
@@ -24,27 +26,10 @@ struct ImportCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        var source = LineSource(path: file)
-        var spooled: URL?
-        if strict && source.isStandardInput {
-            // --strict reads the input twice; standard input can only be read once, so keep a copy.
-            let url = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-import-\(UUID().uuidString)")
-            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-                throw CommandFailure("cannot create a temporary file at \(url.path)")
-            }
-            let output = try FileHandle(forWritingTo: url)
-            while let chunk = try FileHandle.standardInput.read(upToCount: 1 << 20), !chunk.isEmpty {
-                try output.write(contentsOf: chunk)
-            }
-            try output.close()
-            source = LineSource(path: url.path)
-            spooled = url
-        }
-        defer { if let spooled { try? FileManager.default.removeItem(at: spooled) } }
         let showProgress = isatty(STDERR_FILENO) == 1
         let started = ContinuousClock.now
         let strict = strict
-        let lines = source
+        let lines = LineSource(path: file)
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         let importer = MessageImporter(batchSize: batchSize)
         let summary = try await database.withStore(logger: .cli()) { store in

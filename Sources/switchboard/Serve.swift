@@ -33,6 +33,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a keep-alive connection may stay idle.") var idleTimeout: Int = 60
     @Option(help: "Seconds before an unanswered request gets a 503 (0: no limit).") var requestTimeout: Int = 30
     @Option(help: "Seconds SIGTERM/SIGINT wait for in-flight requests.") var shutdownGrace: Int = 10
+    @Option(help: "Seconds a request head may take to arrive whole, from its first byte (408 after).")
+    var headerTimeout: Int = 10
+    @Option(help: "Open connections allowed; more are answered 503 and closed.") var maxConnections: Int = 4_096
+    @Option(help: "Megabytes of encoded answers kept in memory (least recently used out first).")
+    var cacheSize: Int = 64
 
     enum RateLimitMode: String, ExpressibleByArgument, CaseIterable { case highlevel, off }
 
@@ -49,9 +54,11 @@ struct Serve: AsyncParsableCommand {
                               ("--rate-limit-daily", rateLimitDaily)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
         }
-        if idleTimeout < 1 || requestTimeout < 0 || shutdownGrace < 0 {
+        if idleTimeout < 1 || requestTimeout < 0 || shutdownGrace < 0 || headerTimeout < 1 {
             throw ValidationError("timeouts must be positive")
         }
+        if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
+        if !(1...65_536).contains(cacheSize) { throw ValidationError("--cache-size must be from 1 to 65536 (megabytes)") }
     }
 
     func run() async throws {
@@ -73,6 +80,9 @@ struct Serve: AsyncParsableCommand {
         configuration.idleTimeout = Duration.seconds(idleTimeout)
         configuration.requestTimeout = Duration.seconds(requestTimeout)
         configuration.shutdownGracePeriod = Duration.seconds(shutdownGrace)
+        configuration.headerTimeout = Duration.seconds(headerTimeout)
+        configuration.maximumConnections = maxConnections
+        configuration.responseCacheBytes = cacheSize << 20
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

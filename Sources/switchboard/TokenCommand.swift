@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SwitchboardCore
 import SwitchboardServer
 import SwitchboardStorage
@@ -62,17 +63,29 @@ struct TokenCommand: AsyncParsableCommand {
 
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Revoke a token, given the token itself or its id. A running server stops accepting it within 2 seconds.")
-        @Argument(help: "The token (pit-…) or its id (tok_…).") var tokenOrId: String
+            abstract: "Revoke a token, given its id or the token itself. A running server stops accepting it within 2 seconds.",
+            discussion: "Prefer the id (from `token list`) or `-`: a token given as an argument is visible to other users in `ps`.")
+        @Argument(help: "The token's id (tok_…), `-` to read the token from standard input, or the token (pit-…).")
+        var tokenOrId: String
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
+            var tokenOrId = tokenOrId
+            if tokenOrId == "-" {
+                // The token's own text stays out of argv (and so out of `ps` and shell history).
+                guard let line = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces), !line.isEmpty else {
+                    throw CommandFailure("no token on standard input")
+                }
+                tokenOrId = line
+            }
             // A token is looked up by its hash; an id is matched as it is.
             let key = PrivateIntegrationToken.looksLikePIT(Substring(tokenOrId)) ? TokenHash(token: tokenOrId).rawValue : tokenOrId
             let revoked = try await database.withStore(logger: .cli()) { store in
                 try await store.revokeToken(idOrHash: key, at: .now(), logger: .cli())
             }
-            guard revoked else { throw CommandFailure("no active token matches '\(tokenOrId)'") }
+            // A token's own text is not echoed back: error output ends up in logs.
+            let named = key == tokenOrId ? "'\(tokenOrId)'" : "the token given"
+            guard revoked else { throw CommandFailure("no active token matches \(named)") }
             Output.line("revoked")
         }
     }

@@ -21,7 +21,8 @@ import Testing
         #expect(options.password == nil)
         #expect(options.tls == .disable)
         #expect(try PostgresOptions(url: "POSTGRES://u@localhost").tls == .disable)
-        #expect(try PostgresOptions(url: "postgres://u@db.internal/x").tls == .prefer)
+        #expect(try PostgresOptions(url: "postgres://u@db.internal/x").tls == .require)
+        #expect(try PostgresOptions(url: "postgres://u@db.internal/x?sslmode=prefer").tls == .prefer)
         #expect(try PostgresOptions(url: "postgres://u@db.internal/x?sslmode=disable").tls == .disable)
         #expect(try PostgresOptions(url: "postgres://u@127.0.0.1/x?sslmode=verify-full").tls == .verifyFull)
     }
@@ -68,7 +69,7 @@ import Testing
     @Test func descriptionHidesThePassword() throws {
         let options = try PostgresOptions(url: "postgres://app:hunter2@db:5432/sb")
         #expect(!"\(options)".contains("hunter2"))
-        #expect("\(options)" == "postgres://app:***@db:5432/sb?sslmode=prefer")
+        #expect("\(options)" == "postgres://app:***@db:5432/sb?sslmode=require")
     }
 
     @Test(arguments: [

@@ -32,19 +32,20 @@ import Testing
             #expect(page.status == .ok)
             #expect(try page.page().messages.messages.count == 2)
 
-            // The spent refresh token is refused, and that refusal spends nothing.
-            let reused = try await client.refresh(app)
-            #expect(reused.status == .badRequest)
-            #expect(try OAuthErrorBody(reused) == OAuthErrorBody("invalid_grant", "Invalid grant: refresh token is invalid"))
-            #expect(reused.headers[.cacheControl] == "no-store")
-
             // The rotated one works once, and hands on another.
             let second = try await client.grant(app, token: grant.refreshToken)
             #expect(second.refreshToken != grant.refreshToken)
             #expect(try await client.get("/conversations/\(conversation)/messages", headers: second.headers).status == .ok)
-            #expect(try await client.refresh(app, token: grant.refreshToken).status == .badRequest)
             // Access tokens are not revoked by a refresh: the first one still works until it expires.
             #expect(try await client.get("/conversations/\(conversation)/messages", headers: grant.headers).status == .ok)
+
+            // A spent refresh token is refused, and (RFC 6819 §5.2.2.3) revokes the live one of its family.
+            let reused = try await client.refresh(app)
+            #expect(reused.status == .badRequest)
+            #expect(try OAuthErrorBody(reused) == OAuthErrorBody("invalid_grant", "Invalid grant: refresh token is invalid"))
+            #expect(reused.headers[.cacheControl] == "no-store")
+            let revoked = try await client.refresh(app, token: second.refreshToken)
+            #expect(try OAuthErrorBody(revoked) == OAuthErrorBody("invalid_grant", "Invalid grant: refresh token is invalid"))
         }
     }
 
@@ -100,7 +101,9 @@ import Testing
                 [("client_id", app.clientId), ("client_secret", app.secret), ("grant_type", "authorization_code"),
                  ("code", grant.refreshToken)])
             #expect(try OAuthErrorBody(refreshAsCode) == OAuthErrorBody("invalid_grant", "Invalid grant: authorization code is invalid"))
-            _ = try await client.grant(app, token: grant.refreshToken)
+            // The code was presented again, so the refresh token issued for it is revoked (RFC 6749 §4.1.2).
+            let revoked = try await client.refresh(app, token: grant.refreshToken)
+            #expect(try OAuthErrorBody(revoked) == OAuthErrorBody("invalid_grant", "Invalid grant: refresh token is invalid"))
         }
     }
 

@@ -43,6 +43,42 @@ import Testing
         #expect(imported.conversations.map(\.id).sorted() == [ImportFixture.busy, ImportFixture.quiet])
     }
 
+    /// `--strict`'s import into a store that already holds messages: one transaction, so what it wrote (a refused
+    /// batch in between included) is gone when it fails, and stored as the batches would store it when it ends.
+    @Test(arguments: Backend.allCases)
+    func anAllOrNothingImportIsOneTransactionOverExistingMessages(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let earlier = LocationID.generate()
+            try await ImportFixture.write(
+                ImportFixture(location: earlier).batches, location: earlier,
+                through: BatchTransactionsWriter(store: store, logger: .test))
+            let before = try await ImportFixture.contents(of: store, location: earlier)
+            #expect(before.conversations.count == 2)
+
+            let location = LocationID.generate()
+            let batches = ImportFixture(location: location).batches
+            await #expect(throws: ImportFixture.Stop.self) {
+                try await store.withImport(allOrNothing: true, logger: .test) { writer in
+                    try await ImportFixture.write(batches, location: location, through: writer)
+                    throw ImportFixture.Stop()
+                }
+            }
+            #expect(try await store.location(location, logger: .test) == nil)
+            #expect(try await ImportFixture.contents(of: store, location: location).conversations.isEmpty)
+            #expect(try await ImportFixture.contents(of: store, location: earlier) == before)
+
+            try await store.withImport(allOrNothing: true, logger: .test) { writer in
+                try await ImportFixture.write(batches, location: location, through: writer)
+            }
+            let imported = try await ImportFixture.contents(of: store, location: location)
+            let busy = try #require(imported.conversations.first { $0.id == ImportFixture.busy })
+            #expect(busy.unreadCount == 3)
+            #expect(busy.lastMessageBody == "newest")
+            #expect(imported.pages[ImportFixture.busy]?.map(\.id.rawValue) == ["b5", "b4", "b3", "b2", "b1", "b0"])
+            #expect(imported.pages[ImportFixture.refused] == [])
+        }
+    }
+
     /// Into a SQLite database without messages the import is one transaction: if it fails, nothing of it is stored,
     /// what was stored before is as it was, and the indexes it set aside are back.
     @Test func aFailedBulkLoadStoresNothing() async throws {

@@ -52,10 +52,10 @@ import Testing
             #expect(installation.clientId == app.clientId)
             #expect(installation.userType == .location)
             #expect(installation.scopes == [.messagesReadonly])
+            let (second, _) = try await redeem(store, next, client: app.clientId)
+            guard case .redeemed = second else { Issue.record("the replacement was not redeemable"); return }
+            // A spent token presented again is refused and revokes its family (RFC 6819 §5.2.2.3).
             #expect(try await redeem(store, token, client: app.clientId).0 == .invalid)
-            guard case .redeemed = try await redeem(store, next, client: app.clientId).0 else {
-                Issue.record("the replacement was not redeemable"); return
-            }
         }
     }
 

@@ -89,7 +89,8 @@ func jsonField(_ body: String, _ key: String) -> String? {
         #expect(strict.stderr.contains("line 2: not valid JSON"))
         #expect(strict.stderr.contains("line 3: missing field conversationId"))
         #expect(strict.stderr.contains("line 6: messageType: unknown messageType TYPE_FAX"))
-        #expect(strict.stderr.contains("3 bad lines; nothing was imported (--strict)"))
+        #expect(strict.stderr.contains("line 7: message m1 already exists"))
+        #expect(strict.stderr.contains("4 bad lines; nothing was imported (--strict)"))
         let afterStrict = try await runCLI(["location", "list", "--database", database])
         #expect(afterStrict.stdout.isEmpty)
 
@@ -101,6 +102,18 @@ func jsonField(_ body: String, _ key: String) -> String? {
         let again = try await runCLI(["import", "-", "--database", database], stdin: Data(good.utf8))
         #expect(again.stderr.contains("line 1: message m1 already exists"))
         #expect(again.stderr.contains("imported 0 messages"))
+
+        // Issue 15: one new line and one the store refuses. Before, the new line was stored while the command said
+        // nothing was imported; now it is not stored at all.
+        let fresh = good.replacingOccurrences(of: #""id":"m1""#, with: #""id":"m9""#)
+        let mixed = try await runCLI(
+            ["import", "-", "--strict", "--database", database], stdin: Data([fresh, good].joined(separator: "\n").utf8))
+        #expect(mixed.status == 1)
+        #expect(mixed.stderr.contains("line 2: message m1 already exists"))
+        #expect(mixed.stderr.contains("1 bad lines; nothing was imported (--strict)"))
+        let afterMixed = try await runCLI(["import", "-", "--database", database], stdin: Data(fresh.utf8))
+        #expect(afterMixed.stderr.contains("imported 1 messages into 1 conversations"), "\(afterMixed.stderr)")
+        #expect(!afterMixed.stderr.contains("already exists"))
     }
 
     /// What the page serves, written as NDJSON, imports into an empty store and is served again byte for byte,

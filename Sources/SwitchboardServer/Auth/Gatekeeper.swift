@@ -29,7 +29,7 @@ struct Gatekeeper<Store: ConversationStore>: Sendable {
             cache.remember(token, for: hash, at: now)
         }
         guard let token else { throw SwitchboardError.invalidPrivateIntegrationToken }
-        return Principal(locationId: token.locationId, scopes: token.scopes, tokenId: token.id)
+        return Principal(token)
     }
 
 }

@@ -1,4 +1,5 @@
 public import SwitchboardCore
+import SwitchboardStorage
 
 /// Who is calling: the location a token is bound to and the scopes it grants.
 public struct Principal: Sendable, Hashable {
@@ -15,4 +16,11 @@ public struct Principal: Sendable, Hashable {
 
     /// What HighLevel's rate limits count against: the app (here, the token) and the location.
     var rateLimitKey: String { tokenId + "|" + locationId.rawValue }
+}
+
+extension Principal {
+    /// The caller a private integration token stands for.
+    init(_ token: StoredToken) {
+        self.init(locationId: token.locationId, scopes: token.scopes, tokenId: token.id)
+    }
 }

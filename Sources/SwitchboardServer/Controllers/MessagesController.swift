@@ -24,7 +24,7 @@ struct MessagesController<Store: ConversationStore>: Sendable {
             kind: .page, location: principal.locationId, conversation: conversationId,
             item: query.lastMessageId?.rawValue ?? "", limit: query.limit, filter: query.filter?.types.map(\.code) ?? [])
         if let cache, let cached = cache.lookup(key) {
-            return JSONResponse.make(bytes: TraceIdSlot.complete(cached.prefix, traceId: context.traceId))
+            return JSONResponse.make(cachedPrefix: cached.prefix, traceId: context.traceId)
         }
         let ticket = cache?.ticket(for: conversationId)
         let page: MessagePage
@@ -77,7 +77,7 @@ struct MessagesController<Store: ConversationStore>: Sendable {
             kind: .message, location: principal.locationId, conversation: ConversationID(rawValue: ""), item: id.rawValue,
             limit: 0, filter: [])
         if let cache, let cached = cache.lookup(key) {
-            return JSONResponse.make(bytes: TraceIdSlot.complete(cached.prefix, traceId: context.traceId))
+            return JSONResponse.make(cachedPrefix: cached.prefix, traceId: context.traceId)
         }
         // The message's conversation is unknown until it is read, so any write in between voids this answer.
         let ticket = cache?.ticket(for: nil)

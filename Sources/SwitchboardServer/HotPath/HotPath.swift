@@ -37,8 +37,14 @@ final class HotPath: Sendable {
         let target: String
     }
 
-    private let resolutions = Mutex<[ResolutionKey: Resolution]>([:])
-    private static let resolutionCapacity = 10_000
+    /// Bounded by count and bytes, and fed only by requests that were answered from the cache, with short
+    /// strings: requests that fail or miss (a client's garbage) never enter it.
+    private let resolutions = Mutex(LRUDictionary<ResolutionKey, Resolution>(maximumCount: 10_000, maximumCost: 8 << 20))
+    /// How many resolutions are remembered (tests hold the memo to its rules).
+    var memoisedCount: Int { resolutions.withLock { $0.count } }
+
+    /// Longer `Authorization` values or targets are served but not memoised.
+    static let longestMemoisedString = 512
 
     init(
         cache: ResponseCache, tokens: TokenCache, rateLimiter: RateLimiter?, metrics: ServerMetrics,
@@ -74,14 +80,15 @@ final class HotPath: Sendable {
     func answer(_ request: RequestHead, allocator: ByteBufferAllocator) -> Answer? {
         let start = ContinuousClock.now
         guard request.method == "GET", let version = request.version, APIVersion(rawValue: version) != nil,
-            let resolution = resolve(request, now: start), let entry = cache.lookup(resolution.key)
+            let (resolution, memoised) = resolve(request, now: start), let entry = cache.lookup(resolution.key)
         else { return nil }
+        if !memoised { memoise(resolution, for: request) }
         let recorder = resolution.recorder
         let route = resolution.route
         let traceId = TraceID.make()
         var limit: RateLimitState?
         if let rateLimiter {
-            limit = rateLimiter.admit(resolution.rateLimitKey, now: start, day: Self.utcDay())
+            limit = rateLimiter.admit(resolution.rateLimitKey, now: start)
         }
         var head = allocator.buffer(capacity: 512)
         var answer: Answer
@@ -99,8 +106,8 @@ final class HotPath: Sendable {
             tail.writeStaticString("\"}")
             head.writeStaticString("HTTP/1.1 200 OK\r\n")
             Self.writeField(&head, "Content-Type", JSONResponse.contentType)
-            Self.writeField(&head, "Content-Length", String(entry.buffer.readableBytes + tail.readableBytes))
-            answer = Answer(head: head, body: entry.buffer, tail: tail)
+            Self.writeField(&head, "Content-Length", String(entry.prefix.readableBytes + tail.readableBytes))
+            answer = Answer(head: head, body: entry.prefix, tail: tail)
         }
         for (name, value) in limit?.headers ?? [] { Self.writeField(&answer.head, name.rawName, value) }
         Self.writeField(
@@ -126,27 +133,28 @@ final class HotPath: Sendable {
 
     /// The token and cache key of this request, from the memo or worked out afresh; nil when the full path must
     /// decide (no remembered token, a missing scope, a target it treats specially).
-    private func resolve(_ request: RequestHead, now: ContinuousClock.Instant) -> Resolution? {
+    private func resolve(_ request: RequestHead, now: ContinuousClock.Instant) -> (Resolution, memoised: Bool)? {
         guard let authorization = request.authorization else { return nil }
         let memoKey = ResolutionKey(authorization: authorization, target: request.target)
-        if let known = resolutions.withLock({ $0[memoKey] }), now < known.expires { return known }
+        if let known = resolutions.withLock({ $0.value(forKey: memoKey) }), now < known.expires { return (known, true) }
         guard let credential = try? Credentials.bearer(authorization), PrivateIntegrationToken.looksLikePIT(credential),
             let (remembered, expires) = tokens.lookupWithExpiry(TokenHash(token: credential), now: now),
             let token = remembered, token.scopes.contains(.messagesReadonly),
             let (key, route) = Self.cacheKey(request.target, location: token.locationId), let recorder = recorders[route]
         else { return nil }
         let resolution = Resolution(
-            key: key, route: route, recorder: recorder, rateLimitKey: token.id + "|" + token.locationId.rawValue,
-            expires: expires)
-        resolutions.withLock { memo in
-            if memo.count >= Self.resolutionCapacity { memo.removeAll(keepingCapacity: true) }
-            memo[memoKey] = resolution
-        }
-        return resolution
+            key: key, route: route, recorder: recorder, rateLimitKey: Principal(token).rateLimitKey, expires: expires)
+        return (resolution, false)
     }
 
-    private static func utcDay() -> Int64 {
-        Int64(Timestamp.now().rawValue / 86_400_000)
+    private func memoise(_ resolution: Resolution, for request: RequestHead) {
+        guard let authorization = request.authorization, authorization.utf8.count <= Self.longestMemoisedString,
+            request.target.utf8.count <= Self.longestMemoisedString
+        else { return }
+        let cost = authorization.utf8.count + request.target.utf8.count + resolution.key.item.utf8.count + 256
+        resolutions.withLock { memo in
+            _ = memo.insert(resolution, forKey: ResolutionKey(authorization: authorization, target: request.target), cost: cost)
+        }
     }
 
     /// The cache key the full path would use for this target, or nil for anything it would treat specially.

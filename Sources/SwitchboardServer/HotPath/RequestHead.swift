@@ -24,17 +24,39 @@ struct RequestHead: Equatable {
         case unusual
     }
 
+    /// The limits NIO's parser enforces on the full path (`ServerConfiguration`): a head beyond them is `unusual`,
+    /// so NIO refuses it exactly as it would have, and whether a request is accepted never depends on the hot path.
+    static let longestLine = ServerConfiguration.maximumHeaderFieldSize
+    static let mostFields = ServerConfiguration.maximumHeaderFieldCount
+
+    /// Whether `bytes` may now hold a whole head (or one the parser must judge at once): a blank line, or a bare LF,
+    /// among the bytes from `searchedUpTo` on (minus the three before, where a terminator may have begun).
+    static func mayBeComplete(_ bytes: UnsafeRawBufferPointer, searchedUpTo: Int) -> Bool {
+        var index = max(0, searchedUpTo - 3)
+        while let newline = bytes[index...].firstIndex(of: UInt8(ascii: "\n")) {
+            if newline == 0 || bytes[newline - 1] != UInt8(ascii: "\r") { return true }
+            if newline >= 3, bytes[newline - 2] == UInt8(ascii: "\n"), bytes[newline - 3] == UInt8(ascii: "\r") {
+                return true
+            }
+            index = newline + 1
+        }
+        return false
+    }
+
     /// Reads the head at the start of `bytes`. Past `limit` bytes without a whole head, it is NIO's to refuse.
     static func read(_ bytes: UnsafeRawBufferPointer, limit: Int) -> Reading {
         let cr = UInt8(ascii: "\r")
         var lineStart = 0
         var head: RequestHead?
         var lengthSeen = false
+        var fields = 0
         while true {
             guard let lineEnd = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) else {
                 return bytes.count > limit ? .unusual : .incomplete
             }
-            guard lineEnd > lineStart, bytes[lineEnd - 1] == cr else { return .unusual }
+            guard lineEnd > lineStart, bytes[lineEnd - 1] == cr, lineEnd - lineStart <= longestLine else {
+                return .unusual
+            }
             let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<(lineEnd - 1)])
             lineStart = lineEnd + 1
             guard var current = head else {
@@ -43,7 +65,8 @@ struct RequestHead: Equatable {
                 continue
             }
             if line.isEmpty { return .head(current, size: lineStart) }
-            guard readField(line, into: &current, lengthSeen: &lengthSeen) else { return .unusual }
+            fields += 1
+            guard fields <= mostFields, readField(line, into: &current, lengthSeen: &lengthSeen) else { return .unusual }
             head = current
         }
     }

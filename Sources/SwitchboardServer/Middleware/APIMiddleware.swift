@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 import HTTPTypes
 import Logging
@@ -11,6 +10,7 @@ struct APIMiddleware<Store: ConversationStore>: RouterMiddleware {
     typealias Context = AppRequestContext
 
     let gatekeeper: Gatekeeper<Store>
+    let failures: AuthenticationFailureBudget
     let rateLimiter: RateLimiter?
     let faults: FaultInjector?
 
@@ -18,6 +18,16 @@ struct APIMiddleware<Store: ConversationStore>: RouterMiddleware {
         _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
         var context = context
+        try failures.check(context.clientAddress)
+        let principal: Principal
+        do {
+            principal = try await gatekeeper.authenticate(request, logger: context.logger)
+        } catch let error as SwitchboardError where error.statusCode == 401 {
+            failures.recordFailure(context.clientAddress)
+            throw error
+        }
+        context.principal = principal
+        // Faults are drawn after authentication, as a real outage would still have checked the token first.
         if let faults {
             let (latency, fault) = faults.draw()
             if latency > 0 { try await Task.sleep(for: .milliseconds(latency)) }
@@ -33,12 +43,8 @@ struct APIMiddleware<Store: ConversationStore>: RouterMiddleware {
                 throw SwitchboardError.serviceUnavailable
             }
         }
-        let principal = try await gatekeeper.authenticate(request, logger: context.logger)
-        context.principal = principal
         guard let rateLimiter else { return try await next(request, context) }
-        let now = Date()
-        let state = rateLimiter.admit(
-            principal.rateLimitKey, now: .now, day: Int64(now.timeIntervalSince1970) / 86_400)
+        let state = rateLimiter.admit(principal.rateLimitKey)
         guard state.allowed else { throw RateLimitedError(state: state) }
         do {
             var response = try await next(request, context)

@@ -72,6 +72,10 @@ public struct HighLevelErrorMiddleware: RouterMiddleware {
             var response = response(for: SwitchboardError.tooManyRequests, traceId: context.traceId)
             add(limited.headers, to: &response)
             return response
+        case let throttled as AuthenticationThrottled:
+            var response = response(for: SwitchboardError.tooManyRequests, traceId: context.traceId)
+            add(throttled.headers, to: &response)
+            return response
         case let refused as OAuthTokenError:
             // POST /oauth/token answers in OAuth's error shape, not HighLevel's API shape.
             var response = JSONResponse.make(
@@ -97,6 +101,9 @@ public struct HighLevelErrorMiddleware: RouterMiddleware {
             return .payloadTooLarge
         case StoreError.unavailable(let reason):
             logger.error("store unavailable", metadata: ["error": "\(reason)"])
+            return .serviceUnavailable
+        case let fault as any StoreFaultClassifying where fault.storeError?.isOutage == true:
+            logger.error("store unavailable", metadata: ["error": "\(String(reflecting: fault))"])
             return .serviceUnavailable
         case let error as HTTPError:
             switch error.status {
@@ -153,6 +160,18 @@ enum JSONResponse {
         headers.reserveCapacity(2)
         headers[.contentType] = contentType
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// A cached body prefix (`ResponseCache.Entry`) completed with this request's trace id.
+    static func make(cachedPrefix: ByteBuffer, traceId: String) -> Response {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(cachedPrefix.readableBytes + traceId.utf8.count + 2)
+        buffer.writeImmutableBuffer(cachedPrefix)
+        buffer.writeString(traceId)
+        buffer.writeStaticString("\"}")
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: buffer))
     }
 
     /// A body built with `JSONWriter` whose last member is the trace id.

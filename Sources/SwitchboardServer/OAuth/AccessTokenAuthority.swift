@@ -9,7 +9,10 @@ import SwitchboardStorage
 /// Tokens are signed with the store's active key, read afresh for every token, so a rotation by another process
 /// (`switchboard app rotate-key`) takes effect at once. Verification uses the keys remembered here: the active key
 /// and those retired less than an access token's lifetime ago. A token naming a key not remembered reloads the keys
-/// (at most once a second), so a new key from another process is accepted too.
+/// (at most once a second), so a new key from another process is accepted too. The keys are reloaded at least every
+/// `refreshInterval` (a second) while tokens are verified, and each token's app must still be installed where it
+/// claims (checked at most once a second per app and location), so a revoked key or an uninstalled app stops
+/// working within two seconds on every server.
 final class AccessTokenAuthority: Sendable {
     private struct Keyring: Sendable {
         var keys: JWTKeyCollection
@@ -17,20 +20,23 @@ final class AccessTokenAuthority: Sendable {
         var loadedAt: ContinuousClock.Instant
     }
 
-    private let store: any OAuthStore
+    private let store: any OAuthRevocationStore
     private let now: @Sendable () -> Timestamp
     private let keyring = Mutex<Keyring?>(nil)
-    /// Tokens already verified, by their text: a hit skips the signature check and the JSON decoding. Only `exp`
-    /// can end a token's validity (a key leaves the keyring only after every token it signed has expired), and it is
-    /// checked on every hit.
-    private let verified = Mutex<[String: AccessTokenClaims]>([:])
-    private let verifiedCapacity = 4096
+    /// Tokens already verified, by their text, with the key that signed them: a hit skips the signature check and
+    /// the JSON decoding; `exp`, the key and the installation are still checked on every hit.
+    private let verified = Mutex(
+        LRUDictionary<String, (claims: AccessTokenClaims, kid: String)>(maximumCount: 4096, maximumCost: 8 << 20))
+    /// Whether an app is installed on a location or company, by `clientId|authClassId`, as of when it was read.
+    private let installations = Mutex(
+        LRUDictionary<String, (installed: Bool, readAt: ContinuousClock.Instant)>(maximumCount: 10_000))
+    private static let longestRemembered = 4096
     /// How long remembered keys are trusted before a reload, so retirements by other processes are seen.
     private let refreshInterval: Duration
     private let minimumReloadInterval: Duration
 
     init(
-        store: any OAuthStore, now: @escaping @Sendable () -> Timestamp, refreshInterval: Duration = .seconds(60),
+        store: any OAuthRevocationStore, now: @escaping @Sendable () -> Timestamp, refreshInterval: Duration = .seconds(1),
         minimumReloadInterval: Duration = .seconds(1)
     ) {
         self.store = store
@@ -68,8 +74,10 @@ final class AccessTokenAuthority: Sendable {
     /// signature, malformed claims, `exp` passed on the server's clock — is HighLevel's 401 "Invalid JWT".
     func verify(_ credential: Substring, logger: Logger) async throws -> AccessTokenClaims {
         let text = String(credential)
-        if let claims = verified.withLock({ $0[text] }) {
-            guard claims.exp > now().rawValue / 1000 else { throw SwitchboardError.invalidJWT }
+        if let (claims, kid) = verified.withLock({ $0.value(forKey: text) }) {
+            guard claims.exp > now().rawValue / 1000, try await keyring(knowing: kid, logger: logger)?.ids.contains(kid) == true
+            else { throw SwitchboardError.invalidJWT }
+            try await requireInstallation(claims, logger: logger)
             return claims
         }
         guard let header = JWTHeaderFields(token: credential), header.alg == "HS256", let kid = header.kid else {
@@ -83,13 +91,31 @@ final class AccessTokenAuthority: Sendable {
         } catch {
             throw SwitchboardError.invalidJWT
         }
-        guard claims.exp > now().rawValue / 1000 else { throw SwitchboardError.invalidJWT }
-        verified.withLock { verified in
-            // Bounded: start over when full rather than track recency.
-            if verified.count >= verifiedCapacity { verified.removeAll(keepingCapacity: true) }
-            verified[text] = claims
+        // A token we signed never lives longer than an access token does, nor was it issued in the future: a
+        // token that claims either was not made by this server's rules, whatever its signature.
+        let seconds = now().rawValue / 1000
+        guard claims.exp > seconds, claims.iat <= seconds,
+            claims.exp - claims.iat <= OAuthCredentials.accessTokenLifetimeSeconds
+        else { throw SwitchboardError.invalidJWT }
+        try await requireInstallation(claims, logger: logger)
+        if text.utf8.count <= Self.longestRemembered {
+            verified.withLock { _ = $0.insert((claims, kid), forKey: text, cost: text.utf8.count + 512) }
         }
         return claims
+    }
+
+    /// The token's app must still be installed where the token says: an uninstalled app's tokens stop working.
+    private func requireInstallation(_ claims: AccessTokenClaims, logger: Logger) async throws {
+        guard let clientId = claims.sourceId, !claims.authClassId.isEmpty else { throw SwitchboardError.invalidJWT }
+        let key = clientId + "|" + claims.authClassId
+        let now = ContinuousClock.now
+        if let known = installations.withLock({ $0.value(forKey: key) }), now - known.readAt < minimumReloadInterval {
+            guard known.installed else { throw SwitchboardError.invalidJWT }
+            return
+        }
+        let installed = try await store.isInstalled(clientId: clientId, authClassId: claims.authClassId, logger: logger)
+        installations.withLock { _ = $0.insert((installed, now), forKey: key) }
+        guard installed else { throw SwitchboardError.invalidJWT }
     }
 
     /// The remembered keys, reloaded when they are old or do not include `kid` (and were not just reloaded).

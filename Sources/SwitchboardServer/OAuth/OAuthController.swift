@@ -10,12 +10,24 @@ struct OAuthController<Store: ConversationStore>: Sendable {
     let store: Store
     let accessTokens: AccessTokenAuthority
     let now: @Sendable () -> Timestamp
+    /// Wrong client secrets and spent or unknown grants count against the caller's address, as bad tokens do.
+    let failures: AuthenticationFailureBudget
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.post("/oauth/token") { request, context in try await token(request, context: context) }
     }
 
     func token(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try failures.check(context.clientAddress)
+        do {
+            return try await exchange(request, context: context)
+        } catch let refused as OAuthTokenError where refused.status == 401 || refused.code == "invalid_grant" {
+            failures.recordFailure(context.clientAddress)
+            throw refused
+        }
+    }
+
+    private func exchange(_ request: Request, context: AppRequestContext) async throws -> Response {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
             throw OAuthTokenError.invalidRequest("content must be application/x-www-form-urlencoded")

@@ -36,6 +36,26 @@ extension InstrumentedStore {
         try await timed("signingKeys") { try await base.signingKeys(retiredAfter: cutoff, logger: logger) }
     }
 
+    func isInstalled(clientId: String, authClassId: String, logger: Logger) async throws -> Bool {
+        try await timed("isInstalled") { try await base.isInstalled(clientId: clientId, authClassId: authClassId, logger: logger) }
+    }
+    func uninstallApp(clientId: String, authClassId: String, logger: Logger) async throws -> Bool {
+        try await timed("uninstallApp") {
+            try await base.uninstallApp(clientId: clientId, authClassId: authClassId, logger: logger)
+        }
+    }
+    func replaceAppSecret(clientId: String, secretHash: TokenHash, logger: Logger) async throws -> Bool {
+        try await timed("replaceAppSecret") {
+            try await base.replaceAppSecret(clientId: clientId, secretHash: secretHash, logger: logger)
+        }
+    }
+    func deleteApp(clientId: String, logger: Logger) async throws -> Bool {
+        try await timed("deleteApp") { try await base.deleteApp(clientId: clientId, logger: logger) }
+    }
+    func revokeSigningKey(id: String, logger: Logger) async throws -> Bool {
+        try await timed("revokeSigningKey") { try await base.revokeSigningKey(id: id, logger: logger) }
+    }
+
     /// `measure` is private to the main file; the same timing, for these operations.
     private func timed<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
         let start = ContinuousClock.now

@@ -86,6 +86,13 @@ struct InstrumentedStore<Base: ConversationStore>: ConversationStore {
         cache?.invalidate(Set(messages.map(\.conversationId)))
         metrics.messagesStored.increment(by: Int64(messages.count))
     }
+    func withImport<Result: Sendable>(
+        allOrNothing: Bool, logger: Logger, _ body: (any MessageImportWriter) async throws -> Result
+    ) async throws -> Result {
+        // An import may touch any conversation, and its writes bypass this wrapper's `insertMessages`.
+        defer { cache?.invalidateAll() }
+        return try await base.withImport(allOrNothing: allOrNothing, logger: logger, body)
+    }
     func messagePage(_ query: MessagePageQuery, logger: Logger) async throws -> MessagePage {
         try await measure("messagePage") { try await base.messagePage(query, logger: logger) }
     }

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Synchronization
+import SwitchboardCore
 
 /// HighLevel's limits (CONTRACT.md §8): a burst of `burst` requests per fixed window of `window`, and `daily`
 /// requests per UTC day, counted per app and location. State lives in this process only.
@@ -66,6 +67,12 @@ final class RateLimiter: Sendable {
 
     init(policy: RateLimitPolicy) {
         self.policy = policy
+    }
+
+    /// Counts one request for `key` now; the daily quota follows the UTC day of the wall clock. Both doors (the
+    /// router and the hot path) call this, so they count alike.
+    func admit(_ key: String, now: ContinuousClock.Instant = .now) -> RateLimitState {
+        admit(key, now: now, day: Timestamp.now().rawValue / 86_400_000)
     }
 
     /// Counts one request for `key` at `now` (`day` is the UTC day number, for the daily quota).

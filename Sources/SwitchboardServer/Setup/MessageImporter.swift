@@ -41,56 +41,58 @@ public struct MessageImporter: Sendable {
         return message
     }
 
+    /// A strict import found a bad line: what it wrote is rolled back.
+    private struct StrictImportRefused: Error {}
+
     struct ImportError: Error, CustomStringConvertible {
         let description: String
         init(_ description: String) { self.description = description }
     }
 
-    /// Imports every line. With `strict`, the lines are checked in a first pass and the first bad one stops the
-    /// import before anything is written. `progress` is called after each batch with the running count.
+    /// Imports every line. With `strict`, the import is one transaction that stores nothing when any line is
+    /// refused, by the parser or by the store; every refused line is still reported. `progress` is called after each
+    /// batch with the running count.
     public func run(
         lines source: LineSource, into store: some ConversationStore, strict: Bool, logger: Logger,
         progress: (Int) -> Void = { _ in }
     ) async throws -> Summary {
         var summary = Summary()
         let decoder = JSONDecoder()
-        if strict {
-            var reader = try source.open()
-            while let (number, line) = try reader.next() {
-                do { _ = try Self.parse(line, decoder: decoder) } catch {
-                    summary.problems.append(Problem(line: number, reason: Self.reason(error)))
-                }
-            }
-            if !summary.problems.isEmpty { return summary }
-        }
         var known = KnownRows()
         var conversations = Set<ConversationID>()
         var reader = try source.open()
-        try await store.withImport(logger: logger) { writer in
-            var batch = try nextBatch(from: &reader, decoder: decoder, problems: &summary.problems)
-            while !batch.isEmpty {
-                let messages = batch.map(\.message)
-                let unseen = known.unseen(in: messages, now: now())
-                // The store writes this batch on its own thread while this one parses the next: two cores, not one.
-                async let written = Self.insert(messages, creating: unseen, into: writer)
-                let following = try nextBatch(from: &reader, decoder: decoder, problems: &summary.problems)
-                if try await written {
-                    summary.imported += batch.count
-                } else {
-                    // The batch was rolled back as a whole: find the offending lines one by one.
-                    for entry in batch {
-                        if try await Self.insert([entry.message], into: writer) {
-                            summary.imported += 1
-                        } else {
-                            summary.problems.append(
-                                Problem(line: entry.line, reason: "message \(entry.message.id) already exists, or its contact already has another conversation"))
+        do {
+            try await store.withImport(allOrNothing: strict, logger: logger) { writer in
+                var batch = try nextBatch(from: &reader, decoder: decoder, problems: &summary.problems)
+                while !batch.isEmpty {
+                    let messages = batch.map(\.message)
+                    let unseen = known.unseen(in: messages, now: now())
+                    // The store writes this batch on its own thread while this one parses the next: two cores, not one.
+                    async let written = Self.insert(messages, creating: unseen, into: writer)
+                    let following = try nextBatch(from: &reader, decoder: decoder, problems: &summary.problems)
+                    if try await written {
+                        summary.imported += batch.count
+                    } else {
+                        // The batch was rolled back as a whole: find the offending lines one by one.
+                        for entry in batch {
+                            if try await Self.insert([entry.message], into: writer) {
+                                summary.imported += 1
+                            } else {
+                                summary.problems.append(
+                                    Problem(line: entry.line, reason: "message \(entry.message.id) already exists, or its contact already has another conversation"))
+                            }
                         }
                     }
+                    for message in messages { conversations.insert(message.conversationId) }
+                    progress(summary.imported)
+                    batch = following
                 }
-                for message in messages { conversations.insert(message.conversationId) }
-                progress(summary.imported)
-                batch = following
+                // Throwing rolls the whole transaction back.
+                if strict && !summary.problems.isEmpty { throw StrictImportRefused() }
             }
+        } catch is StrictImportRefused {
+            summary.imported = 0
+            conversations = []
         }
         summary.conversations = conversations.count
         summary.problems.sort { $0.line < $1.line }

@@ -59,4 +59,49 @@ public enum OAuthSetup {
         try await store.rotateSigningKey(to: next, at: now, logger: logger)
         return next
     }
+
+    /// Removes the app's installation on a location or company with its grants: its refresh tokens stop working at
+    /// once, its access tokens within two seconds on every running server.
+    public static func uninstall(
+        _ store: some OAuthRevocationStore, clientId: String, from target: Target, logger: Logger
+    ) async throws {
+        let authClassId: String =
+            switch target {
+            case .location(let location): location.rawValue
+            case .company(let company): company
+            }
+        guard try await store.uninstallApp(clientId: clientId, authClassId: authClassId, logger: logger) else {
+            throw Failure(description: "app \(clientId) is not installed on \(authClassId)")
+        }
+    }
+
+    /// A new client secret (shown once); the old one stops working at once.
+    public static func rotateSecret(_ store: some OAuthRevocationStore, clientId: String, logger: Logger) async throws -> String {
+        let (secret, record) = OAuthCredentials.app(name: "", scopes: [], at: Timestamp(rawValue: 0))
+        guard try await store.replaceAppSecret(clientId: clientId, secretHash: record.secretHash, logger: logger) else {
+            throw Failure(description: "no app with client id \(clientId)")
+        }
+        return secret
+    }
+
+    /// Deletes an app with every installation and grant of it.
+    public static func deleteApp(_ store: some OAuthRevocationStore, clientId: String, logger: Logger) async throws {
+        guard try await store.deleteApp(clientId: clientId, logger: logger) else {
+            throw Failure(description: "no app with client id \(clientId)")
+        }
+    }
+
+    /// Takes a signing key out of use at once: every access token it signed stops working within two seconds. The
+    /// active key is first replaced by a new one (returned), as by `rotateSigningKey`.
+    public static func revokeSigningKey(
+        _ store: some OAuthRevocationStore, id: String, now: Timestamp, logger: Logger
+    ) async throws -> SigningKey? {
+        var replacement: SigningKey?
+        let active = try await store.activeSigningKey(orCreate: OAuthCredentials.signingKey(at: now), logger: logger)
+        if active.id == id { replacement = try await rotateSigningKey(store, now: now, logger: logger) }
+        guard try await store.revokeSigningKey(id: id, logger: logger) else {
+            throw Failure(description: "no signing key \(id); `switchboard app keys` lists them")
+        }
+        return replacement
+    }
 }

@@ -5,7 +5,8 @@ import SwitchboardCore
 /// Encoded answers of the hot read routes (message pages and single messages), kept until a write touches their
 /// conversation. Each conversation has a generation that every write bumps after it commits; an answer computed
 /// from a read that began before a write is stored only if the generation did not move meanwhile, so the cache
-/// never serves what a completed write has changed.
+/// never serves what a completed write has changed. Bounded by `Limits` (bytes and entries, least recently used
+/// out first), so no sequence of requests can grow it past its budget.
 final class ResponseCache: Sendable {
     /// Everything that selects one answer. `kind` separates pages from single messages.
     struct Key: Hashable, Sendable {
@@ -18,33 +19,62 @@ final class ResponseCache: Sendable {
         var filter: [Int]
     }
 
-    /// The body up to the trace id, so each response gets its own trace id: `prefix + traceId + "\"}"`.
-    /// Kept as bytes for the full path and as a buffer the hot path writes without copying.
+    /// The body up to the trace id, so each response gets its own trace id: `prefix + traceId + "\"}"`. One copy,
+    /// as a buffer: the hot path writes it without copying, the full path copies it once into its response.
     struct Entry: Sendable {
-        let prefix: [UInt8]
-        let buffer: ByteBuffer
+        let prefix: ByteBuffer
         let conversation: ConversationID
 
         init(prefix: [UInt8], conversation: ConversationID) {
-            self.prefix = prefix
-            self.buffer = ByteBuffer(bytes: prefix)
+            self.prefix = ByteBuffer(bytes: prefix)
             self.conversation = conversation
         }
     }
 
     private struct State {
-        var entries: [Key: Entry] = [:]
-        var keysByConversation: [ConversationID: [Key]] = [:]
+        var entries: LRUDictionary<Key, Entry>
+        var keysByConversation: [ConversationID: Set<Key>] = [:]
         var generations: [ConversationID: UInt64] = [:]
         var writes: UInt64 = 0  // every write, for answers whose conversation is not known in advance
         var epoch: UInt64 = 0  // moves when everything is dropped at once
+
+        mutating func forget(_ key: Key, of conversation: ConversationID) {
+            guard var keys = keysByConversation[conversation] else { return }
+            keys.remove(key)
+            keysByConversation[conversation] = keys.isEmpty ? nil : keys
+        }
     }
 
-    private let state = Mutex(State())
-    let capacity: Int
+    /// The bounds: the bytes of every answer kept (their keys included), and how many answers.
+    struct Limits: Sendable {
+        var bytes: Int
+        var entries: Int
+        /// An answer larger than this is served but not kept: one huge page must not push out thousands of others.
+        var largestEntry: Int
 
-    init(capacity: Int = 50_000) {
-        self.capacity = capacity
+        init(bytes: Int = 64 << 20, entries: Int = 50_000) {
+            self.bytes = bytes
+            self.entries = entries
+            largestEntry = max(bytes / 16, 1)
+        }
+    }
+
+    private let state: Mutex<State>
+    let limits: Limits
+
+    init(limits: Limits = Limits()) {
+        self.limits = limits
+        state = Mutex(State(entries: LRUDictionary(maximumCount: limits.entries, maximumCost: limits.bytes)))
+    }
+
+    /// Bytes held by the answers, as counted against `limits.bytes`.
+    var bytesHeld: Int { state.withLock { $0.entries.totalCost } }
+    var count: Int { state.withLock { $0.entries.count } }
+
+    /// What an answer costs: its bytes, its key's strings and a fixed share for the bookkeeping around them.
+    static func cost(of entry: Entry, key: Key) -> Int {
+        entry.prefix.readableBytes + key.item.utf8.count + key.conversation.rawValue.utf8.count
+            + key.location.rawValue.utf8.count + key.filter.count * 8 + 256
     }
 
     /// Taken before the read that computes an answer, and handed back to `store`. With a conversation, only writes
@@ -65,20 +95,22 @@ final class ResponseCache: Sendable {
     }
 
     func lookup(_ key: Key) -> Entry? {
-        state.withLock { $0.entries[key] }
+        state.withLock { $0.entries.value(forKey: key) }
     }
 
     func store(_ entry: Entry, for key: Key, ticket: Ticket) {
         state.withLock { state in
             let current = ticket.conversation.map { state.generations[$0, default: 0] } ?? state.writes
             guard state.epoch == ticket.epoch, current == ticket.generation else { return }
-            if state.entries.count >= capacity {
-                state.entries.removeAll(keepingCapacity: true)
-                state.keysByConversation.removeAll(keepingCapacity: true)
+            let cost = Self.cost(of: entry, key: key)
+            guard cost <= limits.largestEntry else { return }
+            if let replaced = state.entries.peek(key), replaced.conversation != entry.conversation {
+                state.forget(key, of: replaced.conversation)
             }
-            if state.entries.updateValue(entry, forKey: key) == nil {
-                state.keysByConversation[entry.conversation, default: []].append(key)
+            for (evictedKey, evicted) in state.entries.insert(entry, forKey: key, cost: cost) {
+                state.forget(evictedKey, of: evicted.conversation)
             }
+            state.keysByConversation[entry.conversation, default: []].insert(key)
         }
     }
 
@@ -99,7 +131,7 @@ final class ResponseCache: Sendable {
     func invalidateAll() {
         state.withLock { state in
             state.epoch &+= 1
-            state.entries.removeAll(keepingCapacity: true)
+            state.entries.removeAll()
             state.keysByConversation.removeAll(keepingCapacity: true)
         }
     }

@@ -1,0 +1,73 @@
+public import Logging
+import PostgresNIO
+public import SwitchboardStorage
+import SwitchboardCore
+
+extension PostgresConversationStore {
+    /// Without `allOrNothing`, each batch is a transaction of its own. With it, the whole import is one transaction
+    /// on one connection, each batch in a savepoint (so a refused batch can be retried line by line), committed only
+    /// when `body` returns. Its statements are bounded by the statement timeout one by one, not as a whole.
+    public func withImport<Result: Sendable>(
+        allOrNothing: Bool, logger: Logger, _ body: (any MessageImportWriter) async throws -> Result
+    ) async throws -> Result {
+        guard allOrNothing else { return try await body(BatchTransactionsWriter(store: self, logger: logger)) }
+        let client = await pool.current.running()
+        do {
+            return try await client.withConnection { connection in
+                try await connection.query("BEGIN", logger: logger)
+                do {
+                    let result = try await body(PostgresTransactionImport(connection: connection, logger: logger))
+                    try await connection.query("COMMIT", logger: logger)
+                    return result
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            switch PostgresErrorKind(error) {
+            case .disconnected(let reason), .unavailable(let reason): throw StoreError.unavailable(reason)
+            default: throw error
+            }
+        }
+    }
+}
+
+/// The writer of a one-transaction import: each call runs in a savepoint of the open transaction.
+struct PostgresTransactionImport: MessageImportWriter {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    func createMissing(locations: [Location], contacts: [Contact]) async throws {
+        guard !locations.isEmpty || !contacts.isEmpty else { return }
+        try await inSavepoint(
+            PostgresConversationStore.createMissingStatements(locations: locations, contacts: contacts))
+    }
+
+    func insertMessages(_ messages: [Message]) async throws {
+        guard !messages.isEmpty else { return }
+        try await inSavepoint(PostgresConversationStore.messageInsertStatements(messages))
+    }
+
+    /// All of `statements` or none of them; a key they break is `StoreError.duplicate`.
+    private func inSavepoint(_ statements: [PostgresQuery]) async throws {
+        try await connection.query("SAVEPOINT import_batch", logger: logger)
+        do {
+            for statement in statements { try await connection.query(statement, logger: logger) }
+            try await connection.query("RELEASE SAVEPOINT import_batch", logger: logger)
+        } catch {
+            try await connection.query("ROLLBACK TO SAVEPOINT import_batch", logger: logger)
+            switch PostgresErrorKind(error) {
+            case .constraint: throw StoreError.duplicate
+            case .unstorableText:
+                throw SwitchboardError.validation(ValidationFailure("text fields must not contain NUL (\\u0000) characters"))
+            case .disconnected(let reason), .unavailable(let reason): throw StoreError.unavailable(reason)
+            default: throw error
+            }
+        }
+    }
+}
