@@ -14,11 +14,20 @@ public final class SQLiteConversationStore: ConversationStore {
     private let watcher: DatabaseQueue
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
-    public init(path: String, maximumReaderCount: Int = 8) throws {
+    /// A new file is created readable by its owner alone (`SQLiteFile`); with `checkIntegrity`, a damaged file is
+    /// refused (`SQLiteFile.Refusal`) before anything is read from it.
+    public init(
+        path: String, maximumReaderCount: Int = 8, durability: SQLiteFile.Durability = .normal,
+        checkIntegrity: Bool = false
+    ) throws {
         self.path = path
+        try SQLiteFile.createPrivately(path)
         var configuration = Self.configuration()
         configuration.maximumReaderCount = maximumReaderCount
         pool = try DatabasePool(path: path, configuration: configuration)
+        // After the pool's own set-up, which chooses NORMAL for WAL; only the one writer connection commits.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(durability.pragma)") }
+        if checkIntegrity { try SQLiteFile.checkIntegrity(pool, path: path) }
         var migrator = DatabaseMigrator()
         SQLiteMigrations.register(in: &migrator)
         try migrator.migrate(pool)

@@ -18,7 +18,7 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     switch configuration.database {
     case .sqlite(let path):
-        let store = try SQLiteConversationStore(path: path)
+        let store = try openSQLite(path, rules: configuration.sqliteFile, checkIntegrity: true)
         var app = buildApplication(store: store, configuration: configuration, logger: logger)
         app.beforeServerStarts { try await prepare(store) }
         return app
@@ -34,6 +34,16 @@ public func buildApplication(
         app.beforeServerStarts { try await prepare(store) }
         return app
     }
+}
+
+/// A SQLite store opened by `rules`; a server also checks the file's integrity before it serves from it.
+private func openSQLite(_ path: String, rules: SQLiteFileRules, checkIntegrity: Bool) throws -> SQLiteConversationStore {
+    if !rules.allowShared { try SQLiteFile.refuseIfShared(path) }
+    let durability: SQLiteFile.Durability = switch rules.durability {
+    case .full: .full
+    case .normal: .normal
+    }
+    return try SQLiteConversationStore(path: path, durability: durability, checkIntegrity: checkIntegrity)
 }
 
 private func postgresOptions(_ url: String) throws -> PostgresOptions {
@@ -164,12 +174,12 @@ func buildRouter<Store: ConversationStore>(
 
 /// Opens the store a command names, runs `body` with it, and closes it (the CLI's non-server commands).
 public func withStore<T: Sendable>(
-    _ database: ServerConfiguration.Database, logger: Logger,
+    _ database: ServerConfiguration.Database, sqliteFile: SQLiteFileRules = SQLiteFileRules(), logger: Logger,
     _ body: @Sendable (any ConversationStore) async throws -> T
 ) async throws -> T {
     switch database {
     case .sqlite(let path):
-        return try await body(SQLiteConversationStore(path: path))
+        return try await body(openSQLite(path, rules: sqliteFile, checkIntegrity: false))
     case .postgres(let url):
         let store = PostgresConversationStore(options: try postgresOptions(url), backgroundLogger: logger)
         // The client's pool runs beside the body, and stops with it.

@@ -59,6 +59,8 @@ public struct ServerConfiguration: Sendable {
     public var headerTimeout: Duration = .seconds(10)
     /// Open connections beyond this are answered 503 and closed at once (`--max-connections`).
     public var maximumConnections = 4_096
+    /// How a SQLite file is opened (`--allow-shared-file`, `--durability`).
+    public var sqliteFile = SQLiteFileRules()
     /// How long SIGTERM/SIGINT wait for in-flight requests before the process stops anyway.
     public var shutdownGracePeriod: Duration = .seconds(10)
     /// The clock every write stamps; tests replace it.
@@ -114,5 +116,23 @@ public struct ServerConfiguration: Sendable {
             return Database(line)
         }
         return Database(defaultDatabasePath)
+    }
+}
+
+/// The rules a SQLite database file is opened by (see `SQLiteFile`).
+public struct SQLiteFileRules: Sendable, Hashable {
+    /// Serve a file that other users can read or write (refused by default: it holds every location's data and
+    /// the signing keys).
+    public var allowShared = false
+    /// `normal`: commits survive a crash of the process; `full`: they survive power loss too.
+    public var durability = Durability.normal
+
+    public enum Durability: String, Sendable, Hashable, CaseIterable {
+        case full, normal
+    }
+
+    public init(allowShared: Bool = false, durability: Durability = .normal) {
+        self.allowShared = allowShared
+        self.durability = durability
     }
 }

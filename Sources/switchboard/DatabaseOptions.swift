@@ -9,6 +9,8 @@ struct DatabaseOptions: ParsableArguments {
     @Option(
         help: "SQLite file path or postgres://user:pass@host:port/db (env: SWITCHBOARD_DATABASE, or SWITCHBOARD_DATABASE_FILE naming a file that holds it).")
     var database: String?
+    @Flag(help: "Open a SQLite file that other users can read or write (refused by default).")
+    var allowSharedFile = false
 
     func resolved() throws -> ServerConfiguration.Database {
         do {
@@ -21,7 +23,8 @@ struct DatabaseOptions: ParsableArguments {
     func withStore<T: Sendable>(
         logger: Logger, _ body: @Sendable (any ConversationStore) async throws -> T
     ) async throws -> T {
-        try await SwitchboardServer.withStore(try resolved(), logger: logger, body)
+        try await SwitchboardServer.withStore(
+            try resolved(), sqliteFile: SQLiteFileRules(allowShared: allowSharedFile), logger: logger, body)
     }
 }
 

@@ -13,6 +13,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (env: SWITCHBOARD_PORT; default 8080).") var port: Int?
     @Option(help: "SQLite file path or postgres://… URL (env: SWITCHBOARD_DATABASE; default ./switchboard.sqlite).")
     var database: String?
+    @Flag(help: "Serve a SQLite file that other users can read or write (refused by default: it holds the signing keys).")
+    var allowSharedFile = false
+    @Option(help: """
+        SQLite commits: normal (survive a crash of the process; the last ones before a power loss or OS crash may be \
+        lost) or full (each reaches the disk before it is acknowledged: survives power loss; slower writes).
+        """)
+    var durability: SQLiteFileRules.Durability = .normal
     @Flag(help: "On a new store, also create sample conversations on every channel.") var demo = false
     @Option(help: "Seed for --demo data and injected faults: the same seed gives the same data and faults.")
     var seed: UInt64 = 1
@@ -83,6 +90,7 @@ struct Serve: AsyncParsableCommand {
         configuration.headerTimeout = Duration.seconds(headerTimeout)
         configuration.maximumConnections = maxConnections
         configuration.responseCacheBytes = cacheSize << 20
+        configuration.sqliteFile = SQLiteFileRules(allowShared: allowSharedFile, durability: durability)
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -127,3 +135,5 @@ struct Serve: AsyncParsableCommand {
         return "curl -s 'http://\(host):\(configuration.port)\(path)' -H 'Authorization: Bearer \(token)' -H 'Version: 2021-04-15'"
     }
 }
+
+extension SQLiteFileRules.Durability: ExpressibleByArgument {}

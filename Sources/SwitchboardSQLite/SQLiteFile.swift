@@ -1,0 +1,76 @@
+import Foundation
+import GRDB
+
+/// What Switchboard promises about the database file on disk.
+///
+/// The file holds every location's messages, token hashes and the keys access tokens are signed with, so it is
+/// created readable by its owner alone (SQLite gives its `-wal` and `-shm` files the same mode), and a file that
+/// others can read or write is refused unless the operator says it is meant to be shared.
+public enum SQLiteFile {
+    /// How much a commit survives (`PRAGMA synchronous` in WAL mode).
+    public enum Durability: String, Sendable, CaseIterable {
+        /// Every commit reaches the disk before it is acknowledged: survives power loss and OS crashes.
+        case full
+        /// Commits survive the process crashing or being killed; the last ones before a power loss or an OS crash
+        /// may be lost (never corrupting the file). Fewer fsyncs, so faster writes.
+        case normal
+
+        var pragma: String {
+            switch self {
+            case .full: "FULL"
+            case .normal: "NORMAL"
+            }
+        }
+    }
+
+    /// The file cannot be used as it is; the description says what to do.
+    public struct Refusal: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Permission bits that let anyone but the owner read or write.
+    static let sharedBits: mode_t = 0o066
+
+    /// Creates the file empty with mode 0600 unless it exists (an empty file is a valid, empty SQLite database).
+    static func createPrivately(_ path: String) throws {
+        guard path != ":memory:", !path.isEmpty else { return }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if descriptor >= 0 {
+            close(descriptor)
+        } else if errno != EEXIST {
+            throw Refusal(description: "cannot create the database file \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Throws when the file (or its `-wal`/`-shm`) can be read or written by users other than its owner.
+    public static func refuseIfShared(_ path: String) throws {
+        for file in [path, path + "-wal", path + "-shm"] {
+            var status = stat()
+            guard stat(file, &status) == 0 else { continue }
+            let mode = status.st_mode & 0o777
+            if mode & sharedBits != 0 {
+                throw Refusal(description: """
+                    \(file) can be read or written by other users (mode \(String(mode, radix: 8))), and it holds every \
+                    location's messages and the keys access tokens are signed with. Run `chmod 600 \(file)`, or pass \
+                    --allow-shared-file if it is shared on purpose.
+                    """)
+            }
+        }
+    }
+
+    /// `PRAGMA quick_check`: refuses a file whose pages or indexes are damaged, before anything is served from it.
+    static func checkIntegrity(_ pool: DatabasePool, path: String) throws {
+        let problems: [String]
+        do {
+            problems = try pool.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check(5)") }
+        } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
+            // Damage the check itself cannot read past.
+            problems = [error.message ?? "\(error.resultCode)"]
+        }
+        guard problems != ["ok"] else { return }
+        throw Refusal(description: """
+            \(path) is damaged (PRAGMA quick_check: \(problems.joined(separator: "; "))). Restore it from a backup, or \
+            copy out what can be read with `sqlite3 \(path) .recover`.
+            """)
+    }
+}
