@@ -115,11 +115,13 @@ extension PostgresConversationStore {
     // MARK: Signing keys
 
     public func activeSigningKey(orCreate candidate: SigningKey, logger: Logger) async throws -> SigningKey {
+        let seal = keySeal
+        let stored = try seal.storedSecret(of: candidate)
         let keys = try await run("activeSigningKey", logger: logger, statements: 3) { connection in
             func active() async throws -> [SigningKey?] {
                 try await connection.fetch(
                     "SELECT \(unescaped: OAuthColumns.key) FROM oauth_signing_keys WHERE retired_at IS NULL",
-                    logger: logger, OAuthDecode.key)
+                    logger: logger) { try OAuthDecode.key($0, seal: seal) }
             }
             // Read first, as the SQLite store does: once the key exists, signing takes no write.
             let existing = try await active()
@@ -128,7 +130,7 @@ extension PostgresConversationStore {
             try await connection.query(
                 """
                 INSERT INTO oauth_signing_keys (\(unescaped: OAuthColumns.key))
-                VALUES (\(candidate.id), \(candidate.encodedSecret), \(candidate.createdAt.rawValue), NULL)
+                VALUES (\(candidate.id), \(stored), \(candidate.createdAt.rawValue), NULL)
                 ON CONFLICT DO NOTHING
                 """, logger: logger)
             return try await active()
@@ -140,6 +142,7 @@ extension PostgresConversationStore {
     }
 
     public func rotateSigningKey(to next: SigningKey, at time: Timestamp, logger: Logger) async throws {
+        let stored = try keySeal.storedSecret(of: next)
         try await run("rotateSigningKey", logger: logger, statements: 4) { connection in
             try await connection.withTransaction(logger: logger) { connection in
                 try await connection.query(
@@ -148,20 +151,21 @@ extension PostgresConversationStore {
                 try await connection.query(
                     """
                     INSERT INTO oauth_signing_keys (\(unescaped: OAuthColumns.key))
-                    VALUES (\(next.id), \(next.encodedSecret), \(next.createdAt.rawValue), NULL)
+                    VALUES (\(next.id), \(stored), \(next.createdAt.rawValue), NULL)
                     """, logger: logger)
             }
         }
     }
 
     public func signingKeys(retiredAfter cutoff: Timestamp, logger: Logger) async throws -> [SigningKey] {
-        try await fetch(
+        let seal = keySeal
+        return try await fetch(
             "signingKeys",
             """
             SELECT \(unescaped: OAuthColumns.key) FROM oauth_signing_keys
             WHERE retired_at IS NULL OR retired_at > \(cutoff.rawValue) ORDER BY created_at, id
-            """, logger: logger, OAuthDecode.key
-        ).compactMap { $0 }
+            """, logger: logger
+        ) { try OAuthDecode.key($0, seal: seal) }.compactMap { $0 }
     }
 }
 
@@ -260,11 +264,11 @@ enum OAuthDecode {
             createdAt: Timestamp(rawValue: try reader.next()))
     }
 
-    /// nil for a key whose stored secret is not base64.
-    static func key(_ row: PostgresRow) throws -> SigningKey? {
+    /// nil for a key whose stored secret is not a secret at all (see `SigningKeySeal.open`).
+    static func key(_ row: PostgresRow, seal: SigningKeySeal) throws -> SigningKey? {
         var reader = RowReader(row)
-        return SigningKey(
-            id: try reader.next(), encodedSecret: try reader.next(), createdAt: Timestamp(rawValue: try reader.next()),
+        return try seal.open(
+            id: try reader.next(), storedSecret: try reader.next(), createdAt: Timestamp(rawValue: try reader.next()),
             retiredAt: (try reader.next(Int64?.self)).map(Timestamp.init(rawValue:)))
     }
 }

@@ -16,9 +16,13 @@ public final class PostgresConversationStore: ConversationStore, Service {
     let connectionTimeout: Duration
     /// The server's limit on one statement (zero: none); it also bounds an operation's work (`workBound`).
     let statementTimeout: Duration
+    /// How the signing keys' secrets are kept (see `SigningKeySeal`).
+    let keySeal: SigningKeySeal
 
     /// Creates the store's pool from `options`; `run()` it before using the store.
-    public init(options: PostgresOptions, backgroundLogger: Logger) {
+    /// `keySeal`: how the signing keys' secrets are kept; every instance on one database needs the same.
+    public init(options: PostgresOptions, backgroundLogger: Logger, keySeal: SigningKeySeal = .plain) {
+        self.keySeal = keySeal
         connectionTimeout = options.connectionTimeout
         statementTimeout = options.statementTimeout
         // Leased connections outlive a replacement by at most their statement's time.

@@ -142,35 +142,39 @@ extension SQLiteConversationStore {
     public func activeSigningKey(orCreate candidate: SigningKey, logger: Logger) async throws -> SigningKey {
         // Read first: once the key exists (every start but the first) this takes no write lock, so a server starts
         // and issues tokens while an import holds it.
-        if let key = try await pool.read({ db in try Self.activeSigningKey(db) }) { return key }
+        let seal = keySeal
+        let stored = try seal.storedSecret(of: candidate)
+        if let key = try await pool.read({ db in try Self.activeSigningKey(db, seal: seal) }) { return key }
         let key = try await write { db -> SigningKey? in
             // The unique index on the active key turns a lost race into "do nothing".
             try db.execute(
                 sql: "INSERT INTO oauth_signing_keys (id, secret, created_at, retired_at) VALUES (?, ?, ?, NULL) ON CONFLICT DO NOTHING",
-                arguments: [candidate.id, candidate.encodedSecret, candidate.createdAt.rawValue])
-            return try Self.activeSigningKey(db)
+                arguments: [candidate.id, stored, candidate.createdAt.rawValue])
+            return try Self.activeSigningKey(db, seal: seal)
         }
         guard let key else { throw StoreError.unavailable("the active signing key could not be read") }
         return key
     }
 
-    private static func activeSigningKey(_ db: Database) throws -> SigningKey? {
+    private static func activeSigningKey(_ db: Database, seal: SigningKeySeal) throws -> SigningKey? {
         try Row.fetchOne(db, sql: "SELECT \(keyColumns) FROM oauth_signing_keys WHERE retired_at IS NULL")
-            .flatMap(signingKey(from:))
+            .flatMap { try signingKey(from: $0, seal: seal) }
     }
 
     public func rotateSigningKey(to next: SigningKey, at time: Timestamp, logger: Logger) async throws {
+        let stored = try keySeal.storedSecret(of: next)
         try await write { db in
             try db.execute(
                 sql: "UPDATE oauth_signing_keys SET retired_at = ? WHERE retired_at IS NULL", arguments: [time.rawValue])
             try db.execute(
                 sql: "INSERT INTO oauth_signing_keys (id, secret, created_at, retired_at) VALUES (?, ?, ?, NULL)",
-                arguments: [next.id, next.encodedSecret, next.createdAt.rawValue])
+                arguments: [next.id, stored, next.createdAt.rawValue])
         }
     }
 
     public func signingKeys(retiredAfter cutoff: Timestamp, logger: Logger) async throws -> [SigningKey] {
-        try await pool.read { db in
+        let seal = keySeal
+        return try await pool.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -178,13 +182,13 @@ extension SQLiteConversationStore {
                     WHERE retired_at IS NULL OR retired_at > ? ORDER BY created_at, id
                     """,
                 arguments: [cutoff.rawValue]
-            ).compactMap(Self.signingKey(from:))
+            ).compactMap { try Self.signingKey(from: $0, seal: seal) }
         }
     }
 
-    private static func signingKey(from row: Row) -> SigningKey? {
-        SigningKey(
-            id: row[0], encodedSecret: row[1], createdAt: Timestamp(rawValue: row[2]),
+    private static func signingKey(from row: Row, seal: SigningKeySeal) throws -> SigningKey? {
+        try seal.open(
+            id: row[0], storedSecret: row[1], createdAt: Timestamp(rawValue: row[2]),
             retiredAt: (row[3] as Int64?).map(Timestamp.init(rawValue:)))
     }
 

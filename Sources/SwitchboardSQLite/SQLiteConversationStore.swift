@@ -10,6 +10,8 @@ public final class SQLiteConversationStore: ConversationStore {
     let pool: DatabasePool
     /// The database file, for connections of their own (imports: see `withImport`).
     let path: String
+    /// How the signing keys' secrets are kept (see `SigningKeySeal`).
+    let keySeal: SigningKeySeal
     /// A separate connection that only watches for commits (see `changeToken`).
     private let watcher: DatabaseQueue
 
@@ -18,9 +20,10 @@ public final class SQLiteConversationStore: ConversationStore {
     /// refused (`SQLiteFile.Refusal`) before anything is read from it.
     public init(
         path: String, maximumReaderCount: Int = 8, durability: SQLiteFile.Durability = .normal,
-        checkIntegrity: Bool = false
+        checkIntegrity: Bool = false, keySeal: SigningKeySeal = .plain
     ) throws {
         self.path = path
+        self.keySeal = keySeal
         try SQLiteFile.createPrivately(path)
         var configuration = Self.configuration()
         configuration.maximumReaderCount = maximumReaderCount

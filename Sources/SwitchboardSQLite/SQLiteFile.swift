@@ -43,8 +43,8 @@ public enum SQLiteFile {
     }
 
     /// Throws when the file (or its `-wal`/`-shm`) can be read or written by users other than its owner.
-    public static func refuseIfShared(_ path: String) throws {
-        for file in [path, path + "-wal", path + "-shm"] {
+    public static func refuseIfShared(_ path: String, alone: Bool = false) throws {
+        for file in alone ? [path] : [path, path + "-wal", path + "-shm"] {
             var status = stat()
             guard stat(file, &status) == 0 else { continue }
             let mode = status.st_mode & 0o777
@@ -56,6 +56,40 @@ public enum SQLiteFile {
                     """)
             }
         }
+    }
+
+    /// The secret the signing keys are sealed under, from the key file beside the database (`<path>.key`),
+    /// created with 32 random bytes and mode 0600 when missing. Nil for an in-memory database. A key file others
+    /// can read is refused like a shared database file, unless `allowShared`.
+    public static func keyFileSecret(beside path: String, allowShared: Bool) throws -> [UInt8]? {
+        guard path != ":memory:", !path.isEmpty else { return nil }
+        let keyFile = path + ".key"
+        var secret = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for index in secret.indices { secret[index] = generator.next() }
+        let descriptor = open(keyFile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if descriptor >= 0 {
+            let text = Array((Data(secret).base64EncodedString() + "\n").utf8)
+            let written = text.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            let synced = fsync(descriptor)
+            close(descriptor)
+            guard written == text.count, synced == 0 else {
+                unlink(keyFile)
+                throw Refusal(description: "cannot write the key file \(keyFile)")
+            }
+            return secret
+        }
+        guard errno == EEXIST else {
+            throw Refusal(description: "cannot create the key file \(keyFile): \(String(cString: strerror(errno)))")
+        }
+        if !allowShared { try refuseIfShared(keyFile, alone: true) }
+        guard let contents = FileManager.default.contents(atPath: keyFile),
+            let stored = Data(base64Encoded: String(decoding: contents, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+            stored.count >= 32
+        else {
+            throw Refusal(description: "\(keyFile) is not a key file Switchboard wrote (32 bytes, base64)")
+        }
+        return Array(stored)
     }
 
     /// `PRAGMA quick_check`: refuses a file whose pages or indexes are damaged, before anything is served from it.

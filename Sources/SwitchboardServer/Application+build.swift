@@ -18,12 +18,18 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     switch configuration.database {
     case .sqlite(let path):
-        let store = try openSQLite(path, rules: configuration.sqliteFile, checkIntegrity: true)
+        let store = try openSQLite(
+            path, rules: configuration.sqliteFile, secretKey: configuration.secretKey, checkIntegrity: true)
         var app = buildApplication(store: store, configuration: configuration, logger: logger)
         app.beforeServerStarts { try await prepare(store) }
         return app
     case .postgres(let url):
-        let store = PostgresConversationStore(options: try postgresOptions(url), backgroundLogger: logger)
+        if configuration.secretKey == nil {
+            logger.warning(
+                "signing keys are stored unsealed in PostgreSQL: set SWITCHBOARD_SECRET_KEY, the same on every instance")
+        }
+        let store = PostgresConversationStore(
+            options: try postgresOptions(url), backgroundLogger: logger, keySeal: seal(configuration.secretKey))
         // Other instances write to the same database, unseen by this one: answers are not cached.
         var configuration = configuration
         configuration.cacheResponses = false
@@ -37,13 +43,24 @@ public func buildApplication(
 }
 
 /// A SQLite store opened by `rules`; a server also checks the file's integrity before it serves from it.
-private func openSQLite(_ path: String, rules: SQLiteFileRules, checkIntegrity: Bool) throws -> SQLiteConversationStore {
+/// The signing keys are sealed under `secretKey` when there is one, else under the key file beside the database.
+private func openSQLite(
+    _ path: String, rules: SQLiteFileRules, secretKey: String?, checkIntegrity: Bool
+) throws -> SQLiteConversationStore {
     if !rules.allowShared { try SQLiteFile.refuseIfShared(path) }
     let durability: SQLiteFile.Durability = switch rules.durability {
     case .full: .full
     case .normal: .normal
     }
-    return try SQLiteConversationStore(path: path, durability: durability, checkIntegrity: checkIntegrity)
+    let keySeal = try secretKey.map { SigningKeySeal(secret: Array($0.utf8)) }
+        ?? SQLiteFile.keyFileSecret(beside: path, allowShared: rules.allowShared).map { SigningKeySeal(secret: $0) }
+        ?? .plain
+    return try SQLiteConversationStore(
+        path: path, durability: durability, checkIntegrity: checkIntegrity, keySeal: keySeal)
+}
+
+private func seal(_ secretKey: String?) -> SigningKeySeal {
+    secretKey.map { SigningKeySeal(secret: Array($0.utf8)) } ?? .plain
 }
 
 private func postgresOptions(_ url: String) throws -> PostgresOptions {
@@ -174,14 +191,15 @@ func buildRouter<Store: ConversationStore>(
 
 /// Opens the store a command names, runs `body` with it, and closes it (the CLI's non-server commands).
 public func withStore<T: Sendable>(
-    _ database: ServerConfiguration.Database, sqliteFile: SQLiteFileRules = SQLiteFileRules(), logger: Logger,
-    _ body: @Sendable (any ConversationStore) async throws -> T
+    _ database: ServerConfiguration.Database, sqliteFile: SQLiteFileRules = SQLiteFileRules(), secretKey: String? = nil,
+    logger: Logger, _ body: @Sendable (any ConversationStore) async throws -> T
 ) async throws -> T {
     switch database {
     case .sqlite(let path):
-        return try await body(openSQLite(path, rules: sqliteFile, checkIntegrity: false))
+        return try await body(openSQLite(path, rules: sqliteFile, secretKey: secretKey, checkIntegrity: false))
     case .postgres(let url):
-        let store = PostgresConversationStore(options: try postgresOptions(url), backgroundLogger: logger)
+        let store = PostgresConversationStore(
+            options: try postgresOptions(url), backgroundLogger: logger, keySeal: seal(secretKey))
         // The client's pool runs beside the body, and stops with it.
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await store.run() }

@@ -34,6 +34,8 @@ public struct ServerConfiguration: Sendable {
         public static let database = "SWITCHBOARD_DATABASE"
         /// A file holding the database URL, so a password is in neither argv nor the environment.
         public static let databaseFile = "SWITCHBOARD_DATABASE_FILE"
+        /// The secret the signing keys are sealed under (see `SigningKeySeal`); instead of a SQLite key file.
+        public static let secretKey = "SWITCHBOARD_SECRET_KEY"
     }
 
     public var hostname: String
@@ -61,6 +63,9 @@ public struct ServerConfiguration: Sendable {
     public var maximumConnections = 4_096
     /// How a SQLite file is opened (`--allow-shared-file`, `--durability`).
     public var sqliteFile = SQLiteFileRules()
+    /// The secret the signing keys are sealed under (`SWITCHBOARD_SECRET_KEY`); nil: a SQLite database's key file,
+    /// and no sealing on PostgreSQL.
+    public var secretKey: String?
     /// How long SIGTERM/SIGINT wait for in-flight requests before the process stops anyway.
     public var shutdownGracePeriod: Duration = .seconds(10)
     /// The clock every write stamps; tests replace it.
@@ -99,7 +104,17 @@ public struct ServerConfiguration: Sendable {
             throw InvalidValue(description: "port must be between 0 and 65535, not \(configuration.port)")
         }
         configuration.database = try resolveDatabase(database, environment: environment)
+        configuration.secretKey = try resolveSecretKey(environment: environment)
         return configuration
+    }
+
+    /// `SWITCHBOARD_SECRET_KEY`, when set: at least 32 characters, since everything signed rests on it.
+    public static func resolveSecretKey(environment: [String: String]) throws -> String? {
+        guard let value = environment[EnvironmentKey.secretKey] else { return nil }
+        guard value.utf8.count >= 32 else {
+            throw InvalidValue(description: "\(EnvironmentKey.secretKey) must be at least 32 characters (e.g. `openssl rand -base64 32`)")
+        }
+        return value
     }
 
     /// `--database`, then `SWITCHBOARD_DATABASE`, then the first line of the file `SWITCHBOARD_DATABASE_FILE` names,

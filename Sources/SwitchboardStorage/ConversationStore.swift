@@ -123,11 +123,18 @@ public struct BatchTransactionsWriter: MessageImportWriter {
     }
 }
 
-public enum StoreError: Error, Sendable, Hashable {
+public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A unique key already holds this value.
     case duplicate
     /// The database cannot be reached or answered in time.
     case unavailable(String)
+
+    public var description: String {
+        switch self {
+        case .duplicate: "already exists"
+        case .unavailable(let reason): reason
+        }
+    }
 
     /// An outage (503), as opposed to a refused write.
     public var isOutage: Bool {

@@ -69,14 +69,3 @@ public enum OAuthCredentials {
         return String((0..<count).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
     }
 }
-
-extension SigningKey {
-    /// The secret as the store keeps it: base64 text.
-    public var encodedSecret: String { Data(secret).base64EncodedString() }
-
-    /// A stored key; nil when the stored secret is not base64.
-    public init?(id: String, encodedSecret: String, createdAt: Timestamp, retiredAt: Timestamp?) {
-        guard let data = Data(base64Encoded: encodedSecret) else { return nil }
-        self.init(id: id, secret: Array(data), createdAt: createdAt, retiredAt: retiredAt)
-    }
-}

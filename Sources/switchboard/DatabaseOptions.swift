@@ -23,8 +23,15 @@ struct DatabaseOptions: ParsableArguments {
     func withStore<T: Sendable>(
         logger: Logger, _ body: @Sendable (any ConversationStore) async throws -> T
     ) async throws -> T {
-        try await SwitchboardServer.withStore(
-            try resolved(), sqliteFile: SQLiteFileRules(allowShared: allowSharedFile), logger: logger, body)
+        let secretKey: String?
+        do {
+            secretKey = try ServerConfiguration.resolveSecretKey(environment: ProcessInfo.processInfo.environment)
+        } catch let error as ServerConfiguration.InvalidValue {
+            throw CommandFailure(error.description)
+        }
+        return try await SwitchboardServer.withStore(
+            try resolved(), sqliteFile: SQLiteFileRules(allowShared: allowSharedFile), secretKey: secretKey,
+            logger: logger, body)
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 import PostgresNIO
 public import SwitchboardPostgres
+public import SwitchboardStorage
 
 /// Why a PostgreSQL test could not get a database.
 public struct PostgresTestSetupError: Error, CustomStringConvertible {
@@ -32,12 +33,12 @@ public func postgresTestOptions() throws -> PostgresOptions {
 /// schema, so the store's unqualified table names land there and parallel tests never meet.
 public func withPostgresStore<T: Sendable>(
     logger: Logger = Logger(label: "switchboard.test.postgres", factory: { _ in SwiftLogNoOpLogHandler() }),
-    _ body: @Sendable (PostgresConversationStore) async throws -> T
+    keySeal: SigningKeySeal = .plain, _ body: @Sendable (PostgresConversationStore) async throws -> T
 ) async throws -> T {
     var options = try postgresTestOptions()
     let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
     options.searchPath = schema
-    let store = PostgresConversationStore(options: options, backgroundLogger: logger)
+    let store = PostgresConversationStore(options: options, backgroundLogger: logger, keySeal: keySeal)
     return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
         group.addTask { try await store.run() }
         defer { group.cancelAll() }

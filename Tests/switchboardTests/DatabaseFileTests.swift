@@ -64,6 +64,38 @@ import Testing
         #expect(refused.stderr.contains("Restore it from a backup, or copy out what can be read with `sqlite3 \(database) .recover`."))
     }
 
+    /// The signing keys are sealed under a key file beside the database, readable by its owner alone, or under
+    /// SWITCHBOARD_SECRET_KEY (then no key file is written).
+    @Test func theSigningKeysAreSealedUnderAKeyFileOrTheSecretKey() async throws {
+        let database = try temporaryDatabase()
+        let rotated = try await runCLI(["app", "rotate-key", "--database", database])
+        #expect(rotated.status == 0, "\(rotated.stderr)")
+        #expect(try Self.mode(database + ".key") == 0o600)
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: database + ".key")
+        let refused = try await runCLI(["app", "keys", "--database", database])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("\(database).key can be read or written by other users (mode 640)"), "\(refused.stderr)")
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: database + ".key")
+        #expect(try await runCLI(["app", "keys", "--database", database]).status == 0)
+        // Without the key file the sealed keys cannot be opened, and the command says why.
+        try FileManager.default.moveItem(atPath: database + ".key", toPath: database + ".key.moved")
+        let lost = try await runCLI(["app", "rotate-key", "--database", database])
+        #expect(lost.status == 0)  // a new key file and a new key: the old key is retired, not needed to sign
+        let listed = try await runCLI(["app", "keys", "--database", database])
+        #expect(listed.status == 1)
+        #expect(listed.stderr.contains("was sealed with another secret key"), "\(listed.stderr)")
+
+        let environment = ["SWITCHBOARD_SECRET_KEY": String(repeating: "s", count: 32)]
+        let withSecret = try temporaryDatabase()
+        let made = try await runCLI(["app", "rotate-key", "--database", withSecret], environment: environment)
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: withSecret + ".key"))
+        let short = try await runCLI(
+            ["app", "keys", "--database", withSecret], environment: ["SWITCHBOARD_SECRET_KEY": "short"])
+        #expect(short.status == 1)
+        #expect(short.stderr.contains("SWITCHBOARD_SECRET_KEY must be at least 32 characters"))
+    }
+
     @Test func durabilityIsOneOfTwoModes() async throws {
         let database = try temporaryDatabase()
         let server = try ServerProcess(database: database, arguments: ["--durability", "full"])
