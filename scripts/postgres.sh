@@ -156,6 +156,9 @@ EOF
     "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres switchboard_test || {
         SWITCHBOARD_TEST_POSTGRES_OS_USER=$owner _switchboard_postgres_as_owner "$bin/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1
         rm -rf "$root"; return 1; }
+    # pg_trgm (conversation search's index) once, in the public schema: a migration that created it in a test's own
+    # schema would take it, and every other schema's search indexes, with it when that schema is dropped.
+    "$bin/psql" -q -h 127.0.0.1 -p "$port" -U postgres -d switchboard_test -c "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public" >&2 || true
 
     export SWITCHBOARD_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/switchboard_test"
     export SWITCHBOARD_TEST_POSTGRES_DATA="$data"

@@ -85,48 +85,26 @@ extension PostgresConversationStore {
         -> ConversationSearchResult
     {
         let filter = SearchFilter(query)
-        let count: PostgresQuery = """
-            SELECT count(*) FROM conversations c
-            LEFT JOIN contacts p ON p.location_id = c.location_id AND p.id = c.contact_id
-            WHERE c.location_id = \(filter.location)
-                AND (\(filter.contact)::text IS NULL OR c.contact_id = \(filter.contact))
-                AND (\(filter.needle)::text IS NULL
-                    OR strpos(lower(COALESCE(p.name, '')), lower(\(filter.needle)::text COLLATE "C")) > 0
-                    OR strpos(lower(COALESCE(p.first_name || ' ' || p.last_name, '')), lower(\(filter.needle)::text COLLATE "C")) > 0
-                    OR strpos(lower(COALESCE(p.email, '')), lower(\(filter.needle)::text COLLATE "C")) > 0
-                    OR strpos(lower(COALESCE(p.phone, '')), lower(\(filter.needle)::text COLLATE "C")) > 0
-                    OR strpos(lower(COALESCE(c.last_message_body, '')), lower(\(filter.needle)::text COLLATE "C")) > 0)
-                AND \(unescaped: filter.statusCondition)
-                AND (\(filter.type)::int8 IS NULL OR c.last_message_type = \(filter.type))
-                AND (\(filter.direction)::text IS NULL OR c.last_message_direction = \(filter.direction))
-            """
+        var count = PostgresQuery.StringInterpolation(literalCapacity: 1024, interpolationCount: 8)
+        count.appendLiteral("SELECT count(*) ")
+        filter.write(into: &count, withCursor: false)
         // The same filter, plus the cursor, the order and the limit. The sort key is the last message's date, or
         // the creation date of a conversation without messages.
-        let page: PostgresQuery = """
-            SELECT \(unescaped: Columns.prefixed(Columns.conversation, with: "c")),
-                \(unescaped: Columns.prefixed(Columns.contact, with: "p"))
-            FROM conversations c
-            LEFT JOIN contacts p ON p.location_id = c.location_id AND p.id = c.contact_id
-            WHERE c.location_id = \(filter.location)
-                AND (\(filter.contact)::text IS NULL OR c.contact_id = \(filter.contact))
-                AND (\(filter.needle)::text IS NULL
-                    OR strpos(lower(COALESCE(p.name, '')), lower(\(filter.needle)::text COLLATE "C")) > 0
-                    OR strpos(lower(COALESCE(p.first_name || ' ' || p.last_name, '')), lower(\(filter.needle)::text COLLATE "C")) > 0
-                    OR strpos(lower(COALESCE(p.email, '')), lower(\(filter.needle)::text COLLATE "C")) > 0
-                    OR strpos(lower(COALESCE(p.phone, '')), lower(\(filter.needle)::text COLLATE "C")) > 0
-                    OR strpos(lower(COALESCE(c.last_message_body, '')), lower(\(filter.needle)::text COLLATE "C")) > 0)
-                AND \(unescaped: filter.statusCondition)
-                AND (\(filter.type)::int8 IS NULL OR c.last_message_type = \(filter.type))
-                AND (\(filter.direction)::text IS NULL OR c.last_message_direction = \(filter.direction))
-                AND (\(filter.after)::int8 IS NULL
-                    OR COALESCE(c.last_message_date, c.date_added) \(unescaped: filter.comparison) \(filter.after))
-            ORDER BY COALESCE(c.last_message_date, c.date_added) \(unescaped: filter.order), c.id \(unescaped: filter.order)
-            LIMIT \(Self.limit(query.limit))
-            """
+        var page = PostgresQuery.StringInterpolation(literalCapacity: 1024, interpolationCount: 10)
+        page.appendLiteral("SELECT ")
+        page.appendInterpolation(unescaped: Columns.prefixed(Columns.conversation, with: "c"))
+        page.appendLiteral(", ")
+        page.appendInterpolation(unescaped: Columns.prefixed(Columns.contact, with: "p"))
+        page.appendLiteral(" ")
+        filter.write(into: &page, withCursor: true)
+        page.appendInterpolation(
+            unescaped: " ORDER BY COALESCE(c.last_message_date, c.date_added) \(filter.order), c.id \(filter.order) LIMIT ")
+        page.appendInterpolation(Self.limit(query.limit))
+        let (countQuery, pageQuery) = (PostgresQuery(stringInterpolation: count), PostgresQuery(stringInterpolation: page))
         return try await run("searchConversations", logger: logger, statements: 5) { connection in
             try await connection.withSnapshot(logger: logger) { connection in
-                let total = try await connection.fetch(count, logger: logger) { row in try row.decode(Int.self) }.first ?? 0
-                let listings = try await connection.fetch(page, logger: logger) { row in
+                let total = try await connection.fetch(countQuery, logger: logger) { row in try row.decode(Int.self) }.first ?? 0
+                let listings = try await connection.fetch(pageQuery, logger: logger) { row in
                     var reader = RowReader(row)
                     let conversation = try Decode.conversation(&reader)
                     return ConversationListing(conversation: conversation, contact: try Decode.optionalContact(&reader))
@@ -143,6 +121,8 @@ private struct SearchFilter {
     let contact: String?
     /// The text to look for; an empty text matches everything, as in SQLite.
     let needle: String?
+    /// `needle` as a LIKE pattern over lowered text: what `lower()` does under COLLATE "C" (ASCII letters only).
+    let pattern: String?
     let statusCondition: String
     let type: Int?
     let direction: String?
@@ -154,6 +134,7 @@ private struct SearchFilter {
         location = query.locationId.rawValue
         contact = query.contactId?.rawValue
         needle = query.text.flatMap { $0.isEmpty ? nil : $0 }
+        pattern = needle.map { "%" + Self.escapedForLike(Self.asciiLowercased($0)) + "%" }
         statusCondition =
             switch query.status {
             case .all, .recents: "TRUE"
@@ -165,6 +146,83 @@ private struct SearchFilter {
         direction = query.lastMessageDirection?.rawValue
         after = query.startAfterDate?.rawValue
         (order, comparison) = query.sort == .desc ? ("DESC", "<") : ("ASC", ">")
+    }
+
+    /// `FROM … WHERE …` of both the count and the page. A search text picks its candidates by LIKE over the lowered
+    /// fields, through trigram indexes (migration 003), one branch per table so that each branch is an index scan.
+    func write(into query: inout PostgresQuery.StringInterpolation, withCursor: Bool) {
+        query.appendLiteral("""
+            FROM conversations c
+            LEFT JOIN contacts p ON p.location_id = c.location_id AND p.id = c.contact_id
+            WHERE c.location_id = 
+            """)
+        query.appendInterpolation(location)
+        if let contact {
+            query.appendLiteral(" AND c.contact_id = ")
+            query.appendInterpolation(contact)
+        }
+        if let pattern {
+            query.appendLiteral(" AND c.id IN (SELECT b.id FROM conversations b WHERE b.location_id = ")
+            query.appendInterpolation(location)
+            query.appendLiteral(" AND lower(COALESCE(b.last_message_body, '')) LIKE ")
+            query.appendInterpolation(pattern)
+            query.appendLiteral("""
+                 UNION SELECT n.id FROM contacts q JOIN conversations n ON n.location_id = q.location_id AND n.contact_id = q.id
+                WHERE q.location_id = 
+                """)
+            query.appendInterpolation(location)
+            // The indexed lines narrow the contacts; each field then decides, so no match spans two fields.
+            query.appendInterpolation(unescaped: " AND \(Self.contactLines) LIKE ")
+            query.appendInterpolation(pattern)
+            query.appendLiteral(" AND (")
+            for (index, field) in Self.contactFields.enumerated() {
+                if index > 0 { query.appendLiteral(" OR ") }
+                query.appendInterpolation(unescaped: "\(field) LIKE ")
+                query.appendInterpolation(pattern)
+            }
+            query.appendLiteral("))")
+        }
+        query.appendInterpolation(unescaped: " AND \(statusCondition)")
+        if let type {
+            query.appendLiteral(" AND c.last_message_type = ")
+            query.appendInterpolation(type)
+        }
+        if let direction {
+            query.appendLiteral(" AND c.last_message_direction = ")
+            query.appendInterpolation(direction)
+        }
+        if withCursor, let after {
+            query.appendInterpolation(unescaped: " AND COALESCE(c.last_message_date, c.date_added) \(comparison) ")
+            query.appendInterpolation(after)
+        }
+    }
+
+    /// A contact's searched fields, one per line, lowered: the expression migration 003 indexed.
+    static let contactLines = """
+        lower(COALESCE(q.name, '') || chr(10) || COALESCE(q.first_name || ' ' || q.last_name, '') || chr(10) \
+        || COALESCE(q.email, '') || chr(10) || COALESCE(q.phone, ''))
+        """
+
+    /// Each searched field of a contact (alias `q`), lowered.
+    static let contactFields = [
+        "lower(COALESCE(q.name, ''))", "lower(COALESCE(q.first_name || ' ' || q.last_name, ''))",
+        "lower(COALESCE(q.email, ''))", "lower(COALESCE(q.phone, ''))",
+    ]
+
+    static func asciiLowercased(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+            ("A"..."Z").contains(scalar) ? Unicode.Scalar(scalar.value + 32) ?? scalar : scalar
+        }))
+    }
+
+    /// LIKE's wildcards and its escape character, taken literally.
+    static func escapedForLike(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if character == "\\" || character == "%" || character == "_" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
     }
 }
 

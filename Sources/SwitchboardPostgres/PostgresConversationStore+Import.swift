@@ -10,6 +10,16 @@ extension PostgresConversationStore {
     public func withImport<Result: Sendable>(
         allOrNothing: Bool, logger: Logger, _ body: (any MessageImportWriter) async throws -> Result
     ) async throws -> Result {
+        let result = try await writeImport(allOrNothing: allOrNothing, logger: logger, body)
+        // The planner's statistics, renewed now rather than when autovacuum next notices: an import can multiply a
+        // table's size, and plans made for the old size (search's index scans among them) would be poor until then.
+        try await execute("analyzeAfterImport", "ANALYZE locations, contacts, conversations, messages", logger: logger)
+        return result
+    }
+
+    private func writeImport<Result: Sendable>(
+        allOrNothing: Bool, logger: Logger, _ body: (any MessageImportWriter) async throws -> Result
+    ) async throws -> Result {
         guard allOrNothing else { return try await body(BatchTransactionsWriter(store: self, logger: logger)) }
         let client = await pool.current.running()
         do {

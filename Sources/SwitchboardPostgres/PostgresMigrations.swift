@@ -121,7 +121,41 @@ enum PostgresMigrations {
                 "CREATE INDEX messages_export_updated ON messages (location_id, date_updated, id)",
             ]),
         oauth,  // PostgresOAuthSchema.swift
+        conversationSearchIndex,
     ]
+
+    /// Trigram indexes (pg_trgm) over what conversation search matches, so a search reads the matching rows
+    /// rather than every conversation of the location. pg_trgm is created if missing (it is a trusted extension
+    /// from PostgreSQL 13: the database owner may create it); where it cannot be, search works without the index.
+    static let conversationSearchIndex = Migration(
+        name: "003_conversation_search_index",
+        statements: [
+            """
+            DO $$
+            DECLARE trgm text;
+            BEGIN
+                SELECT n.nspname INTO trgm FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+                    WHERE e.extname = 'pg_trgm';
+                IF trgm IS NULL THEN
+                    BEGIN
+                        CREATE EXTENSION pg_trgm;
+                    EXCEPTION WHEN OTHERS THEN
+                        RAISE WARNING 'pg_trgm is not available (%): conversation search reads every conversation', SQLERRM;
+                        RETURN;
+                    END;
+                    SELECT n.nspname INTO trgm FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+                        WHERE e.extname = 'pg_trgm';
+                END IF;
+                EXECUTE format('CREATE INDEX conversations_search_body ON conversations
+                    USING gin (lower(COALESCE(last_message_body, %L)) %I.gin_trgm_ops)', '', trgm);
+                -- A contact's four searched fields in one expression, one line each: one index scan, not four.
+                EXECUTE format('CREATE INDEX contacts_search ON contacts USING gin (lower(
+                    COALESCE(name, %L) || chr(10) || COALESCE(first_name || %L || last_name, %L) || chr(10)
+                    || COALESCE(email, %L) || chr(10) || COALESCE(phone, %L)) %I.gin_trgm_ops)',
+                    '', ' ', '', '', '', trgm);
+            END $$
+            """,
+        ])
 }
 
 extension PostgresConversationStore {

@@ -628,8 +628,20 @@ extension SQLiteConversationStore {
         try await pool.read { db in
             // The sort key: the last message's date, or the creation date of a conversation without messages.
             let sortKey = "COALESCE(c.last_message_date, c.date_added)"
+            var from = "FROM conversations c"
+            var arguments: StatementArguments = []
+            if let text = query.text, text.count >= ConversationSearchIndex.shortestIndexedText {
+                // The index's hits drive the query (CROSS JOIN keeps them the outer loop); the exact rule below
+                // decides among them.
+                from = """
+                    FROM (SELECT rowid AS hit FROM \(ConversationSearchIndex.table) WHERE \(ConversationSearchIndex.table) MATCH ?) h
+                    CROSS JOIN conversations c ON c.rowid = h.hit
+                    """
+                arguments += [ConversationSearchIndex.phrase(text)]
+            }
+            from += " LEFT JOIN contacts p ON p.location_id = c.location_id AND p.id = c.contact_id"
             var conditions = ["c.location_id = ?"]
-            var arguments: StatementArguments = [query.locationId.rawValue]
+            arguments += [query.locationId.rawValue]
             if let contactId = query.contactId {
                 conditions.append("c.contact_id = ?")
                 arguments += [contactId.rawValue]
@@ -654,7 +666,6 @@ extension SQLiteConversationStore {
                 conditions.append("c.last_message_direction = ?")
                 arguments += [direction.rawValue]
             }
-            let from = "FROM conversations c LEFT JOIN contacts p ON p.location_id = c.location_id AND p.id = c.contact_id"
             let filter = conditions.joined(separator: " AND ")
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from) WHERE \(filter)", arguments: arguments) ?? 0
             var pageFilter = filter

@@ -89,5 +89,6 @@ enum SQLiteMigrations {
                     """)
         }
         migrator.registerMigration(SQLiteOAuthSchema.migrationName, migrate: SQLiteOAuthSchema.create)
+        migrator.registerMigration(ConversationSearchIndex.migrationName, migrate: ConversationSearchIndex.create)
     }
 }
