@@ -1,4 +1,5 @@
 // swift-tools-version:6.2
+import Foundation
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -199,3 +200,12 @@ let package = Package(
         ),
     ]
 )
+
+// The coverage-guided fuzzer (scripts/fuzz.sh): only with SWITCHBOARD_FUZZ set, since it links only with
+// `-sanitize=fuzzer` (libFuzzer provides its `main`).
+if ProcessInfo.processInfo.environment["SWITCHBOARD_FUZZ"] != nil {
+    package.targets.append(
+        .executableTarget(
+            name: "switchboard-fuzz", dependencies: ["SwitchboardServer"], path: "Fuzz/Sources",
+            swiftSettings: swiftSettings))
+}

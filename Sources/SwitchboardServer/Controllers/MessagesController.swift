@@ -19,10 +19,9 @@ struct MessagesController<Store: ConversationStore>: Sendable {
     @Sendable func page(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal(scope: .messagesReadonly)
         let conversationId = ConversationID(rawValue: context.parameters.get("conversationId") ?? "")
-        let query = try Self.pageQuery(QueryParameters(request), conversationId: conversationId, principal: principal)
-        let key = ResponseCache.Key(
-            kind: .page, location: principal.locationId, conversation: conversationId,
-            item: query.lastMessageId?.rawValue ?? "", limit: query.limit, filter: query.filter?.types.map(\.code) ?? [])
+        let query = try MessagePageQuery(
+            QueryParameters(request), conversationId: conversationId, locationId: principal.locationId)
+        let key = ResponseCache.Key(page: query)
         if let cache, let cached = cache.lookup(key) {
             return JSONResponse.make(cachedPrefix: cached.prefix, traceId: context.traceId)
         }
@@ -44,25 +43,6 @@ struct MessagesController<Store: ConversationStore>: Sendable {
             cache.store(.init(prefix: prefix, conversation: conversationId), for: key, ticket: ticket)
         }
         return JSONResponse.make(bytes: TraceIdSlot.complete(prefix, traceId: context.traceId))
-    }
-
-    static func pageQuery(
-        _ parameters: QueryParameters, conversationId: ConversationID, principal: Principal
-    ) throws(ValidationFailure) -> MessagePageQuery {
-        var problems: [String] = []
-        var limit = MessagePageQuery.defaultLimit
-        var cursor: MessageID?
-        var filter: MessageTypeFilter?
-        do { limit = try PageLimit.parse(try parameters.single("limit")) } catch { problems += error.messages }
-        do {
-            // An empty cursor is no cursor: some clients send `lastMessageId=` on the first call.
-            if let raw = try parameters.single("lastMessageId"), !raw.isEmpty { cursor = MessageID(rawValue: String(raw)) }
-        } catch { problems += error.messages }
-        do { filter = try MessageTypeFilter.parse(parameters.all("type")) } catch { problems += error.messages }
-        guard problems.isEmpty else { throw ValidationFailure(messages: problems) }
-        return MessagePageQuery(
-            conversationId: conversationId, locationId: principal.locationId, lastMessageId: cursor, limit: limit,
-            filter: filter)
     }
 
     func requireConversation(_ id: ConversationID, principal: Principal, logger: Logger) async throws {

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import SwitchboardCore
 
 /// The query string, parsed once per request (Hummingbird re-parses it on every access of `queryParameters`).
@@ -6,7 +7,11 @@ struct QueryParameters {
     private let parameters: Parameters
 
     init(_ request: Request) {
-        parameters = request.uri.queryParameters
+        self.init(request.uri)
+    }
+
+    init(_ uri: URI) {
+        parameters = uri.queryParameters
     }
 
     /// A parameter that may appear once. Repeating it is a validation error rather than a silent pick.

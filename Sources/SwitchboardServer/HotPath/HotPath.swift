@@ -195,12 +195,11 @@ final class HotPath: Sendable {
                 return nil
             }
         }
-        let filter: MessageTypeFilter?
-        do { filter = try MessageTypeFilter.parse(types) } catch { return nil }
-        guard let parsedLimit = try? PageLimit.parse(limit) else { return nil }
-        return (ResponseCache.Key(
-            kind: .page, location: location, conversation: ConversationID(rawValue: String(Substring(segments[2]))),
-            item: cursor.map(String.init) ?? "", limit: parsedLimit, filter: filter?.types.map(\.code) ?? []), pageRoute)
+        guard let query = try? MessagePageQuery(
+            limit: limit, lastMessageId: cursor, types: types,
+            conversationId: ConversationID(rawValue: String(Substring(segments[2]))), locationId: location)
+        else { return nil }
+        return (ResponseCache.Key(page: query), pageRoute)
     }
 }
 
