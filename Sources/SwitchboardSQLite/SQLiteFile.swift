@@ -64,9 +64,7 @@ public enum SQLiteFile {
     public static func keyFileSecret(beside path: String, allowShared: Bool) throws -> [UInt8]? {
         guard path != ":memory:", !path.isEmpty else { return nil }
         let keyFile = path + ".key"
-        var secret = [UInt8](repeating: 0, count: 32)
-        var generator = SystemRandomNumberGenerator()
-        for index in secret.indices { secret[index] = generator.next() }
+        let secret = (0..<32).map { _ in UInt8.random(in: .min ... .max) }
         let descriptor = open(keyFile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if descriptor >= 0 {
             let text = Array((Data(secret).base64EncodedString() + "\n").utf8)

@@ -45,18 +45,14 @@ public enum OAuthCredentials {
 
     public static func installationId() -> String { "ins_" + randomHex(bytes: 10) }
 
-    public static func userId() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return HighLevelID.make(using: &generator)
-    }
+    public static func userId() -> String { HighLevelID.make() }
 
     private static func randomHex(bytes count: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
         let digits = Array("0123456789abcdef")
         var text = ""
         text.reserveCapacity(count * 2)
         for _ in 0..<count {
-            let byte = UInt8.random(in: .min ... .max, using: &generator)
+            let byte = UInt8.random(in: .min ... .max)
             text.append(digits[Int(byte >> 4)])
             text.append(digits[Int(byte & 0x0F)])
         }
@@ -64,8 +60,7 @@ public enum OAuthCredentials {
     }
 
     private static func randomLowercase(count: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
-        return String((0..<count).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+        return String((0..<count).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
     }
 }

@@ -69,9 +69,8 @@ public enum PrivateIntegrationToken {
         location: LocationID, scopes: Set<Scope>, name: String, at time: Timestamp
     ) -> (token: String, record: StoredToken) {
         let token = prefix + UUID().uuidString.lowercased()
-        var generator = SystemRandomNumberGenerator()
         let record = StoredToken(
-            id: "tok_" + HighLevelID.make(using: &generator), hash: TokenHash(token: token), locationId: location,
+            id: "tok_" + HighLevelID.make(), hash: TokenHash(token: token), locationId: location,
             name: name, scopes: scopes, createdAt: time)
         return (token, record)
     }
