@@ -202,10 +202,15 @@ let package = Package(
 )
 
 // The coverage-guided fuzzer (scripts/fuzz.sh): only with SWITCHBOARD_FUZZ set, since it links only with
-// `-sanitize=fuzzer` (libFuzzer provides its `main`).
+// `-sanitize=fuzzer` (libFuzzer provides its `main`). The modules whose parsers it reads give it coverage feedback
+// and run under AddressSanitizer.
 if ProcessInfo.processInfo.environment["SWITCHBOARD_FUZZ"] != nil {
+    for target in package.targets where ["SwitchboardCore", "SwitchboardServer"].contains(target.name) {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-sanitize=fuzzer,address"])]
+    }
     package.targets.append(
         .executableTarget(
             name: "switchboard-fuzz", dependencies: ["SwitchboardServer"], path: "Fuzz/Sources",
-            swiftSettings: swiftSettings))
+            swiftSettings: swiftSettings + [.unsafeFlags(["-sanitize=fuzzer,address", "-parse-as-library"])],
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]))
 }

@@ -40,9 +40,10 @@ public struct MessageLineParser {
         if peek() == UInt8(ascii: "}") {
             index += 1
         } else {
+            var seen = KeysSeen()
             while true {
                 skipSpace()
-                guard let key = string(), expect(UInt8(ascii: ":")) else { return nil }
+                guard let key = string(), expect(UInt8(ascii: ":")), seen.first(key) else { return nil }
                 skipSpace()
                 if peekNull() {
                     index += 4
@@ -112,9 +113,10 @@ public struct MessageLineParser {
         var emailIds: [String]?
         skipSpace()
         if expect(UInt8(ascii: "}")) { return .present(call: nil, emailIds: nil) }
+        var seen = KeysSeen()
         while true {
             skipSpace()
-            guard let key = string(), expect(UInt8(ascii: ":")) else { return .none }
+            guard let key = string(), expect(UInt8(ascii: ":")), seen.first(key) else { return .none }
             skipSpace()
             if peekNull() {
                 index += 4
@@ -124,9 +126,12 @@ public struct MessageLineParser {
                     guard expect(UInt8(ascii: "{")) else { return .none }
                     skipSpace()
                     if !expect(UInt8(ascii: "}")) {
+                        var seenInCall = KeysSeen()
                         while true {
                             skipSpace()
-                            guard let inner = string(), expect(UInt8(ascii: ":")) else { return .none }
+                            guard let inner = string(), expect(UInt8(ascii: ":")), seenInCall.first(inner) else {
+                                return .none
+                            }
                             skipSpace()
                             switch inner {
                             case "duration": guard let value = integer() else { return .none }; nested.duration = value
@@ -165,6 +170,18 @@ public struct MessageLineParser {
         return .present(call: call, emailIds: emailIds)
     }
 
+    /// The keys of one object read so far. A key that comes twice sends the line to the full decoder, which alone
+    /// decides what a repeated key means (the fuzzer found the two reading such lines differently).
+    private struct KeysSeen {
+        private var keys: [String] = []
+
+        mutating func first(_ key: String) -> Bool {
+            if keys.contains(key) { return false }
+            keys.append(key)
+            return true
+        }
+    }
+
     // MARK: Tokens
 
     private func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
@@ -199,7 +216,8 @@ public struct MessageLineParser {
             if byte == UInt8(ascii: "\"") {
                 let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                return plain ? String(decoding: raw, as: UTF8.self) : Self.unescape(raw)
+                // Bytes that are not UTF-8 are not JSON: the full decoder refuses the line, and so does this one.
+                return plain ? String(validating: raw, as: UTF8.self) : Self.unescape(raw)
             }
             if byte == UInt8(ascii: "\\") {
                 plain = false
@@ -236,7 +254,7 @@ public struct MessageLineParser {
             default: return nil  // \\u escapes: the full decoder handles surrogates
             }
         }
-        return String(decoding: output, as: UTF8.self)
+        return String(validating: output, as: UTF8.self)
     }
 
     /// Integers only (what the API serves for `type` and durations).
@@ -252,7 +270,9 @@ public struct MessageLineParser {
             value = value * 10 + Int(bytes[index] - 0x30)
             index += 1
         }
-        guard index > start, index == bytes.count || !(bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: "e")
+        // JSON has no leading zeros (`01`): such a line is the full decoder's to refuse.
+        guard index > start, bytes[start] != UInt8(ascii: "0") || index - start == 1,
+            index == bytes.count || !(bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: "e")
             || bytes[index] == UInt8(ascii: "E") || (bytes[index] >= 0x30 && bytes[index] <= 0x39))
         else { return nil }
         return negative ? -value : value
@@ -303,8 +323,35 @@ public struct MessageLineParser {
         default:
             let start = index
             while index < bytes.count, !",}] \t\r\n".utf8.contains(bytes[index]) { index += 1 }
-            let token = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-            return token == "true" || token == "false" || token == "null" || Double(token) != nil
+            let token = UnsafeBufferPointer(rebasing: bytes[start..<index])
+            return token.elementsEqual("true".utf8) || token.elementsEqual("false".utf8)
+                || token.elementsEqual("null".utf8) || Self.isNumber(token)
         }
+    }
+
+    /// JSON's number grammar, `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, and nothing else (`Double("…")`
+    /// also takes `inf`, `0x1p3`, `+5`, and stops at a NUL).
+    private static func isNumber(_ token: UnsafeBufferPointer<UInt8>) -> Bool {
+        var position = 0
+        func digits() -> Int {
+            let start = position
+            while position < token.count, token[position] >= 0x30, token[position] <= 0x39 { position += 1 }
+            return position - start
+        }
+        if position < token.count, token[position] == UInt8(ascii: "-") { position += 1 }
+        guard position < token.count else { return false }
+        if token[position] == UInt8(ascii: "0") { position += 1 } else if digits() == 0 { return false }
+        if position < token.count, token[position] == UInt8(ascii: ".") {
+            position += 1
+            guard digits() > 0 else { return false }
+        }
+        if position < token.count, token[position] == UInt8(ascii: "e") || token[position] == UInt8(ascii: "E") {
+            position += 1
+            if position < token.count, token[position] == UInt8(ascii: "+") || token[position] == UInt8(ascii: "-") {
+                position += 1
+            }
+            guard digits() > 0 else { return false }
+        }
+        return position == token.count
     }
 }

@@ -161,8 +161,10 @@ final class HotPath: Sendable {
     /// Works on UTF-8 bytes: `Character`-wise splitting cost more than the rest of the request.
     static func cacheKey(_ target: String, location: LocationID) -> (ResponseCache.Key, String)? {
         let bytes = target.utf8
-        // Percent-encoding, `+`, empty segments and trailing slashes all go the long way.
-        guard !bytes.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return nil }
+        // Percent-encoding, `+`, a fragment (`#`, which the router's URI drops), empty segments and trailing
+        // slashes all go the long way.
+        guard !bytes.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") })
+        else { return nil }
         let pathEnd = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
         let segments = bytes[..<pathEnd].split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         guard segments.count == 4, segments[0].isEmpty, segments[1].elementsEqual("conversations".utf8),
