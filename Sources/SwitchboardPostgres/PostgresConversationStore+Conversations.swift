@@ -133,7 +133,7 @@ private struct SearchFilter {
     init(_ query: ConversationSearchQuery) {
         location = query.locationId.rawValue
         contact = query.contactId?.rawValue
-        needle = query.text.flatMap { $0.isEmpty ? nil : $0 }
+        needle = query.searchText.flatMap { $0.isEmpty ? nil : $0 }
         pattern = needle.map { "%" + Self.escapedForLike(Self.asciiLowercased($0)) + "%" }
         statusCondition =
             switch query.status {

@@ -630,7 +630,7 @@ extension SQLiteConversationStore {
             let sortKey = "COALESCE(c.last_message_date, c.date_added)"
             var from = "FROM conversations c"
             var arguments: StatementArguments = []
-            if let text = query.text, text.count >= ConversationSearchIndex.shortestIndexedText {
+            if let text = query.searchText, ConversationSearchIndex.canSearch(text) {
                 // The index's hits drive the query (CROSS JOIN keeps them the outer loop); the exact rule below
                 // decides among them.
                 from = """
@@ -646,7 +646,7 @@ extension SQLiteConversationStore {
                 conditions.append("c.contact_id = ?")
                 arguments += [contactId.rawValue]
             }
-            if let text = query.text, !text.isEmpty {
+            if let text = query.searchText, !text.isEmpty {
                 let fields = ["p.name", "p.first_name || ' ' || p.last_name", "p.email", "p.phone", "c.last_message_body"]
                 conditions.append(
                     "(" + fields.map { "instr(lower(COALESCE(\($0), '')), lower(?)) > 0" }.joined(separator: " OR ") + ")")

@@ -112,6 +112,9 @@ import Testing
             #expect(try await found("zq") == [conversation])
             #expect(try await found("100%") == [])
             #expect(try await found("_") == [])
+            // A NUL ends the text, as it ends every stored and bound text.
+            #expect(try await found("zed\u{0}quux") == [conversation])
+            #expect(try await found("nothing\u{0}second") == [])
         }
     }
 }
