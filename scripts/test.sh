@@ -17,8 +17,8 @@ trap 'switchboard_openapi_stop; switchboard_postgres_stop' EXIT
 
 # Sanitizers (issue 15): the server's and the stores' suites under AddressSanitizer (every server the CLI tests
 # would start is left out: their memory bounds do not hold under ASan's shadow memory), then a repeatable libFuzzer
-# run over Fuzz/corpus (600,000 inputs from a fixed seed). Part of the full run; `scripts/test.sh --sanitize` runs only this, SWITCHBOARD_SANITIZE=0
-# leaves it out. Leak reports are off: the test runners' own objects outlive exit.
+# run over Fuzz/corpus (600,000 inputs from a fixed seed). Part of the full run; `scripts/test.sh --sanitize` runs
+# only this, SWITCHBOARD_SANITIZE=0 leaves it out. Leak reports are off: the test runners' own objects outlive exit.
 switchboard_sanitizers() {
     swift build --build-tests --sanitize=address --scratch-path .build-asan
     # The rate-limit window test counts on 100 requests fitting in 10 s, which ASan's slowdown breaks.

@@ -69,17 +69,17 @@ public enum HighLevelID {
     /// passed `inout` has no address of its own, and ThreadSanitizer takes every such access for one shared
     /// variable, reporting races that are not there.)
     public static func make() -> String {
-        String(unsafeUninitializedCapacity: length) { id in
-            for index in 0..<length { id[index] = alphabet.utf8Start[Int.random(in: 0..<alphabet.utf8CodeUnitCount)] }
-            return length
-        }
+        make(picking: { Int.random(in: 0..<$0) })
     }
 
     public static func make<G: RandomNumberGenerator>(using generator: inout G) -> String {
+        make(picking: { Int(generator.next(upperBound: UInt64($0))) })
+    }
+
+    /// `length` characters of `alphabet`, each at the position `pick(alphabetSize)` chooses.
+    private static func make(picking pick: (Int) -> Int) -> String {
         String(unsafeUninitializedCapacity: length) { id in
-            for index in 0..<length {
-                id[index] = alphabet.utf8Start[Int(generator.next(upperBound: UInt64(alphabet.utf8CodeUnitCount)))]
-            }
+            for index in 0..<length { id[index] = alphabet.utf8Start[pick(alphabet.utf8CodeUnitCount)] }
             return length
         }
     }

@@ -40,7 +40,7 @@ public struct MessageLineParser {
         if peek() == UInt8(ascii: "}") {
             index += 1
         } else {
-            var seen = KeysSeen()
+            var seen = KeysSeen(KeysSeen.message)
             while true {
                 skipSpace()
                 guard let key = string(), expect(UInt8(ascii: ":")), seen.first(key) else { return nil }
@@ -113,7 +113,7 @@ public struct MessageLineParser {
         var emailIds: [String]?
         skipSpace()
         if expect(UInt8(ascii: "}")) { return .present(call: nil, emailIds: nil) }
-        var seen = KeysSeen()
+        var seen = KeysSeen(KeysSeen.meta)
         while true {
             skipSpace()
             guard let key = string(), expect(UInt8(ascii: ":")), seen.first(key) else { return .none }
@@ -126,7 +126,7 @@ public struct MessageLineParser {
                     guard expect(UInt8(ascii: "{")) else { return .none }
                     skipSpace()
                     if !expect(UInt8(ascii: "}")) {
-                        var seenInCall = KeysSeen()
+                        var seenInCall = KeysSeen(KeysSeen.call)
                         while true {
                             skipSpace()
                             guard let inner = string(), expect(UInt8(ascii: ":")), seenInCall.first(inner) else {
@@ -170,15 +170,30 @@ public struct MessageLineParser {
         return .present(call: call, emailIds: emailIds)
     }
 
-    /// The keys of one object read so far. A key that comes twice sends the line to the full decoder, which alone
-    /// decides what a repeated key means (the fuzzer found the two reading such lines differently).
+    /// The keys of one object that this parser reads, as far as the line has come. A key that comes twice sends the
+    /// line to the full decoder, which alone decides what a repeated key means (the fuzzer found the two reading
+    /// such lines differently). Other keys are skipped whatever their number. One bit per key: no allocation per line.
     private struct KeysSeen {
-        private var keys: [String] = []
+        static let message = [
+            "id", "conversationId", "locationId", "contactId", "messageType", "type", "direction", "status", "body",
+            "contentType", "source", "userId", "altId", "conversationProviderId", "chatWidgetId", "dateAdded",
+            "dateUpdated", "attachments", "meta",
+        ]
+        static let meta = ["call", "callDuration", "callStatus", "email"]
+        static let call = ["duration", "status"]
+
+        let keys: [String]
+        private var seen: UInt32 = 0
+
+        init(_ keys: [String]) {
+            self.keys = keys
+        }
 
         mutating func first(_ key: String) -> Bool {
-            if keys.contains(key) { return false }
-            keys.append(key)
-            return true
+            guard let position = keys.firstIndex(of: key) else { return true }
+            let bit: UInt32 = 1 << position
+            defer { seen |= bit }
+            return seen & bit == 0
         }
     }
 

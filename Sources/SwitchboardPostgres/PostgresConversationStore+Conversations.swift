@@ -157,10 +157,7 @@ private struct SearchFilter {
             WHERE c.location_id = 
             """)
         query.appendInterpolation(location)
-        if let contact {
-            query.appendLiteral(" AND c.contact_id = ")
-            query.appendInterpolation(contact)
-        }
+        if let contact { query.and("c.contact_id = ", contact) }
         if let pattern {
             query.appendLiteral(" AND c.id IN (SELECT b.id FROM conversations b WHERE b.location_id = ")
             query.appendInterpolation(location)
@@ -183,18 +180,9 @@ private struct SearchFilter {
             query.appendLiteral("))")
         }
         query.appendInterpolation(unescaped: " AND \(statusCondition)")
-        if let type {
-            query.appendLiteral(" AND c.last_message_type = ")
-            query.appendInterpolation(type)
-        }
-        if let direction {
-            query.appendLiteral(" AND c.last_message_direction = ")
-            query.appendInterpolation(direction)
-        }
-        if withCursor, let after {
-            query.appendInterpolation(unescaped: " AND COALESCE(c.last_message_date, c.date_added) \(comparison) ")
-            query.appendInterpolation(after)
-        }
+        if let type { query.and("c.last_message_type = ", type) }
+        if let direction { query.and("c.last_message_direction = ", direction) }
+        if withCursor, let after { query.and("COALESCE(c.last_message_date, c.date_added) \(comparison) ", after) }
     }
 
     /// A contact's searched fields, one per line, lowered: the expression migration 003 indexed.
@@ -236,5 +224,13 @@ extension Decode {
             lastName: try reader.next(), name: try reader.next(), email: try reader.next(), phone: try reader.next(),
             companyName: try reader.next(), dateAdded: Timestamp(rawValue: try reader.next()),
             dateUpdated: Timestamp(rawValue: try reader.next()))
+    }
+}
+
+extension PostgresQuery.StringInterpolation {
+    /// ` AND <condition><value>`: `condition` is SQL of ours, `value` a bound parameter.
+    fileprivate mutating func and(_ condition: String, _ value: some PostgresDynamicTypeEncodable) {
+        appendInterpolation(unescaped: " AND " + condition)
+        appendInterpolation(value)
     }
 }
