@@ -5,6 +5,8 @@ import PackageDescription
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
+    // `import` is internal unless written `public import`: a module says which dependencies its API exposes.
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 /// Tests see their dependencies' members without importing every defining module.
@@ -51,6 +53,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -69,6 +72,16 @@ let package = Package(
                 "SwitchboardStorage",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // What only the command line does to a store: first start, demo and synthetic data, import, OAuth setup.
+        .target(
+            name: "SwitchboardSetup",
+            dependencies: [
+                "SwitchboardCore",
+                "SwitchboardStorage",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -94,6 +107,9 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings,
             // openapi.yaml (repository root) compiled in as `EmbeddedOpenAPIDocument.yaml`.
@@ -117,6 +133,7 @@ let package = Package(
             name: "switchboard",
             dependencies: [
                 "SwitchboardServer",
+                "SwitchboardSetup",
                 "SwitchboardStorage",
                 "SwitchboardCore",
                 "SwitchboardClient",
@@ -128,6 +145,7 @@ let package = Package(
             name: "SwitchboardTestSupport",
             dependencies: [
                 "SwitchboardServer",
+                "SwitchboardSetup",
                 "SwitchboardSQLite",
                 "SwitchboardStorage",
                 "SwitchboardCore",
@@ -152,8 +170,9 @@ let package = Package(
         .testTarget(
             name: "SwitchboardStorageTests",
             dependencies: [
-                "SwitchboardTestSupport", "SwitchboardSQLite", "SwitchboardPostgres",
+                "SwitchboardTestSupport", "SwitchboardSQLite", "SwitchboardPostgres", "SwitchboardSetup",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: testSwiftSettings
         ),
@@ -187,6 +206,7 @@ let package = Package(
             name: "SwitchboardServerTests",
             dependencies: [
                 "SwitchboardTestSupport",
+                "SwitchboardSetup",
                 "SwitchboardStorage",
                 "SwitchboardSQLite",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -195,6 +215,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: testSwiftSettings
         ),

@@ -42,8 +42,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-now_ms() { date +%s%3N; }
+# shellcheck source=scripts/bench-lib.sh
+source scripts/bench-lib.sh
 
 location=BenchLocation0000000
 typical=Conv0000000000000042
@@ -130,22 +130,7 @@ mkdir -p "$work/www/conversations/$typical"
 cp "$work/page-sqlite.json" "$work/www/conversations/$typical/messages"
 chmod -R a+rX "$work/www"
 nginx_port=$(free_port)
-cat >"$work/nginx.conf" <<CONF
-worker_processes 2;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    default_type application/json;
-    client_body_temp_path $work/nginx-body;
-    server {
-        listen 127.0.0.1:$nginx_port;
-        location / { root $work/www; }
-    }
-}
-CONF
-nginx -c "$work/nginx.conf" -p "$work"
+start_nginx "$work" "$nginx_port" off "root $work/www;"
 sleep 0.3
 results[nginx,1]=$(measure "http://127.0.0.1:$nginx_port/conversations/$typical/messages" none)
 kill "$(cat "$work/nginx.pid")"

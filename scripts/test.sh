@@ -13,19 +13,26 @@ trap switchboard_postgres_stop EXIT
 source scripts/openapi.sh
 switchboard_openapi_venv
 switchboard_openapi_record
+# HighLevel's Python SDK, installed in that venv, verifies webhook signatures in WebhookSDKTests.
+export SWITCHBOARD_WEBHOOK_SDK_PYTHON="$SWITCHBOARD_OPENAPI_VENV/bin/python"
 trap 'switchboard_openapi_stop; switchboard_postgres_stop' EXIT
 
-# Sanitizers (issue 15): the server's and the stores' suites under AddressSanitizer (every server the CLI tests
-# would start is left out: their memory bounds do not hold under ASan's shadow memory), then a repeatable libFuzzer
-# run over Fuzz/corpus (600,000 inputs from a fixed seed). Part of the full run; `scripts/test.sh --sanitize` runs
-# only this, SWITCHBOARD_SANITIZE=0 leaves it out. Leak reports are off: the test runners' own objects outlive exit.
+# Sanitizers (issue 15): the server's and the stores' suites, both backends, under AddressSanitizer and then under
+# ThreadSanitizer (every server the CLI tests would start is left out: their memory bounds do not hold under the
+# sanitizers' shadow memory), then a repeatable libFuzzer run over Fuzz/corpus (600,000 inputs from a fixed seed).
+# Part of the full run; `scripts/test.sh --sanitize` runs only this, SWITCHBOARD_SANITIZE=0 leaves it out. Leak
+# reports are off: the test runners' own objects outlive exit. A TSan report stops the run (halt_on_error);
+# scripts/tsan-suppressions.txt names the one race TSan misreports, in the Swift runtime.
 switchboard_sanitizers() {
+    # The rate-limit window test counts on 100 requests fitting in 10 s, which the sanitizers' slowdown breaks.
+    local suites='SwitchboardServerTests|SwitchboardStorageTests'
+    local slow='SearchSpeedTests|theHundredAndFirstRequestInTheWindowIsRefused'
     swift build --build-tests --sanitize=address --scratch-path .build-asan
-    # The rate-limit window test counts on 100 requests fitting in 10 s, which ASan's slowdown breaks.
     ASAN_OPTIONS=detect_leaks=0 SWIFT_BACKTRACE=enable=yes \
-        swift test --skip-build --sanitize=address --scratch-path .build-asan \
-        --filter 'SwitchboardServerTests|SwitchboardStorageTests' \
-        --skip 'SearchSpeedTests|theHundredAndFirstRequestInTheWindowIsRefused'
+        swift test --skip-build --sanitize=address --scratch-path .build-asan --filter "$suites" --skip "$slow"
+    swift build --build-tests --sanitize=thread --scratch-path .build-tsan
+    TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/scripts/tsan-suppressions.txt" SWIFT_BACKTRACE=enable=yes \
+        swift test --skip-build --sanitize=thread --scratch-path .build-tsan --filter "$suites" --skip "$slow"
     scripts/fuzz.sh
 }
 if [ "${1:-}" = "--sanitize" ]; then

@@ -1,5 +1,5 @@
-import Logging
-import SwitchboardCore
+public import Logging
+public import SwitchboardCore
 
 /// Where the client sends requests and how. The defaults talk to HighLevel itself; change `baseURL` to talk to a
 /// Switchboard server instead.

@@ -1,10 +1,10 @@
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
-import Foundation
+public import Foundation
 #endif
-import NIOHTTP1
-import SwitchboardCore
+public import NIOHTTP1
+public import SwitchboardCore
 
 /// HighLevel's rate-limit headers (CONTRACT.md §8), read case-insensitively; absent headers stay nil.
 public struct RateLimitStatus: Sendable, Hashable, CustomStringConvertible {

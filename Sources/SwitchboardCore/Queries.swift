@@ -8,7 +8,7 @@ public struct ConversationSearchQuery: Sendable, Hashable {
     /// Matches the contact's name, email, phone and the last message body, case-insensitively.
     public var text: String?
     /// `text` up to its first NUL, as every text is stored and bound (SQLite's rule, kept on both backends).
-    public var searchText: String? { text.map { String($0.prefix { $0 != "\0" }) } }
+    public var searchText: String? { text.map { String(StoredText.of($0)) } }
     public var status: Status
     public var lastMessageType: MessageType?
     public var lastMessageDirection: MessageDirection?

@@ -85,29 +85,35 @@ extension PostgresConversationStore {
         -> ConversationSearchResult
     {
         let filter = SearchFilter(query)
+        if let pattern = filter.pattern {
+            let statement = filter.matchingStatement(pattern, limit: Self.limit(query.limit))
+            let rows = try await fetch("searchConversations", statement, logger: logger) {
+                row -> (total: Int, listing: ConversationListing?) in
+                var reader = RowReader(row)
+                let total = try reader.next(Int.self)
+                guard try reader.next(Bool?.self) == true else { return (total, nil) }  // an empty page
+                return (total, try StoredRow.listing(&reader))
+            }
+            return ConversationSearchResult(conversations: rows.compactMap(\.listing), total: rows.first?.total ?? 0)
+        }
         var count = PostgresQuery.StringInterpolation(literalCapacity: 1024, interpolationCount: 8)
-        count.appendLiteral("SELECT count(*) ")
-        filter.write(into: &count, withCursor: false)
-        // The same filter, plus the cursor, the order and the limit. The sort key is the last message's date, or
-        // the creation date of a conversation without messages.
+        count.appendLiteral("SELECT count(*) FROM conversations c WHERE c.location_id = ")
+        count.appendInterpolation(filter.location)
+        filter.writeConditions(on: "c", into: &count, withCursor: false)
+        // The same filter, plus the cursor, the order and the limit.
         var page = PostgresQuery.StringInterpolation(literalCapacity: 1024, interpolationCount: 10)
-        page.appendLiteral("SELECT ")
-        page.appendInterpolation(unescaped: Columns.prefixed(Columns.conversation, with: "c"))
-        page.appendLiteral(", ")
-        page.appendInterpolation(unescaped: Columns.prefixed(Columns.contact, with: "p"))
-        page.appendLiteral(" ")
-        filter.write(into: &page, withCursor: true)
-        page.appendInterpolation(
-            unescaped: " ORDER BY COALESCE(c.last_message_date, c.date_added) \(filter.order), c.id \(filter.order) LIMIT ")
+        page.appendInterpolation(unescaped: "SELECT \(SearchFilter.listingColumns) FROM conversations c ")
+        page.appendInterpolation(unescaped: "\(SearchFilter.contactJoin) WHERE c.location_id = ")
+        page.appendInterpolation(filter.location)
+        filter.writeConditions(on: "c", into: &page, withCursor: true)
+        page.appendInterpolation(unescaped: " ORDER BY \(SearchFilter.sortKey("c")) \(filter.order), c.id \(filter.order) LIMIT ")
         page.appendInterpolation(Self.limit(query.limit))
         let (countQuery, pageQuery) = (PostgresQuery(stringInterpolation: count), PostgresQuery(stringInterpolation: page))
         return try await run("searchConversations", logger: logger, statements: 5) { connection in
             try await connection.withSnapshot(logger: logger) { connection in
                 let total = try await connection.fetch(countQuery, logger: logger) { row in try row.decode(Int.self) }.first ?? 0
                 let listings = try await connection.fetch(pageQuery, logger: logger) { row in
-                    var reader = RowReader(row)
-                    let conversation = try Decode.conversation(&reader)
-                    return ConversationListing(conversation: conversation, contact: try Decode.optionalContact(&reader))
+                    try row.decoded(StoredRow.listing)
                 }
                 return ConversationSearchResult(conversations: listings, total: total)
             }
@@ -119,11 +125,10 @@ extension PostgresConversationStore {
 private struct SearchFilter {
     let location: String
     let contact: String?
-    /// The text to look for; an empty text matches everything, as in SQLite.
-    let needle: String?
-    /// `needle` as a LIKE pattern over lowered text: what `lower()` does under COLLATE "C" (ASCII letters only).
+    /// `searchText` as a LIKE pattern over lowered text: what `lower()` does under COLLATE "C" (ASCII letters only);
+    /// nil for no text or an empty one, which match everything, as in SQLite.
     let pattern: String?
-    let statusCondition: String
+    let status: ConversationSearchQuery.Status
     let type: Int?
     let direction: String?
     let after: Int64?
@@ -133,56 +138,75 @@ private struct SearchFilter {
     init(_ query: ConversationSearchQuery) {
         location = query.locationId.rawValue
         contact = query.contactId?.rawValue
-        needle = query.searchText.flatMap { $0.isEmpty ? nil : $0 }
-        pattern = needle.map { "%" + Self.escapedForLike(Self.asciiLowercased($0)) + "%" }
-        statusCondition =
-            switch query.status {
-            case .all, .recents: "TRUE"
-            case .read: "c.unread_count = 0"
-            case .unread: "c.unread_count > 0"
-            case .starred: "c.starred"
-            }
+        pattern = query.searchText.flatMap { $0.isEmpty ? nil : "%" + Self.escapedForLike(Self.asciiLowercased($0)) + "%" }
+        status = query.status
         type = query.lastMessageType?.code
         direction = query.lastMessageDirection?.rawValue
         after = query.startAfterDate?.rawValue
         (order, comparison) = query.sort == .desc ? ("DESC", "<") : ("ASC", ">")
     }
 
-    /// `FROM … WHERE …` of both the count and the page. A search text picks its candidates by LIKE over the lowered
-    /// fields, through trigram indexes (migration 003), one branch per table so that each branch is an index scan.
-    func write(into query: inout PostgresQuery.StringInterpolation, withCursor: Bool) {
-        query.appendLiteral("""
-            FROM conversations c
-            LEFT JOIN contacts p ON p.location_id = c.location_id AND p.id = c.contact_id
-            WHERE c.location_id = 
+    /// The page's columns: a conversation (alias `c`) and its contact (alias `p`, NULLs when it has none).
+    static let listingColumns =
+        ConversationColumn.list(alias: "c") + ", " + ContactColumn.list(alias: "p")
+    static let contactJoin = "LEFT JOIN contacts p ON p.location_id = c.location_id AND p.id = c.contact_id"
+
+    /// The order of results: the last message's date, or the creation date of a conversation without messages.
+    static func sortKey(_ alias: String) -> String { "COALESCE(\(alias).last_message_date, \(alias).date_added)" }
+
+    /// The conditions on a conversation (alias `alias`) other than its location and the search text.
+    func writeConditions(on alias: String, into query: inout PostgresQuery.StringInterpolation, withCursor: Bool) {
+        if let contact { query.and("\(alias).contact_id = ", contact) }
+        switch status {
+        case .all, .recents: break
+        case .read: query.appendInterpolation(unescaped: " AND \(alias).unread_count = 0")
+        case .unread: query.appendInterpolation(unescaped: " AND \(alias).unread_count > 0")
+        case .starred: query.appendInterpolation(unescaped: " AND \(alias).starred")
+        }
+        if let type { query.and("\(alias).last_message_type = ", type) }
+        if let direction { query.and("\(alias).last_message_direction = ", direction) }
+        if withCursor, let after { query.and("\(Self.sortKey(alias)) \(comparison) ", after) }
+    }
+
+    /// With a search text, count and page in one statement: the matching conversations' ids and sort keys are
+    /// gathered once (LIKE over the lowered fields, through the trigram indexes of migration 003, one branch per
+    /// table so that each is an index scan), counted, and only the page's rows are read whole. Its rows: the total,
+    /// then whether a conversation follows (NULL on the one row of an empty page), then the listing's columns.
+    func matchingStatement(_ pattern: String, limit: Int?) -> PostgresQuery {
+        var query = PostgresQuery.StringInterpolation(literalCapacity: 2048, interpolationCount: 16)
+        query.appendInterpolation(unescaped: "WITH m AS MATERIALIZED (SELECT b.id, \(Self.sortKey("b")) AS k ")
+        query.appendLiteral("FROM conversations b WHERE b.location_id = ")
+        query.appendInterpolation(location)
+        query.and("lower(COALESCE(b.last_message_body, '')) LIKE ", pattern)
+        writeConditions(on: "b", into: &query, withCursor: false)
+        query.appendInterpolation(unescaped: """
+             UNION SELECT n.id, \(Self.sortKey("n")) FROM contacts q
+            JOIN conversations n ON n.location_id = q.location_id AND n.contact_id = q.id WHERE q.location_id = 
             """)
         query.appendInterpolation(location)
-        if let contact { query.and("c.contact_id = ", contact) }
-        if let pattern {
-            query.appendLiteral(" AND c.id IN (SELECT b.id FROM conversations b WHERE b.location_id = ")
-            query.appendInterpolation(location)
-            query.appendLiteral(" AND lower(COALESCE(b.last_message_body, '')) LIKE ")
+        // The indexed lines narrow the contacts; each field then decides, so no match spans two fields.
+        query.and("\(Self.contactLines) LIKE ", pattern)
+        query.appendLiteral(" AND (")
+        for (index, field) in Self.contactFields.enumerated() {
+            if index > 0 { query.appendLiteral(" OR ") }
+            query.appendInterpolation(unescaped: "\(field) LIKE ")
             query.appendInterpolation(pattern)
-            query.appendLiteral("""
-                 UNION SELECT n.id FROM contacts q JOIN conversations n ON n.location_id = q.location_id AND n.contact_id = q.id
-                WHERE q.location_id = 
-                """)
-            query.appendInterpolation(location)
-            // The indexed lines narrow the contacts; each field then decides, so no match spans two fields.
-            query.appendInterpolation(unescaped: " AND \(Self.contactLines) LIKE ")
-            query.appendInterpolation(pattern)
-            query.appendLiteral(" AND (")
-            for (index, field) in Self.contactFields.enumerated() {
-                if index > 0 { query.appendLiteral(" OR ") }
-                query.appendInterpolation(unescaped: "\(field) LIKE ")
-                query.appendInterpolation(pattern)
-            }
-            query.appendLiteral("))")
         }
-        query.appendInterpolation(unescaped: " AND \(statusCondition)")
-        if let type { query.and("c.last_message_type = ", type) }
-        if let direction { query.and("c.last_message_direction = ", direction) }
-        if withCursor, let after { query.and("COALESCE(c.last_message_date, c.date_added) \(comparison) ", after) }
+        query.appendLiteral(")")
+        writeConditions(on: "n", into: &query, withCursor: false)
+        query.appendInterpolation(unescaped: """
+            ) SELECT t.total, page.* FROM (SELECT count(*) AS total FROM m) t LEFT JOIN LATERAL (
+            SELECT TRUE AS listed, \(Self.listingColumns) FROM (SELECT id, k FROM m WHERE TRUE
+            """)
+        if let after { query.and("k \(comparison) ", after) }
+        query.appendInterpolation(unescaped: " ORDER BY k \(order), id \(order) LIMIT ")
+        query.appendInterpolation(limit)
+        query.appendInterpolation(unescaped: """
+            ) s JOIN conversations c ON c.location_id = 
+            """)
+        query.appendInterpolation(location)
+        query.appendInterpolation(unescaped: " AND c.id = s.id \(Self.contactJoin) ORDER BY s.k \(order), s.id \(order)) page ON TRUE")
+        return PostgresQuery(stringInterpolation: query)
     }
 
     /// A contact's searched fields, one per line, lowered: the expression migration 003 indexed.
@@ -211,19 +235,6 @@ private struct SearchFilter {
             escaped.append(character)
         }
         return escaped
-    }
-}
-
-extension Decode {
-    /// The contact columns of a LEFT JOIN: nil when no contact matched.
-    static func optionalContact(_ reader: inout RowReader) throws -> Contact? {
-        let location: String? = try reader.next()
-        guard let location, let id = try reader.next(String?.self) else { return nil }
-        return Contact(
-            id: ContactID(rawValue: id), locationId: LocationID(rawValue: location), firstName: try reader.next(),
-            lastName: try reader.next(), name: try reader.next(), email: try reader.next(), phone: try reader.next(),
-            companyName: try reader.next(), dateAdded: Timestamp(rawValue: try reader.next()),
-            dateUpdated: Timestamp(rawValue: try reader.next()))
     }
 }
 

@@ -9,14 +9,27 @@ extension PostgresConversationStore {
     public func updateMessageStatus(
         _ id: MessageID, in location: LocationID, status: String, at time: Timestamp, logger: Logger
     ) async throws -> Message? {
-        try await fetch(
-            "updateMessageStatus",
-            """
-            UPDATE messages SET status = \(status), date_updated = \(time.rawValue)
-            WHERE location_id = \(location.rawValue) AND id = \(id.rawValue)
-            RETURNING \(unescaped: Columns.message)
-            """, logger: logger, Decode.message
-        ).first
+        try await run("updateMessageStatus", logger: logger, statements: 5) { connection in
+            try await connection.withTransaction(logger: logger) { connection in
+                // The conversation's row first, as a message write takes it (its summary) before its events: the
+                // events of one conversation then get their order in the order their writes commit.
+                try await connection.query(
+                    """
+                    SELECT 1 FROM conversations c JOIN messages m ON m.location_id = c.location_id
+                        AND m.conversation_id = c.id
+                    WHERE m.location_id = \(location.rawValue) AND m.id = \(id.rawValue) FOR UPDATE OF c
+                    """, logger: logger)
+                let updated = try await connection.fetch(
+                    """
+                    UPDATE messages SET status = \(status), date_updated = \(time.rawValue)
+                    WHERE location_id = \(location.rawValue) AND id = \(id.rawValue)
+                    RETURNING \(unescaped: Columns.message)
+                    """, logger: logger, Decode.message
+                ).first
+                if let updated { try await connection.query(Self.enqueue(.message(updated, at: time)), logger: logger) }
+                return updated
+            }
+        }
     }
 
     public func exportMessages(_ query: MessageExportQuery, logger: Logger) async throws -> MessageExportPage {

@@ -58,12 +58,13 @@ struct PostgresTransactionImport: MessageImportWriter {
             PostgresConversationStore.createMissingStatements(locations: locations, contacts: contacts))
     }
 
-    func insertMessages(_ messages: [Message]) async throws {
+    func insertMessages(_ messages: [Message], events: [WebhookEvent]) async throws {
         guard !messages.isEmpty else { return }
-        try await inSavepoint(PostgresConversationStore.messageInsertStatements(messages))
+        try await inSavepoint(
+            PostgresConversationStore.messageInsertStatements(messages) + events.map(PostgresConversationStore.enqueue))
     }
 
-    /// All of `statements` or none of them; a key they break is `StoreError.duplicate`.
+    /// All of `statements` or none of them; a key they break is its `StoreError` (see `messageInsertStatements`).
     private func inSavepoint(_ statements: [PostgresQuery]) async throws {
         try await connection.query("SAVEPOINT import_batch", logger: logger)
         do {
@@ -72,7 +73,7 @@ struct PostgresTransactionImport: MessageImportWriter {
         } catch {
             try await connection.query("ROLLBACK TO SAVEPOINT import_batch", logger: logger)
             switch PostgresErrorKind(error) {
-            case .constraint: throw StoreError.duplicate
+            case .constraint(let refusal): throw refusal
             case .unstorableText:
                 throw SwitchboardError.validation(ValidationFailure("text fields must not contain NUL (\\u0000) characters"))
             case .disconnected(let reason), .unavailable(let reason): throw StoreError.unavailable(reason)

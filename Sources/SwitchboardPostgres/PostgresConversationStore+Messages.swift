@@ -7,9 +7,9 @@ extension PostgresConversationStore {
     /// Rows per `unnest` statement: big enough to amortize round trips, small enough to keep binds modest.
     static let insertBatchSize = 5_000
 
-    public func insertMessages(_ messages: [Message], logger: Logger) async throws {
+    public func insertMessages(_ messages: [Message], events: [WebhookEvent], logger: Logger) async throws {
         guard !messages.isEmpty else { return }
-        let statements = Self.messageInsertStatements(messages)
+        let statements = Self.messageInsertStatements(messages) + events.map(Self.enqueue)
         try await run("insertMessages", logger: logger, retries: 2, statements: 2 + statements.count) { connection in
             try await connection.withTransaction(logger: logger) { connection in
                 for statement in statements { try await connection.query(statement, logger: logger) }
@@ -19,16 +19,13 @@ extension PostgresConversationStore {
 
     /// The statements that store `messages`, to be run in one transaction.
     static func messageInsertStatements(_ messages: [Message]) -> [PostgresQuery] {
-        var summaries: [ConversationKey: ConversationSummaryChange] = [:]
-        for message in messages {
-            summaries[ConversationKey(message), default: ConversationSummaryChange(first: message)].add(message)
-        }
+        let summaries = ConversationSummaryChange.perConversation(messages)
         // A fixed order, so concurrent batches touch shared conversations in the same order.
         let changes = summaries.sorted { ($0.key.location, $0.key.conversation) < ($1.key.location, $1.key.conversation) }
         let conversationBatches = changes.chunked(Self.insertBatchSize)
         // Conversations first: the messages' foreign key needs them. A contact that already has another
         // conversation in the location leaves its conversation uncreated, the messages then violate the
-        // foreign key, and the whole batch rolls back (StoreError.duplicate, as in SQLite).
+        // foreign key, and the whole batch rolls back: a duplicate, as SQLite reports it (see `PostgresErrorKind`).
         return conversationBatches.map(Self.createMissingConversations)
             + messages.chunked(Self.insertBatchSize).map(Self.insert)
             + conversationBatches.map(Self.updateSummaries)
@@ -43,7 +40,7 @@ extension PostgresConversationStore {
         let locations = changes.map(\.key.location.rawValue)
         let ids = changes.map(\.key.conversation.rawValue)
         let contacts = changes.map(\.value.newest.contactId.rawValue)
-        let added = changes.map(\.value.oldest.dateAdded.rawValue)
+        let added = changes.map(\.value.oldestDate.rawValue)
         let updated = changes.map(\.value.newest.dateAdded.rawValue)
         return """
             INSERT INTO conversations (location_id, id, contact_id, date_added, date_updated)
@@ -157,32 +154,5 @@ extension PostgresConversationStore {
             WHERE location_id = \(location.rawValue) AND id = \(id.rawValue)
             """, logger: logger, Decode.message
         ).first
-    }
-}
-
-/// How a batch of new messages moves one conversation's summary.
-struct ConversationSummaryChange: Sendable {
-    var newest: Message
-    var oldest: Message
-    var inboundCount = 0
-
-    init(first: Message) {
-        newest = first
-        oldest = first
-    }
-
-    mutating func add(_ message: Message) {
-        if (message.dateAdded, message.id) > (newest.dateAdded, newest.id) { newest = message }
-        if (message.dateAdded, message.id) < (oldest.dateAdded, oldest.id) { oldest = message }
-        if message.direction == .inbound { inboundCount += 1 }
-    }
-}
-
-struct ConversationKey: Hashable, Sendable {
-    var location: LocationID
-    var conversation: ConversationID
-    init(_ message: Message) {
-        location = message.locationId
-        conversation = message.conversationId
     }
 }

@@ -10,23 +10,23 @@ extension PostgresConversationStore {
         try await execute(
             "createApp",
             """
-            INSERT INTO oauth_apps (\(unescaped: OAuthColumns.app))
-            VALUES (\(app.clientId), \(app.name), \(app.secretHash.rawValue), \(OAuthColumns.scopeList(app.scopes)),
+            INSERT INTO oauth_apps (\(unescaped: Columns.app))
+            VALUES (\(app.clientId), \(app.name), \(app.secretHash.rawValue), \(StoredToken.scopeList(app.scopes)),
                 \(app.createdAt.rawValue))
             """, logger: logger)
     }
 
     public func app(clientId: String, logger: Logger) async throws -> OAuthApp? {
         try await fetch(
-            "app", "SELECT \(unescaped: OAuthColumns.app) FROM oauth_apps WHERE client_id = \(clientId)", logger: logger,
-            OAuthDecode.app
+            "app", "SELECT \(unescaped: Columns.app) FROM oauth_apps WHERE client_id = \(clientId)", logger: logger,
+            Decode.app
         ).first
     }
 
     public func apps(logger: Logger) async throws -> [OAuthApp] {
         try await fetch(
-            "apps", "SELECT \(unescaped: OAuthColumns.app) FROM oauth_apps ORDER BY created_at, client_id", logger: logger,
-            OAuthDecode.app)
+            "apps", "SELECT \(unescaped: Columns.app) FROM oauth_apps ORDER BY created_at, client_id", logger: logger,
+            Decode.app)
     }
 
     public func createInstallation(_ installation: OAuthInstallation, grant: OAuthGrant, logger: Logger) async throws {
@@ -38,7 +38,7 @@ extension PostgresConversationStore {
                         created_at)
                     VALUES (\(installation.id), \(installation.clientId), \(installation.userType.rawValue),
                         \(installation.locationId?.rawValue), \(installation.companyId), \(installation.userId),
-                        \(OAuthColumns.scopeList(installation.scopes)), \(installation.createdAt.rawValue))
+                        \(StoredToken.scopeList(installation.scopes)), \(installation.createdAt.rawValue))
                     """, logger: logger)
                 try await connection.query(Self.insert(grant), logger: logger)
             }
@@ -98,8 +98,8 @@ extension PostgresConversationStore {
                     return expired.isEmpty ? .invalid : .expired
                 }
                 let installations = try await connection.fetch(
-                    "SELECT \(unescaped: OAuthColumns.installation) FROM oauth_installations WHERE id = \(installationId)",
-                    logger: logger, OAuthDecode.installation)
+                    "SELECT \(unescaped: Columns.installation) FROM oauth_installations WHERE id = \(installationId)",
+                    logger: logger, Decode.installation)
                 guard let found = installations.first, let installation = found else { return .invalid }
                 try await connection.query(
                     Self.insert(
@@ -120,8 +120,8 @@ extension PostgresConversationStore {
         let keys = try await run("activeSigningKey", logger: logger, statements: 3) { connection in
             func active() async throws -> [SigningKey?] {
                 try await connection.fetch(
-                    "SELECT \(unescaped: OAuthColumns.key) FROM oauth_signing_keys WHERE retired_at IS NULL",
-                    logger: logger) { try OAuthDecode.key($0, seal: seal) }
+                    "SELECT \(unescaped: Columns.signingKey) FROM oauth_signing_keys WHERE retired_at IS NULL",
+                    logger: logger) { try Decode.key($0, seal: seal) }
             }
             // Read first, as the SQLite store does: once the key exists, signing takes no write.
             let existing = try await active()
@@ -129,7 +129,7 @@ extension PostgresConversationStore {
             // The unique index on the active key turns a lost race into "do nothing".
             try await connection.query(
                 """
-                INSERT INTO oauth_signing_keys (\(unescaped: OAuthColumns.key))
+                INSERT INTO oauth_signing_keys (\(unescaped: Columns.signingKey))
                 VALUES (\(candidate.id), \(stored), \(candidate.createdAt.rawValue), NULL)
                 ON CONFLICT DO NOTHING
                 """, logger: logger)
@@ -150,7 +150,7 @@ extension PostgresConversationStore {
                     logger: logger)
                 try await connection.query(
                     """
-                    INSERT INTO oauth_signing_keys (\(unescaped: OAuthColumns.key))
+                    INSERT INTO oauth_signing_keys (\(unescaped: Columns.signingKey))
                     VALUES (\(next.id), \(stored), \(next.createdAt.rawValue), NULL)
                     """, logger: logger)
             }
@@ -162,10 +162,10 @@ extension PostgresConversationStore {
         return try await fetch(
             "signingKeys",
             """
-            SELECT \(unescaped: OAuthColumns.key) FROM oauth_signing_keys
+            SELECT \(unescaped: Columns.signingKey) FROM oauth_signing_keys
             WHERE retired_at IS NULL OR retired_at > \(cutoff.rawValue) ORDER BY created_at, id
             """, logger: logger
-        ) { try OAuthDecode.key($0, seal: seal) }.compactMap { $0 }
+        ) { try Decode.key($0, seal: seal) }.compactMap { $0 }
     }
 }
 
@@ -231,44 +231,5 @@ extension PostgresConversationStore {
             "UPDATE oauth_signing_keys SET retired_at = 0 WHERE id = \(id) AND retired_at > 0 RETURNING 1",
             logger: logger
         ) { _ in true }.isEmpty
-    }
-}
-
-/// Column lists of the OAuth tables, in `OAuthDecode`'s order.
-enum OAuthColumns {
-    static let app = "client_id, name, secret_hash, scopes, created_at"
-    static let installation = "id, client_id, user_type, location_id, company_id, user_id, scopes, created_at"
-    static let key = "id, secret, created_at, retired_at"
-
-    static func scopeList(_ scopes: Set<Scope>) -> String { scopes.map(\.rawValue).sorted().joined(separator: " ") }
-}
-
-enum OAuthDecode {
-    static func app(_ row: PostgresRow) throws -> OAuthApp {
-        var reader = RowReader(row)
-        return OAuthApp(
-            clientId: try reader.next(), name: try reader.next(), secretHash: TokenHash(rawValue: try reader.next()),
-            scopes: StoredToken.scopes(fromList: try reader.next()), createdAt: Timestamp(rawValue: try reader.next()))
-    }
-
-    /// nil for a row whose user type this build does not know.
-    static func installation(_ row: PostgresRow) throws -> OAuthInstallation? {
-        var reader = RowReader(row)
-        let id: String = try reader.next()
-        let clientId: String = try reader.next()
-        guard let userType = OAuthUserType(rawValue: try reader.next()) else { return nil }
-        return OAuthInstallation(
-            id: id, clientId: clientId, userType: userType,
-            locationId: (try reader.next(String?.self)).map(LocationID.init(rawValue:)), companyId: try reader.next(),
-            userId: try reader.next(), scopes: StoredToken.scopes(fromList: try reader.next()),
-            createdAt: Timestamp(rawValue: try reader.next()))
-    }
-
-    /// nil for a key whose stored secret is not a secret at all (see `SigningKeySeal.open`).
-    static func key(_ row: PostgresRow, seal: SigningKeySeal) throws -> SigningKey? {
-        var reader = RowReader(row)
-        return try seal.open(
-            id: try reader.next(), storedSecret: try reader.next(), createdAt: Timestamp(rawValue: try reader.next()),
-            retiredAt: (try reader.next(Int64?.self)).map(Timestamp.init(rawValue:)))
     }
 }

@@ -1,4 +1,4 @@
-import Logging
+public import Logging
 import PostgresNIO
 
 /// The schema's history: the same names, in the same order, as the SQLite backend's migrations (a test checks).
@@ -122,6 +122,7 @@ enum PostgresMigrations {
             ]),
         oauth,  // PostgresOAuthSchema.swift
         conversationSearchIndex,
+        webhooks,  // PostgresWebhookSchema.swift
     ]
 
     /// Trigram indexes (pg_trgm) over what conversation search matches, so a search reads the matching rows

@@ -3,137 +3,60 @@ import PostgresNIO
 import SwitchboardCore
 import SwitchboardStorage
 
-/// Reads a row's cells left to right, in the order of the SELECT's column list.
-struct RowReader {
+/// Reads a row's cells left to right, in the order of the SELECT's column list: the storage module's
+/// `StoredRowReader`, so both backends share one decoding of each table (`StoredRow`).
+struct RowReader: StoredRowReader {
     private var cells: PostgresRow.Iterator
 
     init(_ row: PostgresRow) { cells = row.makeIterator() }
 
     mutating func next<T: PostgresDecodable>(_: T.Type = T.self) throws -> T {
-        guard let cell = cells.next() else { throw StoreError.unavailable("the database returned too few columns") }
-        return try cell.decode(T.self, context: .default)
+        guard let cell = cells.next() else { throw StoreError.corruptRow("the database returned too few columns") }
+        do {
+            return try cell.decode(T.self, context: .default)
+        } catch let error as PostgresDecodingError {
+            throw StoreError.corruptRow("column \(error.columnName) holds \(error.postgresType), not \(T.self)")
+        }
     }
+
+    mutating func text() throws -> String { try next() }
+    mutating func optionalText() throws -> String? { try next() }
+    mutating func integer() throws -> Int64 { try next() }
+    mutating func optionalInteger() throws -> Int64? { try next() }
+    mutating func flag() throws -> Bool { try next() }
 }
 
-/// Column lists, shared by every query of a table. The order matches the SQLite backend's and `Decode`'s.
+/// Column lists, shared by every query of a table: the storage module's, which the SQLite backend reads too.
 enum Columns {
-    static let location = "id, name, date_added"
-    static let token = "location_id, id, token_hash, name, scopes, created_at, revoked_at"
-    static let contact = "location_id, id, first_name, last_name, name, email, phone, company_name, date_added, date_updated"
-    static let conversation = """
-        location_id, id, contact_id, date_added, date_updated, unread_count, starred, deleted, last_message_body, \
-        last_message_type, last_message_date, last_message_direction
-        """
-    static let message = """
-        location_id, id, conversation_id, contact_id, type_code, direction, status, body, content_type, date_added, \
-        date_updated, source, user_id, alt_id, attachments, call_duration, call_status, email_message_ids, \
-        conversation_provider_id, chat_widget_id
-        """
-
-    /// A column list with every column prefixed by a table alias, for joins.
-    static func prefixed(_ columns: String, with alias: String) -> String {
-        columns.split(separator: ",").map { "\(alias)." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            .joined(separator: ", ")
-    }
+    static let location = LocationColumn.list
+    static let token = TokenColumn.list
+    static let contact = ContactColumn.list
+    static let conversation = ConversationColumn.list
+    static let message = MessageColumn.list
+    static let app = OAuthAppColumn.list
+    static let installation = OAuthInstallationColumn.list
+    static let signingKey = SigningKeyColumn.list
 }
 
-/// Rows to domain values, reading the columns in `Columns` order.
+/// Rows to domain values: `StoredRow`'s decoding over a PostgreSQL row.
 enum Decode {
-    static func location(_ row: PostgresRow) throws -> Location {
-        var reader = RowReader(row)
-        return Location(id: LocationID(rawValue: try reader.next()), name: try reader.next(), dateAdded: Timestamp(rawValue: try reader.next()))
+    static func location(_ row: PostgresRow) throws -> Location { try row.decoded(StoredRow.location) }
+
+    static func token(_ row: PostgresRow) throws -> StoredToken { try row.decoded(StoredRow.token) }
+
+    static func contact(_ row: PostgresRow) throws -> Contact { try row.decoded(StoredRow.contact) }
+
+    static func conversation(_ row: PostgresRow) throws -> Conversation { try row.decoded(StoredRow.conversation) }
+
+    static func app(_ row: PostgresRow) throws -> OAuthApp { try row.decoded(StoredRow.app) }
+
+    static func installation(_ row: PostgresRow) throws -> OAuthInstallation? { try row.decoded(StoredRow.installation) }
+
+    static func key(_ row: PostgresRow, seal: SigningKeySeal) throws -> SigningKey? {
+        try row.decoded { try StoredRow.signingKey(&$0, seal: seal) }
     }
 
-    static func token(_ row: PostgresRow) throws -> StoredToken {
-        var reader = RowReader(row)
-        let location = LocationID(rawValue: try reader.next())
-        let id: String = try reader.next()
-        let hash = TokenHash(rawValue: try reader.next())
-        let name: String = try reader.next()
-        let scopes = StoredToken.scopes(fromList: try reader.next())
-        let createdAt = Timestamp(rawValue: try reader.next())
-        let revokedAt = (try reader.next(Int64?.self)).map(Timestamp.init(rawValue:))
-        return StoredToken(
-            id: id, hash: hash, locationId: location, name: name, scopes: scopes, createdAt: createdAt,
-            revokedAt: revokedAt)
-    }
-
-    static func contact(_ reader: inout RowReader) throws -> Contact {
-        let location = LocationID(rawValue: try reader.next())
-        let id = ContactID(rawValue: try reader.next())
-        return Contact(
-            id: id, locationId: location, firstName: try reader.next(), lastName: try reader.next(),
-            name: try reader.next(), email: try reader.next(), phone: try reader.next(),
-            companyName: try reader.next(), dateAdded: Timestamp(rawValue: try reader.next()),
-            dateUpdated: Timestamp(rawValue: try reader.next()))
-    }
-
-    static func contact(_ row: PostgresRow) throws -> Contact {
-        var reader = RowReader(row)
-        return try contact(&reader)
-    }
-
-    static func conversation(_ reader: inout RowReader) throws -> Conversation {
-        let location = LocationID(rawValue: try reader.next())
-        let id = ConversationID(rawValue: try reader.next())
-        return Conversation(
-            id: id, locationId: location, contactId: ContactID(rawValue: try reader.next()),
-            dateAdded: Timestamp(rawValue: try reader.next()), dateUpdated: Timestamp(rawValue: try reader.next()),
-            unreadCount: try reader.next(), starred: try reader.next(), deleted: try reader.next(),
-            lastMessageBody: try reader.next(),
-            // An unknown stored code reads as "no type", as in the SQLite backend.
-            lastMessageType: (try reader.next(Int?.self)).flatMap(MessageType.init(code:)),
-            lastMessageDate: (try reader.next(Int64?.self)).map(Timestamp.init(rawValue:)),
-            lastMessageDirection: (try reader.next(String?.self)).flatMap(MessageDirection.init(rawValue:)))
-    }
-
-    static func conversation(_ row: PostgresRow) throws -> Conversation {
-        var reader = RowReader(row)
-        return try conversation(&reader)
-    }
-
-    static func message(_ row: PostgresRow) throws -> Message {
-        var reader = RowReader(row)
-        let location = LocationID(rawValue: try reader.next())
-        let id = MessageID(rawValue: try reader.next())
-        let conversationId = ConversationID(rawValue: try reader.next())
-        let contactId = ContactID(rawValue: try reader.next())
-        let code: Int = try reader.next()
-        guard let type = MessageType(code: code) else { throw StoreError.unavailable("unknown message type \(code)") }
-        let direction = (try reader.next(String?.self)).flatMap(MessageDirection.init(rawValue:))
-        let status: String? = try reader.next()
-        let body: String? = try reader.next()
-        let contentType: String? = try reader.next()
-        let dateAdded = Timestamp(rawValue: try reader.next())
-        let dateUpdated = Timestamp(rawValue: try reader.next())
-        let source: String? = try reader.next()
-        let userId: String? = try reader.next()
-        let altId: String? = try reader.next()
-        let attachments = (try reader.next(String?.self)).map(StringListColumn.decode)
-        let callDuration: Int? = try reader.next()
-        let callStatus: String? = try reader.next()
-        return Message(
-            id: id, conversationId: conversationId, locationId: location, contactId: contactId, messageType: type,
-            direction: direction, status: status, body: body, contentType: contentType, dateAdded: dateAdded,
-            dateUpdated: dateUpdated, source: source, userId: userId, altId: altId, attachments: attachments,
-            call: callDuration == nil && callStatus == nil ? nil : CallDetails(duration: callDuration, status: callStatus),
-            emailMessageIds: (try reader.next(String?.self)).map(StringListColumn.decode),
-            conversationProviderId: try reader.next(), chatWidgetId: try reader.next())
-    }
-}
-
-/// Lists of strings (attachments, email message ids) are kept as a JSON array in one text column, exactly as the
-/// SQLite backend keeps them.
-enum StringListColumn {
-    static func encode(_ values: [String]) -> String {
-        var json = JSONWriter(capacity: 64)
-        json.stringArray(values)
-        return String(decoding: json.bytes, as: UTF8.self)
-    }
-
-    static func decode(_ text: String) -> [String] {
-        (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
-    }
+    static func message(_ row: PostgresRow) throws -> Message { try row.decoded(StoredRow.message) }
 }
 
 /// A one-dimensional PostgreSQL array whose elements may be NULL, for `unnest` bulk inserts.
@@ -160,7 +83,7 @@ struct NullableArray<Element: PostgresArrayEncodable & PostgresNonThrowingEncoda
                 buffer.writeInteger(0, as: Int32.self)
                 let start = buffer.writerIndex
                 if let text = element as? String {
-                    SQLiteText(text).encode(into: &buffer, context: context)
+                    BoundText(text).encode(into: &buffer, context: context)
                 } else {
                     element.encode(into: &buffer, context: context)
                 }
@@ -176,5 +99,13 @@ extension Array {
     /// The elements in consecutive pieces of at most `size`: one bulk (`unnest`) statement each.
     func chunked(_ size: Int) -> [[Element]] {
         stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
+    }
+}
+
+extension PostgresRow {
+    /// The row read by one of `StoredRow`'s decoders.
+    func decoded<Value>(_ decode: (inout RowReader) throws -> Value) throws -> Value {
+        var reader = RowReader(self)
+        return try decode(&reader)
     }
 }

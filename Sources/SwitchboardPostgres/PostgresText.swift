@@ -1,17 +1,15 @@
 import NIOCore
 import PostgresNIO
+import SwitchboardCore
 
-/// A string as the SQLite backend binds it: up to its first NUL.
-///
-/// GRDB hands SQLite a Swift string as a C string, so SQLite stores, finds and compares text only up to its first
-/// NUL; PostgreSQL refuses NUL in text outright. Every string this store binds goes through here (the overloads
-/// below take precedence over postgres-nio's generic ones), so that both backends store the same text and give the
-/// same answers: `lastMessageId=%00` is an unknown cursor, not invalid input, and a name "a\u0000b" is stored as "a".
-struct SQLiteText: PostgresNonThrowingEncodable, PostgresArrayEncodable {
+/// A string bound as every store keeps text (`StoredText`: up to its first NUL). Every string this store binds goes
+/// through here (the overloads below take precedence over postgres-nio's generic ones), so that PostgreSQL, which
+/// would refuse the NUL, stores and finds what SQLite does.
+struct BoundText: PostgresNonThrowingEncodable, PostgresArrayEncodable {
     let value: Substring
 
     init(_ string: String) {
-        value = string.utf8.firstIndex(of: 0).map { string[..<$0] } ?? string[...]
+        value = StoredText.of(string)
     }
 
     static var psqlType: PostgresDataType { .text }
@@ -26,11 +24,11 @@ struct SQLiteText: PostgresNonThrowingEncodable, PostgresArrayEncodable {
 }
 
 extension PostgresQuery.StringInterpolation {
-    mutating func appendInterpolation(_ value: String) { appendInterpolation(SQLiteText(value)) }
-    mutating func appendInterpolation(_ value: String?) { appendInterpolation(value.map(SQLiteText.init)) }
-    mutating func appendInterpolation(_ value: [String]) { appendInterpolation(value.map(SQLiteText.init)) }
+    mutating func appendInterpolation(_ value: String) { appendInterpolation(BoundText(value)) }
+    mutating func appendInterpolation(_ value: String?) { appendInterpolation(value.map(BoundText.init)) }
+    mutating func appendInterpolation(_ value: [String]) { appendInterpolation(value.map(BoundText.init)) }
 }
 
 extension PostgresBindings {
-    mutating func append(_ value: String) { append(SQLiteText(value)) }
+    mutating func append(_ value: String) { append(BoundText(value)) }
 }

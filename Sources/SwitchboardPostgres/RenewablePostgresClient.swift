@@ -1,6 +1,5 @@
 import Logging
 import PostgresNIO
-import Synchronization
 import SwitchboardStorage
 
 /// The store's connection pool, replaced by a fresh one when it cannot reach a database that can be reached.
@@ -28,7 +27,7 @@ final class RenewablePostgresClient: Sendable {
     /// How long a fresh pool's first connection is waited for.
     static let probeTimeout: Duration = .seconds(1)
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let makeClient: @Sendable () -> PostgresClient
     /// How long a replaced pool keeps running: its leased connections are each bound by the statement timeout.
     private let retirementGrace: Duration
@@ -41,7 +40,7 @@ final class RenewablePostgresClient: Sendable {
         self.makeClient = makeClient
         self.retirementGrace = retirementGrace
         self.logger = logger
-        state = Mutex(State(pool: StartedPool(makeClient()), lastLease: .now))
+        state = Locked(State(pool: StartedPool(makeClient()), lastLease: .now))
     }
 
     /// The pool operations lease from now.
@@ -119,7 +118,7 @@ final class StartedPool: Sendable {
         var nextWaiter = 0
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(_ client: PostgresClient) { self.client = client }
 

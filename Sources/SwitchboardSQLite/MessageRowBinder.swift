@@ -1,6 +1,7 @@
 import GRDB
 import GRDBSQLite
 import SwitchboardCore
+import SwitchboardStorage
 
 /// Binds message rows straight to a prepared multi-row `INSERT` through SQLite's C API. GRDB's `StatementArguments`
 /// box every value as a `DatabaseValue` first; for bulk writes (imports) that boxing was a fifth of the CPU time.

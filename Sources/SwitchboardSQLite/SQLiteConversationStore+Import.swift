@@ -1,7 +1,6 @@
 import Foundation
 import GRDB
 public import Logging
-import Synchronization
 import SwitchboardCore
 public import SwitchboardStorage
 
@@ -48,7 +47,7 @@ final class SQLiteBulkLoad: MessageImportWriter {
         /// The summary change of every conversation written so far, applied once at the end.
         var summaries: [ConversationKey: ConversationSummaryChange] = [:]
     }
-    private let progress = Mutex(Progress())
+    private let progress = Locked(Progress())
 
     /// Nil, having written nothing, when the database already holds messages, unless `evenWhenNotEmpty`: then the
     /// transaction stays open and the indexes stay as they are.
@@ -101,7 +100,7 @@ final class SQLiteBulkLoad: MessageImportWriter {
         }
     }
 
-    func insertMessages(_ messages: [Message]) async throws {
+    func insertMessages(_ messages: [Message], events: [WebhookEvent]) async throws {
         guard !messages.isEmpty else { return }
         // The summaries are worked out here, on the importer's side, so that the writing thread only writes.
         let changes = ConversationSummaryChange.perConversation(messages)
@@ -109,6 +108,7 @@ final class SQLiteBulkLoad: MessageImportWriter {
         try await inSavepoint { db in
             for (key, change) in new { try SQLiteConversationStore.createIfMissing(key, change, db: db) }
             try SQLiteConversationStore.insertRows(messages, db: db)
+            try SQLiteConversationStore.enqueue(events, db: db)
         }
         progress.withLock { progress in
             progress.summaries.merge(changes) { earlier, later in

@@ -10,31 +10,26 @@ extension SQLiteConversationStore {
         try await write { db in
             try db.execute(
                 sql: "INSERT INTO oauth_apps (client_id, name, secret_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [app.clientId, app.name, app.secretHash.rawValue, Self.scopeList(app.scopes), app.createdAt.rawValue])
+                arguments: [app.clientId, app.name, app.secretHash.rawValue, StoredToken.scopeList(app.scopes), app.createdAt.rawValue])
         }
     }
 
-    private static let appColumns = "client_id, name, secret_hash, scopes, created_at"
+    private static let appColumns = OAuthAppColumn.list
 
     public func app(clientId: String, logger: Logger) async throws -> OAuthApp? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT \(Self.appColumns) FROM oauth_apps WHERE client_id = ?", arguments: [clientId])
-                .map(Self.app(from:))
+                .map(Decode.app)
         }
     }
 
     public func apps(logger: Logger) async throws -> [OAuthApp] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT \(Self.appColumns) FROM oauth_apps ORDER BY created_at, client_id")
-                .map(Self.app(from:))
+                .map(Decode.app)
         }
     }
 
-    private static func app(from row: Row) -> OAuthApp {
-        OAuthApp(
-            clientId: row[0], name: row[1], secretHash: TokenHash(rawValue: row[2]),
-            scopes: StoredToken.scopes(fromList: row[3]), createdAt: Timestamp(rawValue: row[4]))
-    }
 
     public func createInstallation(_ installation: OAuthInstallation, grant: OAuthGrant, logger: Logger) async throws {
         try await write { db in
@@ -47,7 +42,7 @@ extension SQLiteConversationStore {
                 arguments: [
                     installation.id, installation.clientId, installation.userType.rawValue,
                     installation.locationId?.rawValue, installation.companyId, installation.userId,
-                    Self.scopeList(installation.scopes), installation.createdAt.rawValue,
+                    StoredToken.scopeList(installation.scopes), installation.createdAt.rawValue,
                 ])
             try Self.insert(grant, db: db)
         }
@@ -113,7 +108,7 @@ extension SQLiteConversationStore {
                         JOIN oauth_grants g ON g.installation_id = i.id WHERE g.token_hash = ?
                         """,
                     arguments: [hash.rawValue]
-                ).flatMap(Self.installation(from:))
+                ).flatMap(Decode.installation)
             else { return .invalid }
             try Self.insert(
                 OAuthGrant(
@@ -124,20 +119,12 @@ extension SQLiteConversationStore {
         }
     }
 
-    private static let installationColumns =
-        "i.id, i.client_id, i.user_type, i.location_id, i.company_id, i.user_id, i.scopes, i.created_at"
+    private static let installationColumns = OAuthInstallationColumn.list(alias: "i")
 
-    private static func installation(from row: Row) -> OAuthInstallation? {
-        guard let userType = OAuthUserType(rawValue: row[2]) else { return nil }
-        return OAuthInstallation(
-            id: row[0], clientId: row[1], userType: userType, locationId: (row[3] as String?).map(LocationID.init(rawValue:)),
-            companyId: row[4], userId: row[5], scopes: StoredToken.scopes(fromList: row[6]),
-            createdAt: Timestamp(rawValue: row[7]))
-    }
 
     // MARK: Signing keys
 
-    private static let keyColumns = "id, secret, created_at, retired_at"
+    private static let keyColumns = SigningKeyColumn.list
 
     public func activeSigningKey(orCreate candidate: SigningKey, logger: Logger) async throws -> SigningKey {
         // Read first: once the key exists (every start but the first) this takes no write lock, so a server starts
@@ -158,7 +145,7 @@ extension SQLiteConversationStore {
 
     private static func activeSigningKey(_ db: Database, seal: SigningKeySeal) throws -> SigningKey? {
         try Row.fetchOne(db, sql: "SELECT \(keyColumns) FROM oauth_signing_keys WHERE retired_at IS NULL")
-            .flatMap { try signingKey(from: $0, seal: seal) }
+            .flatMap { try Decode.signingKey($0, seal: seal) }
     }
 
     public func rotateSigningKey(to next: SigningKey, at time: Timestamp, logger: Logger) async throws {
@@ -182,15 +169,10 @@ extension SQLiteConversationStore {
                     WHERE retired_at IS NULL OR retired_at > ? ORDER BY created_at, id
                     """,
                 arguments: [cutoff.rawValue]
-            ).compactMap { try Self.signingKey(from: $0, seal: seal) }
+            ).compactMap { try Decode.signingKey($0, seal: seal) }
         }
     }
 
-    private static func signingKey(from row: Row, seal: SigningKeySeal) throws -> SigningKey? {
-        try seal.open(
-            id: row[0], storedSecret: row[1], createdAt: Timestamp(rawValue: row[2]),
-            retiredAt: (row[3] as Int64?).map(Timestamp.init(rawValue:)))
-    }
 
     // MARK: Revocation
 
@@ -245,9 +227,5 @@ extension SQLiteConversationStore {
                 sql: "UPDATE oauth_signing_keys SET retired_at = 0 WHERE id = ? AND retired_at > 0", arguments: [id])
             return db.changesCount > 0
         }
-    }
-
-    private static func scopeList(_ scopes: Set<Scope>) -> String {
-        scopes.map(\.rawValue).sorted().joined(separator: " ")
     }
 }

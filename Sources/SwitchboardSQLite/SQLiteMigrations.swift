@@ -90,5 +90,6 @@ enum SQLiteMigrations {
         }
         migrator.registerMigration(SQLiteOAuthSchema.migrationName, migrate: SQLiteOAuthSchema.create)
         migrator.registerMigration(ConversationSearchIndex.migrationName, migrate: ConversationSearchIndex.create)
+        migrator.registerMigration(SQLiteWebhookSchema.migrationName, migrate: SQLiteWebhookSchema.create)
     }
 }

@@ -30,9 +30,6 @@ public func buildApplication(
         }
         let store = PostgresConversationStore(
             options: try postgresOptions(url), backgroundLogger: logger, keySeal: seal(configuration.secretKey))
-        // Other instances write to the same database, unseen by this one: answers are not cached.
-        var configuration = configuration
-        configuration.cacheResponses = false
         // The client runs as a service by the time migrations run; the advisory lock makes concurrent starts safe.
         var app = buildApplication(
             store: store, configuration: configuration, services: [store],
@@ -76,12 +73,11 @@ public func buildApplication<Store: ConversationStore>(
     store: Store, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(),
     services: [any Service] = [], migrate: (@Sendable () async throws -> Void)? = nil, logger: Logger
 ) -> Application<RouterResponder<AppRequestContext>> {
-    let cache = configuration.cacheResponses
-        ? ResponseCache(limits: .init(bytes: configuration.responseCacheBytes)) : nil
-    let shared = SharedState(
-        tokens: TokenCache(), cache: cache, rateLimiter: configuration.rateLimit.map(RateLimiter.init(policy:)),
-        metrics: metrics, accessTokens: AccessTokenAuthority(store: store, now: configuration.now),
-        authenticationFailures: AuthenticationFailureBudget(policy: configuration.authenticationFailures))
+    var configuration = configuration
+    // A store written by others unseen (other instances on one database) cannot keep answers fresh: none is cached.
+    if !store.seesEveryWrite { configuration.cacheResponses = false }
+    let shared = SharedState(store: store, configuration: configuration, metrics: metrics)
+    let cache = shared.cache
     let router = buildRouter(
         store: InstrumentedStore(base: store, metrics: metrics, cache: cache), configuration: configuration,
         shared: shared)
@@ -93,6 +89,13 @@ public func buildApplication<Store: ConversationStore>(
                 "inject-429": "\(configuration.faults.tooManyRequests)", "inject-5xx": "\(configuration.faults.serverError)",
                 "inject-latency-ms": "\(configuration.faults.latency.map { "\($0.lowerBound)-\($0.upperBound)" } ?? "none")",
             ])
+    }
+    if configuration.webhooks.enabled {
+        services.append(
+            WebhookDispatcher(
+                store: store, configuration: configuration.webhooks, signer: shared.webhookSigner,
+                doorbell: shared.webhookDoorbell, metrics: metrics, now: configuration.now,
+                random: { Double.random(in: 0..<1) }, logger: logger))
     }
     var hotPathOrNil: HotPath?
     if let cache {
@@ -130,10 +133,14 @@ public func buildApplication<Store: ConversationStore>(
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: nil),
         services: services,
         logger: logger)
-    // Migrations first (a database server's schema may be behind), then the JWT signing key of the first start.
-    application.beforeServerStarts { [accessTokens = shared.accessTokens] in
+    // Migrations first (a database server's schema may be behind), then the signing keys of the first start.
+    application.beforeServerStarts {
+        [accessTokens = shared.accessTokens, webhookSigner = shared.webhookSigner, configuration] in
         if let migrate { try await migrate() }
         try await accessTokens.prepare(logger: logger)
+        if configuration.webhooks.enabled {
+            try await webhookSigner.refresh(from: store, now: configuration.now(), logger: logger)
+        }
     }
     return application
 }
@@ -146,18 +153,21 @@ struct SharedState: Sendable {
     let metrics: ServerMetrics
     let accessTokens: AccessTokenAuthority
     let authenticationFailures: AuthenticationFailureBudget
-}
+    /// Rung by every write that may have put events in the outbox; the webhook dispatcher answers it.
+    let webhookDoorbell = Doorbell()
+    let webhookSigner: WebhookSigner
 
-/// The router alone, for tests that inspect its routes.
-func buildRouter<Store: ConversationStore>(
-    store: Store, configuration: ServerConfiguration, metrics: ServerMetrics, cache: ResponseCache?
-) -> Router<AppRequestContext> {
-    buildRouter(
-        store: store, configuration: configuration,
-        shared: SharedState(
-            tokens: TokenCache(), cache: cache, rateLimiter: nil, metrics: metrics,
-            accessTokens: AccessTokenAuthority(store: store, now: configuration.now),
-            authenticationFailures: AuthenticationFailureBudget(policy: configuration.authenticationFailures)))
+    /// The state a configuration calls for: a response cache only when answers are cached, a rate limiter only
+    /// when there is a policy.
+    init(store: some ConversationStore, configuration: ServerConfiguration, metrics: ServerMetrics) {
+        tokens = TokenCache()
+        cache = configuration.cacheResponses ? ResponseCache(limits: .init(bytes: configuration.responseCacheBytes)) : nil
+        rateLimiter = configuration.rateLimit.map(RateLimiter.init(policy:))
+        self.metrics = metrics
+        accessTokens = AccessTokenAuthority(store: store, now: configuration.now)
+        authenticationFailures = AuthenticationFailureBudget(policy: configuration.authenticationFailures)
+        webhookSigner = WebhookSigner(includesRSA: configuration.webhooks.rsaSignature)
+    }
 }
 
 /// Generic over the store, so the hot path is specialised for the concrete backend.
@@ -166,7 +176,10 @@ func buildRouter<Store: ConversationStore>(
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ObservationMiddleware(metrics: shared.metrics))
-    router.add(middleware: HighLevelErrorMiddleware(requestTimeout: configuration.requestTimeout))
+    router.add(middleware: HighLevelErrorMiddleware())
+    if configuration.requestTimeout > .zero {
+        router.add(middleware: RequestTimeoutMiddleware(timeout: configuration.requestTimeout))
+    }
     HealthController(store: store, metrics: shared.metrics).addRoutes(to: router)
     DocsController().addRoutes(to: router)  // GET /openapi.json, GET /docs (openapi.yaml)
     // POST /oauth/token: no Version header, no bearer token, not rate-limited (HighLevel's limits are the API's).
@@ -182,7 +195,7 @@ func buildRouter<Store: ConversationStore>(
             faults: configuration.faults.isActive ? FaultInjector(configuration.faults) : nil))
     // Constant paths (`/conversations/search`, `/conversations/messages/…`) win over captures in the router's trie.
     MessagesController(store: store, cache: shared.cache).addRoutes(to: api)
-    MessageWritesController(store: store, now: configuration.now).addRoutes(to: api)
+    MessageWritesController(store: store, now: configuration.now, doorbell: shared.webhookDoorbell).addRoutes(to: api)
     ExportController(store: store).addRoutes(to: api)
     ConversationsController(store: store, now: configuration.now).addRoutes(to: api)
     ContactsController(store: store, now: configuration.now).addRoutes(to: api)

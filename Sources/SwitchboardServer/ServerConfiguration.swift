@@ -1,5 +1,6 @@
 import Foundation
 public import SwitchboardCore
+public import SwitchboardStorage
 
 /// Everything `switchboard serve` can be told, resolved from flags, then environment, then defaults.
 public struct ServerConfiguration: Sendable {
@@ -68,6 +69,8 @@ public struct ServerConfiguration: Sendable {
     public var secretKey: String?
     /// How long SIGTERM/SIGINT wait for in-flight requests before the process stops anyway.
     public var shutdownGracePeriod: Duration = .seconds(10)
+    /// How this server delivers webhooks (it always writes their events to the outbox).
+    public var webhooks = WebhookDeliveryConfiguration()
     /// The clock every write stamps; tests replace it.
     public var now: @Sendable () -> Timestamp
 

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 public import SwitchboardCore
 
 /// How a store keeps the secrets of the keys access tokens are signed with.

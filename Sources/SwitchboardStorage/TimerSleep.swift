@@ -1,6 +1,5 @@
 public import NIOCore
-import NIOPosix
-import Synchronization
+public import NIOPosix
 
 /// Sleeping on an event loop's timer, for deadlines raced against work: the server's request timeout, the
 /// PostgreSQL store's bounded wait for a connection.
@@ -32,7 +31,7 @@ public enum TimerSleep {
             case finished
         }
 
-        private let state = Mutex(State.starting)
+        private let state = Locked(State.starting)
 
         func start(_ continuation: CheckedContinuation<Void, any Error>, after delay: TimeAmount, on eventLoop: any EventLoop) {
             let scheduled = eventLoop.scheduleTask(in: delay) { [self] in end(cancelled: false) }

@@ -53,7 +53,10 @@ public struct StoredToken: Sendable, Hashable {
     }
 
     /// Scopes as stored: space-separated, the way OAuth writes them.
-    public var scopeList: String { scopes.map(\.rawValue).sorted().joined(separator: " ") }
+    public var scopeList: String { Self.scopeList(scopes) }
+
+    /// Scopes as the stores keep them (tokens, apps, installations): sorted, space-separated.
+    public static func scopeList(_ scopes: Set<Scope>) -> String { scopes.map(\.rawValue).sorted().joined(separator: " ") }
 
     public static func scopes(fromList list: String) -> Set<Scope> {
         Set(list.split(separator: " ").compactMap { Scope(rawValue: String($0)) })

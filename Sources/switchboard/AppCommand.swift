@@ -1,6 +1,7 @@
 import ArgumentParser
 import SwitchboardCore
 import SwitchboardServer
+import SwitchboardSetup
 import SwitchboardStorage
 
 struct AppCommand: AsyncParsableCommand {
@@ -20,18 +21,11 @@ struct AppCommand: AsyncParsableCommand {
             help: ArgumentHelp(
                 "A scope installations grant; repeat for several (default: every scope).",
                 discussion: Scope.allCases.map(\.rawValue).joined(separator: ", ")))
-        var scope: [String] = []
+        var scope: [Scope] = []
         @OptionGroup var database: DatabaseOptions
 
-        func validate() throws {
-            for value in scope where Scope(rawValue: value) == nil {
-                throw ValidationError(
-                    "unknown scope '\(value)'; known scopes: \(Scope.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-        }
-
         func run() async throws {
-            let scopes = scope.isEmpty ? Set(Scope.allCases) : Set(scope.compactMap(Scope.init(rawValue:)))
+            let scopes = scope.isEmpty ? Set(Scope.allCases) : Set(scope)
             let (app, secret) = try await database.withStore(logger: .cli()) { store in
                 try await OAuthSetup.createApp(store, name: name, scopes: scopes, now: .now(), logger: .cli())
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import SwitchboardCore
 import SwitchboardServer
+import SwitchboardSetup
 import SwitchboardStorage
 
 /// Taking OAuth credentials back: what an operator does when an app's secret or tokens leak.

@@ -1,6 +1,7 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
-import Logging
+public import Logging
+public import SwitchboardCore
 import SwitchboardServer
 import SwitchboardStorage
 
@@ -64,3 +65,7 @@ extension Logger {
         return logger
     }
 }
+
+// Options whose values are one of a closed set: ArgumentParser refuses anything else and names the values it takes.
+extension Scope: ExpressibleByArgument {}
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SwitchboardCore
 import SwitchboardServer
+import SwitchboardSetup
 
 struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

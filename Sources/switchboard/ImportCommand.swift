@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SwitchboardCore
 import SwitchboardServer
+import SwitchboardSetup
 
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,6 +19,8 @@ struct ImportCommand: AsyncParsableCommand {
 
     @Argument(help: "The NDJSON file, or - for standard input.") var file: String
     @Flag(help: "Store nothing unless every line is stored.") var strict = false
+    @Flag(help: "Emit the imported messages' webhooks (InboundMessage/OutboundMessage) to the locations' subscriptions; a running server delivers them.")
+    var webhooks = false
     @Option(help: """
         Messages read and written at a time (50,000: about 300 MB in memory). Where each batch is a transaction of its \
         own, it updates every conversation it touches once, so larger batches go faster over many conversations.
@@ -31,7 +34,11 @@ struct ImportCommand: AsyncParsableCommand {
         let strict = strict
         let lines = LineSource(path: file)
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        let importer = MessageImporter(batchSize: batchSize)
+        let importer = {
+            var importer = MessageImporter(batchSize: batchSize)
+            importer.emitsWebhooks = webhooks
+            return importer
+        }()
         let summary = try await database.withStore(logger: .cli()) { store in
             try await importer.run(lines: lines, into: store, strict: strict, logger: .cli()) { count in
                 if showProgress { Output.progress("imported \(count) messages") }

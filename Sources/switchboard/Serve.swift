@@ -1,10 +1,11 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
 import SwitchboardCore
-import SwitchboardServer
+public import SwitchboardServer
 import SwitchboardStorage
+import SwitchboardSetup
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the HighLevel-compatible API server.")
@@ -36,7 +37,8 @@ struct Serve: AsyncParsableCommand {
     var inject5xx: Double = 0
     @Option(help: "Latency added to each API request: MS or MS-MS (uniform).") var injectLatency: String?
 
-    @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String = "info"
+    @OptionGroup(title: "Webhooks") var webhooks: WebhookServeOptions
+    @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: Logger.Level = .info
     @Option(help: "Seconds a keep-alive connection may stay idle.") var idleTimeout: Int = 60
     @Option(help: "Seconds before an unanswered request gets a 503 (0: no limit).") var requestTimeout: Int = 30
     @Option(help: "Seconds SIGTERM/SIGINT wait for in-flight requests.") var shutdownGrace: Int = 10
@@ -56,7 +58,6 @@ struct Serve: AsyncParsableCommand {
         if let injectLatency, FaultInjection.parseLatency(injectLatency) == nil {
             throw ValidationError("--inject-latency must be MS or MS-MS, e.g. 50 or 20-200")
         }
-        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level '\(logLevel)'") }
         for (name, value) in [("--rate-limit-burst", rateLimitBurst), ("--rate-limit-window-ms", rateLimitWindowMs),
                               ("--rate-limit-daily", rateLimitDaily)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1") }
@@ -91,7 +92,8 @@ struct Serve: AsyncParsableCommand {
         configuration.maximumConnections = maxConnections
         configuration.responseCacheBytes = cacheSize << 20
         configuration.sqliteFile = SQLiteFileRules(allowShared: allowSharedFile, durability: durability)
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+        webhooks.apply(to: &configuration.webhooks)
+        let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

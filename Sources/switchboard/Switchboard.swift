@@ -7,6 +7,6 @@ struct Switchboard: AsyncParsableCommand {
         abstract: "A HighLevel-compatible Conversations server, and a client for the same API.",
         subcommands: [
             Serve.self, LocationCommand.self, TokenCommand.self, AppCommand.self, ImportCommand.self,
-            MessagesCommand.self, ConversationsCommand.self, SendCommand.self, GenerateCommand.self,
+            WebhookCommand.self, MessagesCommand.self, ConversationsCommand.self, SendCommand.self, GenerateCommand.self,
         ])
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SwitchboardCore
 import SwitchboardServer
+import SwitchboardSetup
 import SwitchboardStorage
 
 struct TokenCommand: AsyncParsableCommand {
@@ -18,19 +19,12 @@ struct TokenCommand: AsyncParsableCommand {
             help: ArgumentHelp(
                 "A scope to grant; repeat for several (default: every scope).",
                 discussion: Scope.allCases.map(\.rawValue).joined(separator: ", ")))
-        var scope: [String] = []
+        var scope: [Scope] = []
         @Option(help: "A name to recognise it by in `token list`.") var name: String = "cli"
         @OptionGroup var database: DatabaseOptions
 
-        func validate() throws {
-            for value in scope where Scope(rawValue: value) == nil {
-                throw ValidationError(
-                    "unknown scope '\(value)'; known scopes: \(Scope.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-        }
-
         func run() async throws {
-            let scopes = scope.isEmpty ? Set(Scope.allCases) : Set(scope.compactMap(Scope.init(rawValue:)))
+            let scopes = scope.isEmpty ? Set(Scope.allCases) : Set(scope)
             let locationId = LocationID(rawValue: location)
             let token = try await database.withStore(logger: .cli()) { store in
                 guard try await store.location(locationId, logger: .cli()) != nil else {

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import JWTKit
 import SwitchboardCore
 import SwitchboardServer
+import SwitchboardSetup
 import SwitchboardStorage
 import SwitchboardTestSupport
 import Testing

@@ -79,7 +79,11 @@ extension HighLevelErrorBody {
     }
 }
 
-enum RawSocketError: Error { case connect, closed, timeout }
+enum RawSocketError: Error, Equatable {
+    case connect, closed, timeout
+    /// A read failed otherwise: `ECONNRESET` when the server's side reset the connection.
+    case failed(errno: Int32)
+}
 
 /// A blocking TCP socket connected to the server under test on 127.0.0.1, with a receive timeout, for tests that
 /// speak raw HTTP. The caller closes it.

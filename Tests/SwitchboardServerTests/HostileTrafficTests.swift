@@ -66,6 +66,98 @@ import Testing
         }
     }
 
+    /// A client still sending when its head is cut off reads the 408 whole, then the end of the stream, and may go
+    /// on sending for a moment: the server closes its output first and drops what still arrives (a lingering close).
+    /// Closed at once, the server resets a connection that sends on, and a reset that overtakes the 408 (bytes
+    /// unread at the close) discards it before the client reads it.
+    @Test(arguments: Door.allCases)
+    func aClientStillSendingReadsThe408NotAReset(_ door: Door) async throws {
+        try await withStore(.sqlite) { store in
+            let tenant = try await store.makeTenant()
+            try await makeApplication(store: store, configure: Self.configure(door)).test(.live) { client in
+                let slow = try RawConnection(port: try #require(client.port))
+                slow.write("GET /conversations/x/messages HTTP/1.1\r\n")
+                // A field's value keeps coming, a byte a millisecond, past the 1 s deadline (so bytes are in flight
+                // when the server answers), and stops well inside the linger.
+                let started = ContinuousClock.now
+                slow.write("X-Slow: ")
+                while ContinuousClock.now < started + .milliseconds(1_300) {
+                    try await Task.sleep(for: .milliseconds(1))
+                    slow.write("a")
+                }
+                let answer = try await slow.response()
+                #expect(answer.head.hasPrefix("HTTP/1.1 408 Request Timeout\r\n"))
+                let body = try JSONDecoder().decode(HighLevelErrorBody.self, from: Data(answer.body.utf8))
+                #expect(body.withoutTraceId == HighLevelErrorBody(statusCode: 408, message: "Request Timeout", error: "Request Timeout"))
+                #expect(try await slow.isClosedByServer())
+                // Still read by the server: no reset comes back, so a later send does not fail.
+                #expect(slow.sent("bbbb") == nil)
+                try await Task.sleep(for: .milliseconds(200))
+                #expect(slow.sent("cccc") == nil)
+                _ = tenant
+            }
+        }
+    }
+
+    /// A client that pipelines requests and never reads the answers: once the answers back up (the socket's send
+    /// buffer is full), the server stops reading that connection, so the client's sends stall instead of the server
+    /// queueing answers in memory without end. Before the sender stalls, the kernel holds at most the server's
+    /// receive buffer and the client's send buffer of requests (`tcp_rmem` and `tcp_wmem` maxima: 32 and 4 MiB
+    /// here) plus the requests whose answers fill the client's small receive buffer and the server's send buffer.
+    @Test(arguments: Door.allCases)
+    func aClientThatDoesNotReadIsNotReadEither(_ door: Door) async throws {
+        try await withStore(.sqlite) { store in
+            let tenant = try await store.makeTenant()
+            let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 2)
+            // Without a rate limit, so every request is answered 200 (on the hot path, when on), none 429.
+            let configure: (inout ServerConfiguration) -> Void = { configuration in
+                Self.configure(door)(&configuration)
+                configuration.rateLimit = nil
+            }
+            try await makeApplication(store: store, configure: configure).test(.live) { client in
+                let port = try #require(client.port)
+                let request = Self.get("/conversations/\(conversation)/messages?limit=1", token: tenant.token)
+                let batch = Array(String(repeating: request, count: 200).utf8)
+                // Once answered twice (cached, then answered from the cache), the hot path (when on) answers every
+                // later one itself.
+                let warm = try RawConnection(port: port)
+                for _ in 0..<2 {
+                    warm.write(request)
+                    #expect(try await warm.response().head.hasPrefix("HTTP/1.1 200 OK\r\n"))
+                }
+                let kernelBuffers = Self.largestSocketBuffer("tcp_rmem") + Self.largestSocketBuffer("tcp_wmem")
+                let bound = kernelBuffers + (8 << 20)
+                let sent = try await offTheConcurrencyPool { () -> Int in
+                    let fd = try connectedLoopbackSocket(port: port, receiveTimeout: 20)
+                    defer { close(fd) }
+                    var stall = timeval(tv_sec: 2, tv_usec: 0)
+                    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &stall, socklen_t(MemoryLayout<timeval>.size))
+                    var small: Int32 = 64 << 10  // fixed, so the answers it holds do not grow with autotuning
+                    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+                    var total = 0
+                    while total < 2 * bound {
+                        let count = batch.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                        if count < 0 { break }  // stalled for 2 s: the server stopped reading
+                        total += count
+                    }
+                    return total
+                }
+                #expect(sent < bound, "\(sent) bytes of requests were taken from a client that reads nothing")
+                // Other connections are served meanwhile.
+                let honest = try RawConnection(port: port)
+                honest.write(Self.get("/conversations/\(conversation)/messages", token: tenant.token))
+                #expect(try await honest.response().head.hasPrefix("HTTP/1.1 200 OK\r\n"))
+            }
+        }
+    }
+
+    /// The largest size the kernel lets a TCP socket buffer grow to (the third field of
+    /// `/proc/sys/net/ipv4/<name>`), or 32 MiB if it cannot be read.
+    static func largestSocketBuffer(_ name: String) -> Int {
+        let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/\(name)", encoding: .utf8)) ?? ""
+        return text.split(whereSeparator: \.isWhitespace).dropFirst(2).first.flatMap { Int($0) } ?? 32 << 20
+    }
+
     /// A keep-alive connection idle between requests is not a slow head: the deadline starts at the first byte.
     @Test func theHeadDeadlineStartsAtTheFirstByteNotAtTheLastRequest() async throws {
         try await withStore(.sqlite) { store in

@@ -130,6 +130,10 @@ import Testing
                 #expect(limited.headers["retry-after"] != nil)
                 #expect(try JSONDecoder().decode(HighLevelErrorBody.self, from: Data(limited.body.utf8)).withoutTraceId
                         == HighLevelErrorBody(statusCode: 429, message: "Too Many Requests"))
+                // The hot path's own status line, as the full path writes it.
+                let raw = try RawConnection(port: port)
+                raw.write(HostileTrafficTests.get(path, token: tenant.token))
+                #expect(try await raw.response().head.hasPrefix("HTTP/1.1 429 Too Many Requests\r\n"))
                 let token = try await store.makeToken(for: tenant.location, scopes: [.messagesReadonly])
                 #expect(try await Self.get(HTTPClient.shared, port: port, path, token: token).status == 200)
                 #expect(try await Self.get(HTTPClient.shared, port: port, path, token: token).status == 200)

@@ -20,7 +20,14 @@ final class RawConnection: @unchecked Sendable {
     deinit { close(fd) }
 
     func write(_ text: String) {
-        _ = Array(text.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        _ = sent(text)
+    }
+
+    /// Sends `text`; nil when it was sent, else the error (`EPIPE` or `ECONNRESET` once the server reset the
+    /// connection).
+    func sent(_ text: String) -> Int32? {
+        let count = Array(text.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        return count < 0 ? errno : nil
     }
 
     /// The next whole response: its head as text, and its body.
@@ -56,7 +63,7 @@ final class RawConnection: @unchecked Sendable {
     private func fill() throws -> Bool {
         var buffer = [UInt8](repeating: 0, count: 65536)
         let count = recv(fd, &buffer, buffer.count, 0)
-        if count < 0 { throw RawSocketError.timeout }
+        if count < 0 { throw errno == EAGAIN || errno == EWOULDBLOCK ? RawSocketError.timeout : .failed(errno: errno) }
         received += buffer[0..<count]
         return count > 0
     }

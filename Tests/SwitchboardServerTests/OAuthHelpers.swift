@@ -7,6 +7,7 @@ import NIOFoundationCompat
 import Synchronization
 import SwitchboardCore
 import SwitchboardServer
+import SwitchboardSetup
 import SwitchboardStorage
 import SwitchboardTestSupport
 import Testing

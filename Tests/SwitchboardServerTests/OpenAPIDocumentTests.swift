@@ -27,8 +27,10 @@ import Testing
 
     @Test func everyRegisteredRouteIsDocumentedAndEveryDocumentedOperationIsRouted() async throws {
         try await withStore(.sqlite) { store in
+            let configuration = ServerConfiguration(port: 0)
             let router = buildRouter(
-                store: store, configuration: ServerConfiguration(port: 0), metrics: ServerMetrics(), cache: nil)
+                store: store, configuration: configuration,
+                shared: SharedState(store: store, configuration: configuration, metrics: ServerMetrics()))
             let routed = Set(router.routes.map { "\($0.method.rawValue) \($0.path.description)" })
             let documented = try Self.documentedOperations()
             #expect(routed.subtracting(documented).sorted() == [], "routes missing from openapi.yaml")

@@ -47,7 +47,12 @@ import Testing
         for code in outages {
             #expect(DatabaseError(resultCode: code).storeError?.isOutage == true, "\(code)")
         }
-        #expect(DatabaseError(resultCode: .SQLITE_CONSTRAINT).storeError == .duplicate)
+        #expect(DatabaseError(resultCode: .SQLITE_CONSTRAINT_UNIQUE).storeError == .duplicate)
+        #expect(DatabaseError(resultCode: .SQLITE_CONSTRAINT_PRIMARYKEY).storeError == .duplicate)
+        #expect(DatabaseError(resultCode: .SQLITE_CONSTRAINT_FOREIGNKEY).storeError == .missingReference)
+        #expect(
+            DatabaseError(resultCode: .SQLITE_CONSTRAINT_NOTNULL, message: "NOT NULL constraint failed: messages.body")
+                .storeError == .constraintViolated("NOT NULL constraint failed: messages.body"))
         #expect(DatabaseError(resultCode: .SQLITE_FULL).storeError == .unavailable("the disk is full"))
     }
 }

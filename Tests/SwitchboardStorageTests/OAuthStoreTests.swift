@@ -1,6 +1,7 @@
 import Foundation
 import SwitchboardCore
 import SwitchboardServer
+import SwitchboardSetup
 import SwitchboardStorage
 import SwitchboardTestSupport
 import Testing

@@ -249,6 +249,46 @@ import Testing
         }
     }
 
+    /// A search text with the other filters and the cursor: a conversation matching by its contact and by its last
+    /// message counts once; the total counts every match whatever the cursor, even when the page is empty.
+    @Test(arguments: Backend.allCases)
+    func aSearchTextCombinesWithFiltersAndTheCursor(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let tenant = try await store.makeTenant()
+            var conversations: [ConversationID] = []
+            for index in 0..<4 {
+                let contact = Contact(
+                    id: .generate(), locationId: tenant.location, firstName: "Kestrel", lastName: "No\(index)",
+                    dateAdded: testEpoch)
+                try await store.createContact(contact, logger: .test)
+                let conversation = ConversationID.generate()
+                conversations.append(conversation)
+                try await store.insertMessages(
+                    [makeMessage(conversation: conversation, location: tenant.location, contact: contact.id,
+                                 type: index == 3 ? .email : .sms, at: Int64(index) * 1000,
+                                 body: index == 0 ? "kestrel sighted" : "hello")],
+                    logger: .test)
+            }
+            _ = try await store.updateConversation(
+                conversations[1], in: tenant.location, changes: ConversationChanges(starred: true), at: testEpoch,
+                logger: .test)
+            func search(_ query: ConversationSearchQuery) async throws -> ([ConversationID], Int) {
+                let result = try await store.searchConversations(query, logger: .test)
+                return (result.conversations.map(\.conversation.id), result.total)
+            }
+            let location = tenant.location
+            #expect(try await search(.init(locationId: location, text: "kestrel", limit: 2)) == (Array(conversations.reversed().prefix(2)), 4))
+            #expect(try await search(.init(locationId: location, text: "KESTREL", sort: .asc, limit: 3)) == (Array(conversations.prefix(3)), 4))
+            #expect(try await search(.init(locationId: location, text: "kestrel", startAfterDate: Timestamp(rawValue: testEpoch.rawValue + 2000))) == ([conversations[1], conversations[0]], 4))
+            #expect(try await search(.init(locationId: location, text: "kestrel", startAfterDate: testEpoch)) == ([], 4))
+            #expect(try await search(.init(locationId: location, text: "kestrel", status: .starred)) == ([conversations[1]], 1))
+            #expect(try await search(.init(locationId: location, text: "kestrel", lastMessageType: .email)) == ([conversations[3]], 1))
+            #expect(try await search(.init(locationId: location, text: "sighted")) == ([conversations[0]], 1))
+            #expect(try await search(.init(locationId: location, text: "no2", limit: 0)) == ([], 1))
+            #expect(try await search(.init(locationId: location, text: "osprey")) == ([], 0))
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func exportWalksALocationWithACursor(_ backend: Backend) async throws {
         try await withStore(backend) { store in

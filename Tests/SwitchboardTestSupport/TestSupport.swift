@@ -1,10 +1,11 @@
-import Foundation
+public import Foundation
 import Synchronization
 public import Hummingbird
 import HummingbirdTesting
 public import Logging
 public import SwitchboardCore
 public import SwitchboardServer
+import SwitchboardSetup
 import SwitchboardPostgres
 public import SwitchboardSQLite
 public import SwitchboardStorage
@@ -81,6 +82,22 @@ extension ConversationStore {
         return Tenant(location: location.id, token: token)
     }
 
+    /// Subscribes the tenant's location to every event, delivered to `url`.
+    public func subscribe(_ tenant: Tenant, id: String, url: String) async throws {
+        try await createSubscription(
+            WebhookSubscription(id: id, locationId: tenant.location, url: url, events: [], createdAt: testEpoch),
+            logger: .test)
+    }
+
+    /// A conversation of the tenant's location with a contact of its own, for writes.
+    public func makeConversation(_ tenant: Tenant) async throws -> (ConversationID, ContactID) {
+        let (conversation, contact) = (ConversationID.generate(), ContactID.generate())
+        try await createConversation(
+            Conversation(id: conversation, locationId: tenant.location, contactId: contact, dateAdded: testEpoch),
+            logger: .test)
+        return (conversation, contact)
+    }
+
     /// Adds a token with other scopes to an existing location.
     public func makeToken(for location: LocationID, scopes: Set<Scope>) async throws -> String {
         try await StoreSetup.issueToken(self, location: location, scopes: scopes, name: "test", now: testEpoch, logger: .test)
@@ -109,8 +126,9 @@ public func makeApplication(
     let clock = TickingClock()
     var configuration = ServerConfiguration(hostname: "127.0.0.1", port: 0, now: { clock.now() })
     configuration.rateLimit = nil
+    // Webhook delivery (a dispatcher and key generation per server) only for the tests that ask for it.
+    configuration.webhooks.enabled = false
     configure(&configuration)
-    if store is PostgresConversationStore { configuration.cacheResponses = false }
     // Recorded for the OpenAPI check when SWITCHBOARD_RECORD_EXCHANGES is set (ExchangeRecorder.swift).
     return RecordingApplication(
         buildApplication(store: store, configuration: configuration, metrics: metrics, logger: .test))
@@ -135,4 +153,20 @@ public func offTheConcurrencyPool<T: Sendable>(_ work: @escaping @Sendable () th
     try await withCheckedThrowingContinuation { continuation in
         Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
     }
+}
+
+/// A loopback port nothing listens on right now: bound, read, and closed again.
+public func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw POSIXError(.EADDRNOTAVAIL) }
+    return Int(UInt16(bigEndian: address.sin_port))
 }

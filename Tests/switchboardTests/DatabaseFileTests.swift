@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardTestSupport
 import Testing
 
 /// Issue 15: the database file holds every location's messages and the signing keys. It is created for its owner

@@ -173,6 +173,13 @@ struct TestFailure: Error, CustomStringConvertible {
             let recovery = try await demo.expectServingAgain()
             #expect(demo.server.process.isRunning)
             print("frozen database: 503s within \(slowest); serving again \(recovery) after it answered")
+            // And it still stops on SIGTERM, within its grace period (a server once stayed alive after this).
+            kill(demo.server.process.processIdentifier, SIGTERM)
+            let deadline = ContinuousClock.now + .seconds(30)
+            while demo.server.process.isRunning && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(!demo.server.process.isRunning, "the server did not exit within 30 s of SIGTERM")
         }
     }
 }

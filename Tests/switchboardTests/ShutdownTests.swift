@@ -30,7 +30,7 @@ import Testing
             (["--inject-429", "1.5"], "--inject-429 must be a probability from 0 to 1"),
             (["--inject-latency", "fast"], "--inject-latency must be MS or MS-MS"),
             (["--rate-limit", "sometimes"], "sometimes"),
-            (["--log-level", "loud"], "unknown --log-level 'loud'"),
+            (["--log-level", "loud"], "The value 'loud' is invalid for '--log-level <log-level>'"),
         ] {
             let result = try await runCLI(["serve", "--database", try temporaryDatabase()] + flags)
             #expect(result.status != 0)

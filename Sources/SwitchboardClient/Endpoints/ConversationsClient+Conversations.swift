@@ -1,5 +1,5 @@
 import NIOHTTP1
-import SwitchboardCore
+public import SwitchboardCore
 
 extension ConversationsClient {
     /// `POST /conversations/`: starts the conversation with a contact (one per contact and location).

@@ -1,10 +1,10 @@
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
-import Foundation
+public import Foundation
 #endif
 import NIOHTTP1
-import SwitchboardCore
+public import SwitchboardCore
 
 extension ConversationsClient {
     /// `GET /conversations/{conversationId}/messages`: one page, newest first.

@@ -1,5 +1,5 @@
 import NIOHTTP1
-import SwitchboardCore
+public import SwitchboardCore
 
 /// The API answered with an error status. Carries what HighLevel's SDKs surface (CONTRACT.md §7): the status, the
 /// message(s), the `error` reason, the trace id, and the rate-limit headers, so callers can tell a 401 "version header

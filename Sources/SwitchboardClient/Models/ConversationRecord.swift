@@ -1,4 +1,4 @@
-import SwitchboardCore
+public import SwitchboardCore
 
 /// A conversation as any of the conversation endpoints return it. They return different subsets (search adds the
 /// contact's name, email and phone; get adds `inbox` and the numeric `type`), so every field but the ids is optional.

@@ -1,4 +1,4 @@
-import SwitchboardCore
+public import SwitchboardCore
 
 /// The filters of `GET /conversations/messages/export` (CONTRACT.md §5.2). Nil leaves a filter out.
 public struct MessageExportFilter: Sendable, Hashable {

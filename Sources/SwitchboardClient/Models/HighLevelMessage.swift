@@ -1,4 +1,4 @@
-import SwitchboardCore
+public import SwitchboardCore
 
 /// One message as the API returned it, decoded tolerantly: a `messageType`, `direction`, status or field HighLevel
 /// adds later is kept (as `OpenEnum.unknown` or in `json`) instead of failing the whole page.

@@ -1,4 +1,4 @@
-import SwitchboardCore
+public import SwitchboardCore
 
 /// One page of `GET /conversations/{conversationId}/messages`, newest first.
 public struct ConversationMessagesPage: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import SwitchboardCore
+public import SwitchboardCore
 
 /// A channel name of the send/inbound/outbound bodies (`SMS`, `Email`, `Call`, …): a vocabulary of its own, distinct
 /// from `TYPE_*` (CONTRACT.md §4.2). Open, so a channel added later can be named without a client update.

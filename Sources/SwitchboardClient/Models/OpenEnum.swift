@@ -1,4 +1,4 @@
-import SwitchboardCore
+public import SwitchboardCore
 
 /// A value of a vocabulary HighLevel keeps growing (message types, directions, statuses): either one this client
 /// knows, or the raw string of one it does not, so a value added later never breaks decoding.

@@ -1,4 +1,4 @@
-import SwitchboardCore
+public import SwitchboardCore
 
 /// Every message of a conversation, newest first, fetched page by page.
 public typealias MessageStream = PagedItems<ConversationMessagesPage, HighLevelMessage>

@@ -1,5 +1,5 @@
 import HTTPTypes
-import Synchronization
+import SwitchboardStorage
 
 /// How many failed authentications one client address may make per window.
 public struct AuthenticationFailurePolicy: Sendable, Hashable {
@@ -25,7 +25,7 @@ final class AuthenticationFailureBudget: Sendable {
     }
 
     let policy: Policy
-    private let windows = Mutex(LRUDictionary<String, Window>(maximumCount: 10_000))
+    private let windows = Locked(LRUDictionary<String, Window>(maximumCount: 10_000))
 
     init(policy: Policy = Policy()) {
         self.policy = policy

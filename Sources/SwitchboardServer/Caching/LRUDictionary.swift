@@ -5,7 +5,7 @@
 /// Entries form a doubly linked list threaded through an array (indices, not references), newest first, so lookups,
 /// inserts and evictions are O(1) and allocate nothing once the array has grown.
 struct LRUDictionary<Key: Hashable, Value> {
-    private struct Node {
+    fileprivate struct Node {
         var key: Key
         var value: Value
         var cost: Int
@@ -131,3 +131,6 @@ struct LRUDictionary<Key: Hashable, Value> {
         nodes[position]?.older = Self.none
     }
 }
+
+extension LRUDictionary: Sendable where Key: Sendable, Value: Sendable {}
+extension LRUDictionary.Node: Sendable where Key: Sendable, Value: Sendable {}

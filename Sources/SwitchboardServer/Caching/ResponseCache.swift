@@ -1,5 +1,5 @@
 import NIOCore
-import Synchronization
+import SwitchboardStorage
 import SwitchboardCore
 
 /// Encoded answers of the hot read routes (message pages and single messages), kept until a write touches their
@@ -59,12 +59,12 @@ final class ResponseCache: Sendable {
         }
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
     let limits: Limits
 
     init(limits: Limits = Limits()) {
         self.limits = limits
-        state = Mutex(State(entries: LRUDictionary(maximumCount: limits.entries, maximumCost: limits.bytes)))
+        state = Locked(State(entries: LRUDictionary(maximumCount: limits.entries, maximumCost: limits.bytes)))
     }
 
     /// Bytes held by the answers, as counted against `limits.bytes`.

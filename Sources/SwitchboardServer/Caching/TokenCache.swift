@@ -1,6 +1,5 @@
-import Synchronization
-import SwitchboardCore
 import SwitchboardStorage
+import SwitchboardCore
 
 /// Remembers token lookups for one second, so a burst of requests costs one store read per token while a token
 /// created or revoked by another process (the CLI) takes effect within that second.
@@ -18,12 +17,12 @@ final class TokenCache: Sendable {
         var unknown: LRUDictionary<TokenHash, Entry>
     }
 
-    private let entries: Mutex<Entries>
+    private let entries: Locked<Entries>
     private let lifetime: Duration
 
     init(lifetime: Duration = .seconds(1), capacity: Int = 10_000, unknownCapacity: Int = 4_096) {
         self.lifetime = lifetime
-        entries = Mutex(
+        entries = Locked(
             Entries(
                 known: LRUDictionary(maximumCount: capacity), unknown: LRUDictionary(maximumCount: unknownCapacity)))
     }

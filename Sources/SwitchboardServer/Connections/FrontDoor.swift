@@ -10,6 +10,7 @@ import SwitchboardCore
 /// a request, on every connection whether or not the hot path is on:
 /// - the connection cap: beyond it a connection is answered 503 and closed at once;
 /// - the head deadline: a request head must arrive whole within `headerTimeout` of its first byte (slowloris);
+///   its 408 is followed by a lingering close, so that a client still sending reads the answer, not a reset;
 /// - the idle timeout, and backpressure: it stops reading while the peer does not read its responses.
 ///
 /// With the hot path on, it also reads request heads from the raw bytes and answers those the hot path can answer;
@@ -54,6 +55,11 @@ final class FrontDoorHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var lastActivity = NIODeadline.now()
     private var idleCheck: Scheduled<Void>?
     private var headCheck: Scheduled<Void>?
+    /// After a 408: the output is closed and what the peer still sends is read and dropped until it closes its side
+    /// or `lingerTimeout` passes. Closing at once would make the peer's kernel answer its next bytes with a reset,
+    /// which can discard the 408 before the peer reads it.
+    private var lingering: Scheduled<Void>?
+    static let lingerTimeout = TimeAmount.seconds(2)
 
     init(hotPath: HotPath?, limits: Limits, connections: ConnectionCount) {
         self.hotPath = hotPath
@@ -75,6 +81,7 @@ final class FrontDoorHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func handlerRemoved(context: ChannelHandlerContext) {
         idleCheck?.cancel()
         headCheck?.cancel()
+        lingering?.cancel()
         if counted {
             counted = false
             connections.close()
@@ -92,7 +99,16 @@ final class FrontDoorHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         idleCheck?.cancel()
         headCheck?.cancel()
+        lingering?.cancel()
         context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if lingering != nil, let event = event as? ChannelEvent, event == .inputClosed {
+            context.close(promise: nil)  // the peer closed its side: it has read the answer
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     /// Called by the `ResponseLedger` behind the parser when a request head reached Hummingbird.
@@ -113,7 +129,7 @@ final class FrontDoorHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !refused else { return }
+        guard !refused, lingering == nil else { return }
         lastActivity = .now()
         if !requestInProgress, headStarted == nil, bodyToPass == 0 { noteHeadStarted(at: lastActivity, context: context) }
         guard !handedOver, let hotPath else {
@@ -187,7 +203,7 @@ final class FrontDoorHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // Backpressure: hold the next read while the peer is not reading what was written.
     func read(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
+        if context.channel.isWritable || lingering != nil {
             context.read()
         } else {
             readHeld = true
@@ -197,27 +213,42 @@ final class FrontDoorHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable, readHeld {
             readHeld = false
+            if headStarted != nil { headStarted = .now() }
             context.read()
         }
         context.fireChannelWritabilityChanged()
     }
 
-    /// 503 in HighLevel's shape, then close: the connection cap is reached.
+    /// 503 in HighLevel's shape, then close at once: the connection cap is reached, so the connection is not kept
+    /// a moment longer.
     private func refuse(context: ChannelHandlerContext) {
-        var body = SwitchboardError.serviceUnavailable.body
-        body.traceId = TraceID.make()
-        write(status: "503 Service Unavailable", body: body, context: context)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(Self.closingAnswer(.serviceUnavailable, context: context))))
+            .whenComplete { _ in channel.close(promise: nil) }
     }
 
-    private func write(status: String, body: HighLevelErrorBody, context: ChannelHandlerContext) {
-        let bytes = body.jsonBytes()
+    /// 408 in HighLevel's shape, then the lingering close.
+    private func answerHeadTimeout(context: ChannelHandlerContext) {
+        let loop = context.eventLoop.assumeIsolated()
+        lingering = loop.scheduleTask(in: Self.lingerTimeout) { context.close(promise: nil) }
+        let answer = Self.closingAnswer(.requestHeadTimeout, context: context)
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(answer))).assumeIsolated().whenComplete { _ in
+            context.close(mode: .output, promise: nil)
+        }
+        // Keep reading (and dropping) what the peer sends, whatever backpressure held.
+        readHeld = false
+        context.read()
+    }
+
+    /// The whole response for `error`, announcing that the connection closes after it.
+    private static func closingAnswer(_ error: SwitchboardError, context: ChannelHandlerContext) -> ByteBuffer {
+        let bytes = error.bodyBytes(traceId: TraceID.make())
         var buffer = context.channel.allocator.buffer(capacity: 160 + bytes.count)
         buffer.writeString(
-            "HTTP/1.1 \(status)\r\nContent-Type: \(JSONResponse.contentType)\r\nContent-Length: \(bytes.count)\r\n"
-                + "Connection: close\r\n\r\n")
+            error.statusLine
+                + "Content-Type: \(JSONResponse.contentType)\r\nContent-Length: \(bytes.count)\r\nConnection: close\r\n\r\n")
         buffer.writeBytes(bytes)
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(.byteBuffer(buffer))).whenComplete { _ in channel.close(promise: nil) }
+        return buffer
     }
 
     /// Starts the clock on a head whose first byte just arrived: unless it is whole by `headerTimeout`, the
@@ -232,14 +263,18 @@ final class FrontDoorHandler: ChannelDuplexHandler, RemovableChannelHandler {
         headCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
             headCheck = nil
             guard context.channel.isActive, let started = headStarted else { return }
+            if readHeld {
+                // The rest of the head waits unread because the peer does not read its answers: no fault of the
+                // head's. The clock restarts when reading does; the idle timeout bounds a peer that never reads.
+                scheduleHeadCheck(at: .now() + limits.headerTimeout, context: context)
+                return
+            }
             guard NIODeadline.now() >= started + limits.headerTimeout else {
                 scheduleHeadCheck(at: started + limits.headerTimeout, context: context)
                 return
             }
             if awaitingResponses == 0 {
-                var body = SwitchboardError.requestHeadTimeout.body
-                body.traceId = TraceID.make()
-                write(status: "408 Request Timeout", body: body, context: context)
+                answerHeadTimeout(context: context)
             } else {
                 context.close(promise: nil)
             }

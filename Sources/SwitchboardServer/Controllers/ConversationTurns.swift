@@ -1,4 +1,4 @@
-import Synchronization
+import SwitchboardStorage
 import SwitchboardCore
 
 /// One message write at a time per conversation, first come, first served.
@@ -14,7 +14,7 @@ final class ConversationTurns: Sendable {
     }
 
     /// Conversations with a write in progress, and who is waiting for each, in arrival order.
-    private let waiting = Mutex<[Key: [CheckedContinuation<Void, Never>]]>([:])
+    private let waiting = Locked<[Key: [CheckedContinuation<Void, Never>]]>([:])
 
     func inTurn<T>(
         for conversation: ConversationID, in location: LocationID, _ body: () async throws -> T

@@ -7,6 +7,8 @@ import SwitchboardStorage
 struct MessageWritesController<Store: ConversationStore>: Sendable {
     let store: Store
     let now: @Sendable () -> Timestamp
+    /// Rung after each stored message, whose event the dispatcher then delivers.
+    let doorbell: Doorbell
     let turns = ConversationTurns()
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
@@ -147,6 +149,7 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
             let message = try await store.updateMessageStatus(
                 id, in: principal.locationId, status: status, at: now(), logger: context.logger)
         else { throw SwitchboardError.notFound("Message not found") }
+        doorbell.ring()
         return JSONResponse.make(traceId: context.traceId) { json in
             json.key("conversationId"); json.string(message.conversationId.rawValue)
             json.key("messageId"); json.string(message.id.rawValue)
@@ -165,6 +168,7 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
         {
             cancelled = try await store.updateMessageStatus(
                 id, in: principal.locationId, status: "cancelled", at: now(), logger: context.logger) != nil
+            doorbell.ring()
         }
         return JSONResponse.make(traceId: context.traceId) { json in
             json.key("status"); json.integer(cancelled ? 200 : 404)
@@ -179,9 +183,11 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
         into conversation: ConversationID, in location: LocationID, logger: Logger, _ make: (Timestamp) -> Message
     ) async throws -> Message {
         try await turns.inTurn(for: conversation, in: location) {
-            let message = make(now())
+            let time = now()
+            let message = make(time)
             do {
-                try await store.insertMessages([message], logger: logger)
+                try await store.insertMessages([message], events: [.message(message, at: time)], logger: logger)
+                doorbell.ring()
             } catch StoreError.duplicate {
                 // Only a contact that gained a conversation concurrently can get here; the client may retry.
                 throw SwitchboardError.badRequest("Conversation with the contact id:\(message.contactId) already exists!")

@@ -1,11 +1,11 @@
 import Foundation
 import ServiceLifecycle
-import Synchronization
+import SwitchboardStorage
 import SwitchboardCore
 
 /// The `Date` header for responses written outside Hummingbird, formatted once a second (RFC 9110 IMF-fixdate).
 final class HTTPDateCache: Service, Sendable {
-    private let current = Mutex(HTTPDateCache.format(Date()))
+    private let current = Locked(HTTPDateCache.format(Date()))
 
     var value: String { current.withLock { $0 } }
 

@@ -1,9 +1,8 @@
 import HTTPTypes
 import Logging
 import NIOCore
-import Synchronization
-import SwitchboardCore
 import SwitchboardStorage
+import SwitchboardCore
 
 /// Answers the hot read routes straight from the response cache, below Hummingbird, when everything the full
 /// path would check is already known: a valid `Version`, a token remembered by the token cache with the read scope,
@@ -39,7 +38,7 @@ final class HotPath: Sendable {
 
     /// Bounded by count and bytes, and fed only by requests that were answered from the cache, with short
     /// strings: requests that fail or miss (a client's garbage) never enter it.
-    private let resolutions = Mutex(LRUDictionary<ResolutionKey, Resolution>(maximumCount: 10_000, maximumCost: 8 << 20))
+    private let resolutions = Locked(LRUDictionary<ResolutionKey, Resolution>(maximumCount: 10_000, maximumCost: 8 << 20))
     /// How many resolutions are remembered (tests hold the memo to its rules).
     var memoisedCount: Int { resolutions.withLock { $0.count } }
 
@@ -93,10 +92,9 @@ final class HotPath: Sendable {
         var head = allocator.buffer(capacity: 512)
         var answer: Answer
         if let limit, !limit.allowed {
-            var error = SwitchboardError.tooManyRequests.body
-            error.traceId = traceId
-            let body = ByteBuffer(bytes: error.jsonBytes())
-            head.writeStaticString("HTTP/1.1 429 Too Many Requests\r\n")
+            let error = RateLimitedError(state: limit)
+            let body = ByteBuffer(bytes: error.bodyBytes(traceId: traceId))
+            head.writeString(error.statusLine)
             Self.writeField(&head, "Content-Type", JSONResponse.contentType)
             Self.writeField(&head, "Content-Length", String(body.readableBytes))
             answer = Answer(head: head, body: body, tail: ByteBuffer())

@@ -6,17 +6,13 @@ import NIOHTTP1
 import SwitchboardCore
 import SwitchboardStorage
 
-/// The outermost middleware: gives every request its trace id and turns every error into HighLevel's JSON error
-/// body (CONTRACT.md §7). This is the only place errors become HTTP responses.
+/// Just inside the observation middleware (so that what it renders is measured and logged): gives every request
+/// its trace id and turns every error into HighLevel's JSON error body (CONTRACT.md §7). This is the only place
+/// errors become HTTP responses.
 public struct HighLevelErrorMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
 
-    /// A request not answered within this time becomes a 503; `.zero` disables the limit.
-    let requestTimeout: Duration
-
-    public init(requestTimeout: Duration = .zero) {
-        self.requestTimeout = requestTimeout
-    }
+    public init() {}
 
     public func handle(
         _ request: Request, context: AppRequestContext,
@@ -25,13 +21,7 @@ public struct HighLevelErrorMiddleware: RouterMiddleware {
         var context = context
         context.traceId = TraceID.make()
         do {
-            guard requestTimeout > .zero else { return try await next(request, context) }
-            // The task group ends before this call returns, so `next` does not really escape; it is called exactly
-            // once, from the racing child task, and the box only carries it there.
-            return try await withoutActuallyEscaping(next) { next in
-                let handler = UncheckedSendableBox(value: next)
-                return try await Self.withTimeout(requestTimeout) { [context] in try await handler.value(request, context) }
-            }
+            return try await next(request, context)
         } catch {
             // A body whose framing broke (a bad chunk, a stream cut short) leaves nothing to answer on: Hummingbird
             // answers 400 and closes the connection, as for every malformed request. Anything else is answered here.
@@ -44,47 +34,20 @@ public struct HighLevelErrorMiddleware: RouterMiddleware {
         (error as? HTTPParserError) ?? ((error as? ErrorWithHeaders)?.error as? HTTPParserError)
     }
 
-    /// Races the handler against a deadline; the loser is cancelled.
-    static func withTimeout(
-        _ timeout: Duration, _ body: @escaping @Sendable () async throws -> Response
-    ) async throws -> Response {
-        try await withThrowingTaskGroup(of: Response?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await TimerSleep.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let response = first else {
-                throw SwitchboardError.requestTimeout
-            }
-            return response
-        }
-    }
-
     static func response(for error: any Error, request: Request, context: AppRequestContext) -> Response {
-        switch error {
-        case let wrapped as ErrorWithHeaders:
+        if let wrapped = error as? ErrorWithHeaders {
             var response = response(for: wrapped.error, request: request, context: context)
             add(wrapped.headers, to: &response)
             return response
-        case let limited as RateLimitedError:
-            var response = response(for: SwitchboardError.tooManyRequests, traceId: context.traceId)
-            add(limited.headers, to: &response)
-            return response
-        case let throttled as AuthenticationThrottled:
-            var response = response(for: SwitchboardError.tooManyRequests, traceId: context.traceId)
-            add(throttled.headers, to: &response)
-            return response
-        case let refused as OAuthTokenError:
-            // POST /oauth/token answers in OAuth's error shape, not HighLevel's API shape.
-            var response = JSONResponse.make(
-                status: HTTPResponse.Status(code: refused.status), bytes: refused.jsonBytes(traceId: context.traceId))
-            response.headers[.cacheControl] = "no-store"
-            return response
-        default:
-            return response(for: classify(error, request: request, logger: context.logger), traceId: context.traceId)
         }
+        let rendered = (error as? any RenderedError) ?? classify(error, request: request, logger: context.logger)
+        return response(rendering: rendered, traceId: context.traceId)
+    }
+
+    static func response(rendering error: some RenderedError, traceId: String) -> Response {
+        var response = JSONResponse.make(status: error.responseStatus, bytes: error.bodyBytes(traceId: traceId))
+        add(error.headers, to: &response)
+        return response
     }
 
     private static func add(_ headers: [(HTTPField.Name, String)], to response: inout Response) {
@@ -127,11 +90,6 @@ public struct HighLevelErrorMiddleware: RouterMiddleware {
         }
     }
 
-    static func response(for error: SwitchboardError, traceId: String) -> Response {
-        var body = error.body
-        body.traceId = traceId
-        return JSONResponse.make(status: HTTPResponse.Status(code: error.statusCode), bytes: body.jsonBytes())
-    }
 }
 
 extension HighLevelErrorBody {
@@ -183,8 +141,4 @@ enum JSONResponse {
         json.endObject()
         return make(status: status, bytes: json.bytes)
     }
-}
-
-struct UncheckedSendableBox<Value>: @unchecked Sendable {
-    let value: Value
 }

@@ -1,8 +1,7 @@
 import JWTKit
 import Logging
-import Synchronization
-import SwitchboardCore
 import SwitchboardStorage
+import SwitchboardCore
 
 /// Signs and verifies OAuth access tokens: HS256 JWTs with the store's signing keys, named by `kid`.
 ///
@@ -22,13 +21,13 @@ final class AccessTokenAuthority: Sendable {
 
     private let store: any OAuthRevocationStore
     private let now: @Sendable () -> Timestamp
-    private let keyring = Mutex<Keyring?>(nil)
+    private let keyring = Locked<Keyring?>(nil)
     /// Tokens already verified, by their text, with the key that signed them: a hit skips the signature check and
     /// the JSON decoding; `exp`, the key and the installation are still checked on every hit.
-    private let verified = Mutex(
+    private let verified = Locked(
         LRUDictionary<String, (claims: AccessTokenClaims, kid: String)>(maximumCount: 4096, maximumCost: 8 << 20))
     /// Whether an app is installed on a location or company, by `clientId|authClassId`, as of when it was read.
-    private let installations = Mutex(
+    private let installations = Locked(
         LRUDictionary<String, (installed: Bool, readAt: ContinuousClock.Instant)>(maximumCount: 10_000))
     private static let longestRemembered = 4096
     /// How long remembered keys are trusted before a reload, so retirements by other processes are seen.

@@ -53,28 +53,14 @@ struct MessagesCommand: AsyncParsableCommand {
         let maximum = all ? Int.max : (limit ?? Self.defaultLimit)
         let pageSize = min(maximum, Self.largestPage)
         let conversation = ConversationID(rawValue: conversationId)
-        var renderer = MessageRenderer(format: OutputFormat.resolve(format))
-        var progress = all ? PageProgress(noun: "messages", enabled: true) : nil
-        renderer.begin()
-        do {
+        var listing = Listing<HighLevelMessage>(
+            format: OutputFormat.resolve(format), maximum: maximum, progressNoun: all ? "messages" : nil)
+        try await listing.run { listing in
             try await client.withClient { client in
-                var shown = 0
-                pages: for try await page in client.messagePages(in: conversation, types: filter, pageSize: pageSize) {
-                    progress?.page(items: page.messages.count)
-                    for message in page.messages {
-                        guard shown < maximum else { break pages }
-                        renderer.write(message)
-                        shown += 1
-                    }
-                    if shown >= maximum { break }
+                for try await page in client.messagePages(in: conversation, types: filter, pageSize: pageSize) {
+                    guard listing.take(page.messages) else { break }
                 }
             }
-        } catch {
-            // What arrived before the failure is still printed; the error follows on stderr.
-            renderer.flush()
-            throw error
         }
-        renderer.finish()
-        progress?.finish()
     }
 }

@@ -1,5 +1,5 @@
 import HTTPTypes
-import Synchronization
+import SwitchboardStorage
 import SwitchboardCore
 
 /// HighLevel's limits (CONTRACT.md §8): a burst of `burst` requests per fixed window of `window`, and `daily`
@@ -63,7 +63,7 @@ final class RateLimiter: Sendable {
     }
 
     let policy: RateLimitPolicy
-    private let counters = Mutex<[String: Counters]>([:])
+    private let counters = Locked<[String: Counters]>([:])
 
     init(policy: RateLimitPolicy) {
         self.policy = policy
@@ -100,11 +100,5 @@ final class RateLimiter: Sendable {
                 allowed: allowed, burstRemaining: policy.burst - entry.inWindow,
                 dailyRemaining: policy.daily - entry.today, retryAfterSeconds: retryAfter, policy: policy)
         }
-    }
-}
-
-extension Duration {
-    var milliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
     }
 }

@@ -1,17 +1,18 @@
 import Foundation
 import Metrics
 public import Prometheus
-import Synchronization
+import SwitchboardStorage
 
 /// The server's metrics, through swift-metrics into one Prometheus registry per application (never the global
 /// `MetricsSystem`, so tests and several apps in one process do not share counters).
 public final class ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
-    private let requestCounters = Mutex<[String: Metrics.Counter]>([:])
-    private let requestTimers = Mutex<[String: Metrics.Timer]>([:])
-    private let storeTimers = Mutex<[String: Metrics.Timer]>([:])
+    private let requestCounters = Locked<[String: Metrics.Counter]>([:])
+    private let requestTimers = Locked<[String: Metrics.Timer]>([:])
+    private let storeTimers = Locked<[String: Metrics.Timer]>([:])
     let messagesStored: Metrics.Counter
+    let webhooks: WebhookMetrics
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -23,6 +24,28 @@ public final class ServerMetrics: Sendable {
         factory.defaultDurationHistogramBuckets = fine
         self.factory = factory
         messagesStored = Metrics.Counter(label: "switchboard_messages_stored_total", factory: factory)
+        webhooks = WebhookMetrics(factory: factory)
+    }
+
+    /// The webhook dispatcher's: attempts by outcome, delivery latency, and the outbox's depth.
+    struct WebhookMetrics: Sendable {
+        let delivered: Metrics.Counter
+        let retried: Metrics.Counter
+        let dead: Metrics.Counter
+        let latency: Metrics.Timer
+        let outboxDepth: Metrics.Gauge
+
+        init(factory: PrometheusMetricsFactory) {
+            func attempts(_ outcome: String) -> Metrics.Counter {
+                Metrics.Counter(
+                    label: "switchboard_webhook_attempts_total", dimensions: [("outcome", outcome)], factory: factory)
+            }
+            delivered = attempts("delivered")
+            retried = attempts("retry")
+            dead = attempts("dead")
+            latency = Metrics.Timer(label: "switchboard_webhook_delivery_duration_seconds", factory: factory)
+            outboxDepth = Metrics.Gauge(label: "switchboard_webhook_outbox_pending", factory: factory)
+        }
     }
 
     /// The counter and timer for one route, method and status, for callers that record the same ones often.
@@ -95,5 +118,10 @@ public final class ServerMetrics: Sendable {
 extension Duration {
     var nanoseconds: Int64 {
         components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+
+    /// Whole milliseconds, rounded toward zero.
+    var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
     }
 }

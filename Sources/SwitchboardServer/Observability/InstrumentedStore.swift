@@ -10,8 +10,9 @@ struct InstrumentedStore<Base: ConversationStore>: ConversationStore {
     let metrics: ServerMetrics
     let cache: ResponseCache?
 
+    /// Times `body` as one store operation (the OAuth and webhook extensions use it too).
     @inline(__always)
-    private func measure<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
+    func measure<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
         let start = ContinuousClock.now
         defer { metrics.recordStoreQuery(operation, duration: ContinuousClock.now - start) }
         return try await body()
@@ -81,8 +82,8 @@ struct InstrumentedStore<Base: ConversationStore>: ConversationStore {
     func searchConversations(_ query: ConversationSearchQuery, logger: Logger) async throws -> ConversationSearchResult {
         try await measure("searchConversations") { try await base.searchConversations(query, logger: logger) }
     }
-    func insertMessages(_ messages: [Message], logger: Logger) async throws {
-        try await measure("insertMessages") { try await base.insertMessages(messages, logger: logger) }
+    func insertMessages(_ messages: [Message], events: [WebhookEvent], logger: Logger) async throws {
+        try await measure("insertMessages") { try await base.insertMessages(messages, events: events, logger: logger) }
         cache?.invalidate(Set(messages.map(\.conversationId)))
         metrics.messagesStored.increment(by: Int64(messages.count))
     }
@@ -114,7 +115,9 @@ struct InstrumentedStore<Base: ConversationStore>: ConversationStore {
     func ping(logger: Logger) async throws {
         try await measure("ping") { try await base.ping(logger: logger) }
     }
-    func changeToken(logger: Logger) async throws -> Int64? {
+var seesEveryWrite: Bool { base.seesEveryWrite }
+
+        func changeToken(logger: Logger) async throws -> Int64? {
         try await base.changeToken(logger: logger)
     }
 }

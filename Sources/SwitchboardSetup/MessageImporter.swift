@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import Logging
 public import SwitchboardCore
 public import SwitchboardStorage
@@ -20,6 +20,9 @@ public struct MessageImporter: Sendable {
 
     public var batchSize: Int
     public var now: @Sendable () -> Timestamp
+    /// Whether the imported messages emit their webhooks (`import --webhooks`); off by default, since an import
+    /// usually loads history that was delivered long ago.
+    public var emitsWebhooks = false
 
     public init(batchSize: Int = 50_000, now: @escaping @Sendable () -> Timestamp = Timestamp.now) {
         self.batchSize = batchSize
@@ -61,6 +64,14 @@ public struct MessageImporter: Sendable {
         var known = KnownRows()
         var conversations = Set<ConversationID>()
         var reader = try source.open()
+        let emitting = emitsWebhooks
+        let now = now
+        // The imported messages' webhook events, when asked for: created now, written in each batch's transaction.
+        let events: @Sendable ([Message]) -> [WebhookEvent] = { messages in
+            guard emitting else { return [] }
+            let time = now()
+            return messages.map { WebhookEvent.message($0, at: time) }
+        }
         do {
             try await store.withImport(allOrNothing: strict, logger: logger) { writer in
                 var batch = try nextBatch(from: &reader, decoder: decoder, problems: &summary.problems)
@@ -68,14 +79,14 @@ public struct MessageImporter: Sendable {
                     let messages = batch.map(\.message)
                     let unseen = known.unseen(in: messages, now: now())
                     // The store writes this batch on its own thread while this one parses the next: two cores, not one.
-                    async let written = Self.insert(messages, creating: unseen, into: writer)
+                    async let written = Self.insert(messages, creating: unseen, into: writer, events: events)
                     let following = try nextBatch(from: &reader, decoder: decoder, problems: &summary.problems)
                     if try await written {
                         summary.imported += batch.count
                     } else {
                         // The batch was rolled back as a whole: find the offending lines one by one.
                         for entry in batch {
-                            if try await Self.insert([entry.message], into: writer) {
+                            if try await Self.insert([entry.message], into: writer, events: events) {
                                 summary.imported += 1
                             } else {
                                 summary.problems.append(
@@ -117,16 +128,19 @@ public struct MessageImporter: Sendable {
 
     /// Creates the batch's missing locations and contacts, then inserts its messages.
     private static func insert(
-        _ messages: [Message], creating unseen: KnownRows.Unseen, into writer: any MessageImportWriter
+        _ messages: [Message], creating unseen: KnownRows.Unseen, into writer: any MessageImportWriter,
+        events: @Sendable ([Message]) -> [WebhookEvent]
     ) async throws -> Bool {
         try await writer.createMissing(locations: unseen.locations, contacts: unseen.contacts)
-        return try await insert(messages, into: writer)
+        return try await insert(messages, into: writer, events: events)
     }
 
     /// False when the store refused the batch as a duplicate (and wrote none of it).
-    private static func insert(_ messages: [Message], into writer: any MessageImportWriter) async throws -> Bool {
+    private static func insert(
+        _ messages: [Message], into writer: any MessageImportWriter, events: @Sendable ([Message]) -> [WebhookEvent]
+    ) async throws -> Bool {
         do {
-            try await writer.insertMessages(messages)
+            try await writer.insertMessages(messages, events: events(messages))
             return true
         } catch StoreError.duplicate {
             return false

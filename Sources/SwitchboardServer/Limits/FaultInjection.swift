@@ -1,4 +1,4 @@
-import Synchronization
+import SwitchboardStorage
 import SwitchboardCore
 
 /// Faults to inject into API responses, so clients can test their retries. Off unless asked for.
@@ -31,11 +31,11 @@ final class FaultInjector: Sendable {
     enum Fault: Equatable { case none, tooManyRequests, serverError }
 
     let configuration: FaultInjection
-    private let generator: Mutex<SeededGenerator>
+    private let generator: Locked<SeededGenerator>
 
     init(_ configuration: FaultInjection) {
         self.configuration = configuration
-        generator = Mutex(SeededGenerator(seed: configuration.seed))
+        generator = Locked(SeededGenerator(seed: configuration.seed))
     }
 
     /// The latency to add (milliseconds) and the fault to answer with, for one request.

@@ -1,0 +1,17 @@
+/// What each delivery adds to an event's stored payload: its `webhookId` (unique per event and subscription) and the
+/// event's `timestamp`, as the last two fields, the way HighLevel's deliveries end. The payload is stored once per
+/// event; the body is made per delivery, and those exact bytes are signed and sent.
+public enum WebhookEnvelope {
+    public static func body(payload: [UInt8], webhookId: String, timestamp: Timestamp) -> [UInt8] {
+        var tail = JSONWriter(capacity: 96)
+        tail.beginObject()
+        tail.key("webhookId"); tail.string(webhookId)
+        tail.key("timestamp"); tail.string(timestamp.iso8601)
+        tail.endObject()
+        // `{…}` + `{"webhookId":…}` → `{…,"webhookId":…}`; an empty payload `{}` takes the tail as it is.
+        guard payload.count > 2, payload.last == UInt8(ascii: "}") else { return tail.bytes }
+        var body = payload.dropLast() + [UInt8(ascii: ",")]
+        body.append(contentsOf: tail.bytes.dropFirst())
+        return Array(body)
+    }
+}

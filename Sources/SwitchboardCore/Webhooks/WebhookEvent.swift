@@ -1,0 +1,36 @@
+/// An event to deliver to the subscriptions of its location: what the outbox stores, in the transaction of the write
+/// that causes it. Its payload is the body without what each delivery adds (see `WebhookEnvelope`).
+public struct WebhookEvent: Sendable, Hashable {
+    /// HighLevel's event name (`InboundMessage`, `OutboundMessage`, …): what subscriptions filter on.
+    public var type: String
+    public var locationId: LocationID
+    /// Events of one conversation reach each subscription in the order they were written; nil for an event that
+    /// belongs to no conversation.
+    public var conversationId: ConversationID?
+    public var payload: [UInt8]
+    /// When the event was created: the `timestamp` every delivery of it carries.
+    public var createdAt: Timestamp
+
+    public init(
+        type: String, locationId: LocationID, conversationId: ConversationID?, payload: [UInt8], createdAt: Timestamp
+    ) {
+        self.type = type
+        self.locationId = locationId
+        self.conversationId = conversationId
+        self.payload = payload
+        self.createdAt = createdAt
+    }
+
+    /// The `InboundMessage` or `OutboundMessage` of a stored message.
+    public static func message(_ message: Message, at time: Timestamp) -> WebhookEvent {
+        let event = MessageWebhookEvent(message: message, webhookId: "", timestamp: time)
+        return WebhookEvent(
+            type: event.kind.rawValue, locationId: message.locationId, conversationId: message.conversationId,
+            payload: event.payload(), createdAt: time)
+    }
+}
+
+/// The events a subscription can ask for by name; `webhook add` refuses any other.
+public enum WebhookEventType {
+    public static let all = ["InboundMessage", "OutboundMessage"]
+}

@@ -1,0 +1,260 @@
+import Foundation
+public import Logging
+import PostgresNIO
+public import SwitchboardCore
+public import SwitchboardStorage
+
+extension PostgresConversationStore {
+    // MARK: Subscriptions
+
+    public func createSubscription(_ subscription: WebhookSubscription, logger: Logger) async throws {
+        try await execute(
+            "createSubscription",
+            """
+            INSERT INTO webhook_subscriptions (\(unescaped: WebhookSubscriptionColumn.list))
+            VALUES (\(subscription.id), \(subscription.locationId.rawValue), \(subscription.url),
+                \(subscription.events.joined(separator: " ")), \(subscription.createdAt.rawValue))
+            """, logger: logger)
+    }
+
+    public func subscriptions(in location: LocationID?, logger: Logger) async throws -> [WebhookSubscription] {
+        try await fetch(
+            "subscriptions",
+            """
+            SELECT \(unescaped: WebhookSubscriptionColumn.list) FROM webhook_subscriptions
+            WHERE \(location?.rawValue)::text IS NULL OR location_id = \(location?.rawValue) ORDER BY created_at, id
+            """, logger: logger
+        ) { try $0.decoded(StoredRow.subscription) }
+    }
+
+    public func removeSubscription(_ id: String, logger: Logger) async throws -> Bool {
+        try await !fetch(
+            "removeSubscription", "DELETE FROM webhook_subscriptions WHERE id = \(id) RETURNING 1", logger: logger
+        ) { _ in true }.isEmpty
+    }
+
+    // MARK: The outbox
+
+    /// The statement that puts `event` in the outbox, within the write's transaction: an event row only where a
+    /// subscription receives it, and one delivery per such subscription.
+    static func enqueue(_ event: WebhookEvent) -> PostgresQuery {
+        let location = event.locationId.rawValue
+        let padded = " \(event.type) "
+        let conversation = event.conversationId?.rawValue
+        return """
+            WITH e AS (
+                INSERT INTO webhook_events (type, location_id, conversation_id, payload, created_at)
+                SELECT \(event.type), \(location), \(conversation), \(String(decoding: event.payload, as: UTF8.self)),
+                    \(event.createdAt.rawValue)
+                WHERE EXISTS (
+                    SELECT 1 FROM webhook_subscriptions s
+                    WHERE s.location_id = \(location) AND (s.events = '' OR strpos(' ' || s.events || ' ', \(padded)) > 0))
+                RETURNING seq)
+            INSERT INTO webhook_deliveries (webhook_id, event_seq, subscription_id, order_key, state, next_attempt_at)
+            SELECT gen_random_uuid()::text, e.seq, s.id, COALESCE(\(conversation), 'event ' || e.seq), 'pending',
+                \(event.createdAt.rawValue)
+            FROM e CROSS JOIN webhook_subscriptions s
+            WHERE s.location_id = \(location) AND (s.events = '' OR strpos(' ' || s.events || ' ', \(padded)) > 0)
+            FOR KEY SHARE OF s
+            """
+    }
+
+    public func claimDueDeliveries(now: Timestamp, leaseUntil: Timestamp, limit: Int, logger: Logger) async throws
+        -> [WebhookDelivery]
+    {
+        let token = UUID().uuidString
+        // SKIP LOCKED: instances claiming together take different deliveries; the NOT EXISTS keeps a conversation's
+        // later events waiting while an earlier one is pending (leased or due again later) anywhere.
+        return try await fetch(
+            "claimDueDeliveries",
+            """
+            WITH d AS (
+                UPDATE webhook_deliveries SET leased_until = \(leaseUntil.rawValue), lease_token = \(token)
+                WHERE webhook_id IN (
+                    SELECT d.webhook_id FROM webhook_deliveries d
+                    WHERE d.state = 'pending' AND d.next_attempt_at <= \(now.rawValue)
+                        AND (d.leased_until IS NULL OR d.leased_until <= \(now.rawValue))
+                        AND NOT EXISTS (
+                            SELECT 1 FROM webhook_deliveries o
+                            WHERE o.state = 'pending' AND o.subscription_id = d.subscription_id
+                                AND o.order_key = d.order_key AND o.event_seq < d.event_seq)
+                    ORDER BY d.next_attempt_at, d.event_seq LIMIT \(limit)
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING webhook_id, subscription_id, event_seq, attempts, lease_token)
+            SELECT \(unescaped: WebhookDeliveryColumn.list) FROM d
+            JOIN webhook_events e ON e.seq = d.event_seq JOIN webhook_subscriptions s ON s.id = d.subscription_id
+            ORDER BY e.seq
+            """, logger: logger
+        ) { try $0.decoded(StoredRow.delivery) }
+    }
+
+    public func recordAttempts(_ attempts: [WebhookAttempt], logger: Logger) async throws {
+        guard !attempts.isEmpty else { return }
+        // One statement for the batch: the attempts as arrays, joined to the deliveries whose lease they still hold.
+        let ids = attempts.map(\.webhookId)
+        let tokens = attempts.map(\.leaseToken)
+        let outcomes = attempts.map(\.outcome.rawValue)
+        let next = NullableArray(attempts.map { $0.nextAttemptAt?.rawValue })
+        let at = attempts.map(\.at.rawValue)
+        let status = NullableArray(attempts.map { $0.statusCode.map(Int64.init) })
+        let errors = NullableArray(attempts.map(\.error))
+        let latency = attempts.map { Int64($0.latencyMilliseconds) }
+        try await execute(
+            "recordAttempts",
+            """
+            WITH recorded AS (
+                UPDATE webhook_deliveries d SET
+                    state = CASE a.outcome WHEN 'delivered' THEN 'delivered' WHEN 'dead' THEN 'dead' ELSE 'pending' END,
+                    attempts = d.attempts + 1, next_attempt_at = COALESCE(a.next, d.next_attempt_at),
+                    leased_until = NULL, lease_token = NULL, last_attempt_at = a.at, last_status = a.status,
+                    last_error = a.error, latency_ms = a.latency
+                FROM unnest(\(ids)::text[], \(tokens)::text[], \(outcomes)::text[], \(next)::bigint[], \(at)::bigint[],
+                    \(status)::bigint[], \(errors)::text[], \(latency)::bigint[])
+                    AS a(webhook_id, token, outcome, next, at, status, error, latency)
+                WHERE d.webhook_id = a.webhook_id AND d.lease_token = a.token AND d.state = 'pending'
+                RETURNING d.subscription_id, d.order_key, d.event_seq, d.state, a.outcome, a.next)
+            -- The later deliveries of a retried one's conversation wait until it is due again.
+            UPDATE webhook_deliveries f SET next_attempt_at = GREATEST(f.next_attempt_at, r.next)
+            FROM recorded r
+            WHERE r.outcome = 'retry' AND r.next IS NOT NULL AND f.state = 'pending'
+                AND f.subscription_id = r.subscription_id AND f.order_key = r.order_key AND f.event_seq > r.event_seq
+            """, logger: logger)
+    }
+
+    public func deliveries(_ filter: WebhookDeliveryFilter, logger: Logger) async throws -> [WebhookDeliveryRecord] {
+        try await fetch(
+            "deliveries",
+            """
+            SELECT \(unescaped: WebhookDeliveryRecordColumn.list) FROM webhook_deliveries d
+            JOIN webhook_events e ON e.seq = d.event_seq
+            WHERE (\(filter.subscriptionId)::text IS NULL OR d.subscription_id = \(filter.subscriptionId))
+                AND (NOT \(filter.deadOnly) OR d.state = 'dead')
+            ORDER BY d.event_seq DESC, d.webhook_id LIMIT \(filter.limit)
+            """, logger: logger
+        ) { try $0.decoded(StoredRow.deliveryRecord) }
+    }
+
+    public func replay(webhookId: String?, at time: Timestamp, logger: Logger) async throws -> Int {
+        try await fetch(
+            "replay",
+            """
+            UPDATE webhook_deliveries
+            SET state = 'pending', attempts = 0, next_attempt_at = \(time.rawValue), leased_until = NULL,
+                lease_token = NULL
+            WHERE ((\(webhookId)::text IS NULL AND state = 'dead') OR webhook_id = \(webhookId))
+                AND (leased_until IS NULL OR leased_until <= \(time.rawValue))
+            RETURNING 1
+            """, logger: logger
+        ) { _ in true }.count
+    }
+
+    public func pruneDeliveries(settledBefore cutoff: Timestamp, limit: Int, logger: Logger) async throws -> Int {
+        try await run("pruneDeliveries", logger: logger, statements: 4) { connection in
+            try await connection.withTransaction(logger: logger) { connection in
+                // A bounded batch; the events are found by the deliveries removed.
+                let events = try await connection.fetch(
+                    """
+                    DELETE FROM webhook_deliveries WHERE webhook_id IN (
+                        SELECT webhook_id FROM webhook_deliveries
+                        WHERE state IN ('delivered', 'dead') AND last_attempt_at < \(cutoff.rawValue) LIMIT \(limit))
+                    RETURNING event_seq
+                    """, logger: logger
+                ) { try $0.decode(Int64.self) }
+                try await connection.query(
+                    """
+                    DELETE FROM webhook_events e WHERE e.seq = ANY(\(Array(Set(events)))::bigint[])
+                        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_seq = e.seq)
+                    """, logger: logger)
+                return events.count
+            }
+        }
+    }
+
+    public func pendingDeliveryCount(logger: Logger) async throws -> Int {
+        try await fetch(
+            "pendingDeliveryCount", "SELECT count(*) FROM webhook_deliveries WHERE state = 'pending'", logger: logger
+        ) { try $0.decode(Int.self) }.first ?? 0
+    }
+
+    // MARK: Signing keys
+
+    public func activeWebhookKey(_ algorithm: WebhookKeyAlgorithm, orCreate candidate: SigningKey, logger: Logger)
+        async throws -> SigningKey
+    {
+        let seal = keySeal
+        let stored = try seal.storedSecret(of: candidate)
+        let keys = try await run("activeWebhookKey", logger: logger, statements: 3) { connection in
+            func active() async throws -> [SigningKey?] {
+                try await connection.fetch(
+                    """
+                    SELECT \(unescaped: SigningKeyColumn.list) FROM webhook_signing_keys
+                    WHERE algorithm = \(algorithm.rawValue) AND retired_at IS NULL
+                    """, logger: logger
+                ) { row in try row.decoded { try StoredRow.signingKey(&$0, seal: seal) } }
+            }
+            let existing = try await active()
+            if !existing.isEmpty { return existing }
+            // The unique index on the active key turns a lost race into "do nothing".
+            try await connection.query(
+                """
+                INSERT INTO webhook_signing_keys (id, algorithm, secret, created_at, retired_at)
+                VALUES (\(candidate.id), \(algorithm.rawValue), \(stored), \(candidate.createdAt.rawValue), NULL)
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+            return try await active()
+        }
+        guard let found = keys.first, let key = found else {
+            throw StoreError.unavailable("the active webhook signing key could not be read")
+        }
+        return key
+    }
+
+    public func rotateWebhookKeys(to next: [WebhookKeyAlgorithm: SigningKey], at time: Timestamp, logger: Logger)
+        async throws
+    {
+        let rows = try next.map { algorithm, key in (algorithm, key, try keySeal.storedSecret(of: key)) }
+        try await run("rotateWebhookKeys", logger: logger, statements: 2 + 2 * rows.count) { connection in
+            try await connection.withTransaction(logger: logger) { connection in
+                for (algorithm, key, stored) in rows {
+                    try await connection.query(
+                        """
+                        UPDATE webhook_signing_keys SET retired_at = \(time.rawValue)
+                        WHERE algorithm = \(algorithm.rawValue) AND retired_at IS NULL
+                        """, logger: logger)
+                    try await connection.query(
+                        """
+                        INSERT INTO webhook_signing_keys (id, algorithm, secret, created_at, retired_at)
+                        VALUES (\(key.id), \(algorithm.rawValue), \(stored), \(key.createdAt.rawValue), NULL)
+                        """, logger: logger)
+                }
+            }
+        }
+    }
+
+    public func webhookKeys(retiredAfter cutoff: Timestamp, logger: Logger) async throws
+        -> [(algorithm: WebhookKeyAlgorithm, key: SigningKey)]
+    {
+        let seal = keySeal
+        let rows = try await fetch(
+            "webhookKeys",
+            """
+            SELECT algorithm, \(unescaped: SigningKeyColumn.list) FROM webhook_signing_keys
+            WHERE retired_at IS NULL OR retired_at > \(cutoff.rawValue) ORDER BY created_at, id
+            """, logger: logger
+        ) { row -> WebhookKeyRow? in
+            try row.decoded { reader in
+                guard let algorithm = WebhookKeyAlgorithm(rawValue: try reader.text()),
+                    let key = try StoredRow.signingKey(&reader, seal: seal)
+                else { return nil }
+                return WebhookKeyRow(algorithm: algorithm, key: key)
+            }
+        }
+        return rows.compactMap { $0.map { ($0.algorithm, $0.key) } }
+    }
+}
+
+/// A webhook key row, Sendable across the fetch (a labelled tuple is not).
+private struct WebhookKeyRow: Sendable {
+    var algorithm: WebhookKeyAlgorithm
+    var key: SigningKey
+}

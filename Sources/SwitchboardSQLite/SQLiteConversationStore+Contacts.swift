@@ -1,0 +1,100 @@
+import Foundation
+import GRDB
+public import Logging
+public import SwitchboardCore
+import SwitchboardStorage
+
+// MARK: - Contacts
+
+extension SQLiteConversationStore {
+    private static let contactColumns = ContactColumn.list
+
+    public func createContact(_ contact: Contact, logger: Logger) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO contacts (\(Self.contactColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: Self.arguments(for: contact))
+        }
+    }
+
+    public func createMissing(locations: [Location], contacts: [Contact], logger: Logger) async throws {
+        guard !locations.isEmpty || !contacts.isEmpty else { return }
+        try await write { db in try Self.createMissing(locations: locations, contacts: contacts, db: db) }
+    }
+
+    static func createMissing(locations: [Location], contacts: [Contact], db: Database) throws {
+        let location = try db.cachedStatement(
+            sql: "INSERT INTO locations (id, name, date_added) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING")
+        for new in locations {
+            try location.execute(arguments: [new.id.rawValue, new.name, new.dateAdded.rawValue])
+        }
+        let contact = try db.cachedStatement(
+            sql: """
+                INSERT INTO contacts (\(contactColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (location_id, id) DO NOTHING
+                """)
+        for new in contacts { try contact.execute(arguments: arguments(for: new)) }
+    }
+
+    public func contact(_ id: ContactID, in location: LocationID, logger: Logger) async throws -> Contact? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT \(Self.contactColumns) FROM contacts WHERE location_id = ? AND id = ?",
+                arguments: [location.rawValue, id.rawValue]
+            ).map(Decode.contact)
+        }
+    }
+
+    public func findContact(email: String?, phone: String?, in location: LocationID, logger: Logger) async throws
+        -> Contact?
+    {
+        try await pool.read { db in
+            if let email,
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT \(Self.contactColumns) FROM contacts WHERE location_id = ? AND email = ? COLLATE NOCASE
+                        ORDER BY date_added, id LIMIT 1
+                        """,
+                    arguments: [location.rawValue, email])
+            {
+                return try Decode.contact(row)
+            }
+            if let phone,
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT \(Self.contactColumns) FROM contacts WHERE location_id = ? AND phone = ?
+                        ORDER BY date_added, id LIMIT 1
+                        """,
+                    arguments: [location.rawValue, phone])
+            {
+                return try Decode.contact(row)
+            }
+            return nil
+        }
+    }
+
+    public func updateContact(_ contact: Contact, logger: Logger) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    UPDATE contacts SET first_name = ?, last_name = ?, name = ?, email = ?, phone = ?, company_name = ?,
+                        date_updated = ?
+                    WHERE location_id = ? AND id = ?
+                    """,
+                arguments: [
+                    contact.firstName, contact.lastName, contact.name, contact.email, contact.phone, contact.companyName,
+                    contact.dateUpdated.rawValue, contact.locationId.rawValue, contact.id.rawValue,
+                ])
+        }
+    }
+
+    private static func arguments(for contact: Contact) -> StatementArguments {
+        [
+            contact.locationId.rawValue, contact.id.rawValue, contact.firstName, contact.lastName, contact.name,
+            contact.email, contact.phone, contact.companyName, contact.dateAdded.rawValue, contact.dateUpdated.rawValue,
+        ]
+    }
+
+}

@@ -1,0 +1,137 @@
+import Foundation
+import GRDB
+public import Logging
+public import SwitchboardCore
+import SwitchboardStorage
+
+// MARK: - Messages
+
+extension SQLiteConversationStore {
+    public func insertMessages(_ messages: [Message], events: [WebhookEvent], logger: Logger) async throws {
+        guard !messages.isEmpty else { return }
+        try await write { db in
+            let summaries = ConversationSummaryChange.perConversation(messages)
+            // The events first: a batch refused by its rows (a taken id) must take its events back with it.
+            try Self.enqueue(events, db: db)
+            for (key, change) in summaries { try Self.createIfMissing(key, change, db: db) }
+            try Self.insertRows(messages, db: db)
+            for (key, change) in summaries { try Self.apply(change, to: key, db: db) }
+        }
+    }
+
+    /// Inserts the message rows alone, many per statement: one step per chunk instead of per message.
+    static func insertRows(_ messages: [Message], db: Database) throws {
+        var offset = 0
+        while offset < messages.count {
+            let chunk = messages[offset..<min(offset + rowsPerInsert, messages.count)]
+            try MessageRowBinder.insert(chunk, with: db.cachedStatement(sql: insertMessagesSQL(rows: chunk.count)), in: db)
+            offset += chunk.count
+        }
+    }
+
+    /// Creates the conversation if this batch brings its first message. A contact that already has another
+    /// conversation in the location violates the unique key, and the whole batch rolls back.
+    static func createIfMissing(_ key: ConversationKey, _ change: ConversationSummaryChange, db: Database) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO conversations (location_id, id, contact_id, date_added, date_updated)
+                VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (location_id, id) DO NOTHING
+                """
+        ).execute(arguments: [
+            key.location.rawValue, key.conversation.rawValue, change.newest.contactId.rawValue,
+            change.oldestDate.rawValue, change.newest.dateAdded.rawValue,
+        ])
+    }
+
+    static func apply(_ change: ConversationSummaryChange, to key: ConversationKey, db: Database) throws {
+        let newest = change.newest
+        // The summary follows the newest message by (dateAdded, id), the same order the page uses.
+        try db.cachedStatement(
+            sql: """
+                UPDATE conversations SET
+                    unread_count = unread_count + ?,
+                    date_updated = MAX(date_updated, ?),
+                    last_message_id = CASE WHEN last_message_date IS NULL OR (last_message_date, last_message_id) < (?, ?)
+                        THEN ? ELSE last_message_id END,
+                    last_message_body = CASE WHEN last_message_date IS NULL OR (last_message_date, last_message_id) < (?, ?)
+                        THEN ? ELSE last_message_body END,
+                    last_message_type = CASE WHEN last_message_date IS NULL OR (last_message_date, last_message_id) < (?, ?)
+                        THEN ? ELSE last_message_type END,
+                    last_message_direction = CASE WHEN last_message_date IS NULL OR (last_message_date, last_message_id) < (?, ?)
+                        THEN ? ELSE last_message_direction END,
+                    last_message_date = CASE WHEN last_message_date IS NULL OR (last_message_date, last_message_id) < (?, ?)
+                        THEN ? ELSE last_message_date END
+                WHERE location_id = ? AND id = ?
+                """
+        ).execute(arguments: [
+            change.inboundCount, newest.dateAdded.rawValue,
+            newest.dateAdded.rawValue, newest.id.rawValue, newest.id.rawValue,
+            newest.dateAdded.rawValue, newest.id.rawValue, newest.body,
+            newest.dateAdded.rawValue, newest.id.rawValue, newest.messageType.code,
+            newest.dateAdded.rawValue, newest.id.rawValue, newest.direction?.rawValue,
+            newest.dateAdded.rawValue, newest.id.rawValue, newest.dateAdded.rawValue,
+            key.location.rawValue, key.conversation.rawValue,
+        ])
+    }
+
+    static let messageColumns = MessageColumn.list
+
+    /// 20 columns × 50 rows stays far below SQLite's limit of 32,766 bound parameters.
+    private static let rowsPerInsert = 50
+    private static let fullInsertSQL = insertMessagesSQL(building: rowsPerInsert)
+
+    private static func insertMessagesSQL(rows: Int) -> String {
+        rows == rowsPerInsert ? fullInsertSQL : insertMessagesSQL(building: rows)
+    }
+
+    private static func insertMessagesSQL(building rows: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: MessageColumn.count).joined(separator: ",") + ")"
+        return "INSERT INTO messages (\(messageColumns)) VALUES " + Array(repeating: row, count: rows).joined(separator: ",")
+    }
+
+    public func messagePage(_ query: MessagePageQuery, logger: Logger) async throws -> MessagePage {
+        try await pool.read { db in
+            var arguments: StatementArguments = [query.conversationId.rawValue, query.locationId.rawValue]
+            // Pinned to the page index: without statistics SQLite preferred the export index (location, date), which
+            // also avoids a sort, and scanned the whole location for one conversation's page — 0.3 s for the newest
+            // page and 3 s with a type filter at 1,000,000 messages, instead of a range of one conversation.
+            var sql = "SELECT \(Self.messageColumns) FROM messages INDEXED BY messages_page WHERE conversation_id = ? AND location_id = ?"
+            if let cursor = query.lastMessageId {
+                let position = try db.cachedStatement(
+                    sql: "SELECT date_added FROM messages WHERE location_id = ? AND id = ? AND conversation_id = ?")
+                guard
+                    let dateAdded = try Int64.fetchOne(
+                        position,
+                        arguments: [query.locationId.rawValue, cursor.rawValue, query.conversationId.rawValue])
+                else { throw SwitchboardError.invalidLastMessageId }
+                sql += " AND (date_added, id) < (?, ?)"
+                arguments += [dateAdded, cursor.rawValue]
+            }
+            if let filter = query.filter {
+                sql += " AND type_code IN (" + filter.types.map { _ in "?" }.joined(separator: ",") + ")"
+                arguments += StatementArguments(filter.types.map(\.code))
+            }
+            sql += " ORDER BY date_added DESC, id DESC LIMIT ?"
+            arguments += [query.limit + 1]
+            var messages: [Message] = []
+            messages.reserveCapacity(query.limit + 1)
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+            while let row = try rows.next() {
+                messages.append(try Decode.message(row))
+            }
+            let nextPage = messages.count > query.limit
+            if nextPage { messages.removeLast() }
+            return MessagePage(messages: messages, nextPage: nextPage)
+        }
+    }
+
+    public func message(_ id: MessageID, in location: LocationID, logger: Logger) async throws -> Message? {
+        try await pool.read { db in
+            let statement = try db.cachedStatement(
+                sql: "SELECT \(Self.messageColumns) FROM messages WHERE location_id = ? AND id = ?")
+            return try Row.fetchOne(statement, arguments: [location.rawValue, id.rawValue]).map(Decode.message)
+        }
+    }
+
+}

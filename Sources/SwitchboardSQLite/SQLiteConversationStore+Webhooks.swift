@@ -1,0 +1,282 @@
+import Foundation
+import GRDB
+public import Logging
+public import SwitchboardCore
+public import SwitchboardStorage
+
+extension SQLiteConversationStore {
+    // MARK: Subscriptions
+
+    public func createSubscription(_ subscription: WebhookSubscription, logger: Logger) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO webhook_subscriptions (\(WebhookSubscriptionColumn.list)) VALUES (?, ?, ?, ?, ?)",
+                arguments: [
+                    subscription.id, subscription.locationId.rawValue, subscription.url,
+                    subscription.events.joined(separator: " "), subscription.createdAt.rawValue,
+                ])
+        }
+    }
+
+    public func subscriptions(in location: LocationID?, logger: Logger) async throws -> [WebhookSubscription] {
+        try await pool.read { db in
+            let select = "SELECT \(WebhookSubscriptionColumn.list) FROM webhook_subscriptions"
+            let rows =
+                if let location {
+                    try Row.fetchAll(
+                        db, sql: select + " WHERE location_id = ? ORDER BY created_at, id", arguments: [location.rawValue])
+                } else {
+                    try Row.fetchAll(db, sql: select + " ORDER BY created_at, id")
+                }
+            return try rows.map(Decode.subscription)
+        }
+    }
+
+    public func removeSubscription(_ id: String, logger: Logger) async throws -> Bool {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM webhook_subscriptions WHERE id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    // MARK: The outbox
+
+    /// Puts `events` in the outbox, within the caller's transaction: an event row only where a subscription receives
+    /// it, and one delivery per such subscription.
+    static func enqueue(_ events: [WebhookEvent], db: Database) throws {
+        for event in events {
+            let receivers: StatementArguments = [event.locationId.rawValue, " \(event.type) "]
+            guard
+                try Bool.fetchOne(
+                    db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE \(receivesEvent))"),
+                    arguments: receivers) == true
+            else { continue }
+            try db.cachedStatement(
+                sql: "INSERT INTO webhook_events (type, location_id, conversation_id, payload, created_at) VALUES (?, ?, ?, ?, ?)"
+            ).execute(arguments: [
+                event.type, event.locationId.rawValue, event.conversationId?.rawValue,
+                String(decoding: event.payload, as: UTF8.self), event.createdAt.rawValue,
+            ])
+            let seq = db.lastInsertedRowID
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO webhook_deliveries (webhook_id, event_seq, subscription_id, order_key, state, next_attempt_at)
+                    SELECT \(randomUUID), ?, s.id, ?, 'pending', ? FROM webhook_subscriptions s WHERE \(receivesEvent)
+                    """
+            ).execute(
+                arguments: [seq, event.conversationId?.rawValue ?? "event \(seq)", event.createdAt.rawValue] + receivers)
+        }
+    }
+
+    /// A subscription (`s`) of the location (first argument) that receives the type (second, space-padded).
+    private static let receivesEvent = "s.location_id = ? AND (s.events = '' OR instr(' ' || s.events || ' ', ?) > 0)"
+
+    /// A version-4 UUID, made by SQLite: the delivery's `webhookId`.
+    private static let randomUUID = """
+        lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-'
+            || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))
+        """
+
+    /// The oldest pending delivery of its subscription and order key, due and not leased: the condition on `d`.
+    private static let isDueHead = """
+        d.state = 'pending' AND d.next_attempt_at <= ? AND (d.leased_until IS NULL OR d.leased_until <= ?)
+        AND NOT EXISTS (
+            SELECT 1 FROM webhook_deliveries o
+            WHERE o.state = 'pending' AND o.subscription_id = d.subscription_id AND o.order_key = d.order_key
+                AND o.event_seq < d.event_seq)
+        """
+
+    public func claimDueDeliveries(now: Timestamp, leaseUntil: Timestamp, limit: Int, logger: Logger) async throws
+        -> [WebhookDelivery]
+    {
+        // A read first: an idle outbox costs the writer nothing.
+        let due = try await pool.read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE \(Self.isDueHead))",
+                arguments: [now.rawValue, now.rawValue]) ?? false
+        }
+        guard due else { return [] }
+        let token = UUID().uuidString
+        return try await write { db in
+            let ids = try String.fetchAll(
+                db,
+                sql: """
+                    UPDATE webhook_deliveries SET leased_until = ?, lease_token = ?
+                    WHERE webhook_id IN (
+                        SELECT d.webhook_id FROM webhook_deliveries d WHERE \(Self.isDueHead)
+                        ORDER BY d.next_attempt_at, d.event_seq LIMIT ?)
+                    RETURNING webhook_id
+                    """,
+                arguments: [leaseUntil.rawValue, token, now.rawValue, now.rawValue, limit])
+            guard !ids.isEmpty else { return [] }
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(WebhookDeliveryColumn.list) FROM webhook_deliveries d
+                    JOIN webhook_events e ON e.seq = d.event_seq JOIN webhook_subscriptions s ON s.id = d.subscription_id
+                    WHERE d.webhook_id IN (\(ids.map { _ in "?" }.joined(separator: ","))) ORDER BY e.seq
+                    """,
+                arguments: StatementArguments(ids)
+            ).map(Decode.delivery)
+        }
+    }
+
+    public func recordAttempts(_ attempts: [WebhookAttempt], logger: Logger) async throws {
+        guard !attempts.isEmpty else { return }
+        try await write { db in
+            let record = try db.cachedStatement(
+                sql: """
+                    UPDATE webhook_deliveries SET
+                        state = CASE ? WHEN 'delivered' THEN 'delivered' WHEN 'dead' THEN 'dead' ELSE 'pending' END,
+                        attempts = attempts + 1, next_attempt_at = COALESCE(?, next_attempt_at), leased_until = NULL,
+                        lease_token = NULL, last_attempt_at = ?, last_status = ?, last_error = ?, latency_ms = ?
+                    WHERE webhook_id = ? AND lease_token = ? AND state = 'pending'
+                    """)
+            // The later deliveries of a retried one's conversation wait until it is due again.
+            let holdBack = try db.cachedStatement(
+                sql: """
+                    UPDATE webhook_deliveries SET next_attempt_at = MAX(next_attempt_at, ?)
+                    WHERE state = 'pending' AND (subscription_id, order_key) =
+                        (SELECT subscription_id, order_key FROM webhook_deliveries WHERE webhook_id = ?)
+                        AND event_seq > (SELECT event_seq FROM webhook_deliveries WHERE webhook_id = ?)
+                    """)
+            for attempt in attempts {
+                try record.execute(arguments: [
+                    attempt.outcome.rawValue, attempt.nextAttemptAt?.rawValue, attempt.at.rawValue, attempt.statusCode,
+                    attempt.error, attempt.latencyMilliseconds, attempt.webhookId, attempt.leaseToken,
+                ])
+                if db.changesCount > 0, attempt.outcome == .retry, let next = attempt.nextAttemptAt {
+                    try holdBack.execute(arguments: [next.rawValue, attempt.webhookId, attempt.webhookId])
+                }
+            }
+        }
+    }
+
+    public func deliveries(_ filter: WebhookDeliveryFilter, logger: Logger) async throws -> [WebhookDeliveryRecord] {
+        try await pool.read { db in
+            var conditions = SQLConditions("1 = 1")
+            if let subscription = filter.subscriptionId { conditions.and("d.subscription_id = ?", subscription) }
+            if filter.deadOnly { conditions.and("d.state = ?", "dead") }
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(WebhookDeliveryRecordColumn.list) FROM webhook_deliveries d
+                    JOIN webhook_events e ON e.seq = d.event_seq WHERE \(conditions.sql)
+                    ORDER BY d.event_seq DESC, d.webhook_id LIMIT ?
+                    """,
+                arguments: conditions.arguments + [filter.limit]
+            ).map(Decode.deliveryRecord)
+        }
+    }
+
+    public func replay(webhookId: String?, at time: Timestamp, logger: Logger) async throws -> Int {
+        try await write { db in
+            let which = webhookId == nil ? "state = 'dead'" : "webhook_id = ?"
+            try db.execute(
+                sql: """
+                    UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?, leased_until = NULL,
+                        lease_token = NULL
+                    WHERE \(which) AND (leased_until IS NULL OR leased_until <= ?)
+                    """,
+                arguments: [time.rawValue] + StatementArguments(webhookId.map { [$0] } ?? []) + [time.rawValue])
+            return db.changesCount
+        }
+    }
+
+    public func pruneDeliveries(settledBefore cutoff: Timestamp, limit: Int, logger: Logger) async throws -> Int {
+        try await write { db in
+            // A bounded batch, so the writer is not held for long; the events are found by the deliveries removed.
+            let events = try Int64.fetchAll(
+                db,
+                sql: """
+                    DELETE FROM webhook_deliveries WHERE webhook_id IN (
+                        SELECT webhook_id FROM webhook_deliveries
+                        WHERE state IN ('delivered', 'dead') AND last_attempt_at < ? LIMIT ?)
+                    RETURNING event_seq
+                    """,
+                arguments: [cutoff.rawValue, limit])
+            let orphaned = try db.cachedStatement(
+                sql: """
+                    DELETE FROM webhook_events
+                    WHERE seq = ? AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_seq = ?)
+                    """)
+            for seq in Set(events) { try orphaned.execute(arguments: [seq, seq]) }
+            return events.count
+        }
+    }
+
+    public func pendingDeliveryCount(logger: Logger) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'pending'") ?? 0
+        }
+    }
+
+    // MARK: Signing keys
+
+    public func activeWebhookKey(_ algorithm: WebhookKeyAlgorithm, orCreate candidate: SigningKey, logger: Logger)
+        async throws -> SigningKey
+    {
+        let seal = keySeal
+        if let key = try await pool.read({ db in try Self.activeWebhookKey(algorithm, db: db, seal: seal) }) { return key }
+        let stored = try seal.storedSecret(of: candidate)
+        let key = try await write { db -> SigningKey? in
+            // The unique index on the active key turns a lost race into "do nothing".
+            try db.execute(
+                sql: """
+                    INSERT INTO webhook_signing_keys (id, algorithm, secret, created_at, retired_at)
+                    VALUES (?, ?, ?, ?, NULL) ON CONFLICT DO NOTHING
+                    """,
+                arguments: [candidate.id, algorithm.rawValue, stored, candidate.createdAt.rawValue])
+            return try Self.activeWebhookKey(algorithm, db: db, seal: seal)
+        }
+        guard let key else { throw StoreError.unavailable("the active webhook signing key could not be read") }
+        return key
+    }
+
+    private static func activeWebhookKey(_ algorithm: WebhookKeyAlgorithm, db: Database, seal: SigningKeySeal) throws
+        -> SigningKey?
+    {
+        try Row.fetchOne(
+            db, sql: "SELECT \(SigningKeyColumn.list) FROM webhook_signing_keys WHERE algorithm = ? AND retired_at IS NULL",
+            arguments: [algorithm.rawValue]
+        ).flatMap { try Decode.signingKey($0, seal: seal) }
+    }
+
+    public func rotateWebhookKeys(to next: [WebhookKeyAlgorithm: SigningKey], at time: Timestamp, logger: Logger)
+        async throws
+    {
+        let stored = try next.mapValues { try keySeal.storedSecret(of: $0) }
+        try await write { db in
+            for (algorithm, key) in next {
+                try db.execute(
+                    sql: "UPDATE webhook_signing_keys SET retired_at = ? WHERE algorithm = ? AND retired_at IS NULL",
+                    arguments: [time.rawValue, algorithm.rawValue])
+                try db.execute(
+                    sql: "INSERT INTO webhook_signing_keys (id, algorithm, secret, created_at, retired_at) VALUES (?, ?, ?, ?, NULL)",
+                    arguments: [key.id, algorithm.rawValue, stored[algorithm], key.createdAt.rawValue])
+            }
+        }
+    }
+
+    public func webhookKeys(retiredAfter cutoff: Timestamp, logger: Logger) async throws
+        -> [(algorithm: WebhookKeyAlgorithm, key: SigningKey)]
+    {
+        let seal = keySeal
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT algorithm, \(SigningKeyColumn.list) FROM webhook_signing_keys
+                    WHERE retired_at IS NULL OR retired_at > ? ORDER BY created_at, id
+                    """,
+                arguments: [cutoff.rawValue]
+            ).compactMap { row in
+                var reader = SQLiteRowReader(row)
+                guard let algorithm = WebhookKeyAlgorithm(rawValue: try reader.text()),
+                    let key = try StoredRow.signingKey(&reader, seal: seal)
+                else { return nil }
+                return (algorithm, key)
+            }
+        }
+    }
+}

@@ -1,0 +1,214 @@
+import AsyncHTTPClient
+import CoreMetrics
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import SwitchboardCore
+import SwitchboardStorage
+
+/// The most of a receiver's answer that is read; the rest is dropped with the connection.
+private let answerLimit = 64 << 10
+
+/// Delivers the outbox: leases due deliveries (the oldest of each conversation, per subscription), POSTs each signed
+/// body to its subscription's URL with at most `concurrency` in flight, and records every attempt's outcome. It
+/// runs beside the server and never holds up a request: a write only rings its doorbell.
+struct WebhookDispatcher<Store: ConversationStore>: Service {
+    let store: Store
+    let configuration: WebhookDeliveryConfiguration
+    let signer: WebhookSigner
+    let doorbell: Doorbell
+    let metrics: ServerMetrics
+    let now: @Sendable () -> Timestamp
+    /// Draws the retry jitter (tests inject a fixed one).
+    let random: @Sendable () -> Double
+    let logger: Logger
+
+    func run() async throws {
+        var clientConfiguration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .nanoseconds(configuration.timeout.nanoseconds)),
+            decompression: .disabled)
+        clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(configuration.concurrency, 1)
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
+        // A graceful shutdown ends the loops; an attempt in flight is cut off, and its lease makes it due again.
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await ringEvery(configuration.pollInterval) }
+                group.addTask { await maintain() }
+                group.addTask { await dispatch(client) }
+            }
+        }
+        try? await client.shutdown()
+    }
+
+    /// The timer: picks up events another process wrote and retries that fell due, when nothing else rang.
+    private func ringEvery(_ interval: Duration) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            doorbell.ring()
+        }
+    }
+
+    /// Reads the signing keys again (a rotation takes effect without a restart), prunes delivered events past their
+    /// retention, and reports the outbox's depth.
+    private func maintain() async {
+        // The keys are first read before the server starts, once the schema is migrated; nothing is read before.
+        while !signer.isReady && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(50)) }
+        var lastPrune = ContinuousClock.now - .seconds(3_600)
+        while !Task.isCancelled {
+            do {
+                try await signer.refresh(from: store, now: now(), logger: logger)
+                if ContinuousClock.now - lastPrune >= .seconds(60) {
+                    lastPrune = .now
+                    let cutoff = Timestamp(rawValue: now().rawValue - configuration.retention.milliseconds)
+                    // In batches, so no prune holds the writer for long.
+                    while try await store.pruneDeliveries(settledBefore: cutoff, limit: 1_000, logger: logger) == 1_000,
+                        !Task.isCancelled
+                    {}
+                }
+                metrics.webhooks.outboxDepth.record(try await store.pendingDeliveryCount(logger: logger))
+            } catch {
+                logger.warning("webhook upkeep failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            doorbell.ring()
+            try? await Task.sleep(for: configuration.keyRefreshInterval)
+        }
+    }
+
+    private func dispatch(_ client: HTTPClient) async {
+        // Attempts that ended and await recording; a slot is free again once its outcome is stored. What ended
+        // together is recorded in one transaction, and the next deliveries leased in another: two writes per round,
+        // however many deliveries the round settles.
+        let finished = Locked<(outcomes: [WebhookAttempt], skipped: Int)>(([], 0))
+        var inFlight = 0
+        await withDiscardingTaskGroup { deliveries in
+            while !Task.isCancelled {
+                let (outcomes, skipped) = finished.withLock { finished in
+                    defer { finished = ([], 0) }
+                    return finished
+                }
+                if !outcomes.isEmpty {
+                    do {
+                        try await store.recordAttempts(outcomes, logger: logger)
+                    } catch {
+                        // Their leases run out and they are attempted again: at least once, never lost.
+                        logger.warning(
+                            "webhook attempts not recorded",
+                            metadata: ["count": "\(outcomes.count)", "error": "\(String(reflecting: error))"])
+                    }
+                }
+                inFlight -= outcomes.count + skipped
+                let free = configuration.concurrency - inFlight
+                var claimed: [WebhookDelivery] = []
+                if free > 0, signer.isReady {
+                    let time = now()
+                    do {
+                        claimed = try await store.claimDueDeliveries(
+                            now: time, leaseUntil: Timestamp(rawValue: time.rawValue + configuration.lease.milliseconds),
+                            limit: free, logger: logger)
+                    } catch {
+                        logger.warning("webhook outbox unavailable", metadata: ["error": "\(String(reflecting: error))"])
+                    }
+                }
+                inFlight += claimed.count
+                for delivery in claimed {
+                    deliveries.addTask {
+                        let outcome = await attempt(delivery, client: client)
+                        finished.withLock { finished in
+                            if let outcome { finished.outcomes.append(outcome) } else { finished.skipped += 1 }
+                        }
+                        doorbell.ring()
+                    }
+                }
+                // More may be due at once when a full batch came back and room is left; otherwise wait for a ring.
+                if claimed.isEmpty || claimed.count == free { await doorbell.wait() }
+            }
+        }
+    }
+
+    /// One attempt: sends the signed body; returns the outcome and when (if ever) to try again, or nil when there are
+    /// no keys to sign with yet (the lease then runs out and the delivery is attempted again).
+    func attempt(_ delivery: WebhookDelivery, client: HTTPClient) async -> WebhookAttempt? {
+        let body = delivery.body
+        let started = ContinuousClock.now
+        var status: Int?
+        var retryAfter: Duration?
+        var failure: String?
+        do {
+            guard let signatures = try signer.signatureHeaders(for: body) else { return nil }
+            var request = HTTPClientRequest(url: delivery.url)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "User-Agent", value: "Switchboard-Webhooks/1")
+            for (name, value) in signatures { request.headers.add(name: name, value: value) }
+            request.body = .bytes(ByteBuffer(bytes: body))
+            (status, retryAfter) = try await Self.send(request, client: client, timeout: configuration.timeout, logger: logger)
+        } catch {
+            failure = Self.describe(error, timeout: configuration.timeout)
+        }
+        let latency = ContinuousClock.now - started
+        let time = now()
+        let (outcome, next) = configuration.retry.outcome(
+            attempt: delivery.attempts + 1, status: status, retryAfter: retryAfter, now: time, random: random())
+        switch outcome {
+        case .delivered: metrics.webhooks.delivered.increment()
+        case .retry: metrics.webhooks.retried.increment()
+        case .dead: metrics.webhooks.dead.increment()
+        }
+        metrics.webhooks.latency.recordNanoseconds(latency.nanoseconds)
+        if outcome != .delivered {
+            logger.info(
+                "webhook attempt failed",
+                metadata: [
+                    "webhook.id": "\(delivery.webhookId)", "subscription": "\(delivery.subscriptionId)",
+                    "status": "\(status.map(String.init) ?? "none")", "error": "\(failure ?? "")",
+                    "outcome": "\(outcome.rawValue)",
+                ])
+        }
+        return WebhookAttempt(
+            webhookId: delivery.webhookId, leaseToken: delivery.leaseToken, outcome: outcome, at: time, statusCode: status,
+            error: outcome == .delivered ? nil : failure ?? status.map { "HTTP \($0)" },
+            latencyMilliseconds: Int(latency.milliseconds), nextAttemptAt: next)
+    }
+
+    /// Sends `request` and reads at most `answerLimit` of the answer, all within `timeout`.
+    private static func send(_ request: HTTPClientRequest, client: HTTPClient, timeout: Duration, logger: Logger)
+        async throws -> (status: Int, retryAfter: Duration?)
+    {
+        try await withThrowingTaskGroup(of: (status: Int, retryAfter: Duration?)?.self) { group in
+            group.addTask {
+                let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds), logger: logger)
+                var read = 0
+                for try await chunk in response.body {
+                    read += chunk.readableBytes
+                    if read >= answerLimit { break }
+                }
+                let retryAfter = response.headers.first(name: "Retry-After").flatMap(WebhookRetryPolicy.retryAfter)
+                return (Int(response.status.code), retryAfter)
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let answer = first else { throw DeliveryTimeout() }
+            return answer
+        }
+    }
+
+    private struct DeliveryTimeout: Error {}
+
+    /// What `webhook deliveries` shows for an attempt that got no answer.
+    static func describe(_ error: any Error, timeout: Duration) -> String {
+        switch error {
+        case is DeliveryTimeout: "no answer within \(timeout)"
+        case let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout:
+            "no answer within \(timeout)"
+        case let error as HTTPClientError where error == .connectTimeout: "could not connect within \(timeout)"
+        case let error as HTTPClientError: "\(error)"
+        default: "\(error)"
+        }
+    }
+}

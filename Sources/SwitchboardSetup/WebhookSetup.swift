@@ -1,0 +1,42 @@
+public import Foundation
+public import Logging
+public import SwitchboardCore
+public import SwitchboardStorage
+
+/// What `switchboard webhook …` does to a store, checked as a user would want: a known location, an http(s) URL
+/// with a host, known event names.
+public enum WebhookSetup {
+    public struct Refusal: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func addSubscription(
+        _ store: some ConversationStore, location: LocationID, url: String, events: [String], now: Timestamp,
+        logger: Logger
+    ) async throws -> WebhookSubscription {
+        try checkURL(url)
+        let unknown = events.filter { !WebhookEventType.all.contains($0) }
+        guard unknown.isEmpty else {
+            throw Refusal(
+                description: "unknown event \(unknown.joined(separator: ", ")); the events are "
+                    + WebhookEventType.all.joined(separator: ", "))
+        }
+        guard try await store.location(location, logger: logger) != nil else {
+            throw Refusal(description: "no location \(location); create one with `switchboard location create`")
+        }
+        let subscription = WebhookSubscription(
+            id: "sub_" + HighLevelID.make(), locationId: location, url: url,
+            events: Array(Set(events)).sorted(), createdAt: now)
+        try await store.createSubscription(subscription, logger: logger)
+        return subscription
+    }
+
+    /// Only `http` and `https` URLs with a host are delivered to.
+    public static func checkURL(_ url: String) throws {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
+        else {
+            throw Refusal(description: "\(url) is not an http:// or https:// URL with a host")
+        }
+    }
+}

@@ -1,0 +1,72 @@
+/// The columns of each table as both backends select and decode them, in the order their rows are read. A backend
+/// builds its SELECT and INSERT lists from these, never from a list of its own.
+public protocol StoredColumns: CaseIterable, RawRepresentable where RawValue == String, AllCases: RandomAccessCollection {}
+
+extension StoredColumns {
+    /// Every column, comma-separated, in order.
+    public static var list: String { allCases.map(\.rawValue).joined(separator: ", ") }
+
+    /// Every column prefixed by a table alias, for joins: `c.location_id, c.id, …`.
+    public static func list(alias: String) -> String { allCases.map { "\(alias).\($0.rawValue)" }.joined(separator: ", ") }
+
+    public static var count: Int { allCases.count }
+}
+
+public enum LocationColumn: String, StoredColumns {
+    case id, name, dateAdded = "date_added"
+}
+
+public enum TokenColumn: String, StoredColumns {
+    case locationId = "location_id", id, tokenHash = "token_hash", name, scopes, createdAt = "created_at"
+    case revokedAt = "revoked_at"
+}
+
+public enum ContactColumn: String, StoredColumns {
+    case locationId = "location_id", id, firstName = "first_name", lastName = "last_name", name, email, phone
+    case companyName = "company_name", dateAdded = "date_added", dateUpdated = "date_updated"
+}
+
+public enum ConversationColumn: String, StoredColumns {
+    case locationId = "location_id", id, contactId = "contact_id", dateAdded = "date_added"
+    case dateUpdated = "date_updated", unreadCount = "unread_count", starred, deleted
+    case lastMessageBody = "last_message_body", lastMessageType = "last_message_type"
+    case lastMessageDate = "last_message_date", lastMessageDirection = "last_message_direction"
+}
+
+public enum MessageColumn: String, StoredColumns {
+    case locationId = "location_id", id, conversationId = "conversation_id", contactId = "contact_id"
+    case typeCode = "type_code", direction, status, body, contentType = "content_type", dateAdded = "date_added"
+    case dateUpdated = "date_updated", source, userId = "user_id", altId = "alt_id", attachments
+    case callDuration = "call_duration", callStatus = "call_status", emailMessageIds = "email_message_ids"
+    case conversationProviderId = "conversation_provider_id", chatWidgetId = "chat_widget_id"
+}
+
+public enum OAuthAppColumn: String, StoredColumns {
+    case clientId = "client_id", name, secretHash = "secret_hash", scopes, createdAt = "created_at"
+}
+
+public enum OAuthInstallationColumn: String, StoredColumns {
+    case id, clientId = "client_id", userType = "user_type", locationId = "location_id", companyId = "company_id"
+    case userId = "user_id", scopes, createdAt = "created_at"
+}
+
+public enum SigningKeyColumn: String, StoredColumns {
+    case id, secret, createdAt = "created_at", retiredAt = "retired_at"
+}
+
+public enum WebhookSubscriptionColumn: String, StoredColumns {
+    case id, locationId = "location_id", url, events, createdAt = "created_at"
+}
+
+/// A delivery as it is leased: the delivery's columns, the event's and the subscription's url (`d`, `e`, `s`).
+public enum WebhookDeliveryColumn: String, StoredColumns {
+    case webhookId = "d.webhook_id", subscriptionId = "d.subscription_id", url = "s.url", type = "e.type"
+    case payload = "e.payload", createdAt = "e.created_at", attempts = "d.attempts", leaseToken = "d.lease_token"
+}
+
+/// A delivery as `webhook deliveries` lists it (`d`, `e`).
+public enum WebhookDeliveryRecordColumn: String, StoredColumns {
+    case webhookId = "d.webhook_id", subscriptionId = "d.subscription_id", type = "e.type", state = "d.state"
+    case attempts = "d.attempts", createdAt = "e.created_at", lastAttemptAt = "d.last_attempt_at"
+    case lastStatus = "d.last_status", lastError = "d.last_error", latency = "d.latency_ms"
+}

@@ -1,0 +1,178 @@
+import Foundation
+import SwitchboardTestSupport
+import SwitchboardStorage
+import Testing
+
+/// Webhooks through the real executable: subscribed with `switchboard webhook add`, delivered by `switchboard serve`,
+/// and not lost when the server is killed in the middle of a delivery.
+@Suite(.serialized) struct WebhookCLITests {
+    /// kill -9 while a delivery is in flight and more wait behind it: after a restart every acknowledged message's
+    /// event arrives, and an event that arrives twice has the same webhookId both times.
+    @Test(arguments: Backend.allCases)
+    func killNineDuringDeliveryLosesNoEvent(_ backend: Backend) async throws {
+        let database = try await serverDatabase(backend)
+        // The first delivery is answered slowly, so the server dies while it is in flight.
+        let receiver = WebhookReceiver { _, index in index == 0 ? .init(.ok, delay: .milliseconds(800)) : .init(.ok) }
+        try await receiver.run { port in
+            let arguments = [
+                "--rate-limit", "off", "--webhook-timeout", "1s", "--webhook-retry-interval", "200ms",
+            ]
+            let server = try ServerProcess(database: database, arguments: arguments)
+            try await server.waitUntilReady()
+            let subscribed = try await runCLI([
+                "webhook", "add", "--location", server.location, "--url", "http://127.0.0.1:\(port)/hook",
+                "--database", database,
+            ])
+            #expect(subscribed.status == 0)
+            #expect(subscribed.stdout.hasPrefix("sub_"))
+            let contact = try await server.send(
+                .POST, "/contacts/", token: server.token,
+                json: #"{"locationId":"\#(server.location)","firstName":"Kill","phone":"+1555"}"#)
+            let contactObject = try JSONSerialization.jsonObject(with: Data(contact.body.utf8)) as? [String: Any]
+            let contactId = try #require((contactObject?["contact"] as? [String: Any])?["id"] as? String)
+            var acknowledged: [String] = []
+            for index in 0..<20 {
+                let response = try await server.send(
+                    .POST, "/conversations/messages", token: server.token,
+                    json: #"{"type":"SMS","contactId":"\#(contactId)","message":"m\#(index)"}"#)
+                #expect(response.status == 201)
+                if let id = jsonField(response.body, "messageId") { acknowledged.append(id) }
+            }
+            #expect(try await receiver.waitFor(1).count >= 1)
+            await server.stopAndWait(signal: SIGKILL)
+            let beforeRestart = receiver.deliveries.count
+            #expect(beforeRestart < 20, "the kill came too late to prove anything")
+
+            let restarted = try ServerProcess(database: database, arguments: arguments)
+            defer { restarted.stop() }
+            try await restarted.waitUntilReady()
+            var byMessage: [String: Set<String>] = [:]
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                byMessage = [:]
+                for delivery in receiver.deliveries {
+                    guard let json = delivery.json, let message = json["messageId"] as? String,
+                        let webhookId = json["webhookId"] as? String
+                    else { continue }
+                    byMessage[message, default: []].insert(webhookId)
+                }
+                if Set(byMessage.keys).isSuperset(of: acknowledged) { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let lost = acknowledged.filter { byMessage[$0] == nil }
+            #expect(lost.isEmpty, "\(lost.count) of \(acknowledged.count) acknowledged messages' events never arrived")
+            #expect(byMessage.values.allSatisfy { $0.count == 1 }, "an event was delivered again with another webhookId")
+            // In the order they were stored: the conversation's events are delivered one after another.
+            var order: [String] = []
+            for delivery in receiver.deliveries {
+                if let message = delivery.json?["messageId"] as? String, !order.contains(message) { order.append(message) }
+            }
+            #expect(order == acknowledged)
+        }
+    }
+
+    /// Two servers on one PostgreSQL database, writes spread over both and over several conversations: each event
+    /// reaches the receiver once. Then one instance is killed in the middle of a delivery: the other takes the
+    /// delivery over when its lease runs out, with the same webhookId.
+    @Test func twoPostgresInstancesDeliverEachEventOnceAndTakeOverADeadOnes() async throws {
+        let database = try await PostgresForTests.schemaURL()
+        let slow = Locked(false)
+        // While `slow` holds, an answer waits until the test lets it go (after the kill), well within the attempt's
+        // timeout (its lease is twice that).
+        let receiver = WebhookReceiver { _, _ in
+            guard slow.withLock({ $0 }) else { return .init(.ok) }
+            return .init(.ok, hold: { while slow.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(20)) } })
+        }
+        try await receiver.run { port in
+            let arguments = ["--rate-limit", "off", "--webhook-timeout", "5s", "--webhook-retry-interval", "200ms"]
+            let first = try ServerProcess(database: database, arguments: arguments)
+            defer { first.stop() }
+            try await first.waitUntilReady()
+            let second = try ServerProcess(database: database, arguments: arguments)
+            defer { second.stop() }
+            try await second.waitUntilReady()
+            let subscribed = try await runCLI([
+                "webhook", "add", "--location", first.location, "--url", "http://127.0.0.1:\(port)/hook",
+                "--database", database,
+            ])
+            #expect(subscribed.status == 0)
+            var contacts: [String] = []
+            for index in 0..<4 {
+                let contact = try await first.send(
+                    .POST, "/contacts/", token: first.token,
+                    json: #"{"locationId":"\#(first.location)","firstName":"C\#(index)","phone":"+1555000\#(index)"}"#)
+                let object = try JSONSerialization.jsonObject(with: Data(contact.body.utf8)) as? [String: Any]
+                contacts.append(try #require((object?["contact"] as? [String: Any])?["id"] as? String))
+            }
+            var acknowledged: [String] = []
+            for index in 0..<40 {
+                let server = index.isMultiple(of: 2) ? first : second
+                let response = try await server.send(
+                    .POST, "/conversations/messages", token: first.token,
+                    json: #"{"type":"SMS","contactId":"\#(contacts[index % 4])","message":"m\#(index)"}"#)
+                #expect(response.status == 201)
+                if let id = jsonField(response.body, "messageId") { acknowledged.append(id) }
+            }
+            let received = try await receiver.waitFor(40)
+            try await Task.sleep(for: .milliseconds(500))
+            let ids = receiver.deliveries.compactMap { $0.json?["messageId"] as? String }
+            #expect(ids.count == 40, "\(received.count) deliveries for 40 events")
+            #expect(Set(ids) == Set(acknowledged))
+
+            // Only the first instance left, and its receiver slow: it dies with a delivery in flight; a third
+            // instance, started meanwhile, sends that delivery again once the lease (10 s here) runs out.
+            await second.stopAndWait()
+            slow.withLock { $0 = true }
+            let sent = try await first.send(
+                .POST, "/conversations/messages", token: first.token,
+                json: #"{"type":"SMS","contactId":"\#(contacts[0])","message":"in flight"}"#)
+            let inFlight = try #require(jsonField(sent.body, "messageId"))
+            let attempts = try await receiver.waitFor(41)
+            #expect(attempts.count == 41)
+            let third = try ServerProcess(database: database, arguments: arguments)
+            defer { third.stop() }
+            try await third.waitUntilReady()
+            await first.stopAndWait(signal: SIGKILL)
+            slow.withLock { $0 = false }
+            let killed = ContinuousClock.now
+            let again = try await receiver.waitFor(42, timeout: .seconds(30))
+            #expect(again.count == 42)
+            #expect(ContinuousClock.now - killed < .seconds(30))
+            let copies = again.filter { $0.json?["messageId"] as? String == inFlight }
+            #expect(copies.count == 2)
+            #expect(Set(copies.compactMap(\.webhookId)).count == 1)
+        }
+    }
+
+    /// `import --webhooks` emits the imported messages' events, which the running server delivers (written by
+    /// another process); a plain import emits none.
+    @Test(arguments: Backend.allCases)
+    func importEmitsWebhooksOnlyWhenAsked(_ backend: Backend) async throws {
+        let database = try await serverDatabase(backend)
+        let receiver = WebhookReceiver()
+        try await receiver.run { port in
+            let server = try ServerProcess(database: database, arguments: ["--rate-limit", "off"])
+            defer { server.stop() }
+            try await server.waitUntilReady()
+            #expect(try await runCLI([
+                "webhook", "add", "--location", server.location, "--url", "http://127.0.0.1:\(port)/hook",
+                "--event", "OutboundMessage", "--database", database,
+            ]).status == 0)
+            func line(_ id: String, _ direction: String) -> String {
+                #"{"id":"\#(id)","conversationId":"imported-c","locationId":"\#(server.location)","contactId":"imported-p","messageType":"TYPE_SMS","direction":"\#(direction)","body":"\#(id)","dateAdded":"2025-01-01T00:00:00.000Z"}"#
+            }
+            let quiet = try await runCLI(
+                ["import", "-", "--database", database], stdin: Data([line("q1", "outbound")].joined(separator: "\n").utf8))
+            #expect(quiet.status == 0)
+            let loud = try await runCLI(
+                ["import", "-", "--webhooks", "--database", database],
+                stdin: Data([line("w1", "outbound"), line("w2", "inbound"), line("w3", "outbound")].joined(separator: "\n").utf8))
+            #expect(loud.status == 0)
+            let delivered = try await receiver.waitFor(2, timeout: .seconds(5))
+            try await Task.sleep(for: .milliseconds(700))
+            // Only the outbound ones: the subscription asked for OutboundMessage alone.
+            #expect(receiver.deliveries.compactMap { $0.json?["messageId"] as? String } == ["w1", "w3"])
+            #expect(delivered.allSatisfy { $0.json?["type"] as? String == "OutboundMessage" })
+        }
+    }
+}
