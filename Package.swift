@@ -138,9 +138,12 @@ let package = Package(
                 "SwitchboardCore",
                 "SwitchboardClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            plugins: ["VersionStamp"]
         ),
+        .plugin(name: "VersionStamp", capability: .buildTool()),
         .target(
             name: "SwitchboardTestSupport",
             dependencies: [

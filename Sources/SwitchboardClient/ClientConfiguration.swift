@@ -1,17 +1,29 @@
 public import Logging
 public import SwitchboardCore
 
-/// Where the client sends requests and how. The defaults talk to HighLevel itself; change `baseURL` to talk to a
-/// Switchboard server instead.
+/// Where the client sends requests and how. The library's initialiser talks to HighLevel itself unless given another
+/// `baseURL`; the CLI's `resolve` talks to a local Switchboard unless told otherwise, so that a forgotten flag never
+/// sends a token, or a message, to production.
 public struct ClientConfiguration: Sendable {
     public static let highLevelBaseURL = "https://services.leadconnectorhq.com"
+    /// Where `switchboard serve` listens by default.
+    public static let localBaseURL = "http://127.0.0.1:8080"
 
-    /// The environment variables the CLI reads, named in this one place.
+    /// The environment variables the CLI reads, named in this one place. `SWITCHBOARD_*` (what `serve` prints to
+    /// export) come before `HIGHLEVEL_*`.
     public enum EnvironmentKey {
-        public static let token = "HIGHLEVEL_TOKEN"
-        public static let baseURL = "HIGHLEVEL_BASE_URL"
+        public static let token = "SWITCHBOARD_TOKEN"
+        public static let baseURL = "SWITCHBOARD_BASE_URL"
+        public static let locationId = "SWITCHBOARD_LOCATION_ID"
+        public static let highLevelToken = "HIGHLEVEL_TOKEN"
+        public static let highLevelBaseURL = "HIGHLEVEL_BASE_URL"
+        public static let highLevelLocationId = "HIGHLEVEL_LOCATION_ID"
         public static let apiVersion = "HIGHLEVEL_API_VERSION"
-        public static let locationId = "HIGHLEVEL_LOCATION_ID"
+
+        /// The first of `keys` set to a non-empty value.
+        public static func first(_ keys: String..., in environment: [String: String]) -> String? {
+            keys.lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
+        }
     }
 
     /// `https://services.leadconnectorhq.com` or a Switchboard server such as `http://127.0.0.1:8080`.
@@ -51,16 +63,20 @@ public struct ClientConfiguration: Sendable {
         public init(_ description: String) { self.description = description }
     }
 
-    /// Flag, then environment variable, then default; pure, so it is tested with a dictionary.
-    /// The token has no default: a missing token is an error that names both ways to give one.
+    /// Flag, then environment variables (`SWITCHBOARD_*`, then `HIGHLEVEL_*`), then default: the local server,
+    /// never HighLevel, which must be named. Pure, so it is tested with a dictionary.
+    /// The token has no default: a missing token is an error that names the ways to give one.
     public static func resolve(
         baseURL: String?, token: String?, apiVersion: String?, environment: [String: String]
     ) throws(InvalidValue) -> ClientConfiguration {
-        let resolvedToken = token ?? environment[EnvironmentKey.token]
+        let resolvedToken = token ?? EnvironmentKey.first(EnvironmentKey.token, EnvironmentKey.highLevelToken, in: environment)
         guard let resolvedToken, !resolvedToken.isEmpty else {
-            throw InvalidValue("no token: pass --token or set \(EnvironmentKey.token)")
+            throw InvalidValue(
+                "no token: pass --token or set \(EnvironmentKey.token) (`switchboard serve` prints one on its first start)")
         }
-        let rawBaseURL = baseURL ?? environment[EnvironmentKey.baseURL] ?? highLevelBaseURL
+        let rawBaseURL = baseURL
+            ?? EnvironmentKey.first(EnvironmentKey.baseURL, EnvironmentKey.highLevelBaseURL, in: environment)
+            ?? localBaseURL
         let rawVersion = apiVersion ?? environment[EnvironmentKey.apiVersion] ?? APIVersion.v2021_04_15.rawValue
         guard let version = APIVersion(rawValue: rawVersion) else {
             let known = APIVersion.allCases.map(\.rawValue).joined(separator: ", ")

@@ -17,11 +17,13 @@ public final class SQLiteConversationStore: ConversationStore {
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     /// A new file is created readable by its owner alone (`SQLiteFile`); with `checkIntegrity`, a damaged file is
-    /// refused (`SQLiteFile.Refusal`) before anything is read from it.
+    /// refused (`SQLiteFile.Refusal`) before anything is read from it. `:memory:` is a new, empty store kept in
+    /// memory until the process exits (`SQLiteMemoryFolder`).
     public init(
         path: String, maximumReaderCount: Int = 8, durability: SQLiteFile.Durability = .normal,
         checkIntegrity: Bool = false, keySeal: SigningKeySeal = .plain
     ) throws {
+        let path = path == ":memory:" ? try SQLiteMemoryFolder.make() : path
         self.path = path
         self.keySeal = keySeal
         try SQLiteFile.createPrivately(path)

@@ -32,13 +32,48 @@ public enum SQLiteFile {
     static let sharedBits: mode_t = 0o066
 
     /// Creates the file empty with mode 0600 unless it exists (an empty file is a valid, empty SQLite database).
+    /// A path that cannot be a database is refused first, naming the path and what to do.
     static func createPrivately(_ path: String) throws {
         guard path != ":memory:", !path.isEmpty else { return }
+        try refuseIfUnusable(path)
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if descriptor >= 0 {
             close(descriptor)
         } else if errno != EEXIST {
             throw Refusal(description: "cannot create the database file \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// The usual ways a path cannot be a database, each said with its fix (SQLite itself only says "unable to open
+    /// database file", or names a statement that could not write): a missing folder, a folder given as the file, a
+    /// file or folder this user cannot write (SQLite writes its `-wal` and `-shm` beside the file).
+    public static func refuseIfUnusable(_ path: String) throws {
+        guard path != ":memory:", !path.isEmpty else { return }
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw Refusal(description: """
+                \(path) is a folder, not a database file: pass a file path, e.g. --database \(url.appendingPathComponent("switchboard.sqlite").path)
+                """)
+        }
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw Refusal(description: """
+                cannot create the database \(path): the folder \(folder) does not exist. Create it (mkdir -p \(folder)) \
+                or pass another --database.
+                """)
+        }
+        if access(path, F_OK) == 0, access(path, R_OK | W_OK) != 0 {
+            throw Refusal(description: """
+                cannot open the database \(path): this user cannot read and write it. Give it back (chmod u+rw \(path)) \
+                or pass another --database.
+                """)
+        }
+        if access(folder, W_OK | X_OK) != 0 {
+            throw Refusal(description: """
+                cannot use the database \(path): this user cannot write in \(folder), where SQLite keeps the \
+                database's -wal and -shm files. Pass a --database in a folder you can write to.
+                """)
         }
     }
 

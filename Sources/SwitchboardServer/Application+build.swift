@@ -11,18 +11,19 @@ import SwitchboardSQLite
 public import SwitchboardStorage
 
 /// Builds the server for a configuration: opens the store it names and wires every route.
-/// `prepare` runs once the store is reachable and before the server listens (first-start set-up, demo data).
+/// `whenListening` runs once the server has bound its address, with the store and the port bound (the one asked
+/// for, or the one the system chose for port 0): first-start set-up and what `serve` prints happen there, so a
+/// server that cannot bind creates and prints nothing.
 public func buildApplication(
     configuration: ServerConfiguration, logger: Logger,
-    prepare: @escaping @Sendable (any ConversationStore) async throws -> Void = { _ in }
+    whenListening: @escaping @Sendable (any ConversationStore, _ port: Int) async -> Void = { _, _ in }
 ) async throws -> some ApplicationProtocol {
     switch configuration.database {
     case .sqlite(let path):
         let store = try openSQLite(
             path, rules: configuration.sqliteFile, secretKey: configuration.secretKey, checkIntegrity: true)
-        var app = buildApplication(store: store, configuration: configuration, logger: logger)
-        app.beforeServerStarts { try await prepare(store) }
-        return app
+        return buildApplication(
+            store: store, configuration: configuration, logger: logger, whenListening: { await whenListening(store, $0) })
     case .postgres(let url):
         if configuration.secretKey == nil {
             logger.warning(
@@ -31,11 +32,10 @@ public func buildApplication(
         let store = PostgresConversationStore(
             options: try postgresOptions(url), backgroundLogger: logger, keySeal: seal(configuration.secretKey))
         // The client runs as a service by the time migrations run; the advisory lock makes concurrent starts safe.
-        var app = buildApplication(
+        return buildApplication(
             store: store, configuration: configuration, services: [store],
-            migrate: { try await store.migrate(logger: logger) }, logger: logger)
-        app.beforeServerStarts { try await prepare(store) }
-        return app
+            migrate: { try await store.migrate(logger: logger) }, logger: logger,
+            whenListening: { await whenListening(store, $0) })
     }
 }
 
@@ -44,6 +44,8 @@ public func buildApplication(
 private func openSQLite(
     _ path: String, rules: SQLiteFileRules, secretKey: String?, checkIntegrity: Bool
 ) throws -> SQLiteConversationStore {
+    // What the path is wrong for comes first: a missing folder is not a sharing problem.
+    try SQLiteFile.refuseIfUnusable(path)
     if !rules.allowShared { try SQLiteFile.refuseIfShared(path) }
     let durability: SQLiteFile.Durability = switch rules.durability {
     case .full: .full
@@ -71,7 +73,8 @@ private func postgresOptions(_ url: String) throws -> PostgresOptions {
 /// Builds the server on a store that is already open (tests call this directly).
 public func buildApplication<Store: ConversationStore>(
     store: Store, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(),
-    services: [any Service] = [], migrate: (@Sendable () async throws -> Void)? = nil, logger: Logger
+    services: [any Service] = [], migrate: (@Sendable () async throws -> Void)? = nil, logger: Logger,
+    whenListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> Application<RouterResponder<AppRequestContext>> {
     var configuration = configuration
     // A store written by others unseen (other instances on one database) cannot keep answers fresh: none is cached.
@@ -132,6 +135,7 @@ public func buildApplication<Store: ConversationStore>(
         server: server,
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: nil),
         services: services,
+        onServerRunning: { [port = configuration.port] channel in await whenListening(channel.localAddress?.port ?? port) },
         logger: logger)
     // Migrations first (a database server's schema may be behind), then the signing keys of the first start.
     application.beforeServerStarts {
@@ -174,7 +178,8 @@ struct SharedState: Sendable {
 func buildRouter<Store: ConversationStore>(
     store: Store, configuration: ServerConfiguration, shared: SharedState
 ) -> Router<AppRequestContext> {
-    let router = Router(context: AppRequestContext.self)
+    // HEAD answers as GET does, without the body, on every GET route (HighLevel's CDN does; curl -I expects it).
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: ObservationMiddleware(metrics: shared.metrics))
     router.add(middleware: HighLevelErrorMiddleware())
     if configuration.requestTimeout > .zero {

@@ -8,7 +8,7 @@ import SwitchboardStorage
 /// `--database`, shared by every command that opens the store.
 struct DatabaseOptions: ParsableArguments {
     @Option(
-        help: "SQLite file path or postgres://user:pass@host:port/db (env: SWITCHBOARD_DATABASE, or SWITCHBOARD_DATABASE_FILE naming a file that holds it).")
+        help: "SQLite file path or postgres://user:pass@host:port/db (env: SWITCHBOARD_DATABASE, or SWITCHBOARD_DATABASE_FILE naming a file that holds it; default: ./switchboard.sqlite).")
     var database: String?
     @Flag(help: "Open a SQLite file that other users can read or write (refused by default).")
     var allowSharedFile = false

@@ -7,12 +7,17 @@ import SwitchboardSetup
 struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Write deterministic sample history as NDJSON (what `import` reads), for benchmarks and load tests.")
+        abstract: "Write deterministic sample history as NDJSON (what `import` reads), for benchmarks and load tests.",
+        discussion: """
+            Writes to a file or a pipe, never to a terminal: `switchboard generate > history.ndjson` or \
+            `switchboard generate | switchboard import -`. The defaults make 10,000 messages (about 4 MB); \
+            scripts/bench.sh asks for 1,000,000.
+            """)
 
     @Option(help: "The location the messages belong to.") var location: String = "BenchLocation0000000"
-    @Option(help: "Messages spread over --conversations conversations.") var messages: Int = 1_000_000
-    @Option(help: "How many conversations share --messages.") var conversations: Int = 10_000
-    @Option(help: "Messages in one extra large conversation (id LargeConversation000).") var large: Int = 100_000
+    @Option(help: "Messages spread over --conversations conversations.") var messages: Int = 10_000
+    @Option(help: "How many conversations share --messages.") var conversations: Int = 100
+    @Option(help: "Messages in one extra large conversation (id LargeConversation000).") var large: Int = 1_000
     @Option(help: "Seed: the same seed gives the same bytes.") var seed: UInt64 = 1
 
     func validate() throws {
@@ -20,6 +25,10 @@ struct GenerateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        guard isatty(STDOUT_FILENO) == 0 else {
+            throw CommandFailure(
+                "generate writes bulk NDJSON, not for a terminal: redirect it (> history.ndjson) or pipe it (| switchboard import -)")
+        }
         let data = SyntheticData(
             location: LocationID(rawValue: location), messages: messages, conversations: conversations,
             largeConversationMessages: large, seed: seed)

@@ -11,14 +11,15 @@ struct ImportCommand: AsyncParsableCommand {
         discussion: """
             Missing locations, contacts (id only) and conversations are created. A bad line (one that is not a \
             message, or one the store refuses: its id is taken, or its contact already has another conversation) is \
-            reported with its number and skipped; with --strict, every bad line is reported and nothing at all is \
-            stored. A strict import, and any import into a SQLite database that holds no message yet, is one \
+            reported with its number and skipped, and the import exits 1 unless --allow-skips; with --strict, every \
+            bad line is reported and nothing at all is stored. A strict import, and any import into a SQLite database that holds no message yet, is one \
             transaction (all or nothing; on SQLite the server's writes wait for it); otherwise each batch is a \
             transaction.
             """)
 
     @Argument(help: "The NDJSON file, or - for standard input.") var file: String
     @Flag(help: "Store nothing unless every line is stored.") var strict = false
+    @Flag(help: "Exit 0 even when bad lines were skipped (they are still reported).") var allowSkips = false
     @Flag(help: "Emit the imported messages' webhooks (InboundMessage/OutboundMessage) to the locations' subscriptions; a running server delivers them.")
     var webhooks = false
     @Option(help: """
@@ -34,6 +35,7 @@ struct ImportCommand: AsyncParsableCommand {
         let strict = strict
         let lines = LineSource(path: file)
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        if strict && allowSkips { throw ValidationError("--strict stores nothing when a line is bad; leave out --allow-skips") }
         let importer = {
             var importer = MessageImporter(batchSize: batchSize)
             importer.emitsWebhooks = webhooks
@@ -56,5 +58,9 @@ struct ImportCommand: AsyncParsableCommand {
         Output.error(
             "imported \(summary.imported) messages into \(summary.conversations) conversations in "
                 + String(format: "%.2f", seconds) + " s (\(rate) messages/s); \(summary.problems.count) lines skipped")
+        if !summary.problems.isEmpty && !allowSkips {
+            throw CommandFailure(
+                "\(summary.problems.count) bad lines were skipped (listed above); pass --allow-skips to accept that")
+        }
     }
 }

@@ -39,6 +39,7 @@ struct LocationCommand: AsyncParsableCommand {
 
         func run() async throws {
             let locations = try await database.withStore(logger: .cli()) { store in try await store.locations(logger: .cli()) }
+            if Terminal.standardOutputIsTerminal { Output.line("ID\tNAME") }  // rows alone in a pipe
             for location in locations { Output.line("\(location.id)\t\(location.name)") }
         }
     }

@@ -12,7 +12,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Address to listen on (env: SWITCHBOARD_HOSTNAME; default 127.0.0.1).") var hostname: String?
     @Option(help: "Port to listen on (env: SWITCHBOARD_PORT; default 8080).") var port: Int?
-    @Option(help: "SQLite file path or postgres://… URL (env: SWITCHBOARD_DATABASE; default ./switchboard.sqlite).")
+    @Option(help: "SQLite file path, :memory: (kept in memory until the server stops) or postgres://… URL (env: SWITCHBOARD_DATABASE; default ./switchboard.sqlite).")
     var database: String?
     @Flag(help: "Serve a SQLite file that other users can read or write (refused by default: it holds the signing keys).")
     var allowSharedFile = false
@@ -100,41 +100,22 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "switchboard")
-        let configured = configuration
-        let app = try await buildApplication(configuration: configured, logger: logger) { store in
-            try await announceFirstStart(store: store, configuration: configured, logger: logger)
-        }
-        try await runUntilSignalled(app, configuration: configuration, logger: logger)
-    }
-
-    /// Prints what a first start created, flushed before the server starts listening, one item per line.
-    private func announceFirstStart(
-        store: some ConversationStore, configuration: ServerConfiguration, logger: Logger
-    ) async throws {
-        guard let first = try await StoreSetup.initialiseIfEmpty(store, now: configuration.now(), logger: logger) else {
-            if demo { Output.error("The store already has data: --demo only fills a new store.") }
-            return
-        }
-        Output.line("location: \(first.location.id)")
-        Output.line("token: \(first.token)")
-        var curlPath = "/conversations/search?locationId=\(first.location.id)"
-        if demo {
-            let created = try await DemoData.populate(store, location: first.location.id, seed: seed, logger: logger)
-            if let longest = created.max(by: { $0.messageCount < $1.messageCount }) {
-                curlPath = "/conversations/\(longest.conversationId)/messages"
+        let announcement = StartAnnouncement(configuration: configuration, demo: demo, seed: seed)
+        let app = try await buildApplication(configuration: configuration, logger: logger) { store, port in
+            do {
+                try await announcement.print(store: store, port: port, logger: logger)
+            } catch {
+                // The server listens but its first start could not be written: stop rather than serve a store
+                // nobody has a token for.
+                Output.error("Error: the store could not be prepared: \(error)")
+                Foundation.exit(1)
             }
-            Output.line(curlLine(configuration: configuration, path: curlPath, token: first.token))
-            for conversation in created {
-                Output.line("conversation: \(conversation.conversationId) \(conversation.channel) (\(conversation.messageCount) messages)")
-            }
-        } else {
-            Output.line(curlLine(configuration: configuration, path: curlPath, token: first.token))
         }
-    }
-
-    private func curlLine(configuration: ServerConfiguration, path: String, token: String) -> String {
-        let host = configuration.hostname == "0.0.0.0" ? "127.0.0.1" : configuration.hostname
-        return "curl -s 'http://\(host):\(configuration.port)\(path)' -H 'Authorization: Bearer \(token)' -H 'Version: 2021-04-15'"
+        do {
+            try await runUntilSignalled(app, configuration: configuration, logger: logger)
+        } catch {
+            throw StartAnnouncement.explained(error, configuration: configuration)
+        }
     }
 }
 

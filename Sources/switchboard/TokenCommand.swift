@@ -48,6 +48,8 @@ struct TokenCommand: AsyncParsableCommand {
             let tokens = try await database.withStore(logger: .cli()) { store in
                 try await store.tokens(in: locationId, logger: .cli())
             }
+            // A header for a person reading it; scripts reading a pipe get the rows alone.
+            if Terminal.standardOutputIsTerminal { Output.line("ID\tLOCATION\tSTATE\tNAME\tSCOPES") }
             for token in tokens {
                 let state = token.revokedAt == nil ? "active" : "revoked"
                 Output.line("\(token.id)\t\(token.locationId)\t\(state)\t\(token.name)\t\(token.scopeList)")

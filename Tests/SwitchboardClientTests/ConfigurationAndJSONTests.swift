@@ -22,12 +22,38 @@ struct ClientConfigurationTests {
         #expect(fromFlags.apiVersion == .v2021_07_28)
 
         let defaults = try ClientConfiguration.resolve(baseURL: nil, token: "t", apiVersion: nil, environment: [:])
-        #expect(defaults.baseURL == "https://services.leadconnectorhq.com")
+        #expect(defaults.baseURL == "http://127.0.0.1:8080")
         #expect(defaults.apiVersion == .v2021_04_15)
     }
 
+    /// Issue 19: nothing reaches HighLevel unless it is named; what `serve` prints to export comes first.
+    @Test func theLocalServerIsTheDefaultAndSwitchboardVariablesComeFirst() throws {
+        let both = [
+            "SWITCHBOARD_TOKEN": "pit-local", "SWITCHBOARD_BASE_URL": "http://127.0.0.1:9000",
+            "HIGHLEVEL_TOKEN": "pit-real", "HIGHLEVEL_BASE_URL": "https://services.leadconnectorhq.com",
+        ]
+        let local = try ClientConfiguration.resolve(baseURL: nil, token: nil, apiVersion: nil, environment: both)
+        #expect(local.baseURL == "http://127.0.0.1:9000")
+        #expect(local.token == "pit-local")
+        let tokenOnly = try ClientConfiguration.resolve(
+            baseURL: nil, token: nil, apiVersion: nil, environment: ["HIGHLEVEL_TOKEN": "pit-real"])
+        #expect(tokenOnly.baseURL == "http://127.0.0.1:8080")
+        let named = try ClientConfiguration.resolve(
+            baseURL: nil, token: nil, apiVersion: nil,
+            environment: ["HIGHLEVEL_TOKEN": "pit-real", "HIGHLEVEL_BASE_URL": "https://services.leadconnectorhq.com"])
+        #expect(named.baseURL == "https://services.leadconnectorhq.com")
+        #expect(named.token == "pit-real")
+        // An empty variable counts as unset.
+        let empty = try ClientConfiguration.resolve(
+            baseURL: nil, token: nil, apiVersion: nil, environment: ["SWITCHBOARD_TOKEN": "", "HIGHLEVEL_TOKEN": "pit-h"])
+        #expect(empty.token == "pit-h")
+    }
+
     @Test func missingTokenUnknownVersionAndBadURLAreExplained() {
-        #expect(throws: ClientConfiguration.InvalidValue("no token: pass --token or set HIGHLEVEL_TOKEN")) {
+        #expect(
+            throws: ClientConfiguration.InvalidValue(
+                "no token: pass --token or set SWITCHBOARD_TOKEN (`switchboard serve` prints one on its first start)")
+        ) {
             try ClientConfiguration.resolve(baseURL: nil, token: nil, apiVersion: nil, environment: [:])
         }
         #expect(

@@ -118,7 +118,7 @@ public final class TickingClock: Sendable {
 
 /// Builds the real application on a store (port 0 for live tests). Rate limits are off unless a test turns them on,
 /// so suites that make many requests measure what they mean to. On PostgreSQL, answers are not cached, as
-/// `buildApplication(configuration:logger:prepare:)` has it for a `postgres://` database.
+/// `buildApplication(configuration:logger:whenListening:)` has it for a `postgres://` database.
 public func makeApplication(
     store: some ConversationStore, metrics: ServerMetrics = ServerMetrics(),
     configure: (inout ServerConfiguration) -> Void = { _ in }

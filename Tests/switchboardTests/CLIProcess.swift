@@ -66,10 +66,20 @@ final class ServerProcess: Sendable {
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    /// Waits until the server answers /healthz (at most 20 s).
+    /// The id on the last `conversation: ID CHANNEL (N messages)` line of a `--demo` start.
+    var lastConversation: Substring? {
+        output.last { $0.hasPrefix("conversation: ") }?.split(separator: " ").dropFirst().first
+    }
+
+    /// Waits until the server has printed its last start line (`listening on …`, after the token and the demo's
+    /// conversations) and answers /healthz (at most 20 s).
     func waitUntilReady() async throws {
         for _ in 0..<200 {
-            if let response = try? await get("/healthz", headers: [:]), response.status == 200 { return }
+            if output.last?.hasPrefix("listening on ") == true,
+                let response = try? await get("/healthz", headers: [:]), response.status == 200
+            {
+                return
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
         Issue.record("server did not start; output: \(output)")

@@ -71,11 +71,14 @@ import Testing
         defer { server.stop() }
         try await server.waitUntilReady()
         let lines = server.output
-        #expect(lines.count >= 13)
+        #expect(lines.count >= 15)
         #expect(lines[0].range(of: #"^location: [0-9A-Za-z]{20}$"#, options: .regularExpression) != nil)
         #expect(lines[1].range(of: #"^token: pit-[0-9a-f-]{36}$"#, options: .regularExpression) != nil)
-        #expect(lines[2].hasPrefix("curl -s 'http://127.0.0.1:\(server.port)/conversations/"))
-        let conversations = lines.dropFirst(3)
+        let (location, token) = (lines[0].dropFirst("location: ".count), lines[1].dropFirst("token: ".count))
+        #expect(lines[2] == "export SWITCHBOARD_BASE_URL=\(server.baseURL) SWITCHBOARD_TOKEN=\(token) SWITCHBOARD_LOCATION_ID=\(location)")
+        #expect(lines[3].hasPrefix("curl -s 'http://127.0.0.1:\(server.port)/conversations/"))
+        #expect(lines.last == "listening on \(server.baseURL) (API docs: \(server.baseURL)/docs)")
+        let conversations = lines.dropFirst(4).dropLast()
         #expect(conversations.allSatisfy { $0.hasPrefix("conversation: ") })
         for channel in ["SMS", "Email", "Calls and voicemail", "Facebook", "Instagram", "WhatsApp",
                         "Google Business Messages", "Live chat", "Internal comments and activity"] {
@@ -84,7 +87,7 @@ import Testing
         #expect(conversations.contains { $0.hasSuffix("(150 messages)") })
 
         // The curl line works when pasted into a shell.
-        let shell = try ChildProcess(["/bin/sh", "-c", lines[2]], stdout: .pipe)
+        let shell = try ChildProcess(["/bin/sh", "-c", lines[3]], stdout: .pipe)
         let data = await ChildProcess.readToEnd(shell.standardOutput)
         #expect(await shell.exitStatus() == 0)
         let body = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -115,12 +118,12 @@ import Testing
         let first = try ServerProcess(database: database, arguments: ["--demo"])
         try await first.waitUntilReady()
         let token = try #require(first.output.first { $0.hasPrefix("token: ") }).dropFirst("token: ".count)
-        let conversation = try #require(first.output.last?.split(separator: " ").dropFirst().first)
+        let conversation = try #require(first.lastConversation)
         await first.stopAndWait()
         let second = try ServerProcess(database: database, arguments: ["--demo"])
         defer { second.stop() }
         try await second.waitUntilReady()
-        #expect(second.output.isEmpty)
+        #expect(second.output == ["listening on \(second.baseURL) (API docs: \(second.baseURL)/docs)"])
         let response = try await second.get(
             "/conversations/\(conversation)/messages?limit=1",
             headers: ["Authorization": "Bearer \(token)", "Version": "2021-04-15"])
@@ -135,7 +138,7 @@ import Testing
         defer { server.stop() }
         try await server.waitUntilReady()
         let location = try #require(server.output.first { $0.hasPrefix("location: ") }).dropFirst("location: ".count)
-        let conversation = try #require(server.output.last?.split(separator: " ").dropFirst().first)
+        let conversation = try #require(server.lastConversation)
         let path = "/conversations/\(conversation)/messages?limit=1"
         let created = try await runCLI(["token", "create", "--location", String(location), "--database", database])
         #expect(created.status == 0)

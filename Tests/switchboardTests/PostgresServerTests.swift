@@ -58,7 +58,7 @@ struct TestFailure: Error, CustomStringConvertible {
         let second = try ServerProcess(database: database, arguments: ["--rate-limit", "off"])
         defer { second.stop() }
         try await second.waitUntilReady()
-        #expect(second.output.isEmpty)  // the store was initialised by the first
+        #expect(second.output == ["listening on \(second.baseURL) (API docs: \(second.baseURL)/docs)"])  // initialised by the first
         let token = first.token
         let contact = try await first.send(
             .POST, "/contacts/", token: token, json: #"{"locationId":"\#(first.location)","firstName":"Both"}"#)
@@ -196,7 +196,7 @@ private struct DemoServer {
         server = try ServerProcess(database: cluster.url, arguments: ["--demo", "--rate-limit", "off"])
         do {
             try await server.waitUntilReady()
-            let conversation = try #require(server.output.last?.split(separator: " ").dropFirst().first)
+            let conversation = try #require(server.lastConversation)
             headers = ["Authorization": "Bearer \(server.token)", "Version": "2021-04-15"]
             page = "/conversations/\(conversation)/messages?limit=5"
             before = try await server.get(page, headers: headers)

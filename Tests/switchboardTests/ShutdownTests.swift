@@ -9,7 +9,7 @@ import Testing
         let server = try ServerProcess(
             database: try await serverDatabase(backend), arguments: ["--demo", "--inject-latency", "1500", "--log-level", "error"])
         try await server.waitUntilReady()
-        let conversation = try #require(server.output.last?.split(separator: " ").dropFirst().first)
+        let conversation = try #require(server.lastConversation)
         let token = server.token
         let slow = Task {
             try await server.get(

@@ -6,10 +6,13 @@ import SwitchboardCore
 
 /// `--base-url`, `--token`, `--api-version`, shared by every command that talks to the API.
 struct ClientOptions: ParsableArguments {
-    @Option(help: "The API to talk to (env: HIGHLEVEL_BASE_URL; default: https://services.leadconnectorhq.com).")
+    @Option(help: """
+        The API to talk to (env: SWITCHBOARD_BASE_URL, then HIGHLEVEL_BASE_URL; default: the local server, \
+        http://127.0.0.1:8080). HighLevel itself is https://services.leadconnectorhq.com, named on purpose.
+        """)
     var baseURL: String?
 
-    @Option(help: "A private integration token (pit-…) or OAuth access token (env: HIGHLEVEL_TOKEN).")
+    @Option(help: "A private integration token (pit-…) or OAuth access token (env: SWITCHBOARD_TOKEN, then HIGHLEVEL_TOKEN).")
     var token: String?
 
     @Option(help: "The Version header: 2021-04-15 (default), 2021-07-28, 2023-02-21 or v3 (env: HIGHLEVEL_API_VERSION).")
@@ -39,11 +42,13 @@ struct ClientOptions: ParsableArguments {
         try await ConversationsClient.withClient(configuration: try configuration(), body)
     }
 
-    /// `--location`, else `HIGHLEVEL_LOCATION_ID`: HighLevel (and Switchboard) require the location on search.
+    /// `--location`, else `SWITCHBOARD_LOCATION_ID` or `HIGHLEVEL_LOCATION_ID`: HighLevel (and Switchboard) require
+    /// the location on search.
     static func location(_ flag: String?) throws -> LocationID {
-        let environmentKey = ClientConfiguration.EnvironmentKey.locationId
-        guard let value = flag ?? ProcessInfo.processInfo.environment[environmentKey], !value.isEmpty else {
-            throw ValidationError("no location: pass --location or set \(environmentKey)")
+        typealias Key = ClientConfiguration.EnvironmentKey
+        let fromEnvironment = Key.first(Key.locationId, Key.highLevelLocationId, in: ProcessInfo.processInfo.environment)
+        guard let value = flag ?? fromEnvironment, !value.isEmpty else {
+            throw ValidationError("no location: pass --location or set \(Key.locationId)")
         }
         return LocationID(rawValue: value)
     }

@@ -10,9 +10,9 @@ struct ConversationsCommand: AsyncParsableCommand {
     struct Search: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Search a location's conversations, most recent message first.",
-            discussion: "The location comes from --location or HIGHLEVEL_LOCATION_ID; HighLevel requires one.")
+            discussion: "The location comes from --location, SWITCHBOARD_LOCATION_ID or HIGHLEVEL_LOCATION_ID; HighLevel requires one.")
 
-        @Option(help: "The location (env: HIGHLEVEL_LOCATION_ID).") var location: String?
+        @Option(help: "The location (env: SWITCHBOARD_LOCATION_ID, then HIGHLEVEL_LOCATION_ID).") var location: String?
         @Option(help: "Text to find in the contact's name, email or phone.") var query: String?
         @Option(help: "Only this contact's conversation.") var contact: String?
         @Option(help: "all, read, unread, starred or recents.") var status: String?

@@ -8,8 +8,9 @@ struct MessagesCommand: AsyncParsableCommand {
         commandName: "messages",
         abstract: "List a conversation's messages, newest first.",
         discussion: """
-            Talks to HighLevel (https://services.leadconnectorhq.com) unless --base-url or HIGHLEVEL_BASE_URL names \
-            another server, such as a `switchboard serve`. The token comes from --token or HIGHLEVEL_TOKEN. \
+            Talks to the local `switchboard serve` (http://127.0.0.1:8080) unless --base-url, SWITCHBOARD_BASE_URL or \
+            HIGHLEVEL_BASE_URL names another server, such as HighLevel (https://services.leadconnectorhq.com). The \
+            token comes from --token, SWITCHBOARD_TOKEN or HIGHLEVEL_TOKEN. \
             NDJSON output is one message per line in the API's own JSON, ready for `switchboard import`.
             """)
 

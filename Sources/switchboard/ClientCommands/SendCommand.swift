@@ -19,14 +19,16 @@ struct SendCommand: AsyncParsableCommand {
     @Option(help: "The email subject.") var subject: String?
     @Option(help: "The email's HTML body.") var html: String?
     @Option(help: "table (a readable line) or json (default: table on a terminal, json otherwise).")
-    var format: OutputFormat?
+    var format: Format?
+
+    /// One answer, so only the formats of one answer (the listing commands add ndjson and csv).
+    enum Format: String, CaseIterable, ExpressibleByArgument { case table, json }
     @OptionGroup var client: ClientOptions
 
     func validate() throws {
         if contact.isEmpty { throw ValidationError("--contact is empty") }
         if type.isEmpty { throw ValidationError("--type is empty") }
         if message == nil, html == nil { throw ValidationError("give --message (or --html for email)") }
-        if format == .csv { throw ValidationError("send prints table or json") }
     }
 
     func run() async throws {
@@ -36,11 +38,11 @@ struct SendCommand: AsyncParsableCommand {
         let sent = try await client.withClient { client in try await client.sendMessage(request) }
         var output = BufferedOutput()
         switch format ?? (Terminal.standardOutputIsTerminal ? .table : .json) {
-        case .table, .csv:
+        case .table:
             let id = sent.messageId?.rawValue ?? "?"
             let conversation = sent.conversationId.map { " in conversation \($0)" } ?? ""
             output.line("sent message \(id)\(conversation)")
-        case .json, .ndjson:
+        case .json:
             output.line(RawJSON.object(sent.json).jsonText)
         }
         output.flush()

@@ -1,0 +1,160 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Synchronization
+import SwitchboardTestSupport
+import Testing
+
+/// Issue 19, a newcomer's first hour, through the real binary: `--version`; a server that cannot bind says why and
+/// creates nothing; `--port 0` prints the port it bound; HEAD on GET routes; the client finds a local server through
+/// what `serve` prints to export; database paths that cannot work are explained; `:memory:` serves and leaves nothing.
+@Suite struct FirstHourTests {
+    @Test func versionNamesTheReleaseAndTheCommit() async throws {
+        let result = try await runCLI(["--version"])
+        #expect(result.status == 0)
+        #expect(result.stdout.range(
+            of: #"^switchboard 1\.0\.0 \(commit ([0-9a-f]{12}(-modified)?|unknown)\)\n$"#, options: .regularExpression) != nil,
+            "\(result.stdout)")
+    }
+
+    @Test func aPortInUseIsSaidAndTheFirstStartWaitsForAServerThatListens() async throws {
+        let running = try ServerProcess(database: try temporaryDatabase())
+        defer { running.stop() }
+        try await running.waitUntilReady()
+        let database = try temporaryDatabase()
+        let refused = try await runCLI(["serve", "--port", String(running.port), "--database", database])
+        #expect(refused.status == 64 || refused.status == 1)
+        #expect(refused.stderr.contains("port \(running.port) is in use; pick another with --port"), "\(refused.stderr)")
+        #expect(refused.stdout == "")
+        // Nothing was created for the server that did not run: the next start on that store is its first.
+        let next = try ServerProcess(database: database)
+        defer { next.stop() }
+        try await next.waitUntilReady()
+        #expect(next.output.first?.hasPrefix("location: ") == true)
+        #expect(next.output.contains { $0.hasPrefix("token: pit-") })
+    }
+
+    @Test func portZeroPrintsThePortTheSystemChose() async throws {
+        let lines = Mutex<[String]>([])
+        let server = try ChildProcess(
+            [try switchboardBinary().path, "serve", "--port", "0", "--database", try temporaryDatabase()], stdout: .pipe)
+        defer { kill(server.processIdentifier, SIGTERM); Thread.detachNewThread { server.waitUntilExit() } }
+        if let output = server.standardOutput { ChildProcess.readLines(output) { line in lines.withLock { $0.append(line) } } }
+        var listening: String?
+        for _ in 0..<200 where listening == nil {
+            listening = lines.withLock { $0.last { $0.hasPrefix("listening on ") } }
+            if listening == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let line = try #require(listening)
+        let match = try #require(line.firstMatch(of: /^listening on http:\/\/127\.0\.0\.1:(\d+) \(API docs: http:\/\/127\.0\.0\.1:(\d+)\/docs\)$/))
+        let port = try #require(Int(match.1))
+        #expect(port > 0 && match.1 == match.2)
+        let printed = lines.withLock { $0 }
+        #expect(printed.contains { $0.hasPrefix("curl -s 'http://127.0.0.1:\(port)/conversations/search?locationId=") })
+        #expect(printed.contains { $0.hasPrefix("export SWITCHBOARD_BASE_URL=http://127.0.0.1:\(port) SWITCHBOARD_TOKEN=pit-") })
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(10))
+        #expect(response.status == .ok)
+    }
+
+    /// HEAD answers as GET does, with GET's Content-Length and no body; unknown paths and missing tokens as for GET.
+    @Test func headAnswersLikeGetWithoutABody() async throws {
+        let server = try ServerProcess(database: try temporaryDatabase(), arguments: ["--demo"])
+        defer { server.stop() }
+        try await server.waitUntilReady()
+        let token = try #require(server.output.first { $0.hasPrefix("token: ") }).dropFirst("token: ".count)
+        let conversation = try #require(server.lastConversation)
+        let path = "/conversations/\(conversation)/messages?limit=5"
+        func exchange(_ method: HTTPMethod, _ path: String, authorised: Bool = true) async throws
+            -> (status: UInt, length: String?, body: ByteBuffer)
+        {
+            var request = HTTPClientRequest(url: server.baseURL + path)
+            request.method = method
+            request.headers.add(name: "Version", value: "2021-04-15")
+            if authorised { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            return (response.status.code, response.headers.first(name: "content-length"),
+                    try await response.body.collect(upTo: 1 << 20))
+        }
+        let get = try await exchange(.GET, path)
+        let head = try await exchange(.HEAD, path)
+        #expect(get.status == 200 && head.status == 200)
+        #expect(head.body.readableBytes == 0)
+        #expect(head.length == String(get.body.readableBytes))
+        #expect(try await exchange(.HEAD, "/healthz").status == 200)
+        #expect(try await exchange(.HEAD, "/no/such/route").status == 404)
+        #expect(try await exchange(.HEAD, path, authorised: false).status == 401)
+        // A POST-only route has no HEAD.
+        #expect(try await exchange(.HEAD, "/conversations/messages").status == 404)
+    }
+
+    /// The lines `serve` prints to export are all the client needs: no flag, and nothing sent to HighLevel.
+    @Test func theClientFindsTheServerThroughWhatServePrintsToExport() async throws {
+        let server = try ServerProcess(database: try temporaryDatabase(), arguments: ["--demo"])
+        defer { server.stop() }
+        try await server.waitUntilReady()
+        let export = try #require(server.output.first { $0.hasPrefix("export ") })
+        var environment: [String: String] = ["HIGHLEVEL_BASE_URL": "", "HIGHLEVEL_TOKEN": ""]
+        for pair in export.dropFirst("export ".count).split(separator: " ") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            environment[String(parts[0])] = String(parts[1])
+        }
+        #expect(Set(environment.keys).isSuperset(of: ["SWITCHBOARD_BASE_URL", "SWITCHBOARD_TOKEN", "SWITCHBOARD_LOCATION_ID"]))
+        let conversation = try #require(server.lastConversation)
+        let messages = try await runCLI(["messages", String(conversation), "--limit", "3"], environment: environment)
+        #expect(messages.status == 0, "\(messages.stderr)")
+        #expect(messages.stdout.split(separator: "\n").count >= 3)
+        let search = try await runCLI(["conversations", "search", "--format", "ndjson"], environment: environment)
+        #expect(search.status == 0, "\(search.stderr)")
+        #expect(search.stdout.split(separator: "\n").count == 10)
+    }
+
+    @Test func databasePathsThatCannotWorkAreExplained() async throws {
+        let folder = URL(fileURLWithPath: try temporaryDatabase()).deletingLastPathComponent().path
+        let missing = folder + "/no/such/folder/switchboard.sqlite"
+        let noFolder = try await runCLI(["serve", "--port", String(try freePort()), "--database", missing])
+        #expect(noFolder.status != 0)
+        #expect(noFolder.stderr.contains(
+            "cannot create the database \(missing): the folder \(folder)/no/such/folder does not exist. Create it"),
+            "\(noFolder.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/no"))
+        let asFolder = try await runCLI(["token", "list", "--database", folder])
+        #expect(asFolder.status != 0)
+        #expect(asFolder.stderr.contains(
+            "\(folder) is a folder, not a database file: pass a file path, e.g. --database \(folder)/switchboard.sqlite"),
+            "\(asFolder.stderr)")
+        // A file this user cannot write (root can write anything, so there it simply opens).
+        let locked = folder + "/locked.sqlite"
+        #expect(FileManager.default.createFile(atPath: locked, contents: nil, attributes: [.posixPermissions: 0o400]))
+        let readOnly = try await runCLI(["token", "list", "--database", locked])
+        if getuid() == 0 {
+            #expect(readOnly.status == 0, "\(readOnly.stderr)")
+        } else {
+            #expect(readOnly.status != 0)
+            #expect(readOnly.stderr.contains("cannot open the database \(locked): this user cannot read and write it"))
+        }
+    }
+
+    /// `--database :memory:` serves a store kept in memory: it starts, serves, and leaves nothing behind.
+    @Test func anInMemoryStoreServesAndLeavesNothing() async throws {
+        let started = ContinuousClock.now
+        let server = try ServerProcess(database: ":memory:", arguments: ["--demo"])
+        try await server.waitUntilReady()
+        print("in-memory serve --demo ready after \(ContinuousClock.now - started)")
+        let token = try #require(server.output.first { $0.hasPrefix("token: ") }).dropFirst("token: ".count)
+        let conversation = try #require(server.lastConversation)
+        let page = try await server.get(
+            "/conversations/\(conversation)/messages?limit=1", headers: ["Authorization": "Bearer \(token)", "Version": "2021-04-15"])
+        #expect(page.status == 200)
+        let folders = { () -> [String] in
+            ((try? FileManager.default.contentsOfDirectory(atPath: "/dev/shm")) ?? [])
+                .filter { $0.hasPrefix("switchboard-memory-\(server.process.processIdentifier)-") }
+        }
+        #expect(folders().count == 1)
+        await server.stopAndWait()
+        #expect(folders() == [])
+        // Not a file named ":memory:" in the working directory either.
+        #expect(!FileManager.default.fileExists(atPath: ":memory:"))
+    }
+}
