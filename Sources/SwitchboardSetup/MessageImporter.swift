@@ -3,13 +3,17 @@ public import Logging
 public import SwitchboardCore
 public import SwitchboardStorage
 
-/// Reads NDJSON, one message per line in the API's own message JSON (what `GET …/messages` serves), and stores
-/// it in batched transactions, creating missing locations, contacts (id only) and conversations.
+/// Reads messages in the API's own message JSON (what `GET …/messages` serves): NDJSON, one per line, or a JSON array
+/// of them, or a document with them under `messages` (an export page, or a messages page); see `RecordReader`. Stores
+/// them in batched transactions, creating missing locations, contacts (id only) and conversations.
 public struct MessageImporter: Sendable {
     public struct Problem: Sendable, Hashable, CustomStringConvertible {
+        /// The line of NDJSON, or the item of a JSON array, from 1.
         public var line: Int
         public var reason: String
-        public var description: String { "line \(line): \(reason)" }
+        /// "line" or "item", as the input counts its records.
+        public var unit = "line"
+        public var description: String { "\(unit) \(line): \(reason)" }
     }
 
     public struct Summary: Sendable, Hashable {
@@ -89,8 +93,10 @@ public struct MessageImporter: Sendable {
                             if try await Self.insert([entry.message], into: writer, events: events) {
                                 summary.imported += 1
                             } else {
-                                summary.problems.append(
-                                    Problem(line: entry.line, reason: "message \(entry.message.id) already exists, or its contact already has another conversation"))
+                                summary.problems.append(Problem(
+                                    line: entry.line,
+                                    reason: "message \(entry.message.id) already exists, or its contact already has another conversation",
+                                    unit: reader.unit))
                             }
                         }
                     }
@@ -112,7 +118,7 @@ public struct MessageImporter: Sendable {
 
     /// The next `batchSize` messages; the lines that are not messages go to `problems`. Empty at the end.
     private func nextBatch(
-        from reader: inout LineReader, decoder: JSONDecoder, problems: inout [Problem]
+        from reader: inout RecordReader, decoder: JSONDecoder, problems: inout [Problem]
     ) throws -> [(line: Int, message: Message)] {
         var batch: [(line: Int, message: Message)] = []
         batch.reserveCapacity(batchSize)
@@ -120,7 +126,7 @@ public struct MessageImporter: Sendable {
             do {
                 if let message = try Self.parse(line, decoder: decoder) { batch.append((number, message)) }
             } catch {
-                problems.append(Problem(line: number, reason: Self.reason(error)))
+                problems.append(Problem(line: number, reason: Self.reason(error), unit: reader.unit))
             }
         }
         return batch
@@ -182,67 +188,6 @@ public struct MessageImporter: Sendable {
                 }
             }
             return unseen
-        }
-    }
-}
-
-/// Lines of a file, or of standard input (`-`), numbered from 1.
-public struct LineSource: Sendable {
-    let path: String
-
-    public init(path: String) {
-        self.path = path
-    }
-
-    public var isStandardInput: Bool { path == "-" }
-
-    func open() throws -> LineReader {
-        if isStandardInput { return LineReader(handle: FileHandle.standardInput) }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw MessageImporter.ImportError("cannot open \(path)")
-        }
-        return LineReader(handle: handle)
-    }
-}
-
-/// Splits a file into lines, reading it in 1 MiB chunks.
-struct LineReader {
-    let handle: FileHandle
-    private var buffer: [UInt8] = []
-    private var start = 0
-    private var number = 0
-    private var exhausted = false
-
-    init(handle: FileHandle) {
-        self.handle = handle
-    }
-
-    mutating func next() throws -> (Int, Data)? {
-        while true {
-            let newline = buffer.withUnsafeBufferPointer { bytes -> Int? in
-                guard start < bytes.count, let base = bytes.baseAddress,
-                    let found = memchr(base + start, 0x0A, bytes.count - start)
-                else { return nil }
-                return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-            }
-            if let newline {
-                let line = Data(buffer[start..<newline])
-                start = newline + 1
-                number += 1
-                return (number, line)
-            }
-            if exhausted {
-                guard start < buffer.count else { return nil }
-                let line = Data(buffer[start...])
-                start = buffer.count
-                number += 1
-                return (number, line)
-            }
-            let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
-            if chunk.isEmpty { exhausted = true }
-            buffer.removeFirst(start)
-            buffer.append(contentsOf: chunk)
-            start = 0
         }
     }
 }

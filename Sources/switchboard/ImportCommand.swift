@@ -7,8 +7,10 @@ import SwitchboardSetup
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import messages from NDJSON: one message per line, in the JSON `GET …/messages` serves.",
+        abstract: "Import messages in the JSON `GET …/messages` serves: NDJSON, a JSON array, or an API document.",
         discussion: """
+            The input is NDJSON (one message per line), a JSON array of messages, or a document that holds them \
+            under `messages` (an export page, or a messages page as served). \
             Missing locations, contacts (id only) and conversations are created. A bad line (one that is not a \
             message, or one the store refuses: its id is taken, or its contact already has another conversation) is \
             reported with its number and skipped, and the import exits 1 unless --allow-skips; with --strict, every \
@@ -17,7 +19,7 @@ struct ImportCommand: AsyncParsableCommand {
             transaction.
             """)
 
-    @Argument(help: "The NDJSON file, or - for standard input.") var file: String
+    @Argument(help: "The file (NDJSON, a JSON array, or an API document), or - for standard input.") var file: String
     @Flag(help: "Store nothing unless every line is stored.") var strict = false
     @Flag(help: "Exit 0 even when bad lines were skipped (they are still reported).") var allowSkips = false
     @Flag(help: "Emit the imported messages' webhooks (InboundMessage/OutboundMessage) to the locations' subscriptions; a running server delivers them.")

@@ -17,9 +17,10 @@ import Testing
             let (outcome, next) = policy.outcome(attempt: attempt, status: 429, retryAfter: nil, now: now, random: 0)
             if attempt < 6 {
                 #expect(outcome == .retry)
-                let due = try? #require(next)
-                schedule.append(((due?.rawValue ?? 0) - start.rawValue) / minute)
-                now = due ?? now
+                #expect(next != nil)
+                let due = next ?? now
+                schedule.append((due.rawValue - start.rawValue) / minute)
+                now = due
             } else {
                 #expect(outcome == .dead)
                 #expect(next == nil)

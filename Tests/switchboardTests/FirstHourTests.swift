@@ -157,4 +157,38 @@ import Testing
         // Not a file named ":memory:" in the working directory either.
         #expect(!FileManager.default.fileExists(atPath: ":memory:"))
     }
+
+    /// `import` reads a JSON array of messages and the API's documents that hold them (an export page, a messages
+    /// page as served) as it reads NDJSON; a bad item is reported by its number in the array.
+    @Test func importReadsArraysAndTheAPIsDocumentsAsItReadsNDJSON() async throws {
+        func message(_ id: String, _ conversation: String = "c1") -> String {
+            #"{"id":"\#(id)","conversationId":"\#(conversation)","locationId":"L1","contactId":"p-\#(conversation)","messageType":"TYPE_SMS","direction":"inbound","body":"x [y] {z} \"q\" , \\","dateAdded":"2025-01-01T00:00:00.000Z"}"#
+        }
+        let database = try temporaryDatabase()
+        func importing(_ text: String, _ extra: [String] = []) async throws -> CommandResult {
+            try await runCLI(["import", "-", "--database", database] + extra, stdin: Data(text.utf8))
+        }
+        // A pretty-printed array: one item over several lines, as `jq .` writes it.
+        let array = "\u{FEFF}[\n  " + [message("a1"), message("a2"), message("a3")].joined(separator: ",\n  ") + "\n]\n"
+        let fromArray = try await importing(array.replacingOccurrences(of: #","body""#, with: ",\n    \"body\""))
+        #expect(fromArray.status == 0, "\(fromArray.stderr)")
+        #expect(fromArray.stderr.contains("imported 3 messages into 1 conversations"), "\(fromArray.stderr)")
+        let export = #"{"messages":["# + [message("b1", "c2"), message("b2", "c2")].joined(separator: ",") + #"],"nextCursor":null,"total":2,"traceId":"t"}"#
+        let fromExport = try await importing(export)
+        #expect(fromExport.stderr.contains("imported 2 messages into 1 conversations"), "\(fromExport.stderr)")
+        let page = #"{"messages":{"lastMessageId":"d2","nextPage":false,"messages":["# + [message("d1", "c3"), message("d2", "c3")].joined(separator: ",") + #"]},"traceId":"t"}"#
+        let fromPage = try await importing(page)
+        #expect(fromPage.stderr.contains("imported 2 messages into 1 conversations"), "\(fromPage.stderr)")
+        // Bad items are counted as items; an empty array imports nothing and says so.
+        let bad = try await importing("[" + message("e1", "c4") + #",{"id":"e2"},42,"# + message("e3", "c4") + "]")
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("item 2: missing field conversationId"), "\(bad.stderr)")
+        #expect(bad.stderr.contains("item 3: "), "\(bad.stderr)")
+        #expect(bad.stderr.contains("imported 2 messages"))
+        let empty = try await importing("[]")
+        #expect(empty.status == 0)
+        #expect(empty.stderr.contains("imported 0 messages"))
+        let unclosed = try await importing("[" + message("f1", "c5") + ",")
+        #expect(unclosed.stderr.contains("imported 1 messages"), "\(unclosed.stderr)")
+    }
 }
