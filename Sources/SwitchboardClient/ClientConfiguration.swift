@@ -41,6 +41,8 @@ public struct ClientConfiguration: Sendable {
     public var logger: Logger?
     /// Sent as `User-Agent`: HighLevel's CDN turns away some default agents (CONTRACT.md §8).
     public var userAgent: String
+    /// Told of each wait before a retry, before the wait begins (a CLI shows it; the log has it at `notice`).
+    public var onRetry: (@Sendable (RetryNotice) -> Void)?
 
     public init(
         baseURL: String = ClientConfiguration.highLevelBaseURL, token: String,
@@ -98,5 +100,33 @@ public struct ClientConfiguration: Sendable {
             throw InvalidValue("base URL must look like https://host[:port], not '\(raw)'")
         }
         return url
+    }
+}
+
+/// A retry about to happen: why, and how long the client waits first.
+public struct RetryNotice: Sendable, Hashable {
+    public enum Reason: Sendable, Hashable {
+        /// 429: the server's rate limit.
+        case rateLimited
+        /// Another status the policy retries (5xx).
+        case status(Int)
+        /// The request did not reach the server, or its answer did not come back.
+        case transport
+    }
+
+    public var reason: Reason
+    /// The attempt that failed (1 for the first).
+    public var attempt: Int
+    public var wait: Duration
+
+    /// One line for a person: `rate limited by the server, waiting 8 s`.
+    public var description: String {
+        let seconds = max(1, Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up)))
+        let waiting = "waiting \(seconds) s"
+        switch reason {
+        case .rateLimited: return "rate limited by the server, \(waiting)"
+        case .status(let status): return "the server answered \(status), retrying after \(waiting)"
+        case .transport: return "no answer from the server, retrying after \(waiting)"
+        }
     }
 }

@@ -65,6 +65,12 @@ public struct ConversationsClient: Sendable {
                     "request": "\(request.summary)", "attempt": "\(attempt)", "wait": "\(delay.readableSeconds)",
                     "error": "\(attemptError)",
                 ])
+            let reason: RetryNotice.Reason = switch failure {
+            case .status(429, _): .rateLimited
+            case .status(let status, _): .status(status)
+            case .transport: .transport
+            }
+            configuration.onRetry?(RetryNotice(reason: reason, attempt: attempt, wait: delay))
             try await policy.sleep(delay)
             waited += delay
         }

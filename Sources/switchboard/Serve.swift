@@ -39,6 +39,8 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup(title: "Webhooks") var webhooks: WebhookServeOptions
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: Logger.Level = .info
+    @Option(help: "text (one readable line per entry) or json (one JSON object per line, metadata as fields).")
+    var logFormat: LogFormat = .text
     @Option(help: "Seconds a keep-alive connection may stay idle.") var idleTimeout: Int = 60
     @Option(help: "Seconds before an unanswered request gets a 503 (0: no limit).") var requestTimeout: Int = 30
     @Option(help: "Seconds SIGTERM/SIGINT wait for in-flight requests.") var shutdownGrace: Int = 10
@@ -49,6 +51,7 @@ struct Serve: AsyncParsableCommand {
     var cacheSize: Int = 64
 
     enum RateLimitMode: String, ExpressibleByArgument, CaseIterable { case highlevel, off }
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
     func validate() throws {
         for (name, rate) in [("--inject-429", inject429), ("--inject-5xx", inject5xx)] where !(0...1).contains(rate) {
@@ -93,11 +96,16 @@ struct Serve: AsyncParsableCommand {
         configuration.responseCacheBytes = cacheSize << 20
         configuration.sqliteFile = SQLiteFileRules(allowShared: allowSharedFile, durability: durability)
         webhooks.apply(to: &configuration.webhooks)
-        let level = logLevel
+        let (level, format) = (logLevel, logFormat)
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .json:
+                return JSONLogHandler(label: label, logLevel: level)
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         let logger = Logger(label: "switchboard")
         let announcement = StartAnnouncement(configuration: configuration, demo: demo, seed: seed)

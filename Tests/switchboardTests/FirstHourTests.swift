@@ -191,4 +191,73 @@ import Testing
         let unclosed = try await importing("[" + message("f1", "c5") + ",")
         #expect(unclosed.stderr.contains("imported 1 messages"), "\(unclosed.stderr)")
     }
+
+    /// A rate-limited `messages --all` says that it waits, and for how long, instead of pausing in silence.
+    @Test func waitsForTheRateLimitAreSaid() async throws {
+        let server = try ServerProcess(
+            database: try temporaryDatabase(), arguments: ["--demo", "--rate-limit-burst", "1", "--rate-limit-window-ms", "2000"])
+        defer { server.stop() }
+        try await server.waitUntilReady()
+        let token = try #require(server.output.first { $0.hasPrefix("token: ") }).dropFirst("token: ".count)
+        let conversation = try #require(server.lastConversation)
+        let result = try await runCLI([
+            "messages", String(conversation), "--all", "--format", "ndjson", "--base-url", server.baseURL, "--token",
+            String(token),
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").count == 150)
+        #expect(result.stderr.range(of: #"rate limited by the server, waiting [12] s"#, options: .regularExpression) != nil,
+                "\(result.stderr)")
+    }
+
+    /// Both doors write the same access-log fields (the hot path used to leave out the time taken and the request
+    /// id), and `--log-format json` writes each line as one JSON object with them as fields.
+    @Test func bothDoorsLogTheSameFieldsAndJSONLinesCarryThem() async throws {
+        let lines = Mutex<[String]>([])
+        let database = try temporaryDatabase()
+        let port = try freePort()
+        let server = try ChildProcess(
+            [try switchboardBinary().path, "serve", "--demo", "--port", String(port), "--database", database,
+             "--log-format", "json"],
+            stdout: .pipe, stderr: .pipe)
+        defer { kill(server.processIdentifier, SIGTERM); Thread.detachNewThread { server.waitUntilExit() } }
+        let printed = Mutex<[String]>([])
+        if let output = server.standardOutput { ChildProcess.readLines(output) { line in printed.withLock { $0.append(line) } } }
+        if let errors = server.standardError { ChildProcess.readLines(errors) { line in lines.withLock { $0.append(line) } } }
+        for _ in 0..<200 where !printed.withLock({ $0.last?.hasPrefix("listening on ") == true }) {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let output = printed.withLock { $0 }
+        let token = try #require(output.first { $0.hasPrefix("token: ") }).dropFirst("token: ".count)
+        let conversation = try #require(output.last { $0.hasPrefix("conversation: ") }?.split(separator: " ").dropFirst().first)
+        let path = "/conversations/\(conversation)/messages"
+        for requestId in ["first-look", "second-look", "third-look"] {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)?limit=3")
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            request.headers.add(name: "Version", value: "2021-04-15")
+            request.headers.add(name: "X-Request-Id", value: requestId)
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            #expect(response.status == .ok)
+            _ = try await response.body.collect(upTo: 1 << 20)
+        }
+        var access: [[String: Any]] = []
+        for _ in 0..<50 {
+            access = lines.withLock { $0 }.compactMap { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+            }.filter { ($0["message"] as? String) == "GET \(path) 200" }
+            if access.count == 3 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(access.count == 3, "\(lines.withLock { $0 })")
+        #expect(access.map { $0["request.id"] as? String } == ["first-look", "second-look", "third-look"])
+        for line in access {
+            #expect(line["level"] as? String == "info")
+            #expect(line["route"] as? String == "/conversations/{conversationId}/messages")
+            #expect((line["duration_ms"] as? Double).map { $0 >= 0 } == true, "\(line)")
+            #expect(line["time"] as? String != nil)
+        }
+        // The first answer is the router's, which caches it; the hot path serves it from then on.
+        #expect(access.first?["door"] as? String == "router")
+        #expect(access.last?["door"] as? String == "hot")
+    }
 }

@@ -56,4 +56,36 @@ import Testing
             #expect(!answer.contains("\"statusCode\""), "an error: \(answer)")
         }
     }
+
+    /// The README's Python example, with HighLevel's official SDK (scripts/test.sh installs it and exports
+    /// SWITCHBOARD_WEBHOOK_SDK_PYTHON), reads the demo's conversations from Switchboard.
+    @Test func thePythonExampleRunsWithTheOfficialSDK() async throws {
+        let python = try #require(
+            ProcessInfo.processInfo.environment["SWITCHBOARD_WEBHOOK_SDK_PYTHON"].flatMap { $0.isEmpty ? nil : $0 },
+            "SWITCHBOARD_WEBHOOK_SDK_PYTHON is not set: run scripts/test.sh, or point it at a Python with gohighlevel-api-client")
+        let text = try String(contentsOf: Self.readme, encoding: .utf8)
+        let heading = try #require(text.range(of: "**From Python, with HighLevel's official SDK**"))
+        let open = try #require(text[heading.upperBound...].range(of: "```python\n"))
+        let close = try #require(text[open.upperBound...].range(of: "\n```\n"))
+        let script = String(text[open.upperBound..<close.lowerBound])
+        let server = try ServerProcess(database: try temporaryDatabase(), arguments: ["--demo"])
+        defer { server.stop() }
+        try await server.waitUntilReady()
+        let export = try #require(server.output.first { $0.hasPrefix("export ") })
+        var environment = ProcessInfo.processInfo.environment
+        for pair in export.dropFirst("export ".count).split(separator: " ") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            environment[String(parts[0])] = String(parts[1])
+        }
+        let child = try ChildProcess([python, "-c", script], environment: environment, stdout: .pipe, stderr: .pipe)
+        async let out = ChildProcess.readToEnd(child.standardOutput)
+        async let err = ChildProcess.readToEnd(child.standardError)
+        let (stdout, stderr) = await (String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        #expect(await child.exitStatus() == 0, "\(stderr)")
+        let lines = stdout.split(separator: "\n")
+        // The newest conversation (the demo's long mixed history), then its five newest messages.
+        #expect(lines.count == 6, "\(stdout)")
+        #expect(lines.first?.hasPrefix(try #require(server.lastConversation)) == true, "\(stdout)")
+        #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("TYPE_") }, "\(stdout)")
+    }
 }

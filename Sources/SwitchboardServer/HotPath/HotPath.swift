@@ -108,17 +108,15 @@ final class HotPath: Sendable {
             answer = Answer(head: head, body: entry.prefix, tail: tail)
         }
         for (name, value) in limit?.headers ?? [] { Self.writeField(&answer.head, name.rawName, value) }
-        Self.writeField(
-            &answer.head, "X-Request-Id", ObservationMiddleware.acceptableRequestId(request.requestId) ?? TraceID.make())
+        let requestId = ObservationMiddleware.acceptableRequestId(request.requestId) ?? TraceID.make()
+        Self.writeField(&answer.head, "X-Request-Id", requestId)
         Self.writeField(&answer.head, "Date", dates.value)
         answer.head.writeStaticString("\r\n")
         let duration = ContinuousClock.now - start
         if limit?.allowed == false { recorder.limited.record(duration) } else { recorder.ok.record(duration) }
-        if logger.logLevel <= .info {
-            let status = limit?.allowed == false ? 429 : 200
-            logger.info(
-                "GET \(request.target.prefix { $0 != "?" }) \(status)", metadata: ["route": .string(route), "path": "hot"])
-        }
+        AccessLog.record(
+            logger, method: "GET", path: request.target.prefix { $0 != "?" }, status: limit?.allowed == false ? 429 : 200,
+            route: route, duration: duration, requestId: requestId, door: .hot)
         return answer
     }
 

@@ -22,11 +22,9 @@ struct ObservationMiddleware: RouterMiddleware {
         let duration = ContinuousClock.now - start
         let route = context.endpointPath ?? "unmatched"
         metrics.recordRequest(route: route, method: request.method.rawValue, status: response.status.code, duration: duration)
-        if context.logger.logLevel <= .info {
-            context.logger.info(
-                "\(request.method.rawValue) \(request.uri.path) \(response.status.code)",
-                metadata: ["route": .string(route), "duration_ms": .stringConvertible(Double(duration.nanoseconds) / 1e6)])
-        }
+        AccessLog.record(
+            context.logger, method: request.method.rawValue, path: Substring(request.uri.path), status: response.status.code,
+            route: route, duration: duration, requestId: requestId, door: .router)
         return response
     }
 

@@ -31,6 +31,12 @@ struct ClientOptions: ParsableArguments {
             var configuration = try ClientConfiguration.resolve(
                 baseURL: baseURL, token: token, apiVersion: apiVersion, environment: ProcessInfo.processInfo.environment)
             configuration.logger = .cli(level: verbose ? .debug : .warning)
+            // Waits are said as they begin, so a pause is never silent: on a terminal in the progress line (the next
+            // page's progress replaces it), else as a line of its own.
+            let terminal = Terminal.isTerminal(STDERR_FILENO)
+            configuration.onRetry = { notice in
+                if terminal { Output.progress(notice.description) } else { Output.error(notice.description) }
+            }
             return configuration
         } catch {
             throw ValidationError(error.description)
