@@ -40,7 +40,7 @@ switchboard_openapi_record() {
 
 switchboard_openapi_validate() {
     "$SWITCHBOARD_OPENAPI_VENV/bin/python" "$SWITCHBOARD_OPENAPI_ROOT/scripts/openapi/validate_exchanges.py" \
-        "$SWITCHBOARD_OPENAPI_ROOT/openapi.yaml" "$SWITCHBOARD_RECORD_EXCHANGES" "$SWITCHBOARD_OPENAPI_ROOT/README.md"
+        "$SWITCHBOARD_OPENAPI_ROOT/openapi.yaml" "$SWITCHBOARD_RECORD_EXCHANGES" "$SWITCHBOARD_OPENAPI_ROOT/docs/compatibility.md"
 }
 
 switchboard_openapi_stop() {

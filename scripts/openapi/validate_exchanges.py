@@ -9,9 +9,9 @@ For each exchange, the operation is found as the server's router finds it. Then:
   accepted (2xx) or refused as invalid (422) must be one the document calls valid, resp. invalid. So the document
   can neither require what the server does not, nor allow what the server refuses.
 A request that matches no operation must get the `RouteNotFound` response. Also checks that every
-`x-highlevel-difference` id is unique and linked from README.md's compatibility table.
+`x-highlevel-difference` id is unique and linked from the compatibility table (docs/compatibility.md).
 
-Usage: validate_exchanges.py OPENAPI_YAML EXCHANGE_DIR [README]
+Usage: validate_exchanges.py OPENAPI_YAML EXCHANGE_DIR [COMPATIBILITY_MD]
 Exit status 1 on any failure, listing each.
 """
 
@@ -191,8 +191,8 @@ def check_differences(spec: Spec, readme_path: str | None) -> list[str]:
     if readme_path:
         readme = pathlib.Path(readme_path).read_text(encoding="utf-8")
         linked = set(re.findall(r"/docs#difference-([a-z0-9-]+)", readme))
-        problems += [f"README.md links to x-highlevel-difference {d}, which openapi.yaml lacks" for d in sorted(linked - set(ids))]
-        problems += [f"README.md's compatibility table does not link x-highlevel-difference {d}" for d in sorted(set(ids) - linked)]
+        problems += [f"docs/compatibility.md links to x-highlevel-difference {d}, which openapi.yaml lacks" for d in sorted(linked - set(ids))]
+        problems += [f"docs/compatibility.md does not link x-highlevel-difference {d}" for d in sorted(set(ids) - linked)]
     return problems
 
 
