@@ -58,16 +58,23 @@ public struct MessageImporter: Sendable {
 
     /// Imports every line. With `strict`, the import is one transaction that stores nothing when any line is
     /// refused, by the parser or by the store; every refused line is still reported. `progress` is called after each
-    /// batch with the running count.
+    /// batch, and once more when every batch is written and the store begins to finish.
     public func run(
         lines source: LineSource, into store: some ConversationStore, strict: Bool, logger: Logger,
-        progress: (Int) -> Void = { _ in }
+        progress: (ImportProgress) -> Void = { _ in }
     ) async throws -> Summary {
         var summary = Summary()
         let decoder = JSONDecoder()
         var known = KnownRows()
         var conversations = Set<ConversationID>()
         var reader = try source.open()
+        let totalBytes = source.size
+        // The input read up to the end of the batches written so far (the reader runs a batch ahead of the writes).
+        var written = 0
+        func report(_ phase: ImportProgress.Phase) {
+            progress(ImportProgress(phase: phase, messages: summary.imported, bytesRead: written, totalBytes: totalBytes))
+        }
+        report(.reading)
         let emitting = emitsWebhooks
         let now = now
         // The imported messages' webhook events, when asked for: created now, written in each batch's transaction.
@@ -79,13 +86,15 @@ public struct MessageImporter: Sendable {
         do {
             try await store.withImport(allOrNothing: strict, logger: logger) { writer in
                 var batch = try nextBatch(from: &reader, decoder: decoder, problems: &summary.problems)
+                var batchEnd = reader.bytesRead
                 while !batch.isEmpty {
                     let messages = batch.map(\.message)
                     let unseen = known.unseen(in: messages, now: now())
                     // The store writes this batch on its own thread while this one parses the next: two cores, not one.
-                    async let written = Self.insert(messages, creating: unseen, into: writer, events: events)
+                    async let stored = Self.insert(messages, creating: unseen, into: writer, events: events)
                     let following = try nextBatch(from: &reader, decoder: decoder, problems: &summary.problems)
-                    if try await written {
+                    let followingEnd = reader.bytesRead
+                    if try await stored {
                         summary.imported += batch.count
                     } else {
                         // The batch was rolled back as a whole: find the offending lines one by one.
@@ -101,9 +110,13 @@ public struct MessageImporter: Sendable {
                         }
                     }
                     for message in messages { conversations.insert(message.conversationId) }
-                    progress(summary.imported)
+                    written = batchEnd
+                    report(.reading)
                     batch = following
+                    batchEnd = followingEnd
                 }
+                written = reader.bytesRead
+                report(.finishing)
                 // Throwing rolls the whole transaction back.
                 if strict && !summary.problems.isEmpty { throw StrictImportRefused() }
             }

@@ -10,6 +10,14 @@ public struct LineSource: Sendable {
 
     public var isStandardInput: Bool { path == "-" }
 
+    /// The size of a regular file; nil for standard input, a pipe or a device, whose end is not known ahead.
+    public var size: Int? {
+        guard !isStandardInput, let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            attributes[.type] as? FileAttributeType == .typeRegular
+        else { return nil }
+        return (attributes[.size] as? NSNumber)?.intValue
+    }
+
     func open() throws -> RecordReader {
         if isStandardInput { return try RecordReader(handle: FileHandle.standardInput) }
         guard let handle = FileHandle(forReadingAtPath: path) else {
@@ -37,6 +45,8 @@ struct RecordReader {
     /// How problems count records.
     var unit: String { shape == .lines ? "line" : "item" }
 
+    /// The bytes read from the input so far.
+    private(set) var bytesRead = 0
     private var buffer: [UInt8] = []
     private var start = 0
     private var number = 0
@@ -53,6 +63,7 @@ struct RecordReader {
             ended = chunk.isEmpty
             head.append(contentsOf: chunk)
         }
+        bytesRead = head.count
         buffer = head
         exhausted = ended
         shape = Self.shape(of: head)
@@ -85,6 +96,7 @@ struct RecordReader {
     private mutating func fill() throws {
         let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
         if chunk.isEmpty { exhausted = true }
+        bytesRead += chunk.count
         let consumed = min(start, scanner.firstNeeded ?? start)
         buffer.removeFirst(consumed)
         scanner.shift(by: consumed)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import SwitchboardCore
 import SwitchboardServer
 import SwitchboardSetup
@@ -43,12 +44,18 @@ struct ImportCommand: AsyncParsableCommand {
             importer.emitsWebhooks = webhooks
             return importer
         }()
+        // On a terminal, a progress line: drawn at each batch and redrawn twice a second, so the clock keeps moving
+        // while the store builds its indexes and commits.
+        let meter = ProgressMeter(started: started)
+        let ticker = showProgress ? Task { await meter.tick() } : nil
+        defer { ticker?.cancel() }
         let summary = try await database.withStore(logger: .cli()) { store in
-            try await importer.run(lines: lines, into: store, strict: strict, logger: .cli()) { count in
-                if showProgress { Output.progress("imported \(count) messages") }
+            try await importer.run(lines: lines, into: store, strict: strict, logger: .cli()) { progress in
+                if showProgress { meter.update(progress) }
             }
         }
-        if showProgress { Output.progress("") }
+        ticker?.cancel()
+        if showProgress { meter.finish() }
         for problem in summary.problems.prefix(100) { Output.error(problem.description) }
         if summary.problems.count > 100 { Output.error("… and \(summary.problems.count - 100) more bad lines") }
         let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
@@ -64,5 +71,58 @@ struct ImportCommand: AsyncParsableCommand {
             throw CommandFailure(
                 "\(summary.problems.count) bad lines were skipped (listed above); pass --allow-skips to accept that")
         }
+    }
+}
+
+/// The import's progress line on a terminal (standard error), shared by the importer's callback and a ticker.
+private final class ProgressMeter: Sendable {
+    private struct State {
+        var progress: ImportProgress?
+        var finishingSince: ContinuousClock.Instant?
+        var finished = false
+    }
+
+    private let started: ContinuousClock.Instant
+    private let state = Mutex(State())
+
+    init(started: ContinuousClock.Instant) {
+        self.started = started
+    }
+
+    func update(_ progress: ImportProgress) {
+        state.withLock { state in
+            state.progress = progress
+            if progress.phase == .finishing && state.finishingSince == nil { state.finishingSince = .now }
+        }
+        draw()
+    }
+
+    func tick() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(500))
+            draw()
+        }
+    }
+
+    /// Clears the line, for the summary that follows.
+    func finish() {
+        state.withLock { state in
+            state.finished = true
+            Output.progress("")
+        }
+    }
+
+    /// Under the lock, so that no late redraw lands after `finish` cleared the line.
+    private func draw() {
+        state.withLock { state in
+            guard !state.finished, let progress = state.progress else { return }
+            let now = ContinuousClock.now
+            Output.progress(progress.line(
+                elapsed: Self.seconds(now - started), finishingFor: state.finishingSince.map { Self.seconds(now - $0) } ?? 0))
+        }
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

@@ -55,7 +55,15 @@ import Testing
                 let json = try await client.execute(uri: "/openapi.json", method: .get)
                 #expect(json.status == .ok)
                 #expect(json.headers[.contentType] == "application/json; charset=utf-8")
-                #expect(Array(json.body.readableBytesView) == (try OpenAPIDocument.json.get()))
+                // The document as written, but for `servers`, which names the host the request reached.
+                let served = try #require(
+                    try JSONSerialization.jsonObject(with: Data(json.body.readableBytesView)) as? [String: Any])
+                var written = try #require(
+                    try JSONSerialization.jsonObject(with: Data(try OpenAPIDocument.json.get())) as? [String: Any])
+                written["servers"] = served["servers"]
+                #expect(NSDictionary(dictionary: served).isEqual(to: written))
+                let servers = try #require(served["servers"] as? [[String: String]])
+                #expect(servers.count == 1 && servers[0]["url"]?.hasPrefix("http://") == true)
                 let docs = try await client.execute(uri: "/docs", method: .get)
                 #expect(docs.status == .ok)
                 #expect(docs.headers[.contentType] == "text/html; charset=utf-8")
@@ -67,6 +75,24 @@ import Testing
                 #expect(!page.contains("http://") && !page.contains("https://") && !page.contains("src="))
             }
         }
+    }
+
+    /// `servers` names the server as the request reached it; a host that is not a plain host and port keeps the
+    /// document's own.
+    @Test func serversFollowTheRequestsHost() throws {
+        func servers(_ host: String?, _ proto: String? = nil) throws -> [[String: String]] {
+            let bytes = try OpenAPIDocument.json(host: host, forwardedProto: proto).get()
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+            return try #require(document["servers"] as? [[String: String]])
+        }
+        #expect(try servers("api.example.com:9000").map { $0["url"] } == ["http://api.example.com:9000"])
+        #expect(try servers("[::1]:8080", "HTTPS").map { $0["url"] } == ["https://[::1]:8080"])
+        let written = [["url": "http://127.0.0.1:8080", "description": "`switchboard serve` with its defaults"]]
+        #expect(try servers(nil) == written)
+        #expect(try servers(#"evil"host"#) == written)
+        #expect(try servers("a/b") == written)
+        #expect(try servers(String(repeating: "a", count: 256)) == written)
+        #expect(try OpenAPIDocument.json(host: nil, forwardedProto: nil).get() == (try OpenAPIDocument.json.get()))
     }
 
     @Test func conversionKeepsOrderAndReadsOnlyJSONTypes() throws {

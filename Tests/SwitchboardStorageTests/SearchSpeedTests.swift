@@ -5,11 +5,15 @@ import SwitchboardTestSupport
 import Testing
 
 /// Issue 15: search used to scan every conversation of the location (`instr(lower(…))` over five fields): 750 ms
-/// (SQLite) and 390 ms (PostgreSQL) a page at 100,000 conversations. With an index (SQLite FTS5 trigram,
-/// PostgreSQL pg_trgm) a page takes under 20 ms, whether it matches one conversation or 1,100 (median of 15, store
-/// API, debug build of the tests).
+/// (SQLite) and 390 ms (PostgreSQL) a page at 100,000 conversations on the machine that measured 9 ms with the index.
+/// With an index (SQLite FTS5 trigram, PostgreSQL pg_trgm) a page took 4–12 ms there (median of 15, store API, debug
+/// build of the tests), and 5–43 ms on CI's slower, shared machine. A fixed bound of 20 ms failed there; the test
+/// keeps a bound that only a search without its index breaks (every scan took 260 ms or more on the fast machine)
+/// and prints each median, so the numbers are in every run's log.
 @Suite(.serialized) struct SearchSpeedTests {
     static let conversations = 100_000
+    /// Three times CI's slowest median with the index; under the fast machine's fastest scan.
+    static let boundMilliseconds = 150.0
     static let words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
 
     /// 100,000 conversations, one message each, with random 20-character ids and contacts with names, emails and
@@ -54,7 +58,7 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
-    func aSearchPageStaysUnder20MillisecondsAt100000Conversations(_ backend: Backend) async throws {
+    func aSearchPageUsesItsIndexAt100000Conversations(_ backend: Backend) async throws {
         try await withStore(backend) { store in
             let location = LocationID.generate()
             try await Self.fill(store, location: location)
@@ -73,7 +77,7 @@ import Testing
                     #expect(result.conversations.count == min(result.total, 20))
                 }
                 print("search \(backend) \"\(text)\": median \(String(format: "%.2f", median)) ms")
-                #expect(median < 20, "\(backend) \"\(text)\": \(median) ms")
+                #expect(median < Self.boundMilliseconds, "\(backend) \"\(text)\": \(median) ms")
             }
         }
     }

@@ -192,6 +192,30 @@ import Testing
         #expect(unclosed.stderr.contains("imported 1 messages"), "\(unclosed.stderr)")
     }
 
+    /// On a terminal (a pseudo-terminal made by `script`), `import` draws a progress line from the first moment to
+    /// the commit: the share of the file, the messages, their rate and the time left, then the finishing phase.
+    /// Without a terminal (every other test here) it prints only its summary.
+    @Test func importShowsItsProgressOnATerminal() async throws {
+        let database = try temporaryDatabase()
+        let file = database + ".ndjson"
+        let generated = try await runCLI(["generate", "--messages", "3000", "--conversations", "30", "--large", "0"])
+        try Data(generated.stdout.utf8).write(to: URL(fileURLWithPath: file))
+        let command = [try switchboardBinary().path, "import", file, "--database", database, "--batch-size", "1000"]
+            .map { "'" + $0 + "'" }.joined(separator: " ")
+        let child = try ChildProcess(["/usr/bin/script", "-qfec", command, "/dev/null"], stdout: .pipe, stderr: .pipe)
+        async let out = ChildProcess.readToEnd(child.standardOutput)
+        async let err = ChildProcess.readToEnd(child.standardError)
+        let screen = String(decoding: await out, as: UTF8.self) + String(decoding: await err, as: UTF8.self)
+        #expect(await child.exitStatus() == 0, "\(screen)")
+        // Each redraw returns to the start of the line and clears it.
+        let drawn = screen.components(separatedBy: "\r\u{1B}[K").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        #expect(drawn.contains("importing   0% [--------------------] 0 messages, 0/s, ETA -:--"), "\(drawn)")
+        #expect(drawn.contains { $0.hasPrefix("importing ") && $0.contains("% [") && $0.contains(" 1,000 messages, ") && $0.contains("/s, ETA ") }, "\(drawn)")
+        #expect(drawn.contains { $0.hasPrefix("importing 100% [####################] building indexes and committing, 0:0") }, "\(drawn)")
+        #expect(drawn.last?.hasPrefix("imported 3000 messages into 30 conversations") == true, "\(drawn)")
+        #expect(drawn.allSatisfy { $0.count <= 80 || $0.hasPrefix("imported ") }, "\(drawn)")
+    }
+
     /// A rate-limited `messages --all` says that it waits, and for how long, instead of pausing in silence.
     @Test func waitsForTheRateLimitAreSaid() async throws {
         let server = try ServerProcess(

@@ -9,7 +9,9 @@ For each exchange, the operation is found as the server's router finds it. Then:
   accepted (2xx) or refused as invalid (422) must be one the document calls valid, resp. invalid. So the document
   can neither require what the server does not, nor allow what the server refuses.
 A request that matches no operation must get the `RouteNotFound` response. Also checks that every
-`x-highlevel-difference` id is unique and linked from the compatibility table (docs/compatibility.md).
+`x-highlevel-difference` id is unique and linked from the compatibility table (docs/compatibility.md), and that
+every request body and every success answer has an example (the `/docs` page shows them and builds its curl lines
+from them) that its own schema accepts.
 
 Usage: validate_exchanges.py OPENAPI_YAML EXCHANGE_DIR [COMPATIBILITY_MD]
 Exit status 1 on any failure, listing each.
@@ -196,13 +198,57 @@ def check_differences(spec: Spec, readme_path: str | None) -> list[str]:
     return problems
 
 
+def check_examples(spec: Spec) -> list[str]:
+    """Every request body and 2xx JSON answer of an operation has an example; every example in the document is valid
+    against its schema; no mapping key is left without a value (a flow mapping cut short by an unquoted comma)."""
+    problems = []
+    checked = set()
+
+    def check_content(content_pointer: str, content: dict, required: bool, label: str) -> None:
+        for media, body in (content or {}).items():
+            pointer = f"{content_pointer}/{escape(media)}"
+            if "example" not in body:
+                if required and (media == "application/json" or media.endswith("form-urlencoded")):
+                    problems.append(f"{label} ({media}) has no example")
+                continue
+            if pointer in checked:
+                continue
+            checked.add(pointer)
+            problems.extend(f"the example at {pointer}: {error}" for error in spec.errors(f"{pointer}/schema", body["example"]))
+
+    for operation in spec.operations:
+        if "requestBody" in operation.node:
+            body, pointer = spec.resolve(operation.node["requestBody"], f"{operation.pointer}/requestBody")
+            check_content(f"{pointer}/content", body.get("content"), True, f"{operation.name}'s request body")
+        for status, response in operation.node.get("responses", {}).items():
+            resolved, pointer = spec.resolve(response, f"{operation.pointer}/responses/{status}")
+            # The document's own route answers the document: its example would be this file again.
+            required = status.startswith("2") and operation.name != "openapi-document"
+            check_content(f"{pointer}/content", resolved.get("content"), required, f"{operation.name}'s {status}")
+    for name, response in spec.document.get("components", {}).get("responses", {}).items():
+        check_content(f"/components/responses/{name}/content", response.get("content"), False, name)
+
+    def walk(node, pointer):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if value is None and key not in ("example", "const", "default"):
+                    problems.append(f"{pointer}/{key} has no value (an unquoted comma in a flow mapping?)")
+                walk(value, f"{pointer}/{escape(str(key))}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{pointer}/{index}")
+
+    walk(spec.document, "")
+    return problems
+
+
 def main(argv: list[str]) -> int:
     if len(argv) not in (3, 4):
         print(__doc__)
         return 2
     spec = Spec(load(argv[1]))
     route_not_found = spec.resolve({"$ref": "#/components/responses/RouteNotFound"}, "")
-    failures = check_differences(spec, argv[3] if len(argv) == 4 else None)
+    failures = check_differences(spec, argv[3] if len(argv) == 4 else None) + check_examples(spec)
     seen = collections.Counter()
     count = 0
     for file in sorted(pathlib.Path(argv[2]).glob("*.ndjson")):

@@ -8,6 +8,7 @@ import SwitchboardCore
 /// it with inline script and style only. Neither needs a token.
 struct DocsController: Sendable {
     static let contentSecurityPolicy = HTTPField.Name("Content-Security-Policy")!  // a valid literal field name
+    static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!  // a valid literal field name
 
     /// Converts the document when the router is built (once per process), not on the first request.
     init() {
@@ -15,8 +16,9 @@ struct DocsController: Sendable {
     }
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
-        router.get("/openapi.json") { _, context in
-            switch OpenAPIDocument.json {
+        router.get("/openapi.json") { request, context in
+            let forwardedProto = request.headers[Self.forwardedProto]
+            switch OpenAPIDocument.json(host: request.head.authority, forwardedProto: forwardedProto) {
             case .success(let bytes):
                 return JSONResponse.make(bytes: bytes)
             case .failure(let error):

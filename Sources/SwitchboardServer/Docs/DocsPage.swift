@@ -1,6 +1,10 @@
-/// The page served at `/docs`: fetches `/openapi.json` from the same server and renders its operations, schemas and
-/// the places where Switchboard deliberately differs from HighLevel's published documents. Plain inline JavaScript
-/// and CSS; nothing is loaded from anywhere else, and every text from the document is inserted as text, not HTML.
+/// The page served at `/docs`: fetches `/openapi.json` from the same server and renders its operations (with their
+/// examples and a curl line each), schemas and the places where Switchboard deliberately differs from HighLevel's
+/// published documents. Plain inline JavaScript and CSS; nothing is loaded from anywhere else, and every text from
+/// the document is inserted as text, not HTML. It wraps down to a phone's width: long patterns and ids break
+/// anywhere, and below 760 px the index sits above the operations. When it has rendered, the root element carries
+/// `data-rendered-width` (its scroll width), `data-window-width` and `data-overflowing` (the first elements wider than the window), which the
+/// browser test reads to prove nothing overflows.
 enum DocsPage {
     static let html = #"""
         <!doctype html>
@@ -36,6 +40,21 @@ enum DocsPage {
         .req { color: #b3261e; font-weight: 700; }
         .muted { color: #667; }
         h4 { margin: 10px 0 2px; font-size: 14px; }
+        #content, nav { overflow-wrap: anywhere; }
+        pre { font-family: ui-monospace, monospace; font-size: 12px; background: #f0f2f5; border-radius: 4px;
+              padding: 6px 8px; margin: 4px 0 8px; white-space: pre-wrap; overflow-wrap: anywhere; }
+        pre.curl { background: #1d2330; color: #e6edf7; }
+        @media (max-width: 760px) {
+          main { display: block; padding: 8px; }
+          nav { position: static; max-height: 40vh; margin-bottom: 12px; }
+          header { padding: 12px; }
+          section.op, section.schema, section.diff { padding: 8px; }
+          /* A table's rows become blocks: name, place, schema and description, one under the other. */
+          table, tbody, tr, td { display: block; }
+          th { display: none; }
+          tr { border-bottom: 1px solid #e6e8eb; padding: 4px 0; }
+          td { border: none; padding: 0; }
+        }
         </style>
         </head>
         <body>
@@ -124,13 +143,56 @@ enum DocsPage {
           if (s.additionalProperties === false) list.append(el("li", { class: "muted" }, "no other properties"));
           return list;
         };
+        /* The operation's parameters with its path's shared ones; the operation's own win. */
+        const parameters = (path, op) => {
+          const merged = new Map();
+          for (const p of [...((spec.paths[path] || {}).parameters || []), ...(op.parameters || [])].map(resolve)) {
+            merged.set(p.in + " " + p.name, p);
+          }
+          return [...merged.values()];
+        };
+        const FORM = "application/x-www-form-urlencoded";
+        const formText = (example) => Object.entries(example).map(([k, v]) => k + "=" + encodeURIComponent(v)).join("&");
         const bodyBlock = (content) => {
           const block = el("div");
           for (const [type, media] of Object.entries(content || {})) {
             block.append(el("div", {}, el("span", { class: "mono" }, type), " ", typeLabel(media.schema)));
             block.append(schemaTree(resolve(media.schema), 0));
+            if (media.example !== undefined) {
+              const text = type === FORM ? formText(media.example) : JSON.stringify(media.example, null, 2);
+              block.append(el("div", { class: "muted" }, "Example"), el("pre", { class: "example" }, text));
+            }
           }
           return block;
+        };
+        /* A curl line for the operation, with the variables `switchboard serve` prints (SWITCHBOARD_TOKEN,
+           SWITCHBOARD_LOCATION_ID) and one per path parameter (conversationId → CONVERSATION_ID). */
+        const quote = (text) => "'" + String(text).replace(/'/g, "'\\''") + "'";
+        const variable = (name) => name === "locationId" ? "SWITCHBOARD_LOCATION_ID"
+          : name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
+        const curlLine = (path, method, op) => {
+          const params = parameters(path, op);
+          const query = params.filter((p) => p.in === "query" && p.required)
+            .map((p) => p.name + "=$" + variable(p.name));
+          const base = ((spec.servers || [])[0] || {}).url || location.origin;
+          const url = base + path.replace(/\{([^}]+)\}/g, (_, name) => "$" + variable(name))
+            + (query.length ? "?" + query.join("&") : "");
+          const lines = ["curl -s" + (method === "get" ? "" : " -X " + method.toUpperCase()) + " \"" + url + "\""];
+          const security = op.security || spec.security || [];
+          if (security.length && Object.keys(security[0] || {}).length) lines.push("-H \"Authorization: Bearer $SWITCHBOARD_TOKEN\"");
+          const version = params.find((p) => p.in === "header" && p.name === "Version");
+          if (version) lines.push("-H " + quote("Version: " + (((version.schema || {}).enum || [])[0] || "2021-04-15")));
+          const body = op.requestBody ? resolve(op.requestBody) : null;
+          for (const [type, media] of Object.entries((body || {}).content || {})) {
+            if (media.example === undefined) continue;
+            if (type === FORM) {
+              for (const [k, v] of Object.entries(media.example)) lines.push("--data-urlencode " + quote(k + "=" + v));
+            } else {
+              lines.push("-H 'Content-Type: " + type + "'", "-d " + quote(JSON.stringify(media.example)));
+            }
+            break;
+          }
+          return lines.join(" \\\n  ");
         };
         const operation = (path, method, op) => {
           const id = op.operationId || (method + path);
@@ -140,11 +202,12 @@ enum DocsPage {
           if (op.summary) section.append(el("h3", {}, op.summary));
           if (op.description) section.append(el("p", {}, rich(op.description)));
           section.append(differenceNote(op));
+          section.append(el("pre", { class: "curl", "data-operation": id }, curlLine(path, method, op)));
           const security = op.security || spec.security || [];
           const scopes = security.flatMap((s) => Object.values(s).flat());
           section.append(el("p", { class: "muted" }, security.length === 0 || Object.keys(security[0] || {}).length === 0
             ? "No token needed." : "Bearer token" + (scopes.length ? " with scope " + scopes.join(", ") : "") + "."));
-          const params = (op.parameters || []).map(resolve);
+          const params = parameters(path, op);
           if (params.length) {
             const table = el("table", {}, el("tr", {}, el("th", {}, "parameter"), el("th", {}, "in"),
               el("th", {}, "schema"), el("th", {}, "description")));
@@ -186,7 +249,10 @@ enum DocsPage {
           const content = document.getElementById("content");
           const nav = document.getElementById("nav");
           content.textContent = "";
-          content.append(el("section", { class: "op" }, el("h2", {}, spec.info.title), rich(spec.info.description)));
+          content.append(el("section", { class: "op" }, el("h2", {}, spec.info.title), rich(spec.info.description),
+            el("p", {}, rich("Each operation's curl line uses the variables `switchboard serve` prints (`export "
+              + "SWITCHBOARD_TOKEN=… SWITCHBOARD_LOCATION_ID=…`), and one per path parameter: set `CONVERSATION_ID`, "
+              + "`MESSAGE_ID` or `CONTACT_ID` first."))));
           const byTag = {};
           for (const [path, item] of Object.entries(spec.paths)) {
             for (const method of ["get", "post", "put", "patch", "delete"]) {
@@ -227,6 +293,13 @@ enum DocsPage {
           diffs.append(list);
           content.append(diffs);
           if (location.hash) { const target = document.getElementById(location.hash.slice(1)); if (target) target.scrollIntoView(); }
+          const root = document.documentElement;
+          root.dataset.renderedWidth = String(root.scrollWidth);
+          root.dataset.windowWidth = String(root.clientWidth);
+          /* The first elements that reach past the window, for the browser test's message. */
+          root.dataset.overflowing = Array.from(document.querySelectorAll("body *"))
+            .filter((node) => node.getBoundingClientRect().right > root.clientWidth + 0.5).slice(0, 5)
+            .map((node) => node.tagName.toLowerCase() + "." + node.className + ": " + node.textContent.slice(0, 60)).join(" | ");
         };
         fetch("/openapi.json").then((r) => r.json()).then((json) => { spec = json; render(); }).catch((error) => {
           document.getElementById("content").textContent = "Could not load /openapi.json: " + error;
