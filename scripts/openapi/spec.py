@@ -122,22 +122,23 @@ class Spec:
         operation = node["operations"].get(method.lower())
         return (operation, parameters) if operation else (None, {})
 
-    def differences(self) -> list[tuple[str, dict]]:
-        """Every `x-highlevel-difference` note, with the pointer of the element that carries it."""
-        found = []
-
+    def mappings(self):
+        """Every mapping of the document, with its JSON pointer, depth first."""
         def walk(node, pointer):
             if isinstance(node, dict):
-                if "x-highlevel-difference" in node:
-                    found.append((pointer, node["x-highlevel-difference"]))
+                yield pointer, node
                 for key, value in node.items():
-                    walk(value, f"{pointer}/{escape(str(key))}")
+                    yield from walk(value, f"{pointer}/{escape(str(key))}")
             elif isinstance(node, list):
                 for index, value in enumerate(node):
-                    walk(value, f"{pointer}/{index}")
+                    yield from walk(value, f"{pointer}/{index}")
 
-        walk(self.document, "")
-        return found
+        yield from walk(self.document, "")
+
+    def differences(self) -> list[tuple[str, dict]]:
+        """Every `x-highlevel-difference` note, with the pointer of the element that carries it."""
+        return [(pointer, node["x-highlevel-difference"]) for pointer, node in self.mappings()
+                if "x-highlevel-difference" in node]
 
 
 INTEGER = re.compile(r"^-?[0-9]+$")

@@ -228,17 +228,10 @@ def check_examples(spec: Spec) -> list[str]:
     for name, response in spec.document.get("components", {}).get("responses", {}).items():
         check_content(f"/components/responses/{name}/content", response.get("content"), False, name)
 
-    def walk(node, pointer):
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if value is None and key not in ("example", "const", "default"):
-                    problems.append(f"{pointer}/{key} has no value (an unquoted comma in a flow mapping?)")
-                walk(value, f"{pointer}/{escape(str(key))}")
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                walk(value, f"{pointer}/{index}")
-
-    walk(spec.document, "")
+    for pointer, node in spec.mappings():
+        for key, value in node.items():
+            if value is None and key not in ("example", "const", "default"):
+                problems.append(f"{pointer}/{key} has no value (an unquoted comma in a flow mapping?)")
     return problems
 
 
