@@ -43,10 +43,16 @@ SWITCHBOARD_TIMED_TESTS+='|aConversationsEventsArriveInTheOrderTheyWereStored|un
 switchboard_sanitizers() {
     # The tests of wall-clock bounds run in the main run only: the sanitizers' slowdown of 5-15x breaks the bounds,
     # not the code (CI saw them fail that way under the sanitizers).
-    # Also left out: the browser's rendering of /docs, which exercises Chromium, not Switchboard's memory.
-    local slow="$SWITCHBOARD_TIMED_TESTS|DocsPageBrowserTests" suite
-    # One suite at a time, as in the main run: with both at once under ASan, about twenty PostgreSQL tests once
-    # stopped making progress (see CONTRIBUTING.md). A phase that hangs fails the run after 25 minutes.
+    # So are the tests that time retries and deadlines (they failed here under ASan's load), and the browser's
+    # rendering of /docs, which exercises Chromium, not Switchboard's memory.
+    local slow="$SWITCHBOARD_TIMED_TESTS|DocsPageBrowserTests|aHeadThatTricklesInIsCutOffAtTheDeadline"
+    slow+="|a429IsRetriedWithTheSameWebhookIdAndA500IsFinal|serverErrorsAreRetriedWhenAskedAndTheLastAttemptIsCounted"
+    slow+="|revokedTokensAndRateLimitsApplyOnTheHotPathToo"
+    local suite
+    # SQLite only, one suite at a time: under ASan, the PostgreSQL cases' connections failed to open in time, and
+    # with every suite at once about twenty of them once stopped making progress (see CONTRIBUTING.md); the main
+    # run covers PostgreSQL. A phase that hangs fails the run after 25 minutes.
+    export SWITCHBOARD_TEST_BACKENDS=sqlite
     swift build --build-tests --sanitize=address --scratch-path .build-asan
     for suite in SwitchboardServerTests SwitchboardStorageTests; do
         ASAN_OPTIONS=detect_leaks=0 SWIFT_BACKTRACE=enable=yes timeout 1500 \
@@ -57,6 +63,7 @@ switchboard_sanitizers() {
         TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/scripts/tsan-suppressions.txt" SWIFT_BACKTRACE=enable=yes \
             timeout 1500 swift test --skip-build --sanitize=thread --scratch-path .build-tsan --filter "$suite" --skip "$slow"
     done
+    unset SWITCHBOARD_TEST_BACKENDS
     scripts/fuzz.sh
 }
 if [ "${1:-}" = "--sanitize" ]; then

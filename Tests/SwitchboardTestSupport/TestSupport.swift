@@ -16,6 +16,17 @@ public enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
     case postgres
 
     public var description: String { rawValue }
+
+    /// Both backends, or those `SWITCHBOARD_TEST_BACKENDS` names (comma-separated): the sanitizer job of
+    /// `scripts/test.sh` runs SQLite only (see CONTRIBUTING.md).
+    public static var allCases: [Backend] {
+        guard let names = ProcessInfo.processInfo.environment["SWITCHBOARD_TEST_BACKENDS"], !names.isEmpty else {
+            return [.sqlite, .postgres]
+        }
+        let chosen = names.split(separator: ",").compactMap { Backend(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
+        precondition(!chosen.isEmpty, "SWITCHBOARD_TEST_BACKENDS names no backend: use sqlite, postgres or both")
+        return chosen
+    }
 }
 
 /// A fresh directory per test, so parallel tests never share a database file.
