@@ -65,7 +65,8 @@ import Testing
     /// NUL, answered "Invalid lastMessageId", searched for "", or did not know the OAuth client.
     @Test func hostileValuesGetTheSameAnswersFromBothBackends() async throws {
         var answers: [Backend: [String]] = [:]
-        for backend in Backend.allCases {
+        // Both, whatever SWITCHBOARD_TEST_BACKENDS says: this test compares them.
+        for backend in [Backend.sqlite, .postgres] {
             answers[backend] = try await withStore(backend) { store in
                 let tenant = try await store.makeTenant()
                 let conversation = ConversationID(rawValue: "HostileConversation1")
