@@ -37,7 +37,8 @@ SWITCHBOARD_TIMED_TESTS+='|aConversationsEventsArriveInTheOrderTheyWereStored|un
 # Sanitizers (issue 15): the server's and the stores' suites, both backends, under AddressSanitizer and then under
 # ThreadSanitizer (every server the CLI tests would start is left out: their memory bounds do not hold under the
 # sanitizers' shadow memory), then a repeatable libFuzzer run over Fuzz/corpus (600,000 inputs from a fixed seed).
-# Part of the full run; `scripts/test.sh --sanitize` runs only this, SWITCHBOARD_SANITIZE=0 leaves it out. Leak
+# Run by `scripts/test.sh --sanitize`, or after the full run with SWITCHBOARD_SANITIZE=1; not part of the default
+# run while it is not reliable on two loaded cores (see CONTRIBUTING.md). Leak
 # reports are off: the test runners' own objects outlive exit. A TSan report stops the run (halt_on_error);
 # scripts/tsan-suppressions.txt names the one race TSan misreports, in the Swift runtime.
 switchboard_sanitizers() {
@@ -92,6 +93,6 @@ fi
 # openapi.yaml: every exchange the suites recorded is checked against it, then a real server is fuzzed with it.
 switchboard_openapi_validate
 switchboard_openapi_fuzz "$SWITCHBOARD_BINARY"
-if [ $# -eq 0 ] && [ "${SWITCHBOARD_SANITIZE:-1}" != 0 ]; then
+if [ $# -eq 0 ] && [ "${SWITCHBOARD_SANITIZE:-0}" != 0 ]; then
     switchboard_sanitizers
 fi
