@@ -46,24 +46,53 @@ trap cleanup EXIT
 source scripts/bench-lib.sh
 
 location=BenchLocation0000000
-typical=Conv0000000000000042
-large_id=LargeConversation000
-# The large conversation's message n is Msg<messages + n>; the page after the cursor lies 50,000 messages deep.
-deep_cursor=$(printf 'Msg%017d' $((messages + large - 1 - 50000)))
-single=$(printf 'Msg%017d' $((messages / 2)))
-
-echo "bench.sh: generating $messages messages over $conversations conversations, plus one of $large" >&2
-"$bin" generate --messages "$messages" --conversations "$conversations" --large "$large" --location "$location" \
-    >"$work/data.ndjson"
-# The generator leaves 450 MB of the data file to be written back; flush it now, so the import's own writes are not
-# timed queued behind it.
-sync
 total=$((messages + large))
+more=${BENCH_MORE:-$total}
 
-# Runs one wrk case; prints "requests/s p50 p99" (latencies in ms).
+# The read cases and the main import use data shaped like a real export (random 20-character ids, grouped by
+# conversation, varied bodies: `generate --realistic`); `generate`'s sequential ids are imported beside it, as the
+# friendly case they are.
+echo "bench.sh: generating $total messages like a real export ($conversations conversations plus one of $large)" >&2
+"$bin" generate --realistic --messages "$messages" --conversations "$conversations" --large "$large" \
+    --location "$location" >"$work/data.ndjson"
+echo "bench.sh: generating $more more for a database that already has messages, and $total sequential" >&2
+"$bin" generate --realistic --messages "$more" --conversations "$conversations" --large 0 --seed 2 \
+    --location "$location" >"$work/more.ndjson"
+"$bin" generate --messages "$messages" --conversations "$conversations" --large "$large" --location "$location" \
+    >"$work/sequential.ndjson"
+# The generator leaves the files' pages to be written back; flush them now, so the imports' own writes are not
+# timed queued behind them.
+sync
+
+# What the read cases ask for, read from the data: a conversation of 20 messages or more, the large conversation
+# (last in the file, newest first) with a cursor `depth` messages deep, a message from the middle, and search texts.
+depth=$((large / 2 < 50000 ? large / 2 : 50000))
+read -r typical large_id deep_cursor single search_narrow search_broad < <(python3 - "$work/data.ndjson" "$total" "$large" "$depth" <<'PY'
+import json, sys, urllib.parse
+path, total, large, depth = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+typical = None; run = (None, 0); newest = {}
+with open(path, encoding="utf-8") as lines:
+    for number, line in enumerate(lines, 1):
+        message = json.loads(line)
+        conversation = message["conversationId"]
+        newest.setdefault(conversation, message)
+        run = (conversation, run[1] + 1) if run[0] == conversation else (conversation, 1)
+        if typical is None and run[1] == 20: typical = conversation
+        if number == total // 2: single = message["id"]
+        if number == total - large + depth: cursor = message["id"]
+        last = message
+# A narrow search: 14 characters from the middle of the typical conversation's newest body (what the list shows).
+body = newest[typical].get("body") or "appointment"
+middle = max(0, len(body) // 2 - 7)
+narrow = body[middle:middle + 14].strip() or "appointment"
+print(typical, last["conversationId"], cursor, single, urllib.parse.quote(narrow), "appointment")
+PY
+)
+
+# Runs one wrk case; prints "requests/s p50 p99" (latencies in ms). $3: connections (default 64).
 measure() {
-    local url=$1 token=$2 out
-    out=$(wrk -t"$threads" -c"$connections" -d"$duration" --latency \
+    local url=$1 token=$2 clients=${3:-$connections} out
+    out=$(wrk -t"$((clients < threads ? clients : threads))" -c"$clients" -d"$duration" --latency \
         -H "Authorization: Bearer $token" -H "Version: 2021-04-15" "$url")
     local rps p50 p99
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
@@ -79,44 +108,82 @@ measure() {
 }
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) printf "%.3f", v/1000; else if (v ~ /ms$/) printf "%.3f", v+0; else if (v ~ /s$/) printf "%.3f", v*1000; else print v }'; }
 
-declare -A results
-run_backend() {
-    local name=$1 database=$2
-    echo "bench.sh: [$name] importing" >&2
-    local started ended
-    started=$(now_ms)
-    "$bin" import "$work/data.ndjson" --database "$database" 2>"$work/import-$name.log"
-    ended=$(now_ms)
-    results[$name,import]=$(( total * 1000 / (ended - started > 0 ? ended - started : 1) ))
-    local token port pid
-    token=$("$bin" token create --location "$location" --database "$database")
+# Imports $1 into $2; prints "messages/s peak-RSS-MB". Peak RSS is the import process's own (getrusage).
+timed_import() {
+    local file=$1 database=$2 name=$3 lines
+    lines=$(wc -l <"$file")
+    python3 - "$bin" "$file" "$database" "$lines" 2>"$work/import-$name.log" <<'PY'
+import resource, subprocess, sys, time
+binary, path, database, lines = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+started = time.monotonic()
+subprocess.run([binary, "import", path, "--database", database], check=True, stdout=subprocess.DEVNULL)
+elapsed = time.monotonic() - started
+print(int(lines / elapsed), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+PY
+}
+
+# The server as the README starts it, on the bench's database: the default log level (an access line per request,
+# here into a file), rate limits on (with budgets no run reaches, so that they are counted but never answer 429).
+# $4 adds flags ("--log-level warning" for the quiet configuration).
+start_server() {
+    local name=$1 database=$2 token=$3 extra=$4 port
     port=$(free_port)
+    local started
     started=$(now_ms)
-    "$bin" serve --port "$port" --database "$database" --rate-limit off --log-level warning >/dev/null 2>"$work/serve-$name.log" &
-    pid=$!
-    pids+=("$pid")
-    local base="http://127.0.0.1:$port"
+    # shellcheck disable=SC2086
+    "$bin" serve --port "$port" --database "$database" --rate-limit-burst 1000000000 --rate-limit-daily 1000000000 \
+        $extra >/dev/null 2>"$work/serve-$name.log" &
+    server_pid=$!
+    pids+=("$server_pid")
+    base="http://127.0.0.1:$port"
     until curl -sf -o /dev/null -H "Authorization: Bearer $token" -H "Version: 2021-04-15" \
         "$base/conversations/$typical/messages?limit=20"; do
         sleep 0.005
-        kill -0 "$pid" 2>/dev/null || { cat "$work/serve-$name.log" >&2; exit 1; }
+        kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve-$name.log" >&2; exit 1; }
     done
-    results[$name,coldstart]=$(( $(now_ms) - started ))
-    curl -s -H "Authorization: Bearer $token" -H "Version: 2021-04-15" \
-        "$base/conversations/$typical/messages?limit=20" >"$work/page-$name.json"
-    echo "bench.sh: [$name] case 1: newest page" >&2
-    results[$name,1]=$(measure "$base/conversations/$typical/messages?limit=20" "$token")
-    echo "bench.sh: [$name] case 2: 50,000 deep" >&2
-    results[$name,2]=$(measure "$base/conversations/$large_id/messages?limit=20&lastMessageId=$deep_cursor" "$token")
-    echo "bench.sh: [$name] case 3: type filter" >&2
-    results[$name,3]=$(measure "$base/conversations/$typical/messages?limit=20&type=TYPE_SMS,TYPE_CALL" "$token")
-    echo "bench.sh: [$name] case 4: one message" >&2
-    results[$name,4]=$(measure "$base/conversations/messages/$single" "$token")
-    results[$name,rss]=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$pid/status")
-    kill "$pid"
-    wait "$pid" 2>/dev/null || true
+    coldstart=$(( $(now_ms) - started ))
 }
 
+declare -A results
+configurations=(default quiet)
+run_reads() {
+    local name=$1 database=$2 token=$3 configuration extra
+    for configuration in "${configurations[@]}"; do
+        extra=""; [ "$configuration" = quiet ] && extra="--log-level warning"
+        start_server "$name-$configuration" "$database" "$token" "$extra"
+        [ "$configuration" = default ] && results[$name,coldstart]=$coldstart
+        curl -s -H "Authorization: Bearer $token" -H "Version: 2021-04-15" \
+            "$base/conversations/$typical/messages?limit=20" >"$work/page-$name.json"
+        echo "bench.sh: [$name, $configuration] the read cases" >&2
+        results[$name,$configuration,1]=$(measure "$base/conversations/$typical/messages?limit=20" "$token")
+        results[$name,$configuration,2]=$(measure \
+            "$base/conversations/$large_id/messages?limit=20&lastMessageId=$deep_cursor" "$token")
+        results[$name,$configuration,3]=$(measure "$base/conversations/$typical/messages?limit=20&type=TYPE_SMS,TYPE_CALL" "$token")
+        results[$name,$configuration,4]=$(measure "$base/conversations/messages/$single" "$token")
+        # Search takes the full path and reads the database: one client at a time, so p50 is a page's own time.
+        results[$name,$configuration,5]=$(measure \
+            "$base/conversations/search?locationId=$location&query=$search_narrow&limit=20" "$token" 1)
+        results[$name,$configuration,6]=$(measure \
+            "$base/conversations/search?locationId=$location&query=$search_broad&limit=20" "$token" 1)
+        results[$name,$configuration,rss]=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$server_pid/status")
+        kill "$server_pid"
+        wait "$server_pid" 2>/dev/null || true
+    done
+}
+
+run_backend() {
+    local name=$1 database=$2 token
+    echo "bench.sh: [$name] importing the realistic file into an empty database" >&2
+    results[$name,import,empty]=$(timed_import "$work/data.ndjson" "$database" "$name-empty")
+    token=$("$bin" token create --location "$location" --database "$database")
+    run_reads "$name" "$database" "$token"
+    echo "bench.sh: [$name] importing $more more into the database of $total" >&2
+    results[$name,import,more]=$(timed_import "$work/more.ndjson" "$database" "$name-more")
+}
+
+echo "bench.sh: [sqlite] importing the sequential file (generate without --realistic) into an empty database" >&2
+results[sqlite,import,sequential]=$(timed_import "$work/sequential.ndjson" "$work/sequential.sqlite" sequential)
+rm -f "$work"/sequential.sqlite*
 run_backend sqlite "$work/bench.sqlite"
 if $with_postgres; then
     # shellcheck source=scripts/postgres.sh
@@ -136,26 +203,40 @@ results[nginx,1]=$(measure "http://127.0.0.1:$nginx_port/conversations/$typical/
 kill "$(cat "$work/nginx.pid")"
 rm -f "$work/nginx.pid"
 
-# The table.
+# The tables.
 read -r nginx_rps nginx_p50 nginx_p99 <<<"${results[nginx,1]}"
-printf '\n%s, %s cores, %s, wrk -t%s -c%s -d%s; %s messages\n\n' "$(date -u +%Y-%m-%d)" "$(nproc)" \
-    "$(uname -m)" "$threads" "$connections" "$duration" "$total"
-printf '| backend | case | requests/s | p50 ms | p99 ms | ratio to nginx | latency / case 1 |\n'
-printf '| --- | --- | ---: | ---: | ---: | ---: | ---: |\n'
-printf '| nginx | static file of case 1 | %s | %s | %s | 1.00 | |\n' "$nginx_rps" "$nginx_p50" "$nginx_p99"
-names=("1: newest page" "2: 50,000 deep" "3: type=TYPE_SMS,TYPE_CALL" "4: GET one message")
+printf '\n%s, %s cores, %s, wrk -t%s -c%s -d%s (search: -c1); %s messages like a real export (random ids, grouped by conversation)\n\n' \
+    "$(date -u +%Y-%m-%d)" "$(nproc)" "$(uname -m)" "$threads" "$connections" "$duration" "$total"
+printf '| backend | configuration | case | requests/s | p50 ms | p99 ms | ratio to nginx | default / quiet |\n'
+printf '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |\n'
+printf '| nginx | access log off | static file of case 1 | %s | %s | %s | 1.00 | |\n' "$nginx_rps" "$nginx_p50" "$nginx_p99"
+names=("1: newest page" "2: $depth deep" "3: type=TYPE_SMS,TYPE_CALL" "4: GET one message" "5: search, narrow"
+       "6: search, broad")
 for backend in sqlite $($with_postgres && echo postgres); do
-    read -r _ base_p50 _ <<<"${results[$backend,1]}"
-    for case in 1 2 3 4; do
-        read -r rps p50 p99 <<<"${results[$backend,$case]}"
-        printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$backend" "${names[$((case - 1))]}" "$rps" "$p50" "$p99" \
-            "$(awk -v a="$rps" -v b="$nginx_rps" 'BEGIN { printf "%.2f", a/b }')" \
-            "$(awk -v a="$p50" -v b="$base_p50" 'BEGIN { printf "%.2f", a/b }')"
+    for configuration in "${configurations[@]}"; do
+        for case in 1 2 3 4 5 6; do
+            read -r rps p50 p99 <<<"${results[$backend,$configuration,$case]}"
+            read -r quiet_rps _ <<<"${results[$backend,quiet,$case]}"
+            printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$backend" "$configuration" "${names[$((case - 1))]}" \
+                "$rps" "$p50" "$p99" \
+                "$( ((case <= 4)) && awk -v a="$rps" -v b="$nginx_rps" 'BEGIN { printf "%.2f", a/b }')" \
+                "$([ "$configuration" = default ] && awk -v a="$rps" -v b="$quiet_rps" 'BEGIN { printf "%.2f", a/b }')"
+        done
     done
 done
-printf '\n| backend | import (messages/s) | server RSS after the read cases (MB) | cold start to first 200 (ms) |\n'
-printf '| --- | ---: | ---: | ---: |\n'
+printf '\n(default: serve as the README starts it, access log at info into a file; quiet: --log-level warning.)\n'
+printf '\n| backend | import | messages/s | peak RSS of the import (MB) |\n'
+printf '| --- | --- | ---: | ---: |\n'
+read -r rate rss <<<"${results[sqlite,import,sequential]}"
+printf '| sqlite | %s sequential (generate), empty database | %s | %s |\n' "$total" "$rate" "$rss"
 for backend in sqlite $($with_postgres && echo postgres); do
-    printf '| %s | %s | %s | %s |\n' "$backend" "${results[$backend,import]}" "${results[$backend,rss]}" \
-        "${results[$backend,coldstart]}"
+    read -r rate rss <<<"${results[$backend,import,empty]}"
+    printf '| %s | %s realistic, empty database | %s | %s |\n' "$backend" "$total" "$rate" "$rss"
+    read -r rate rss <<<"${results[$backend,import,more]}"
+    printf '| %s | %s realistic, into the %s | %s | %s |\n' "$backend" "$more" "$total" "$rate" "$rss"
+done
+printf '\n| backend | server RSS after the read cases (MB) | cold start to first 200 (ms) |\n'
+printf '| --- | ---: | ---: |\n'
+for backend in sqlite $($with_postgres && echo postgres); do
+    printf '| %s | %s | %s |\n' "$backend" "${results[$backend,default,rss]}" "${results[$backend,coldstart]}"
 done

@@ -109,7 +109,7 @@ public func buildApplication<Store: ConversationStore>(
             services.append(dates)
             hotPathOrNil = HotPath(
                 cache: cache, tokens: shared.tokens, rateLimiter: shared.rateLimiter, metrics: metrics, dates: dates,
-                logger: logger)
+                accessLog: configuration.accessLog, logger: logger)
         }
     }
     let http1 = HTTP1Channel.Configuration(
@@ -180,7 +180,7 @@ func buildRouter<Store: ConversationStore>(
 ) -> Router<AppRequestContext> {
     // HEAD answers as GET does, without the body, on every GET route (HighLevel's CDN does; curl -I expects it).
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
-    router.add(middleware: ObservationMiddleware(metrics: shared.metrics))
+    router.add(middleware: ObservationMiddleware(metrics: shared.metrics, accessLog: configuration.accessLog))
     router.add(middleware: HighLevelErrorMiddleware())
     if configuration.requestTimeout > .zero {
         router.add(middleware: RequestTimeoutMiddleware(timeout: configuration.requestTimeout))

@@ -69,6 +69,9 @@ public struct ServerConfiguration: Sendable {
     public var secretKey: String?
     /// How long SIGTERM/SIGINT wait for in-flight requests before the process stops anyway.
     public var shutdownGracePeriod: Duration = .seconds(10)
+    /// Where the access log's lines go (`serve` writes them straight to stderr's `LogWriter`; the default hands
+    /// them to the request's logger).
+    public var accessLog = AccessLog()
     /// How this server delivers webhooks (it always writes their events to the outbox).
     public var webhooks = WebhookDeliveryConfiguration()
     /// The clock every write stamps; tests replace it.

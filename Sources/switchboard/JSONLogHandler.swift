@@ -1,11 +1,12 @@
 import Foundation
 import Logging
 import SwitchboardCore
+import SwitchboardServer
 import SwitchboardStorage
 
 /// `serve --log-format json`: one JSON object per line on stderr, for log collectors: `time`, `level`, `label`,
 /// `message`, then every metadata field at the top level (numbers as numbers), so an access line carries `route`,
-/// `duration_ms`, `request.id` and `door` as fields of its own.
+/// `duration_ms`, `request.id` and `door` as fields of its own. Queued on `LogWriter`, like the text format.
 struct JSONLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level = .info
@@ -28,7 +29,7 @@ struct JSONLogHandler: LogHandler {
         object["message"] = event.message.description
         guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
         data.append(0x0A)
-        FileHandle.standardError.write(data)
+        LogWriter.standardError.append(data)
     }
 
     private static func json(_ value: Logger.Metadata.Value) -> Any {

@@ -97,14 +97,13 @@ struct Serve: AsyncParsableCommand {
         configuration.sqliteFile = SQLiteFileRules(allowShared: allowSharedFile, durability: durability)
         webhooks.apply(to: &configuration.webhooks)
         let (level, format) = (logLevel, logFormat)
+        configuration.accessLog = AccessLog(format == .json ? .json(.standardError) : .text(.standardError))
         LoggingSystem.bootstrap { label in
             switch format {
             case .json:
                 return JSONLogHandler(label: label, logLevel: level)
             case .text:
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
+                return TextLogHandler(label: label, logLevel: level)
             }
         }
         let logger = Logger(label: "switchboard")
@@ -115,10 +114,13 @@ struct Serve: AsyncParsableCommand {
             } catch {
                 // The server listens but its first start could not be written: stop rather than serve a store
                 // nobody has a token for.
+                LogWriter.standardError.flush()
                 Output.error("Error: the store could not be prepared: \(error)")
                 Foundation.exit(1)
             }
         }
+        // Log lines are queued for a writer thread: whatever is queued goes out before the process ends.
+        defer { LogWriter.standardError.flush() }
         do {
             try await runUntilSignalled(app, configuration: configuration, logger: logger)
         } catch {

@@ -292,7 +292,7 @@ import Testing
         tokens.remember(token, for: token.hash, at: .now)
         let hotPath = HotPath(
             cache: cache, tokens: tokens, rateLimiter: nil, metrics: ServerMetrics(), dates: HTTPDateCache(),
-            logger: Logger(label: "test"))
+            accessLog: AccessLog(), logger: Logger(label: "test"))
         func head(_ target: String) -> RequestHead {
             RequestHead(
                 method: "GET", target: target, authorization: "Bearer pit-11111111-2222-4333-8444-555555555555",

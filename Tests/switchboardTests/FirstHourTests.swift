@@ -237,12 +237,49 @@ import Testing
     /// Both doors write the same access-log fields (the hot path used to leave out the time taken and the request
     /// id), and `--log-format json` writes each line as one JSON object with them as fields.
     @Test func bothDoorsLogTheSameFieldsAndJSONLinesCarryThem() async throws {
+        let (lines, path) = try await logLinesOfThreeReads(["--log-format", "json"])
+        let access = lines.compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+        }.filter { ($0["message"] as? String) == "GET \(path) 200" }
+        #expect(access.count == 3, "\(lines)")
+        #expect(access.map { $0["request.id"] as? String } == ["first-look", "second-look", "third-look"])
+        for line in access {
+            #expect(line["level"] as? String == "info")
+            #expect(line["route"] as? String == "/conversations/{conversationId}/messages")
+            #expect((line["duration_ms"] as? Double).map { $0 >= 0 } == true, "\(line)")
+            #expect(line["time"] as? String != nil)
+        }
+        // The first answer is the router's, which caches it; the hot path serves it from then on.
+        #expect(access.first?["door"] as? String == "router")
+        #expect(access.last?["door"] as? String == "hot")
+    }
+
+    /// The default text format: one line per request, UTC time to the millisecond, then the level, the label, the
+    /// message and the metadata sorted by key — written by the log's own thread, so the lines arrive whole.
+    @Test func theDefaultTextLogHasOneWholeLinePerRequest() async throws {
+        let (lines, path) = try await logLinesOfThreeReads([])
+        let access = lines.filter { $0.contains(" GET \(path) 200 ") }
+        #expect(access.count == 3, "\(lines)")
+        // The first read is the router's (it fills the cache); which door answers the others depends on whether
+        // the client reuses its connection, which the JSON test above pins down.
+        let doors = ["router", "(router|hot)", "(router|hot)"]
+        for (index, requestId) in ["first-look", "second-look", "third-look"].enumerated() where index < access.count {
+            let pattern = #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z info switchboard: GET "#
+                + NSRegularExpression.escapedPattern(for: path)
+                + #" 200 door=\#(doors[index]) duration_ms=[0-9.e-]+ request\.id=\#(requestId) "#
+                + #"route=/conversations/\{conversationId\}/messages$"#
+            #expect(access[index].range(of: pattern, options: .regularExpression) != nil, "\(access[index])")
+        }
+    }
+
+    /// Starts `serve --demo` with `arguments`, reads a conversation's page three times (request ids `first-look`,
+    /// `second-look`, `third-look`), and returns the lines the server wrote to stderr once three access lines are in.
+    private func logLinesOfThreeReads(_ arguments: [String]) async throws -> (lines: [String], path: String) {
         let lines = Mutex<[String]>([])
         let database = try temporaryDatabase()
         let port = try freePort()
         let server = try ChildProcess(
-            [try switchboardBinary().path, "serve", "--demo", "--port", String(port), "--database", database,
-             "--log-format", "json"],
+            [try switchboardBinary().path, "serve", "--demo", "--port", String(port), "--database", database] + arguments,
             stdout: .pipe, stderr: .pipe)
         defer { kill(server.processIdentifier, SIGTERM); Thread.detachNewThread { server.waitUntilExit() } }
         let printed = Mutex<[String]>([])
@@ -264,24 +301,9 @@ import Testing
             #expect(response.status == .ok)
             _ = try await response.body.collect(upTo: 1 << 20)
         }
-        var access: [[String: Any]] = []
-        for _ in 0..<50 {
-            access = lines.withLock { $0 }.compactMap { line in
-                (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
-            }.filter { ($0["message"] as? String) == "GET \(path) 200" }
-            if access.count == 3 { break }
+        for _ in 0..<50 where lines.withLock({ $0.filter { $0.contains("GET \(path) 200") }.count }) < 3 {
             try await Task.sleep(for: .milliseconds(100))
         }
-        #expect(access.count == 3, "\(lines.withLock { $0 })")
-        #expect(access.map { $0["request.id"] as? String } == ["first-look", "second-look", "third-look"])
-        for line in access {
-            #expect(line["level"] as? String == "info")
-            #expect(line["route"] as? String == "/conversations/{conversationId}/messages")
-            #expect((line["duration_ms"] as? Double).map { $0 >= 0 } == true, "\(line)")
-            #expect(line["time"] as? String != nil)
-        }
-        // The first answer is the router's, which caches it; the hot path serves it from then on.
-        #expect(access.first?["door"] as? String == "router")
-        #expect(access.last?["door"] as? String == "hot")
+        return (lines.withLock { $0 }, path)
     }
 }

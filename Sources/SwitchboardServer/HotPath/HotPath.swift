@@ -15,6 +15,7 @@ final class HotPath: Sendable {
     let rateLimiter: RateLimiter?
     let metrics: ServerMetrics
     let dates: HTTPDateCache
+    let accessLog: AccessLog
     let logger: Logger
 
     private let recorders: [String: (ok: ServerMetrics.RequestRecorder, limited: ServerMetrics.RequestRecorder)]
@@ -47,13 +48,14 @@ final class HotPath: Sendable {
 
     init(
         cache: ResponseCache, tokens: TokenCache, rateLimiter: RateLimiter?, metrics: ServerMetrics,
-        dates: HTTPDateCache, logger: Logger
+        dates: HTTPDateCache, accessLog: AccessLog, logger: Logger
     ) {
         self.cache = cache
         self.tokens = tokens
         self.rateLimiter = rateLimiter
         self.metrics = metrics
         self.dates = dates
+        self.accessLog = accessLog
         self.logger = logger
         var recorders: [String: (ok: ServerMetrics.RequestRecorder, limited: ServerMetrics.RequestRecorder)] = [:]
         for route in [Self.pageRoute, Self.messageRoute] {
@@ -114,7 +116,7 @@ final class HotPath: Sendable {
         answer.head.writeStaticString("\r\n")
         let duration = ContinuousClock.now - start
         if limit?.allowed == false { recorder.limited.record(duration) } else { recorder.ok.record(duration) }
-        AccessLog.record(
+        accessLog.record(
             logger, method: "GET", path: request.target.prefix { $0 != "?" }, status: limit?.allowed == false ? 429 : 200,
             route: route, duration: duration, requestId: requestId, door: .hot)
         return answer

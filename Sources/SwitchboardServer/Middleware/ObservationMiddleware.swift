@@ -9,6 +9,7 @@ struct ObservationMiddleware: RouterMiddleware {
     static let requestIdHeader = HTTPField.Name("X-Request-Id")!  // a valid literal field name
 
     let metrics: ServerMetrics
+    let accessLog: AccessLog
 
     func handle(
         _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
@@ -16,13 +17,15 @@ struct ObservationMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         var context = context
         let requestId = Self.acceptableRequestId(request.headers[Self.requestIdHeader]) ?? TraceID.make()
+        // Every line of this request carries the id the client sees; Hummingbird's own id would be a second one.
         context.logger[metadataKey: "request.id"] = .string(requestId)
+        context.logger[metadataKey: "hb.request.id"] = nil
         var response = try await next(request, context)
         response.headers[Self.requestIdHeader] = requestId
         let duration = ContinuousClock.now - start
         let route = context.endpointPath ?? "unmatched"
         metrics.recordRequest(route: route, method: request.method.rawValue, status: response.status.code, duration: duration)
-        AccessLog.record(
+        accessLog.record(
             context.logger, method: request.method.rawValue, path: Substring(request.uri.path), status: response.status.code,
             route: route, duration: duration, requestId: requestId, door: .router)
         return response
