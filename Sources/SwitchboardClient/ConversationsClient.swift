@@ -87,7 +87,7 @@ public struct ConversationsClient: Sendable {
             http.headers.add(name: "Content-Type", value: "application/json")
             http.body = .bytes(body)
         }
-        let timeout = TimeAmount.milliseconds(configuration.requestTimeout.milliseconds)
+        let timeout = TimeAmount.milliseconds(configuration.requestTimeout.wholeMilliseconds)
         let response = try await httpClient.execute(http, timeout: timeout, logger: logger)
         let body = try await response.body.collect(upTo: configuration.maximumResponseBytes)
         return APIResponse(status: Int(response.status.code), headers: response.headers, body: Array(body.readableBytesView))

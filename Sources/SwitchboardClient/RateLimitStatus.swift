@@ -55,7 +55,7 @@ public struct RateLimitStatus: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         var parts: [String] = []
         if let burstRemaining, let burstLimit { parts.append("\(burstRemaining)/\(burstLimit) left in window") }
-        if let interval { parts.append("window \(interval.milliseconds) ms") }
+        if let interval { parts.append("window \(interval.wholeMilliseconds) ms") }
         if let dailyRemaining, let dailyLimit { parts.append("\(dailyRemaining)/\(dailyLimit) left today") }
         if let retryAfter { parts.append("retry after \(retryAfter.readableSeconds)") }
         return parts.joined(separator: ", ")
@@ -102,11 +102,9 @@ extension String {
 extension Duration {
     /// `1.5s`, `250ms`: for log lines and error descriptions.
     var readableSeconds: String {
-        let milliseconds = components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = wholeMilliseconds
         if milliseconds < 1000 { return "\(milliseconds)ms" }
         let tenths = milliseconds / 100
         return tenths % 10 == 0 ? "\(tenths / 10)s" : "\(tenths / 10).\(tenths % 10)s"
     }
-
-    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }

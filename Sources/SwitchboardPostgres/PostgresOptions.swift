@@ -1,3 +1,4 @@
+import SwitchboardCore
 public import PostgresNIO
 
 /// How to reach a PostgreSQL database, and the limits the store works within.
@@ -119,10 +120,7 @@ public struct PostgresOptions: Sendable, Hashable {
 
     /// Whole milliseconds, at least 0 (0 turns PostgreSQL's statement timeout off).
     static func milliseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        guard seconds >= 0 else { return 0 }
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-        return overflow ? Int64.max : whole + attoseconds / 1_000_000_000_000_000
+        max(0, duration.wholeMilliseconds)
     }
 }
 

@@ -121,8 +121,8 @@ public func buildApplication<Store: ConversationStore>(
             maxHeaderListSize: ServerConfiguration.maximumHeaderListSize,
             maxHeaderFieldCount: ServerConfiguration.maximumHeaderFieldCount))
     let limits = FrontDoorHandler.Limits(
-        idleTimeout: .nanoseconds(configuration.idleTimeout.nanoseconds),
-        headerTimeout: .nanoseconds(configuration.headerTimeout.nanoseconds),
+        idleTimeout: .nanoseconds(configuration.idleTimeout.wholeNanoseconds),
+        headerTimeout: .nanoseconds(configuration.headerTimeout.wholeNanoseconds),
         headLimit: ServerConfiguration.maximumHeaderListSize)
     let connections = ConnectionCount(maximum: configuration.maximumConnections)
     let server = HTTPServerBuilder { [hotPathOrNil] responder in

@@ -58,8 +58,7 @@ struct ImportCommand: AsyncParsableCommand {
         if showProgress { meter.finish() }
         for problem in summary.problems.prefix(100) { Output.error(problem.description) }
         if summary.problems.count > 100 { Output.error("… and \(summary.problems.count - 100) more bad lines") }
-        let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
-            + Double((ContinuousClock.now - started).components.seconds)
+        let seconds = (ContinuousClock.now - started).secondsValue
         let rate = seconds > 0 ? Int(Double(summary.imported) / seconds) : summary.imported
         if strict && !summary.problems.isEmpty {
             throw CommandFailure("\(summary.problems.count) bad lines; nothing was imported (--strict)")
@@ -118,11 +117,7 @@ private final class ProgressMeter: Sendable {
             guard !state.finished, let progress = state.progress else { return }
             let now = ContinuousClock.now
             Output.progress(progress.line(
-                elapsed: Self.seconds(now - started), finishingFor: state.finishingSince.map { Self.seconds(now - $0) } ?? 0))
+                elapsed: (now - started).secondsValue, finishingFor: state.finishingSince.map { (now - $0).secondsValue } ?? 0))
         }
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

@@ -1,3 +1,4 @@
+import SwitchboardCore
 import ArgumentParser
 import SwitchboardServer
 
@@ -69,7 +70,7 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
     }
 
     var defaultValueDescription: String {
-        let milliseconds = value.components.seconds * 1000 + value.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = value.wholeMilliseconds
         for (suffix, scale) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)] as [(String, Int64)]
         where milliseconds % scale == 0 {
             return "\(milliseconds / scale)\(suffix)"

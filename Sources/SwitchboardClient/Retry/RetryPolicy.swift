@@ -1,3 +1,5 @@
+import SwitchboardCore
+
 /// When and how long to wait before sending a request again.
 ///
 /// Retried: 429, 502, 503, 504, and connection failures. Waits honour `Retry-After`, then an exhausted burst window
@@ -89,8 +91,8 @@ public struct RetryPolicy: Sendable {
     /// and many clients hitting the same limit spread out.
     func backoff(attempt: Int) -> Duration {
         let exponent = Double(max(0, attempt - 1))
-        let base = Double(initialBackoff.milliseconds) * pow(multiplier, exponent)
-        let capped = min(base, Double(maximumBackoff.milliseconds))
+        let base = Double(initialBackoff.wholeMilliseconds) * pow(multiplier, exponent)
+        let capped = min(base, Double(maximumBackoff.wholeMilliseconds))
         let jittered = capped / 2 + capped / 2 * min(max(random(), 0), 1)
         return .milliseconds(Int64(jittered.rounded()))
     }

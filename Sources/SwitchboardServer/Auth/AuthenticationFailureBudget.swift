@@ -1,3 +1,4 @@
+import SwitchboardCore
 import HTTPTypes
 import SwitchboardStorage
 
@@ -39,7 +40,7 @@ final class AuthenticationFailureBudget: Sendable {
                 window.failures >= policy.failures
             else { return nil }
             let left = policy.window - (now - window.start)
-            return max(1, Int((left.milliseconds + 999) / 1000))
+            return max(1, Int((left.wholeMilliseconds + 999) / 1000))
         }
         if let retryAfter { throw AuthenticationThrottled(retryAfterSeconds: retryAfter) }
     }

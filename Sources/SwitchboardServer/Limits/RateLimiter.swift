@@ -32,7 +32,7 @@ struct RateLimitState: Sendable {
         var headers = [
             (RateLimitHeader.limitDaily, String(policy.daily)),
             (RateLimitHeader.dailyRemaining, String(dailyRemaining)),
-            (RateLimitHeader.intervalMilliseconds, String(policy.window.milliseconds)),
+            (RateLimitHeader.intervalMilliseconds, String(policy.window.wholeMilliseconds)),
             (RateLimitHeader.max, String(policy.burst)),
             (RateLimitHeader.remaining, String(burstRemaining)),
         ]
@@ -95,7 +95,7 @@ final class RateLimiter: Sendable {
             counters[key] = entry
             let windowLeft = policy.window - (now - entry.windowStart)
             let retryAfter = entry.today >= policy.daily && entry.inWindow < policy.burst
-                ? 86_400 : max(1, Int((windowLeft.milliseconds + 999) / 1000))
+                ? 86_400 : max(1, Int((windowLeft.wholeMilliseconds + 999) / 1000))
             return RateLimitState(
                 allowed: allowed, burstRemaining: policy.burst - entry.inWindow,
                 dailyRemaining: policy.daily - entry.today, retryAfterSeconds: retryAfter, policy: policy)

@@ -36,7 +36,7 @@ public struct AccessLog: Sendable {
                 "\(method) \(path) \(status)",
                 metadata: [
                     "route": .string(route),
-                    "duration_ms": .stringConvertible(Double(duration.nanoseconds) / 1e6),
+                    "duration_ms": .stringConvertible(Double(duration.wholeNanoseconds) / 1e6),
                     "request.id": .string(requestId),
                     "door": .string(door.rawValue),
                 ])
@@ -92,7 +92,7 @@ public struct AccessLog: Sendable {
 
     /// Milliseconds to the microsecond, `0.042`: integer arithmetic, no `Double` to text.
     static func appendMilliseconds(_ duration: Duration, to line: inout [UInt8]) {
-        let microseconds = max(0, Int(duration.nanoseconds / 1000))
+        let microseconds = max(0, Int(duration.wholeNanoseconds / 1000))
         appendDecimal(microseconds / 1000, to: &line)
         line.append(0x2E)
         let fraction = microseconds % 1000

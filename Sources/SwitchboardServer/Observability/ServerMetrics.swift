@@ -1,3 +1,4 @@
+import SwitchboardCore
 import Foundation
 import Metrics
 public import Prometheus
@@ -55,7 +56,7 @@ public final class ServerMetrics: Sendable {
 
         func record(_ duration: Duration) {
             counter.increment()
-            timer.recordNanoseconds(duration.nanoseconds)
+            timer.recordNanoseconds(duration.wholeNanoseconds)
         }
     }
 
@@ -68,7 +69,7 @@ public final class ServerMetrics: Sendable {
     /// Counts a finished request by route template, method and status, and records its latency by route.
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {
         requestCounter(route: route, method: method, status: status).increment()
-        requestTimer(route: route, method: method).recordNanoseconds(duration.nanoseconds)
+        requestTimer(route: route, method: method).recordNanoseconds(duration.wholeNanoseconds)
     }
 
     private func requestCounter(route: String, method: String, status: Int) -> Metrics.Counter {
@@ -106,7 +107,7 @@ public final class ServerMetrics: Sendable {
             timers[operation] = timer
             return timer
         }
-        timer.recordNanoseconds(duration.nanoseconds)
+        timer.recordNanoseconds(duration.wholeNanoseconds)
     }
 
     /// The Prometheus text exposition.
@@ -115,13 +116,3 @@ public final class ServerMetrics: Sendable {
     }
 }
 
-extension Duration {
-    var nanoseconds: Int64 {
-        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
-    }
-
-    /// Whole milliseconds, rounded toward zero.
-    var milliseconds: Int64 {
-        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
-    }
-}

@@ -58,7 +58,7 @@ public struct WebhookRetryPolicy: Sendable, Hashable {
         wait += wait * (jitter * min(max(random, 0), 1))
         // A receiver that asks for a longer pause gets it (up to a day: the header is the receiver's to choose).
         if status == 429, let retryAfter, retryAfter > wait { wait = min(retryAfter, Self.longestWait) }
-        return (.retry, Timestamp(rawValue: now.rawValue + wait.milliseconds))
+        return (.retry, Timestamp(rawValue: now.rawValue + wait.wholeMilliseconds))
     }
 
     /// The longest wait between attempts, whatever the options or a receiver's `Retry-After` say.

@@ -28,7 +28,7 @@ struct WebhookDispatcher<Store: ConversationStore>: Service {
     func run() async throws {
         var clientConfiguration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
-            timeout: .init(connect: .nanoseconds(configuration.timeout.nanoseconds)),
+            timeout: .init(connect: .nanoseconds(configuration.timeout.wholeNanoseconds)),
             decompression: .disabled)
         clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(configuration.concurrency, 1)
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
@@ -62,7 +62,7 @@ struct WebhookDispatcher<Store: ConversationStore>: Service {
                 try await signer.refresh(from: store, now: now(), logger: logger)
                 if ContinuousClock.now - lastPrune >= .seconds(60) {
                     lastPrune = .now
-                    let cutoff = Timestamp(rawValue: now().rawValue - configuration.retention.milliseconds)
+                    let cutoff = Timestamp(rawValue: now().rawValue - configuration.retention.wholeMilliseconds)
                     // In batches, so no prune holds the writer for long.
                     while try await store.pruneDeliveries(settledBefore: cutoff, limit: 1_000, logger: logger) == 1_000,
                         !Task.isCancelled
@@ -106,7 +106,7 @@ struct WebhookDispatcher<Store: ConversationStore>: Service {
                     let time = now()
                     do {
                         claimed = try await store.claimDueDeliveries(
-                            now: time, leaseUntil: Timestamp(rawValue: time.rawValue + configuration.lease.milliseconds),
+                            now: time, leaseUntil: Timestamp(rawValue: time.rawValue + configuration.lease.wholeMilliseconds),
                             limit: free, logger: logger)
                     } catch {
                         logger.warning("webhook outbox unavailable", metadata: ["error": "\(String(reflecting: error))"])
@@ -157,7 +157,7 @@ struct WebhookDispatcher<Store: ConversationStore>: Service {
         case .retry: metrics.webhooks.retried.increment()
         case .dead: metrics.webhooks.dead.increment()
         }
-        metrics.webhooks.latency.recordNanoseconds(latency.nanoseconds)
+        metrics.webhooks.latency.recordNanoseconds(latency.wholeNanoseconds)
         if outcome != .delivered {
             logger.info(
                 "webhook attempt failed",
@@ -170,7 +170,7 @@ struct WebhookDispatcher<Store: ConversationStore>: Service {
         return WebhookAttempt(
             webhookId: delivery.webhookId, leaseToken: delivery.leaseToken, outcome: outcome, at: time, statusCode: status,
             error: outcome == .delivered ? nil : failure ?? status.map { "HTTP \($0)" },
-            latencyMilliseconds: Int(latency.milliseconds), nextAttemptAt: next)
+            latencyMilliseconds: Int(latency.wholeMilliseconds), nextAttemptAt: next)
     }
 
     /// Sends `request` and reads at most `answerLimit` of the answer, all within `timeout`.
@@ -179,7 +179,7 @@ struct WebhookDispatcher<Store: ConversationStore>: Service {
     {
         try await withThrowingTaskGroup(of: (status: Int, retryAfter: Duration?)?.self) { group in
             group.addTask {
-                let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds), logger: logger)
+                let response = try await client.execute(request, timeout: .nanoseconds(timeout.wholeNanoseconds), logger: logger)
                 var read = 0
                 for try await chunk in response.body {
                     read += chunk.readableBytes
