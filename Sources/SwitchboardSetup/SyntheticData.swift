@@ -3,18 +3,28 @@ public import SwitchboardCore
 /// Deterministic message histories for benchmarks and load tests: `conversations` conversations sharing
 /// `messages` messages on every channel, plus optionally one large conversation, in the API's NDJSON form.
 public struct SyntheticData: Sendable {
+    /// `sequential`: ids in order (`Msg00000000000000000`, …) and lines in time order, the friendliest data a store
+    /// can get. `realistic`: shaped like a real export (see `generateRealistic`).
+    public enum Shape: Sendable { case sequential, realistic }
+
     public var location: LocationID
     public var messages: Int
     public var conversations: Int
     public var largeConversationMessages: Int
     public var seed: UInt64
+    public var shape: Shape
 
-    public init(location: LocationID, messages: Int, conversations: Int, largeConversationMessages: Int, seed: UInt64) {
+    public init(
+        location: LocationID, messages: Int, conversations: Int, largeConversationMessages: Int, seed: UInt64,
+        shape: Shape = .sequential
+    ) {
         self.location = location
         self.messages = messages
-        self.conversations = max(1, conversations)
+        // A realistic conversation has at least one message.
+        self.conversations = max(1, shape == .realistic ? min(conversations, max(messages, 1)) : conversations)
         self.largeConversationMessages = largeConversationMessages
         self.seed = seed
+        self.shape = shape
     }
 
     /// The large conversation's id, and a typical one's (the first of the many).
@@ -26,8 +36,16 @@ public struct SyntheticData: Sendable {
     static let channels: [MessageType] = [.sms, .sms, .sms, .call, .email, .whatsapp, .facebook, .instagram, .gmb,
                                           .liveChat, .internalComment, .activityAppointment]
 
-    /// Calls `write` with batches of NDJSON lines (bytes, each line ending in a newline), oldest messages first.
+    /// Calls `write` with batches of NDJSON lines (bytes, each line ending in a newline).
     public func generate(_ write: ([UInt8]) throws -> Void) rethrows {
+        switch shape {
+        case .sequential: try generateSequential(write)
+        case .realistic: try generateRealistic(write)
+        }
+    }
+
+    /// Oldest messages first, ids in order.
+    private func generateSequential(_ write: ([UInt8]) throws -> Void) rethrows {
         var random = SeededGenerator(seed: seed)
         var json = JSONWriter(capacity: 1 << 20)
         let start: Int64 = 1_700_000_000_000

@@ -36,17 +36,9 @@ struct GenerateCommand: AsyncParsableCommand {
             throw CommandFailure(
                 "generate writes bulk NDJSON, not for a terminal: redirect it (> history.ndjson) or pipe it (| switchboard import -)")
         }
-        let write = { (bytes: [UInt8]) in try FileHandle.standardOutput.write(contentsOf: bytes) }
-        if realistic {
-            try RealisticExport(
-                location: LocationID(rawValue: location), messages: messages, conversations: conversations,
-                largeConversationMessages: large, seed: seed
-            ).generate(write)
-        } else {
-            try SyntheticData(
-                location: LocationID(rawValue: location), messages: messages, conversations: conversations,
-                largeConversationMessages: large, seed: seed
-            ).generate(write)
-        }
+        try SyntheticData(
+            location: LocationID(rawValue: location), messages: messages, conversations: conversations,
+            largeConversationMessages: large, seed: seed, shape: realistic ? .realistic : .sequential
+        ).generate { bytes in try FileHandle.standardOutput.write(contentsOf: bytes) }
     }
 }

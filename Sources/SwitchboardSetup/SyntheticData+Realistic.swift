@@ -1,46 +1,29 @@
-public import SwitchboardCore
+import SwitchboardCore
 
-/// Message history shaped like a real export, for benchmarks that must not flatter: random 20-character ids for
-/// messages, conversations and contacts (so inserts land all over the primary key, as HighLevel's ids do), lines
-/// grouped by conversation and newest first within each, as `messages --all --format ndjson` writes them, bodies of
-/// 20–400 characters with some non-ASCII text, emails with their message ids, calls with duration and status,
-/// appointment activity, and about one message in ten with attachments. Deterministic for a seed.
-///
-/// Conversations have between one message and twice the average; `largeConversationMessages` adds one long
-/// conversation, written last, for deep-paging cases.
-public struct RealisticExport: Sendable {
-    public var location: LocationID
-    public var messages: Int
-    public var conversations: Int
-    public var largeConversationMessages: Int
-    public var seed: UInt64
-
-    public init(location: LocationID, messages: Int, conversations: Int, largeConversationMessages: Int, seed: UInt64) {
-        self.location = location
-        self.messages = messages
-        self.conversations = max(1, min(conversations, max(messages, 1)))
-        self.largeConversationMessages = largeConversationMessages
-        self.seed = seed
-    }
-
+extension SyntheticData {
     /// Words the bodies are made of: mostly everyday English, some accented, some emoji and other scripts, so the
     /// bytes are not all ASCII.
-    static let words = [
+    static let realisticWords = [
         "hi", "hello", "thanks", "thank", "you", "see", "at", "the", "appointment", "tomorrow", "today", "please",
         "confirm", "your", "booking", "for", "is", "on", "call", "me", "back", "when", "free", "we", "can", "reschedule",
         "price", "quote", "invoice", "sent", "received", "great", "perfect", "sounds", "good", "morning", "evening",
         "week", "next", "monday", "friday", "3pm", "10:30", "address", "parking", "café", "naïve", "señora", "über",
         "merci", "déjà", "vu", "👍", "🙏", "😊", "✅", "日本", "ありがとう", "спасибо", "شكرا", "and", "a", "to", "of", "with",
     ]
-    static let channels: [MessageType] = [
+    static let realisticChannels: [MessageType] = [
         .sms, .sms, .sms, .sms, .sms, .sms, .email, .email, .call, .call, .whatsapp, .facebook, .instagram, .gmb,
         .liveChat, .activityAppointment,
     ]
     static let callStatuses = ["completed", "completed", "completed", "no-answer", "busy", "voicemail"]
     static let attachmentKinds = ["jpg", "png", "pdf", "mp4"]
 
-    /// Calls `write` with batches of NDJSON lines (bytes, each line ending in a newline).
-    public func generate(_ write: ([UInt8]) throws -> Void) rethrows {
+    /// History shaped like a real export, for benchmarks that must not flatter: random 20-character ids for messages,
+    /// conversations and contacts (so inserts land all over the primary key, as HighLevel's ids do), lines grouped by
+    /// conversation and newest first within each, as `messages --all --format ndjson` writes them, bodies of 20–400
+    /// characters with some non-ASCII text, emails with their message ids, calls with duration and status,
+    /// appointment activity, and about one message in ten with attachments. Conversations have between one message
+    /// and twice the average; the large conversation, if any, comes last.
+    func generateRealistic(_ write: ([UInt8]) throws -> Void) rethrows {
         var random = SeededGenerator(seed: seed)
         var json = JSONWriter(capacity: 1 << 20)
         let users = (0..<8).map { _ in HighLevelID.make(using: &random) }
@@ -51,7 +34,7 @@ public struct RealisticExport: Sendable {
             var text = ""
             while text.count < length {
                 if !text.isEmpty { text += " " }
-                text += Self.words[roll(Self.words.count)]
+                text += Self.realisticWords[roll(Self.realisticWords.count)]
             }
             text = String(text.prefix(length))
             return type.isEmail ? "<div><p>" + text + "</p></div>" : text
@@ -66,7 +49,7 @@ public struct RealisticExport: Sendable {
             lines.reserveCapacity(count)
             for _ in 0..<count {
                 time += Int64(60 + roll(86_400)) * 1000 + Int64(roll(1000))
-                let type = Self.channels[roll(Self.channels.count)]
+                let type = Self.realisticChannels[roll(Self.realisticChannels.count)]
                 let inbound = roll(2) == 0
                 var message = Message(
                     id: .generate(using: &random), conversationId: conversation, locationId: location,
