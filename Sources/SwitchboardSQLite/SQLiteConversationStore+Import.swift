@@ -88,6 +88,12 @@ final class SQLiteBulkLoad: MessageImportWriter {
         return SQLiteBulkLoad(connection: connection, deferredIndexes: deferred)
     }
 
+    /// Into an empty database, batches of 5,000: every batch is a savepoint whose rows and parsed messages are held
+    /// until it is released, and on 1,100,000 realistic messages batches of 50,000 peaked at 652 MB and 17k
+    /// messages/s where 5,000 took 239 MB and 25k messages/s. (Beside existing messages, where each batch is a
+    /// transaction that updates its conversations, larger batches stay faster.)
+    var preferredBatchSize: Int? { deferredIndexes.isEmpty ? nil : 5_000 }
+
     private init(connection: DatabaseQueue, deferredIndexes: [String]) {
         self.connection = connection
         self.deferredIndexes = deferredIndexes

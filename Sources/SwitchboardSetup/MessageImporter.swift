@@ -22,13 +22,15 @@ public struct MessageImporter: Sendable {
         public var conversations = 0
     }
 
-    public var batchSize: Int
+    /// Messages read and written at a time; nil: the writer's preference, else `defaultBatchSize`.
+    public var batchSize: Int?
+    public static let defaultBatchSize = 50_000
     public var now: @Sendable () -> Timestamp
     /// Whether the imported messages emit their webhooks (`import --webhooks`); off by default, since an import
     /// usually loads history that was delivered long ago.
     public var emitsWebhooks = false
 
-    public init(batchSize: Int = 50_000, now: @escaping @Sendable () -> Timestamp = Timestamp.now) {
+    public init(batchSize: Int? = nil, now: @escaping @Sendable () -> Timestamp = Timestamp.now) {
         self.batchSize = batchSize
         self.now = now
     }
@@ -85,14 +87,18 @@ public struct MessageImporter: Sendable {
         }
         do {
             try await store.withImport(allOrNothing: strict, logger: logger) { writer in
-                var batch = try nextBatch(from: &reader, decoder: decoder, problems: &summary.problems)
+                let size = batchSize ?? writer.preferredBatchSize ?? Self.defaultBatchSize
+                func nextBatch(_ problems: inout [Problem]) throws -> [(line: Int, message: Message)] {
+                    try self.nextBatch(of: size, from: &reader, decoder: decoder, problems: &problems)
+                }
+                var batch = try nextBatch(&summary.problems)
                 var batchEnd = reader.bytesRead
                 while !batch.isEmpty {
                     let messages = batch.map(\.message)
                     let unseen = known.unseen(in: messages, now: now())
                     // The store writes this batch on its own thread while this one parses the next: two cores, not one.
                     async let stored = Self.insert(messages, creating: unseen, into: writer, events: events)
-                    let following = try nextBatch(from: &reader, decoder: decoder, problems: &summary.problems)
+                    let following = try nextBatch(&summary.problems)
                     let followingEnd = reader.bytesRead
                     if try await stored {
                         summary.imported += batch.count
@@ -129,13 +135,13 @@ public struct MessageImporter: Sendable {
         return summary
     }
 
-    /// The next `batchSize` messages; the lines that are not messages go to `problems`. Empty at the end.
+    /// The next `size` messages; the lines that are not messages go to `problems`. Empty at the end.
     private func nextBatch(
-        from reader: inout RecordReader, decoder: JSONDecoder, problems: inout [Problem]
+        of size: Int, from reader: inout RecordReader, decoder: JSONDecoder, problems: inout [Problem]
     ) throws -> [(line: Int, message: Message)] {
         var batch: [(line: Int, message: Message)] = []
-        batch.reserveCapacity(batchSize)
-        while batch.count < batchSize, let (number, line) = try reader.next() {
+        batch.reserveCapacity(size)
+        while batch.count < size, let (number, line) = try reader.next() {
             do {
                 if let message = try Self.parse(line, decoder: decoder) { batch.append((number, message)) }
             } catch {

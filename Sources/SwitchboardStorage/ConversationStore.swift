@@ -122,9 +122,13 @@ public protocol MessageImportWriter: Sendable {
     /// As `ConversationStore.insertMessages`: throws `StoreError.duplicate`, having written none of the batch (nor
     /// its events), when a message id is taken or a contact already has another conversation.
     func insertMessages(_ messages: [Message], events: [WebhookEvent]) async throws
+    /// How many messages this writer takes best at a time, when the importer is not told; nil for no preference.
+    var preferredBatchSize: Int? { get }
 }
 
 extension MessageImportWriter {
+    public var preferredBatchSize: Int? { nil }
+
     /// An import that emits no webhooks (the default: `import --webhooks` opts in).
     public func insertMessages(_ messages: [Message]) async throws {
         try await insertMessages(messages, events: [])
