@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Measures Switchboard against the limit of this machine: nginx serving the same response bytes as a static file,
-# in the same run. Prints a table and ratios. Release build; wrk and nginx are installed with apt-get if missing.
+# Measures Switchboard as users run it, on data shaped like a real export (`generate --realistic`), against the
+# limit of this machine: nginx serving the same response bytes as a static file, in the same run. The read cases run
+# in the default configuration and with --log-level warning; imports run into an empty and a non-empty database
+# (and, for comparison, `generate`'s sequential ids). Prints tables and ratios (docs/performance.md explains them).
+# Release build; wrk and nginx are installed with apt-get if missing.
 #
 #   ./scripts/bench.sh                      # SQLite (default)
 #   ./scripts/bench.sh --database postgres  # the same read cases on a throwaway PostgreSQL cluster, beside SQLite
 #   BENCH_DURATION=5s BENCH_MESSAGES=100000 BENCH_LARGE=60000 ./scripts/bench.sh   # a quicker, smaller run
+#   BENCH_MORE=200000 ...                   # the size of the file imported into the full database (default: the same)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

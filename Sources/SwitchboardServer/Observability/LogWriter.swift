@@ -36,10 +36,13 @@ public final class LogWriter: Sendable {
         self.fileDescriptor = fileDescriptor
         self.capacity = capacity
         guard background else { return }
-        let thread = Thread { [self] in
+        // The thread ends with the writer (the process's own lives as long as the process).
+        let wake = wake
+        let thread = Thread { [weak self] in
             while true {
                 _ = wake.wait(timeout: .now() + .milliseconds(20))
-                drain()
+                guard let self else { return }
+                self.drain()
             }
         }
         thread.name = "switchboard-log"
