@@ -43,11 +43,12 @@ public struct AccessLog: Sendable {
         case .text(let writer):
             var line: [UInt8] = []
             line.reserveCapacity(96 + path.utf8.count + route.utf8.count + requestId.utf8.count)
-            Timestamp.now().appendISO8601(to: &line)
-            line.append(contentsOf: " info ".utf8)
-            line.append(contentsOf: logger.label.utf8)
-            line.append(contentsOf: ": ".utf8)
-            Self.appendMessage(method: method, path: path, status: status, to: &line)
+            TextLogHandler.appendPrefix(.info, label: logger.label, to: &line)
+            line.append(contentsOf: method.utf8)
+            line.append(0x20)
+            line.append(contentsOf: path.utf8)
+            line.append(0x20)
+            Self.appendDecimal(status, to: &line)
             // Keys in TextLogHandler's order (sorted).
             line.append(contentsOf: " door=".utf8)
             line.append(contentsOf: door.rawValue.utf8)
@@ -70,9 +71,7 @@ public struct AccessLog: Sendable {
             json.raw(milliseconds)
             json.key("label"); json.string(logger.label)
             json.key("level"); json.string("info")
-            var message: [UInt8] = []
-            Self.appendMessage(method: method, path: path, status: status, to: &message)
-            json.key("message"); json.string(String(decoding: message, as: UTF8.self))
+            json.key("message"); json.string("\(method) \(path) \(status)")
             json.key("request.id"); json.string(requestId)
             json.key("route"); json.string(route)
             json.key("time"); json.timestamp(.now())
@@ -80,14 +79,6 @@ public struct AccessLog: Sendable {
             json.newline()
             writer.append(json.bytes)
         }
-    }
-
-    private static func appendMessage(method: String, path: Substring, status: Int, to line: inout [UInt8]) {
-        line.append(contentsOf: method.utf8)
-        line.append(0x20)
-        line.append(contentsOf: path.utf8)
-        line.append(0x20)
-        appendDecimal(status, to: &line)
     }
 
     /// Milliseconds to the microsecond, `0.042`: integer arithmetic, no `Double` to text.

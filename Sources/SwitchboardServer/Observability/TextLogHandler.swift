@@ -26,12 +26,7 @@ public struct TextLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var line: [UInt8] = []
         line.reserveCapacity(256)
-        Timestamp.now().appendISO8601(to: &line)
-        line.append(0x20)
-        line.append(contentsOf: event.level.rawValue.utf8)
-        line.append(0x20)
-        line.append(contentsOf: label.utf8)
-        line.append(contentsOf: ": ".utf8)
+        Self.appendPrefix(event.level, label: label, to: &line)
         line.append(contentsOf: event.message.description.utf8)
         let fields = event.metadata.map { metadata.isEmpty ? $0 : metadata.merging($0) { $1 } } ?? metadata
         for key in fields.keys.sorted() {
@@ -47,5 +42,15 @@ public struct TextLogHandler: LogHandler {
         }
         line.append(0x0A)
         writer.append(line)
+    }
+
+    /// `TIME LEVEL LABEL: `, what every line starts with (the access log's direct lines too).
+    static func appendPrefix(_ level: Logger.Level, label: String, to line: inout [UInt8]) {
+        Timestamp.now().appendISO8601(to: &line)
+        line.append(0x20)
+        line.append(contentsOf: level.rawValue.utf8)
+        line.append(0x20)
+        line.append(contentsOf: label.utf8)
+        line.append(contentsOf: ": ".utf8)
     }
 }
