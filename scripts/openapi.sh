@@ -63,7 +63,8 @@ _switchboard_openapi_stop_server() {
 }
 
 # Serves a temporary SQLite store (the fixture of scripts/openapi/fuzz-fixture.ndjson, a token with every scope,
-# rate limits high enough never to trigger) on a free loopback port, fuzzes it, and stops it.
+# rate limits high enough never to trigger, the control API on so that its routes answer the fuzz token with their
+# documented 401) on a free loopback port, fuzzes it, and stops it.
 switchboard_openapi_fuzz() {
     local binary=$1 python="$SWITCHBOARD_OPENAPI_VENV/bin/python" port token started
     local examples=${SWITCHBOARD_FUZZ_EXAMPLES:-300} seed=${SWITCHBOARD_FUZZ_SEED:-20260101}
@@ -73,7 +74,7 @@ switchboard_openapi_fuzz() {
     token=$("$binary" token create --location FuzzLocation00000001 --name fuzz --database "$database")
     port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     "$binary" serve --hostname 127.0.0.1 --port "$port" --database "$database" --rate-limit-burst 1000000000 \
-        --log-level warning >"$work/server.log" 2>&1 &
+        --control --log-level warning >"$work/server.log" 2>&1 &
     SWITCHBOARD_OPENAPI_SERVER_PID=$!
     "$python" - "$port" <<'EOF'
 import sys, time, urllib.request

@@ -16,6 +16,8 @@ public enum SwitchboardError: Error, Sendable, Hashable {
     case validation(ValidationFailure)
     case badRequest(String)
     case notFound(String)
+    /// The request cannot apply to the server as it runs (the test clock moved while it is off).
+    case conflict(String)
     case routeNotFound(method: String, path: String)
     case payloadTooLarge
     case unsupportedMediaType
@@ -25,16 +27,19 @@ public enum SwitchboardError: Error, Sendable, Hashable {
     case requestHeadTimeout
     case serviceUnavailable
     case internalError
+    /// A control-API request (`/_switchboard/…`) without the server's admin token.
+    case adminTokenInvalid
 
     public var statusCode: Int {
         switch self {
         case .versionHeaderMissing, .versionHeaderInvalid, .authorizationMissing, .invalidJWT,
-            .invalidPrivateIntegrationToken, .authClassNotAllowed, .scopeNotGranted:
+            .invalidPrivateIntegrationToken, .authClassNotAllowed, .scopeNotGranted, .adminTokenInvalid:
             401
         case .locationNotAccessible: 403
         case .conversationNotFound, .invalidLastMessageId, .badRequest: 400
         case .validation: 422
         case .notFound, .routeNotFound: 404
+        case .conflict: 409
         case .payloadTooLarge: 413
         case .unsupportedMediaType: 415
         case .tooManyRequests: 429
@@ -56,6 +61,10 @@ public enum SwitchboardError: Error, Sendable, Hashable {
                 statusCode: 401,
                 message: "This authClass type is not allowed to access this scope. Please reach out to the Platform team to get it added.")
         case .scopeNotGranted: .init(statusCode: 401, message: "The token is not authorized for this scope.")
+        case .adminTokenInvalid:
+            .init(
+                statusCode: 401, message: "The control API takes the admin token `serve` printed, not a location's token.",
+                error: "Unauthorized")
         case .locationNotAccessible: .init(statusCode: 403, message: "The token does not have access to this location.")
         case .conversationNotFound(let id):
             .init(statusCode: 400, message: "Conversation with id \(id.rawValue.clippedForMessage) not found")
@@ -64,6 +73,7 @@ public enum SwitchboardError: Error, Sendable, Hashable {
             .init(statusCode: 422, messages: failure.messages, error: "Unprocessable Entity")
         case .badRequest(let message): .init(statusCode: 400, message: message)
         case .notFound(let message): .init(statusCode: 404, message: message)
+        case .conflict(let message): .init(statusCode: 409, message: message, error: "Conflict")
         case .routeNotFound(let method, let path):
             .init(statusCode: 404, message: "Cannot \(method) \(path.clippedForMessage)", error: "Not Found")
         case .payloadTooLarge: .init(statusCode: 413, message: "request entity too large", error: "Payload Too Large")

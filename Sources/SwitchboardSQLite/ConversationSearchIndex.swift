@@ -26,6 +26,13 @@ enum ConversationSearchIndex {
         p.name, COALESCE(p.first_name, '') || ' ' || COALESCE(p.last_name, ''), p.email, p.phone
         """
 
+    /// Made again by a reset, which drops it while it empties both tables at once.
+    static let deleteTrigger = """
+        CREATE TRIGGER conversation_search_delete AFTER DELETE ON conversations BEGIN
+            DELETE FROM \(table) WHERE rowid = old.rowid;
+        END;
+        """
+
     static func create(_ db: Database) throws {
         try db.execute(sql: """
             CREATE VIRTUAL TABLE \(table) USING fts5(name, full_name, email, phone, body, tokenize = 'trigram');
@@ -41,9 +48,7 @@ enum ConversationSearchIndex {
                 WHEN new.last_message_body IS NOT old.last_message_body BEGIN
                 UPDATE \(table) SET body = new.last_message_body WHERE rowid = new.rowid;
             END;
-            CREATE TRIGGER conversation_search_delete AFTER DELETE ON conversations BEGIN
-                DELETE FROM \(table) WHERE rowid = old.rowid;
-            END;
+            \(deleteTrigger)
             CREATE TRIGGER conversation_search_contact AFTER UPDATE OF name, first_name, last_name, email, phone ON contacts
             BEGIN
                 UPDATE \(table) SET

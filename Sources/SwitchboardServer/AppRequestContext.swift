@@ -11,6 +11,8 @@ public struct AppRequestContext: RequestContext {
     public var traceId: String = ""
     /// Set by `APIMiddleware` on API routes.
     public var principal: Principal?
+    /// Where the API middleware leaves the request's location for the request journal (while the journal is on).
+    var note: RequestNote?
 
     /// The peer's IP address, without its port (nil in tests without a socket): what failed authentications are
     /// counted against.

@@ -79,6 +79,7 @@ public func buildApplication<Store: ConversationStore>(
     var configuration = configuration
     // A store written by others unseen (other instances on one database) cannot keep answers fresh: none is cached.
     if !store.seesEveryWrite { configuration.cacheResponses = false }
+    if let clock = configuration.control?.testClock { configuration.now = clock.now }
     let shared = SharedState(store: store, configuration: configuration, metrics: metrics)
     let cache = shared.cache
     let router = buildRouter(
@@ -109,7 +110,8 @@ public func buildApplication<Store: ConversationStore>(
             services.append(dates)
             hotPathOrNil = HotPath(
                 cache: cache, tokens: shared.tokens, rateLimiter: shared.rateLimiter, metrics: metrics, dates: dates,
-                accessLog: configuration.accessLog, logger: logger)
+                accessLog: configuration.accessLog, faultRules: shared.faultRules, journal: shared.journal,
+                logger: logger)
         }
     }
     let http1 = HTTP1Channel.Configuration(
@@ -160,17 +162,22 @@ struct SharedState: Sendable {
     /// Rung by every write that may have put events in the outbox; the webhook dispatcher answers it.
     let webhookDoorbell = Doorbell()
     let webhookSigner: WebhookSigner
+    /// The control API's run-time faults and request journal (nil while it is off).
+    let faultRules: FaultRules?
+    let journal: RequestJournal?
 
     /// The state a configuration calls for: a response cache only when answers are cached, a rate limiter only
     /// when there is a policy.
     init(store: some ConversationStore, configuration: ServerConfiguration, metrics: ServerMetrics) {
         tokens = TokenCache()
         cache = configuration.cacheResponses ? ResponseCache(limits: .init(bytes: configuration.responseCacheBytes)) : nil
-        rateLimiter = configuration.rateLimit.map(RateLimiter.init(policy:))
+        rateLimiter = configuration.rateLimit.map { RateLimiter(policy: $0, testClock: configuration.control?.testClock) }
         self.metrics = metrics
         accessTokens = AccessTokenAuthority(store: store, now: configuration.now)
         authenticationFailures = AuthenticationFailureBudget(policy: configuration.authenticationFailures)
         webhookSigner = WebhookSigner(includesRSA: configuration.webhooks.rsaSignature)
+        faultRules = configuration.control.map { _ in FaultRules(seed: configuration.faults.seed) }
+        journal = configuration.control.map { RequestJournal(capacity: $0.journalCapacity, now: configuration.now) }
     }
 }
 
@@ -180,7 +187,9 @@ func buildRouter<Store: ConversationStore>(
 ) -> Router<AppRequestContext> {
     // HEAD answers as GET does, without the body, on every GET route (HighLevel's CDN does; curl -I expects it).
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
-    router.add(middleware: ObservationMiddleware(metrics: shared.metrics, accessLog: configuration.accessLog))
+    router.add(
+        middleware: ObservationMiddleware(
+            metrics: shared.metrics, accessLog: configuration.accessLog, journal: shared.journal))
     router.add(middleware: HighLevelErrorMiddleware())
     if configuration.requestTimeout > .zero {
         router.add(middleware: RequestTimeoutMiddleware(timeout: configuration.requestTimeout))
@@ -191,19 +200,27 @@ func buildRouter<Store: ConversationStore>(
     OAuthController(
         store: store, accessTokens: shared.accessTokens, now: configuration.now, failures: shared.authenticationFailures
     ).addRoutes(to: router)
+    let outsideTheAPI = Set(router.routes.map(\.description))
     // HighLevel's routes: authenticated, rate-limited, and where faults are injected.
     let api = router.group().add(
         middleware: APIMiddleware(
             gatekeeper: Gatekeeper(store: store, cache: shared.tokens, accessTokens: shared.accessTokens),
             failures: shared.authenticationFailures,
             rateLimiter: shared.rateLimiter,
-            faults: configuration.faults.isActive ? FaultInjector(configuration.faults) : nil))
+            faults: configuration.faults.isActive ? FaultInjector(configuration.faults) : nil,
+            faultRules: shared.faultRules))
     // Constant paths (`/conversations/search`, `/conversations/messages/…`) win over captures in the router's trie.
     MessagesController(store: store, cache: shared.cache).addRoutes(to: api)
     MessageWritesController(store: store, now: configuration.now, doorbell: shared.webhookDoorbell).addRoutes(to: api)
     ExportController(store: store).addRoutes(to: api)
     ConversationsController(store: store, now: configuration.now).addRoutes(to: api)
     ContactsController(store: store, now: configuration.now).addRoutes(to: api)
+    if let control = configuration.control {
+        // What a fault rule may name: the routes so far that the API middleware guards.
+        let apiRoutes = Set(router.routes.map(\.description)).subtracting(outsideTheAPI)
+        ControlController(store: store, control: control, shared: shared, apiRoutes: apiRoutes, now: configuration.now)
+            .addRoutes(to: router)
+    }
     return router
 }
 

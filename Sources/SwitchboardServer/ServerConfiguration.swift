@@ -74,6 +74,8 @@ public struct ServerConfiguration: Sendable {
     public var accessLog = AccessLog()
     /// How this server delivers webhooks (it always writes their events to the outbox).
     public var webhooks = WebhookDeliveryConfiguration()
+    /// The control API (`/_switchboard/…`), off when nil. Its test clock, when on, replaces `now`.
+    public var control: ControlConfiguration?
     /// The clock every write stamps; tests replace it.
     public var now: @Sendable () -> Timestamp
 

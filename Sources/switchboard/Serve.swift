@@ -21,7 +21,14 @@ struct Serve: AsyncParsableCommand {
         lost) or full (each reaches the disk before it is acknowledged: survives power loss; slower writes).
         """)
     var durability: SQLiteFileRules.Durability = .normal
-    @Flag(help: "On a new store, also create sample conversations on every channel.") var demo = false
+    @Flag(help: "On a new store, also create sample conversations on every channel (turns on --control).")
+    var demo = false
+    @Flag(help: """
+        Serve the control API under /_switchboard/ (reset, tenants, faults, request journal), guarded by the admin \
+        token printed at start (env: SWITCHBOARD_ADMIN_TOKEN fixes it).
+        """)
+    var control = false
+    @Flag(help: "Run on a test clock that POST /_switchboard/clock moves (turns on --control).") var testClock = false
     @Option(help: "Seed for --demo data and injected faults: the same seed gives the same data and faults.")
     var seed: UInt64 = 1
 
@@ -96,6 +103,15 @@ struct Serve: AsyncParsableCommand {
         configuration.responseCacheBytes = cacheSize << 20
         configuration.sqliteFile = SQLiteFileRules(allowShared: allowSharedFile, durability: durability)
         webhooks.apply(to: &configuration.webhooks)
+        if control || testClock || demo {
+            do {
+                configuration.control = ControlConfiguration(
+                    adminToken: try ControlConfiguration.adminToken(environment: ProcessInfo.processInfo.environment),
+                    testClock: testClock ? TestClock() : nil)
+            } catch let error as ServerConfiguration.InvalidValue {
+                throw ValidationError(error.description)
+            }
+        }
         let (level, format) = (logLevel, logFormat)
         configuration.accessLog = AccessLog(format == .json ? .json(.standardError) : .text(.standardError))
         LoggingSystem.bootstrap { label in

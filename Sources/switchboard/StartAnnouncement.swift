@@ -24,6 +24,10 @@ struct StartAnnouncement: Sendable {
             if demo { Output.error("The store already has data: --demo only fills a new store.") }
             try await hintWithoutTokens(store: store, logger: logger)
         }
+        if let control = configuration.control {
+            // On a line of its own, for scripts; only the control API (`/_switchboard/…`) takes it.
+            Output.line("admin token: \(control.adminToken)")
+        }
         Output.line("\(Self.listeningPrefix)\(baseURL) (API docs: \(baseURL)/docs)")
     }
 

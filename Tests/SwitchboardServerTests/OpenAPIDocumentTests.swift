@@ -27,7 +27,9 @@ import Testing
 
     @Test func everyRegisteredRouteIsDocumentedAndEveryDocumentedOperationIsRouted() async throws {
         try await withStore(.sqlite) { store in
-            let configuration = ServerConfiguration(port: 0)
+            var configuration = ServerConfiguration(port: 0)
+            // With the control API on, so its routes are held to the document too.
+            configuration.control = ControlConfiguration(adminToken: "admin-token-for-the-test")
             let router = buildRouter(
                 store: store, configuration: configuration,
                 shared: SharedState(store: store, configuration: configuration, metrics: ServerMetrics()))

@@ -55,6 +55,14 @@ final class TokenCache: Sendable {
         }
     }
 
+    /// Forgets every answer (a reset may have deleted the tokens).
+    func forgetAll() {
+        entries.withLock { entries in
+            entries.known.removeAll()
+            entries.unknown.removeAll()
+        }
+    }
+
     /// How many answers are remembered (known tokens, unknown ones).
     var counts: (known: Int, unknown: Int) {
         entries.withLock { ($0.known.count, $0.unknown.count) }

@@ -106,6 +106,16 @@ struct RequestBody {
         return integer
     }
 
+    /// A number from `range` (a fraction allowed); `rangeText` says the range in the violation.
+    mutating func number(_ key: String, in range: ClosedRange<Double>, rangeText: String) -> Double? {
+        guard let value = value(key) else { return nil }
+        guard case .number(let number) = value, range.contains(number) else {
+            violations.append("\(key) must be a number from \(rangeText)")
+            return nil
+        }
+        return number
+    }
+
     mutating func stringArray(_ key: String, maxCount: Int = 100) -> [String]? {
         guard let value = value(key) else { return nil }
         guard case .array(let array) = value else {

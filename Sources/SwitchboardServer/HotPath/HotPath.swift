@@ -16,6 +16,9 @@ final class HotPath: Sendable {
     let metrics: ServerMetrics
     let dates: HTTPDateCache
     let accessLog: AccessLog
+    /// While the control API has a fault set, every request goes the router's way, where faults are drawn.
+    let faultRules: FaultRules?
+    let journal: RequestJournal?
     let logger: Logger
 
     private let recorders: [String: (ok: ServerMetrics.RequestRecorder, limited: ServerMetrics.RequestRecorder)]
@@ -48,7 +51,8 @@ final class HotPath: Sendable {
 
     init(
         cache: ResponseCache, tokens: TokenCache, rateLimiter: RateLimiter?, metrics: ServerMetrics,
-        dates: HTTPDateCache, accessLog: AccessLog, logger: Logger
+        dates: HTTPDateCache, accessLog: AccessLog, faultRules: FaultRules? = nil, journal: RequestJournal? = nil,
+        logger: Logger
     ) {
         self.cache = cache
         self.tokens = tokens
@@ -56,6 +60,8 @@ final class HotPath: Sendable {
         self.metrics = metrics
         self.dates = dates
         self.accessLog = accessLog
+        self.faultRules = faultRules
+        self.journal = journal
         self.logger = logger
         var recorders: [String: (ok: ServerMetrics.RequestRecorder, limited: ServerMetrics.RequestRecorder)] = [:]
         for route in [Self.pageRoute, Self.messageRoute] {
@@ -80,6 +86,7 @@ final class HotPath: Sendable {
     /// The response for this request, or nil to let Hummingbird answer it.
     func answer(_ request: RequestHead, allocator: ByteBufferAllocator) -> Answer? {
         let start = ContinuousClock.now
+        if let faultRules, !faultRules.isEmpty { return nil }
         guard request.method == "GET", let version = request.version, APIVersion(rawValue: version) != nil,
             let (resolution, memoised) = resolve(request, now: start), let entry = cache.lookup(resolution.key)
         else { return nil }
@@ -119,6 +126,9 @@ final class HotPath: Sendable {
         accessLog.record(
             logger, method: "GET", path: request.target.prefix { $0 != "?" }, status: limit?.allowed == false ? 429 : 200,
             route: route, duration: duration, requestId: requestId, door: .hot)
+        journal?.record(
+            method: "GET", path: request.target, status: limit?.allowed == false ? 429 : 200,
+            location: resolution.key.location)
         return answer
     }
 

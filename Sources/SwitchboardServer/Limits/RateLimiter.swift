@@ -64,15 +64,24 @@ final class RateLimiter: Sendable {
 
     let policy: RateLimitPolicy
     private let counters = Locked<[String: Counters]>([:])
+    /// The test clock, when on: its moves move the windows and the day too.
+    private let testClock: TestClock?
 
-    init(policy: RateLimitPolicy) {
+    init(policy: RateLimitPolicy, testClock: TestClock? = nil) {
         self.policy = policy
+        self.testClock = testClock
     }
 
-    /// Counts one request for `key` now; the daily quota follows the UTC day of the wall clock. Both doors (the
-    /// router and the hot path) call this, so they count alike.
+    /// Counts one request for `key` now; the daily quota follows the UTC day of the wall clock (or the test clock).
+    /// Both doors (the router and the hot path) call this, so they count alike.
     func admit(_ key: String, now: ContinuousClock.Instant = .now) -> RateLimitState {
-        admit(key, now: now, day: Timestamp.now().rawValue / 86_400_000)
+        guard let testClock else { return admit(key, now: now, day: Timestamp.now().rawValue / 86_400_000) }
+        return admit(key, now: now + testClock.offset, day: testClock.now().rawValue / 86_400_000)
+    }
+
+    /// Every count starts over (a reset).
+    func forgetAll() {
+        counters.withLock { $0 = [:] }
     }
 
     /// Counts one request for `key` at `now` (`day` is the UTC day number, for the daily quota).

@@ -13,6 +13,8 @@ struct APIMiddleware<Store: ConversationStore>: RouterMiddleware {
     let failures: AuthenticationFailureBudget
     let rateLimiter: RateLimiter?
     let faults: FaultInjector?
+    /// Faults set at run time through the control API.
+    let faultRules: FaultRules?
 
     func handle(
         _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
@@ -27,21 +29,21 @@ struct APIMiddleware<Store: ConversationStore>: RouterMiddleware {
             throw error
         }
         context.principal = principal
+        context.note?.location = principal.locationId
         // Faults are drawn after authentication, as a real outage would still have checked the token first.
         if let faults {
             let (latency, fault) = faults.draw()
             if latency > 0 { try await Task.sleep(for: .milliseconds(latency)) }
             switch fault {
             case .none: break
-            case .tooManyRequests:
-                let policy = rateLimiter?.policy ?? .highLevel
-                let state = RateLimitState(
-                    allowed: false, burstRemaining: 0, dailyRemaining: policy.daily / 2,
-                    retryAfterSeconds: 1, policy: policy)
-                throw RateLimitedError(state: state)
-            case .serverError:
-                throw SwitchboardError.serviceUnavailable
+            case .tooManyRequests: throw Self.injected(status: 429, policy: rateLimiter?.policy ?? .highLevel)
+            case .serverError: throw Self.injected(status: 503, policy: rateLimiter?.policy ?? .highLevel)
             }
+        }
+        if let faultRules, let status = faultRules.draw(
+            route: "\(request.method) \(context.endpointPath ?? "")", location: principal.locationId)
+        {
+            throw Self.injected(status: status, policy: rateLimiter?.policy ?? .highLevel)
         }
         guard let rateLimiter else { return try await next(request, context) }
         let state = rateLimiter.admit(principal.rateLimitKey)
@@ -52,6 +54,20 @@ struct APIMiddleware<Store: ConversationStore>: RouterMiddleware {
             return response
         } catch {
             throw ErrorWithHeaders(error: error, headers: state.headers)
+        }
+    }
+}
+
+extension APIMiddleware {
+    /// An injected fault as HighLevel would answer it: a 429 with its rate-limit headers, or a 503.
+    static func injected(status: Int, policy: RateLimitPolicy) -> any Error {
+        switch status {
+        case 429:
+            RateLimitedError(
+                state: RateLimitState(
+                    allowed: false, burstRemaining: 0, dailyRemaining: policy.daily / 2, retryAfterSeconds: 1,
+                    policy: policy))
+        default: SwitchboardError.serviceUnavailable
         }
     }
 }

@@ -10,6 +10,8 @@ struct ObservationMiddleware: RouterMiddleware {
 
     let metrics: ServerMetrics
     let accessLog: AccessLog
+    /// The control API's request journal, when it is on.
+    let journal: RequestJournal?
 
     func handle(
         _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
@@ -20,6 +22,8 @@ struct ObservationMiddleware: RouterMiddleware {
         // Every line of this request carries the id the client sees; Hummingbird's own id would be a second one.
         context.logger[metadataKey: "request.id"] = .string(requestId)
         context.logger[metadataKey: "hb.request.id"] = nil
+        let note = journal != nil ? RequestNote() : nil
+        context.note = note
         var response = try await next(request, context)
         response.headers[Self.requestIdHeader] = requestId
         let duration = ContinuousClock.now - start
@@ -28,6 +32,11 @@ struct ObservationMiddleware: RouterMiddleware {
         accessLog.record(
             context.logger, method: request.method.rawValue, path: Substring(request.uri.path), status: response.status.code,
             route: route, duration: duration, requestId: requestId, door: .router)
+        if let journal, let note, !request.uri.path.hasPrefix("/_switchboard/") {
+            journal.record(
+                method: request.method.rawValue, path: request.uri.description, status: response.status.code,
+                location: note.location)
+        }
         return response
     }
 

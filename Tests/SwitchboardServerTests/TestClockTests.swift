@@ -1,0 +1,185 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SwitchboardCore
+import SwitchboardServer
+import SwitchboardStorage
+import SwitchboardTestSupport
+import Testing
+
+/// The test clock (`serve --test-clock`, issue 18), moved through `POST /_switchboard/clock` over real sockets:
+/// message dates, access tokens, grants, rate-limit windows and webhook retries all follow it.
+@Suite struct TestClockTests {
+    static let admin = ControlAPITests.admin
+
+    /// A test clock whose wall clock stands still at `testEpoch`, so every time it answers is exact.
+    static func frozenClock() -> TestClock { TestClock(wall: { testEpoch }) }
+
+    static func move(_ client: some TestClientProtocol, _ json: String) async throws -> TestResponse {
+        try await client.send(.post, "/_switchboard/clock", headers: admin, json: json)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func writesAreDatedByTheClockAndItNeverMovesBeforeThem(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let tenant = try await store.makeTenant()
+            let (conversation, contact) = try await store.makeConversation(tenant)
+            try await ControlAPITests.application(store, clock: Self.frozenClock()).test(.live) { client in
+                let start = try await client.get("/_switchboard/clock", headers: Self.admin)
+                #expect(try start.json() as NSDictionary == ["now": "2026-01-01T00:00:00.000Z", "testClock": true])
+                let advanced = try await Self.move(client, #"{"advance":"25h"}"#)
+                #expect(advanced.status == .ok)
+                #expect(try advanced.json() as NSDictionary == ["now": "2026-01-02T01:00:00.000Z", "testClock": true])
+
+                let sent = try await client.send(
+                    .post, "/conversations/messages/inbound", headers: tenant.headers,
+                    json: #"{"type":"SMS","conversationId":"\#(conversation)","contactId":"\#(contact)","message":"later"}"#)
+                let messageId = try #require(try sent.json()["messageId"] as? String)
+                let message = try await client.get("/conversations/messages/\(messageId)", headers: tenant.headers)
+                let stored = try #require(try message.json()["message"] as? [String: Any])
+                #expect(stored["dateAdded"] as? String == "2026-01-02T01:00:00.000Z")
+
+                let before = try await Self.move(client, #"{"set":"2026-01-01T12:00:00Z"}"#)
+                #expect(before.status == .unprocessableContent)
+                #expect(try before.errorBody() == .validation(
+                    "set must not be before 2026-01-02T01:00:00.000Z, the date of the newest stored message"))
+                for (body, message) in [
+                    (#"{"advance":"-1h"}"#, "advance must be a whole number and a unit (ms, s, m, h or d), at most ten years, e.g. 25h"),
+                    (#"{"advance":"1w"}"#, "advance must be a whole number and a unit (ms, s, m, h or d), at most ten years, e.g. 25h"),
+                    (#"{"advance":"4000d"}"#, "advance must be a whole number and a unit (ms, s, m, h or d), at most ten years, e.g. 25h"),
+                    ("{}", "exactly one of advance and set must be given"),
+                    (#"{"advance":"1h","set":"2026-05-01T00:00:00Z"}"#, "exactly one of advance and set must be given"),
+                    (#"{"set":"tomorrow"}"#, "set must be a valid ISO 8601 date string"),
+                ] {
+                    let refused = try await Self.move(client, body)
+                    #expect(refused.status == .unprocessableContent, "\(body)")
+                    #expect(try refused.errorBody() == .validation(message), "\(body)")
+                }
+                let set = try await Self.move(client, #"{"set":"2026-03-01T08:30:00+02:00"}"#)
+                #expect(try set.json()["now"] as? String == "2026-03-01T06:30:00.000Z")
+                for (body, now) in [(#"{"advance":"1500ms"}"#, "2026-03-01T06:30:01.500Z"), (#"{"advance":"2m"}"#, "2026-03-01T06:32:01.500Z"),
+                                    (#"{"advance":"1d"}"#, "2026-03-02T06:32:01.500Z"), (#"{"advance":"30s"}"#, "2026-03-02T06:32:31.500Z")] {
+                    #expect(try await Self.move(client, body).json()["now"] as? String == now)
+                }
+                // A reset empties the store and gives the wall clock back.
+                _ = try await client.execute(uri: "/_switchboard/reset", method: .post, headers: Self.admin)
+                let after = try await client.get("/_switchboard/clock", headers: Self.admin)
+                #expect(try after.json()["now"] as? String == "2026-01-01T00:00:00.000Z")
+                #expect(try await Self.move(client, #"{"set":"2025-06-01T00:00:00Z"}"#).status == .ok)
+            }
+        }
+    }
+
+    @Test func withoutTheTestClockTheClockIsTheWallsAndCannotMove() async throws {
+        try await withStore(.sqlite) { store in
+            try await ControlAPITests.application(store) { $0.now = Timestamp.now }.test(.live) { client in
+                let before = Timestamp.now()
+                let clock = try await client.get("/_switchboard/clock", headers: Self.admin).json()
+                let now = try #require((clock["now"] as? String).flatMap(Timestamp.init(iso8601:)))
+                #expect(clock["testClock"] as? Bool == false)
+                #expect(now >= before && now <= Timestamp.now())
+                let refused = try await Self.move(client, #"{"advance":"1h"}"#)
+                #expect(refused.status == .conflict)
+                #expect(try refused.errorBody() == HighLevelErrorBody(
+                    statusCode: 409, message: "The test clock is off: start the server with --test-clock", error: "Conflict"))
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func accessTokensCodesAndRefreshTokensExpireAsTheClockAdvances(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let tenant = try await store.makeTenant()
+            let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
+            let app = try await store.installApp(on: .location(tenant.location))
+            let code = try await store.installApp(on: .location(tenant.location), grant: .authorizationCode)
+            try await ControlAPITests.application(store, clock: Self.frozenClock()).test(.live) { client in
+                let grant = try await client.grant(app)
+                let path = "/conversations/\(conversation)/messages"
+                #expect(try await client.get(path, headers: grant.headers).status == .ok)
+                #expect(try await Self.move(client, #"{"advance":"86398s"}"#).status == .ok)
+                #expect(try await client.get(path, headers: grant.headers).status == .ok)
+                _ = try await Self.move(client, #"{"advance":"1s"}"#)  // at exp = iat + 86399
+                let expired = try await client.get(path, headers: grant.headers)
+                #expect(expired.status == .unauthorized)
+                #expect(try expired.errorBody() == HighLevelErrorBody(statusCode: 401, message: "Invalid JWT"))
+                let codeResponse = try await client.oauthToken([
+                    ("client_id", code.clientId), ("client_secret", code.secret), ("grant_type", "authorization_code"),
+                    ("code", code.refreshToken),
+                ])
+                #expect(try OAuthErrorBody(codeResponse) == OAuthErrorBody(
+                    "invalid_grant", "Invalid grant: authorization code has expired"))
+                // The refresh token outlives the access token, not the year.
+                let renewed = try await client.grant(app, token: grant.refreshToken)
+                #expect(try await client.get(path, headers: renewed.headers).status == .ok)
+                _ = try await Self.move(client, #"{"advance":"366d"}"#)
+                let refused = try await client.refresh(app, token: renewed.refreshToken)
+                #expect(refused.status == .badRequest)
+                #expect(try OAuthErrorBody(refused) == OAuthErrorBody("invalid_grant", "Invalid grant: refresh token has expired"))
+            }
+        }
+    }
+
+    /// Both doors count against windows that the clock moves: the router's and the hot path's (SQLite caches).
+    @Test func rateLimitWindowsAndTheDayFollowTheClock() async throws {
+        try await withStore(.sqlite) { store in
+            let tenant = try await store.makeTenant()
+            let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
+            let app = ControlAPITests.application(store, clock: Self.frozenClock()) {
+                $0.rateLimit = RateLimitPolicy(burst: 2, window: .seconds(10), daily: 5)
+            }
+            try await app.test(.live) { client in
+                let path = "/conversations/\(conversation)/messages"
+                func statuses(_ count: Int) async throws -> [Int] {
+                    var statuses: [Int] = []
+                    for _ in 0..<count { statuses.append(Int(try await client.get(path, headers: tenant.headers).status.code)) }
+                    return statuses
+                }
+                #expect(try await statuses(3) == [200, 200, 429])
+                _ = try await Self.move(client, #"{"advance":"10s"}"#)
+                #expect(try await statuses(3) == [200, 200, 429])
+                _ = try await Self.move(client, #"{"advance":"10s"}"#)
+                let overTheDay = try await client.get(path, headers: tenant.headers)
+                #expect(overTheDay.status == .ok)  // the fifth of the day
+                let refused = try await client.get(path, headers: tenant.headers)
+                #expect(refused.status == .tooManyRequests)
+                #expect(refused.headers[HTTPField.Name("X-RateLimit-Daily-Remaining")!] == "0")
+                _ = try await Self.move(client, #"{"advance":"10s"}"#)
+                let stillRefused = try await client.get(path, headers: tenant.headers)
+                #expect(stillRefused.headers[HTTPField.Name("Retry-After")!] == "86400")
+                _ = try await Self.move(client, #"{"advance":"1d"}"#)
+                #expect(try await statuses(3) == [200, 200, 429])
+            }
+        }
+    }
+
+    /// A 429 puts the retry ten minutes out (HighLevel's interval); moving the clock past it delivers it now.
+    @Test func aWebhookRetryIsSentWhenTheClockPassesItsTime() async throws {
+        let receiver = WebhookReceiver { _, index in index == 0 ? .init(.tooManyRequests) : .init() }
+        try await receiver.run { port in
+            try await withStore(.sqlite) { store in
+                let tenant = try await store.makeTenant()
+                try await store.subscribe(tenant, id: "sub_clock", url: "http://127.0.0.1:\(port)/hook")
+                let (conversation, contact) = try await store.makeConversation(tenant)
+                let app = ControlAPITests.application(store, clock: TestClock()) { configuration in
+                    configuration.webhooks.enabled = true
+                    configuration.webhooks.pollInterval = .milliseconds(50)
+                    configuration.webhooks.retry.jitter = 0
+                }
+                try await app.test(.live) { client in
+                    let sent = try await client.send(
+                        .post, "/conversations/messages/inbound", headers: tenant.headers,
+                        json: #"{"type":"SMS","conversationId":"\#(conversation)","contactId":"\#(contact)","message":"hi"}"#)
+                    #expect(sent.status == .created)
+                    let first = try await receiver.waitFor(1)
+                    try await Task.sleep(for: .milliseconds(500))
+                    #expect(receiver.deliveries.count == 1)  // the retry waits for its time
+                    #expect(try await Self.move(client, #"{"advance":"11m"}"#).status == .ok)
+                    let both = try await receiver.waitFor(2, timeout: .seconds(10))
+                    #expect(both.map(\.webhookId) == [first[0].webhookId, first[0].webhookId])
+                }
+            }
+        }
+    }
+}
