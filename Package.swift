@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "SwitchboardPostgres", targets: ["SwitchboardPostgres"]),
         .library(name: "SwitchboardServer", targets: ["SwitchboardServer"]),
         .library(name: "SwitchboardClient", targets: ["SwitchboardClient"]),
+        .library(name: "SwitchboardTesting", targets: ["SwitchboardTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -129,6 +130,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Switchboard inside a Swift test: a real server on a loopback port with an in-memory store.
+        .target(
+            name: "SwitchboardTesting",
+            dependencies: [
+                "SwitchboardServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "switchboard",
             dependencies: [
@@ -184,6 +200,7 @@ let package = Package(
             dependencies: [
                 "SwitchboardTestSupport",
                 "SwitchboardClient",
+                "SwitchboardTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 "SwitchboardCore",
                 "SwitchboardStorage",

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOFoundationCompat
+import NIOHTTP1
 import Synchronization
 import SwitchboardTestSupport
 import Testing
@@ -46,11 +47,11 @@ final class ServerProcess: Sendable {
     let port: Int
     private let lines = Lines()
 
-    init(database: String, arguments: [String] = []) throws {
+    init(database: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
         port = try freePort()
         process = try ChildProcess(
             [try switchboardBinary().path, "serve", "--port", String(port), "--database", database] + arguments,
-            stdout: .pipe)
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, stdout: .pipe)
         if let output = process.standardOutput {
             ChildProcess.readLines(output) { [lines] line in lines.append(line) }
         }
@@ -87,8 +88,19 @@ final class ServerProcess: Sendable {
     }
 
     func get(_ path: String, headers: [String: String]) async throws -> (status: Int, body: String) {
+        try await send(.GET, path, headers: headers)
+    }
+
+    func send(_ method: HTTPMethod, _ path: String, headers: [String: String], json: String? = nil) async throws
+        -> (status: Int, body: String)
+    {
         var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: json))
+        }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 16 << 20)
         return (Int(response.status.code), String(buffer: body))

@@ -1,0 +1,74 @@
+import Foundation
+import SwitchboardClient
+import SwitchboardCore
+import SwitchboardTesting
+import Testing
+
+/// `SwitchboardTesting` (issue 18): the README's example, run as written — a real server inside this test process,
+/// `SwitchboardClient` pointed at it, and the toolkit's reset, faults, journal and clock.
+@Suite struct TestServerTests {
+    @Test func aClientTestAgainstAnInProcessSwitchboard() async throws {
+        try await withTestServer { server in
+            let client = ConversationsClient(configuration: ClientConfiguration(baseURL: server.baseURL, token: server.token))
+            let location = LocationID(rawValue: server.locationId)
+
+            let contact = try await client.createContact(ContactFields(locationId: location, phone: "+15550100"))
+            let sent = try await client.sendMessage(SendMessageRequest(type: .sms, contactId: contact.id, message: "Hi"))
+            let conversation = try #require(sent.conversationId)
+            #expect(try await client.messages(in: conversation).messages.map(\.body) == ["Hi"])
+
+            // The next page read answers 429 once: the client waits and retries, and the journal shows both calls.
+            try await server.failNext(1, of: "GET /conversations/{conversationId}/messages")
+            #expect(try await client.messages(in: conversation).messages.count == 1)
+            let reads = try await server.requests().filter {
+                $0["method"] as? String == "GET" && ($0["path"] as? String)?.hasSuffix("/messages") == true
+            }
+            #expect(reads.map { $0["status"] as? Int } == [200, 429, 200])
+
+            // The test clock: a message sent a day later is dated a day later.
+            let before = try await server.clock.now()
+            let later = try await server.clock.advance(by: .seconds(25 * 3600))
+            #expect(later.timeIntervalSince(before) >= 25 * 3600)
+            let next = try await client.sendMessage(SendMessageRequest(type: .sms, contactId: contact.id, message: "Later"))
+            let dated = try await client.message(try #require(next.messageId))
+            #expect(dated.dateAdded.rawValue >= Int64(later.timeIntervalSince1970 * 1000))
+
+            // Between tests: the data goes, the token stays.
+            try await server.reset()
+            await #expect(throws: HighLevelAPIError.self) { try await client.messages(in: conversation) }
+            let search = try await client.searchConversations(ConversationSearch(locationId: location))
+            #expect(search.total == 0)
+            let (otherLocation, otherToken) = try await server.makeLocation(name: "Second tenant")
+            #expect(otherLocation != server.locationId && otherToken.hasPrefix("pit-"))
+        }
+    }
+
+    @Test func serversRunSideBySideAndStop() async throws {
+        let first = try await TestServer.start()
+        let second = try await TestServer.start { $0.rateLimit = nil }
+        #expect(first.baseURL != second.baseURL)
+        #expect(first.adminToken != second.adminToken)
+        let client = ConversationsClient(configuration: ClientConfiguration(baseURL: first.baseURL, token: first.token))
+        #expect(try await client.isReady())
+        await first.stop()
+        // Nothing listens at its port any more (AsyncHTTPClient would retry a refused connection until its timeout).
+        let port = try #require(first.baseURL.split(separator: ":").last.flatMap { Int($0) })
+        #expect(try Self.connectionIsRefused(port: port))
+        #expect(try await ConversationsClient(
+            configuration: ClientConfiguration(baseURL: second.baseURL, token: second.token)).isReady())
+        await second.stop()
+    }
+
+    static func connectionIsRefused(port: Int) throws -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return result != 0 && errno == ECONNREFUSED
+    }
+}
