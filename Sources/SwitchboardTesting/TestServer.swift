@@ -137,8 +137,11 @@ public final class TestServer: Sendable {
         @discardableResult
         public func advance(by duration: Duration) async throws -> Date {
             let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+            // In the largest unit that says it exactly: the control API takes at most nine digits.
+            let (amount, unit) = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1_000, "s")]
+                .first { milliseconds % Int64($0.0) == 0 }.map { (milliseconds / Int64($0.0), $0.1) } ?? (milliseconds, "ms")
             return try Self.date(
-                try await control.call(.POST, "/_switchboard/clock", json: #"{"advance":"\#(milliseconds)ms"}"#))
+                try await control.call(.POST, "/_switchboard/clock", json: #"{"advance":"\#(amount)\#(unit)"}"#))
         }
 
         /// Moves the clock to `date` (never before the newest stored message); returns the new time.

@@ -20,6 +20,39 @@ import Testing
             // The next page read answers 429 once: the client waits and retries, and the journal shows both calls.
             try await server.failNext(1, of: "GET /conversations/{conversationId}/messages")
             #expect(try await client.messages(in: conversation).messages.count == 1)
+
+            // The test clock, and a fresh store for the next test (the token stays).
+            try await server.clock.advance(by: .seconds(25 * 3600))
+            try await server.reset()
+        }
+    }
+
+    /// The README's block is the test above, word for word (indented once less).
+    @Test func theReadmeShowsTheTestAbove() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let source = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
+        let start = try #require(source.range(of: "    @Test func aClientTestAgainstAnInProcessSwitchboard()"))
+        let end = try #require(source.range(of: "\n    }\n", range: start.upperBound..<source.endIndex))
+        let test = source[start.lowerBound..<end.upperBound].split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("    ") ? $0.dropFirst(4) : $0 }.joined(separator: "\n")
+        #expect(readme.contains("```swift\nimport SwitchboardClient\nimport SwitchboardCore\nimport SwitchboardTesting\nimport Testing\n\n" + test + "```\n"))
+    }
+
+    @Test func theToolkitsCallsFromSwift() async throws {
+        try await withTestServer { server in
+            let client = ConversationsClient(configuration: ClientConfiguration(baseURL: server.baseURL, token: server.token))
+            let location = LocationID(rawValue: server.locationId)
+
+            let contact = try await client.createContact(ContactFields(locationId: location, phone: "+15550100"))
+            let sent = try await client.sendMessage(SendMessageRequest(type: .sms, contactId: contact.id, message: "Hi"))
+            let conversation = try #require(sent.conversationId)
+            #expect(try await client.messages(in: conversation).messages.map(\.body) == ["Hi"])
+
+            // The next page read answers 429 once: the client waits and retries, and the journal shows both calls.
+            try await server.failNext(1, of: "GET /conversations/{conversationId}/messages")
+            #expect(try await client.messages(in: conversation).messages.count == 1)
             let reads = try await server.requests().filter {
                 $0["method"] as? String == "GET" && ($0["path"] as? String)?.hasSuffix("/messages") == true
             }

@@ -88,4 +88,35 @@ import Testing
         #expect(lines.first?.hasPrefix(try #require(server.lastConversation)) == true, "\(stdout)")
         #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("TYPE_") }, "\(stdout)")
     }
+    /// The pytest example of "Testing your integration against Switchboard": its `conftest.py` and test file, run
+    /// by pytest against the built binary (`SWITCHBOARD_COMMAND`).
+    @Test func thePytestExampleRunsAsWritten() async throws {
+        let python = try #require(
+            ProcessInfo.processInfo.environment["SWITCHBOARD_WEBHOOK_SDK_PYTHON"].flatMap { $0.isEmpty ? nil : $0 },
+            "SWITCHBOARD_WEBHOOK_SDK_PYTHON is not set: run scripts/test.sh, or point it at a Python with pytest")
+        let text = try String(contentsOf: Self.readme, encoding: .utf8)
+        let heading = try #require(text.range(of: "**Python (pytest)**"))
+        var blocks: [String] = []
+        var rest = text[heading.upperBound...]
+        for _ in 0..<2 {
+            let open = try #require(rest.range(of: "```python\n"))
+            let close = try #require(rest[open.upperBound...].range(of: "\n```\n"))
+            blocks.append(String(rest[open.upperBound..<close.lowerBound]) + "\n")
+            rest = rest[close.upperBound...]
+        }
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try blocks[0].write(to: directory.appendingPathComponent("conftest.py"), atomically: true, encoding: .utf8)
+        try blocks[1].write(to: directory.appendingPathComponent("test_example.py"), atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment["SWITCHBOARD_COMMAND"] = try switchboardBinary().path
+        let child = try ChildProcess(
+            [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", directory.path], environment: environment,
+            stdout: .pipe, stderr: .pipe)
+        async let out = ChildProcess.readToEnd(child.standardOutput)
+        async let err = ChildProcess.readToEnd(child.standardError)
+        let (stdout, stderr) = await (String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        #expect(await child.exitStatus() == 0, "\(stdout)\n\(stderr)")
+        #expect(stdout.contains("2 passed"), "\(stdout)")
+    }
 }

@@ -84,13 +84,16 @@ struct ControlController<Store: ConversationStore>: Sendable {
         let target = body.date("set")
         let advance = advanceText.flatMap(TestClock.parseDuration)
         if advanceText != nil && advance == nil {
-            body.rejectField("advance must be a whole number and a unit (ms, s, m, h or d), at most ten years, e.g. 25h")
+            body.rejectField("advance must be a whole number of at most nine digits and a unit (ms, s, m, h or d), e.g. 25h")
         }
         if (advanceText == nil) == (target == nil) && body.violations.isEmpty {
             body.rejectField("exactly one of advance and set must be given")
         }
         try body.validate()
         if let advance {
+            guard clock.now().rawValue + advance.wholeMilliseconds <= Timestamp.latest.rawValue else {
+                throw ValidationFailure("advance must not move the clock past \(Timestamp.latest.iso8601)")
+            }
             clock.advance(by: advance)
         } else if let target {
             if target < clock.now(), let latest = try await store.latestMessageTime(logger: context.logger),
