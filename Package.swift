@@ -135,6 +135,7 @@ let package = Package(
             name: "SwitchboardTesting",
             dependencies: [
                 "SwitchboardServer",
+                "SwitchboardClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -154,6 +155,8 @@ let package = Package(
                 "SwitchboardCore",
                 "SwitchboardClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings,
@@ -216,6 +219,7 @@ let package = Package(
             name: "switchboardTests",
             dependencies: [
                 "SwitchboardTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -89,11 +89,12 @@ EOF
     started=$SECONDS
     local checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
     checks+=,response_headers_conformance
-    # Every operation, with a valid token and Version; a fixed seed and Hypothesis database off, so the run repeats.
+    # Every operation but the live event stream (an answer that never ends; ControlEventsTests hold it to its rules),
+    # with a valid token and Version; a fixed seed and Hypothesis database off, so the run repeats.
     (cd "$work" && SCHEMATHESIS_HOOKS=fuzz_hooks PYTHONPATH="$SWITCHBOARD_OPENAPI_ROOT/scripts/openapi" \
         "$SWITCHBOARD_OPENAPI_VENV/bin/schemathesis" run "$SWITCHBOARD_OPENAPI_ROOT/openapi.yaml" \
         --url "http://127.0.0.1:$port" -H "Authorization: Bearer $token" -H "Version: 2021-04-15" \
-        --checks "$checks" \
+        --checks "$checks" --exclude-operation-id control-events \
         --max-examples "$examples" --seed "$seed" --workers 1 --generation-database none --no-color)
     _switchboard_openapi_log "schemathesis took $((SECONDS - started)) s"
     "$python" "$SWITCHBOARD_OPENAPI_ROOT/scripts/openapi/fuzz_http.py" "$port" "$token" \

@@ -165,6 +165,8 @@ struct SharedState: Sendable {
     /// The control API's run-time faults and request journal (nil while it is off).
     let faultRules: FaultRules?
     let journal: RequestJournal?
+    /// What writes announce their events to: the dispatcher's doorbell, and live listeners when the control API is on.
+    let events: EventAnnouncer
 
     /// The state a configuration calls for: a response cache only when answers are cached, a rate limiter only
     /// when there is a policy.
@@ -178,6 +180,7 @@ struct SharedState: Sendable {
         webhookSigner = WebhookSigner(includesRSA: configuration.webhooks.rsaSignature)
         faultRules = configuration.control.map { _ in FaultRules(seed: configuration.faults.seed) }
         journal = configuration.control.map { RequestJournal(capacity: $0.journalCapacity, now: configuration.now) }
+        events = EventAnnouncer(doorbell: webhookDoorbell, live: configuration.control.map { _ in LiveEvents() })
     }
 }
 
@@ -211,7 +214,7 @@ func buildRouter<Store: ConversationStore>(
             faultRules: shared.faultRules))
     // Constant paths (`/conversations/search`, `/conversations/messages/…`) win over captures in the router's trie.
     MessagesController(store: store, cache: shared.cache).addRoutes(to: api)
-    MessageWritesController(store: store, now: configuration.now, doorbell: shared.webhookDoorbell).addRoutes(to: api)
+    MessageWritesController(store: store, now: configuration.now, events: shared.events).addRoutes(to: api)
     ExportController(store: store).addRoutes(to: api)
     ConversationsController(store: store, now: configuration.now).addRoutes(to: api)
     ContactsController(store: store, now: configuration.now).addRoutes(to: api)
@@ -220,6 +223,15 @@ func buildRouter<Store: ConversationStore>(
         let apiRoutes = Set(router.routes.map(\.description)).subtracting(outsideTheAPI)
         ControlController(store: store, control: control, shared: shared, apiRoutes: apiRoutes, now: configuration.now)
             .addRoutes(to: router)
+        if let live = shared.events.live {
+            // A location's token, checked as on the API, without its injected faults.
+            let listeners = router.group().add(
+                middleware: APIMiddleware(
+                    gatekeeper: Gatekeeper(store: store, cache: shared.tokens, accessTokens: shared.accessTokens),
+                    failures: shared.authenticationFailures, rateLimiter: shared.rateLimiter, faults: nil,
+                    faultRules: nil))
+            EventsController(live: live, signer: shared.webhookSigner).addRoutes(to: listeners)
+        }
     }
     return router
 }

@@ -6,6 +6,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import ServiceLifecycle
+public import SwitchboardClient
 public import SwitchboardServer
 
 /// A real Switchboard server inside the test process: an in-memory store, an ephemeral loopback port, the control
@@ -116,6 +117,14 @@ public final class TestServer: Sendable {
         var rule: [String: Any] = ["status": status, "count": count]
         if let route { rule["route"] = route }
         _ = try await control.call(.POST, "/_switchboard/faults", json: Self.json(rule))
+    }
+
+    /// The location's events as its writes commit (`InboundMessage`, `OutboundMessage`: the webhooks HighLevel would
+    /// deliver, with their signature headers), until the server stops or the consuming task is cancelled. Open once
+    /// this returns: every event of a later write is seen.
+    public func events(types: [String] = []) async throws -> AsyncThrowingStream<LiveEvent, any Error> {
+        try await ConversationsClient(configuration: ClientConfiguration(baseURL: baseURL, token: token))
+            .liveEvents(types: types)
     }
 
     /// Stops the server (its open connections closed, requests in flight answered first) and waits until it has.

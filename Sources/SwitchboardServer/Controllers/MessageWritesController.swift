@@ -7,8 +7,8 @@ import SwitchboardStorage
 struct MessageWritesController<Store: ConversationStore>: Sendable {
     let store: Store
     let now: @Sendable () -> Timestamp
-    /// Rung after each stored message, whose event the dispatcher then delivers.
-    let doorbell: Doorbell
+    /// Told of each stored message's event: the webhook dispatcher then delivers it, live listeners get it.
+    let events: EventAnnouncer
     let turns = ConversationTurns()
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
@@ -149,7 +149,7 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
             let message = try await store.updateMessageStatus(
                 id, in: principal.locationId, status: status, at: now(), logger: context.logger)
         else { throw SwitchboardError.notFound("Message not found") }
-        doorbell.ring()
+        events.announce([.message(message, at: message.dateUpdated)])
         return JSONResponse.make(traceId: context.traceId) { json in
             json.key("conversationId"); json.string(message.conversationId.rawValue)
             json.key("messageId"); json.string(message.id.rawValue)
@@ -166,9 +166,12 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
         if id.isPlausible, let message = try await store.message(id, in: principal.locationId, logger: context.logger),
             message.status == "scheduled"
         {
-            cancelled = try await store.updateMessageStatus(
-                id, in: principal.locationId, status: "cancelled", at: now(), logger: context.logger) != nil
-            doorbell.ring()
+            if let updated = try await store.updateMessageStatus(
+                id, in: principal.locationId, status: "cancelled", at: now(), logger: context.logger)
+            {
+                cancelled = true
+                events.announce([.message(updated, at: updated.dateUpdated)])
+            }
         }
         return JSONResponse.make(traceId: context.traceId) { json in
             json.key("status"); json.integer(cancelled ? 200 : 404)
@@ -186,8 +189,9 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
             let time = now()
             let message = make(time)
             do {
-                try await store.insertMessages([message], events: [.message(message, at: time)], logger: logger)
-                doorbell.ring()
+                let stored: [WebhookEvent] = [.message(message, at: time)]
+                try await store.insertMessages([message], events: stored, logger: logger)
+                events.announce(stored)
             } catch StoreError.duplicate {
                 // Only a contact that gained a conversation concurrently can get here; the client may retry.
                 throw SwitchboardError.badRequest("Conversation with the contact id:\(message.contactId) already exists!")

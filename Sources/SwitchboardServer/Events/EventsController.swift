@@ -1,0 +1,93 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import NIOCore
+import ServiceLifecycle
+import SwitchboardCore
+import SwitchboardStorage
+
+/// `GET /_switchboard/events`: the location's events as Server-Sent Events, for `switchboard listen` and
+/// `TestServer.events`. Each event's `data` is one JSON line: the event's `type`, a `webhookId` of its own, the
+/// signature `headers` a webhook delivery of its `body` carries (when webhook signing is on), and that exact `body`,
+/// so a listener can forward it to a handler as HighLevel would have delivered it. A comment line every 15 seconds
+/// keeps proxies from closing the stream and tells a gone listener from a quiet one.
+struct EventsController: Sendable {
+    let live: LiveEvents
+    let signer: WebhookSigner
+    static let keepAliveInterval: Duration = .seconds(15)
+
+    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
+        router.get("/_switchboard/events", use: events)
+    }
+
+    @Sendable func events(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal(scope: .messagesReadonly)
+        let query = QueryParameters(request)
+        var types = Set<String>()
+        for raw in query.all("event") {
+            for name in raw.split(separator: ",") where !name.isEmpty {
+                guard WebhookEventType.all.contains(String(name)) else {
+                    throw ValidationFailure(
+                        "event must be one of the following values: \(WebhookEventType.all.joined(separator: ", "))")
+                }
+                types.insert(String(name))
+            }
+        }
+        guard let stream = live.listen(to: principal.locationId, types: types) else {
+            throw SwitchboardError.serviceUnavailable
+        }
+        let signer = signer
+        let body = ResponseBody { writer in
+            // The events and the keep-alive comments, merged into one sequence of frames for the one writer.
+            let (frames, output) = AsyncStream.makeStream(
+                of: [UInt8].self, bufferingPolicy: .bufferingNewest(LiveEvents.bufferedEvents))
+            let pump = Task {
+                for await event in stream { output.yield(Self.frame(event, signer: signer)) }
+            }
+            let ticker = Task {
+                while (try? await Task.sleep(for: Self.keepAliveInterval)) != nil {
+                    output.yield(Array(": keep-alive\n\n".utf8))
+                }
+            }
+            // A listener that has gone fails a write (at the latest at the next keep-alive), which ends both.
+            defer {
+                pump.cancel()
+                ticker.cancel()
+            }
+            try await writer.write(ByteBuffer(string: ": listening\n\n"))
+            // The server shutting down ends the stream, so shutdown does not wait for a listener that never leaves.
+            try await withGracefulShutdownHandler {
+                for await frame in frames { try await writer.write(ByteBuffer(bytes: frame)) }
+            } onGracefulShutdown: {
+                output.finish()
+            }
+            try await writer.finish(nil)
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"],
+            body: body)
+    }
+
+    /// `event: TYPE`, `id: WEBHOOK_ID`, `data: {…}`, a blank line.
+    static func frame(_ event: WebhookEvent, signer: WebhookSigner) -> [UInt8] {
+        let webhookId = UUID().uuidString.lowercased()
+        let body = WebhookEnvelope.body(payload: event.payload, webhookId: webhookId, timestamp: event.createdAt)
+        var json = JSONWriter(capacity: body.count + 1_024)
+        json.beginObject()
+        json.key("type"); json.string(event.type)
+        json.key("webhookId"); json.string(webhookId)
+        json.key("headers")
+        json.beginObject()
+        for (name, value) in (try? signer.signatureHeaders(for: body)) ?? [] {
+            json.dynamicKey(name); json.string(value)
+        }
+        json.endObject()
+        json.key("body"); json.string(String(decoding: body, as: UTF8.self))
+        json.endObject()
+        var frame = Array("event: \(event.type)\nid: \(webhookId)\ndata: ".utf8)
+        frame += json.bytes
+        frame += Array("\n\n".utf8)
+        return frame
+    }
+}
