@@ -33,6 +33,7 @@ fi
 SWITCHBOARD_TIMED_TESTS='SearchSpeedTests|TimerSleepTests|theHundredAndFirstRequestInTheWindowIsRefused|theWindowRecovers'
 SWITCHBOARD_TIMED_TESTS+='|idleConnectionsAreClosedAndBusyOnesKept|aHangingReceiverTimesOutAndHoldsUpNobodyElse'
 SWITCHBOARD_TIMED_TESTS+='|aConversationsEventsArriveInTheOrderTheyWereStored|unreachableDatabaseIsUnavailableWithinTheTimeout'
+SWITCHBOARD_TIMED_TESTS+='|resetIsFastEnoughToRunBetweenEveryTest'
 
 # Sanitizers (issue 15): the server's and the stores' suites, both backends, under AddressSanitizer and then under
 # ThreadSanitizer (every server the CLI tests would start is left out: their memory bounds do not hold under the
@@ -79,7 +80,7 @@ export SWITCHBOARD_BINARY="$PWD/.build/debug/switchboard"
 if [ $# -eq 0 ]; then
     # In phases, each parallel within itself: the server's suites; the stores', the client's and the rest; the CLI's
     # (each starts servers as child processes); then, alone, the tests that measure wall-clock time (rate-limit
-    # windows, idle and head deadlines, webhook timeouts, cancellation, search speed), whose bounds the other suites'
+    # windows, idle and head deadlines, webhook timeouts, cancellation, reset and search speed), whose bounds the other suites'
     # load on two cores would otherwise break. A phase that hangs fails the run after 20 minutes.
     timed=$SWITCHBOARD_TIMED_TESTS
     timeout 1200 swift test --skip-build --filter SwitchboardServerTests --skip "$timed"

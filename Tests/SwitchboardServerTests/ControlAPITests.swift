@@ -197,12 +197,16 @@ import Testing
                     #expect(reset.status == .ok)
                 }
                 #expect(try await store.latestMessageTime(logger: .test) == nil)
+                let firstReset = durations[0]
                 durations.sort()
                 let median = durations[durations.count / 2]
                 let slowest = durations[durations.count - 1]
-                // Under 50 ms each on an idle machine (the first, of 10,000 messages, included); the suites run in
-                // parallel on two cores, so the bound asserted is on the median, with room for the odd stall.
+                // Run alone by scripts/test.sh (a timed test): the median under 50 ms, and room for the odd stall of a
+                // two-core machine in the slowest (the first, of 10,000 messages, included).
+                print("reset on \(backend): median \(median), slowest \(slowest), first \(firstReset)")
+                // Measured alone: the first 20-23 ms on either backend, the median 5 ms (SQLite) and 12 ms (PostgreSQL).
                 #expect(median < .milliseconds(50), "median \(median), slowest \(slowest)")
+                #expect(firstReset < .milliseconds(100), "10,000 messages: \(firstReset)")
                 #expect(slowest < .milliseconds(500), "slowest \(slowest)")
             }
         }

@@ -78,7 +78,9 @@ import Testing
         #expect(lines[2] == "export SWITCHBOARD_BASE_URL=\(server.baseURL) SWITCHBOARD_TOKEN=\(token) SWITCHBOARD_LOCATION_ID=\(location)")
         #expect(lines[3].hasPrefix("curl -s 'http://127.0.0.1:\(server.port)/conversations/"))
         #expect(lines.last == "listening on \(server.baseURL) (API docs: \(server.baseURL)/docs)")
-        let conversations = lines.dropFirst(4).dropLast()
+        // --demo turns the control API on: its admin token comes just before the last line.
+        #expect(lines[lines.count - 2].range(of: #"^admin token: sbadmin_[0-9a-f]{32}$"#, options: .regularExpression) != nil)
+        let conversations = lines.dropFirst(4).dropLast(2)
         #expect(conversations.allSatisfy { $0.hasPrefix("conversation: ") })
         for channel in ["SMS", "Email", "Calls and voicemail", "Facebook", "Instagram", "WhatsApp",
                         "Google Business Messages", "Live chat", "Internal comments and activity"] {
@@ -123,7 +125,9 @@ import Testing
         let second = try ServerProcess(database: database, arguments: ["--demo"])
         defer { second.stop() }
         try await second.waitUntilReady()
-        #expect(second.output == ["listening on \(second.baseURL) (API docs: \(second.baseURL)/docs)"])
+        #expect(second.output.count == 2)
+        #expect(second.output.first?.hasPrefix("admin token: sbadmin_") == true)  // --demo turns the control API on
+        #expect(second.output.last == "listening on \(second.baseURL) (API docs: \(second.baseURL)/docs)")
         let response = try await second.get(
             "/conversations/\(conversation)/messages?limit=1",
             headers: ["Authorization": "Bearer \(token)", "Version": "2021-04-15"])
