@@ -80,23 +80,13 @@ import Testing
 
         let receiver = WebhookReceiver { _, index in .init(index == 0 ? .ok : .internalServerError) }
         try await receiver.run { port in
-            let listen = try ChildProcess(
-                [try switchboardBinary().path, "listen", "--base-url", server.baseURL, "--token", token,
-                 "--forward-to", "http://127.0.0.1:\(port)/hooks", "--event", "OutboundMessage"],
-                stdout: .pipe, stderr: .pipe)
+            let (listen, lines) = try await Self.startListening(
+                ["--base-url", server.baseURL, "--token", token, "--forward-to", "http://127.0.0.1:\(port)/hooks",
+                 "--event", "OutboundMessage"],
+                until: "listening for OutboundMessage (Ctrl-C stops)")
             defer { kill(listen.processIdentifier, SIGTERM) }
-            let lines = Mutex<[String]>([])
-            for fd in [listen.standardOutput, listen.standardError].compactMap({ $0 }) {
-                ChildProcess.readLines(fd) { line in lines.withLock { $0.append(line) } }
-            }
-            try await Self.waitFor { lines.withLock { $0.contains("listening for OutboundMessage (Ctrl-C stops)") } }
-
             let api = ["Authorization": "Bearer \(token)", "Version": "2021-04-15"]
-            let contact = try await server.send(
-                .POST, "/contacts/", headers: api, json: #"{"locationId":"\#(location)","phone":"+15550100"}"#)
-            let contactId = try #require(
-                ((try JSONSerialization.jsonObject(with: Data(contact.body.utf8)) as? [String: Any])?["contact"]
-                    as? [String: Any])?["id"] as? String)
+            let contactId = try await Self.makeContact(server, location: location, headers: api)
             for text in ["first", "second"] {
                 let sent = try await server.send(
                     .POST, "/conversations/messages", headers: api,
@@ -111,8 +101,8 @@ import Testing
                 #expect(publicKey.isValidSignature(signature, for: delivery.body))
                 #expect(delivery.headers[.init("x-wh-signature")!] != nil)
             }
-            try await Self.waitFor { lines.withLock { $0.filter { $0.hasPrefix("OutboundMessage ") }.count == 2 } }
-            let printed = lines.withLock { $0.filter { $0.hasPrefix("OutboundMessage ") } }
+            try await Self.waitFor { lines.all.filter { $0.hasPrefix("OutboundMessage ") }.count == 2 }
+            let printed = lines.all.filter { $0.hasPrefix("OutboundMessage ") }
             #expect(printed.map { $0.components(separatedBy: " -> ").last } == ["200", "500"])
             #expect(printed.map { $0.split(separator: " ")[1] } == deliveries.map { Substring($0.webhookId ?? "") })
         }
@@ -126,21 +116,10 @@ import Testing
         let token = String(try #require(server.output.first { $0.hasPrefix("token: ") }).dropFirst("token: ".count))
         let location = String(try #require(server.output.first { $0.hasPrefix("location: ") }).dropFirst("location: ".count))
         let client = ["--base-url", server.baseURL, "--token", token]
-        let listen = try ChildProcess(
-            [try switchboardBinary().path, "listen"] + client, stdout: .pipe, stderr: .pipe)
+        let (listen, lines) = try await Self.startListening(client, until: "listening for every event (Ctrl-C stops)")
         defer { kill(listen.processIdentifier, SIGTERM) }
-        let lines = Mutex<[String]>([])
-        for fd in [listen.standardOutput, listen.standardError].compactMap({ $0 }) {
-            ChildProcess.readLines(fd) { line in lines.withLock { $0.append(line) } }
-        }
-        try await Self.waitFor { lines.withLock { $0.contains("listening for every event (Ctrl-C stops)") } }
-
         let api = ["Authorization": "Bearer \(token)", "Version": "2021-04-15"]
-        let contact = try await server.send(
-            .POST, "/contacts/", headers: api, json: #"{"locationId":"\#(location)","phone":"+15550100"}"#)
-        let contactId = try #require(
-            ((try JSONSerialization.jsonObject(with: Data(contact.body.utf8)) as? [String: Any])?["contact"]
-                as? [String: Any])?["id"] as? String)
+        let contactId = try await Self.makeContact(server, location: location, headers: api)
         let target = ["--contact", contactId, "--location", location]
         var conversations: Set<String> = []
         for arguments in [["inbound-sms"] + target + ["Hello"], ["inbound-email"] + target + ["--subject", "Hi", "<p>Hi</p>"],
@@ -160,8 +139,8 @@ import Testing
         let refused = try await runCLI(["trigger", "call"] + target + ["--status", "ringing"] + client)
         #expect(refused.status != 0 && refused.stderr.contains("--status must be one of pending, completed"))
 
-        try await Self.waitFor { lines.withLock { $0.filter { $0.hasPrefix("{") }.count == 5 } }
-        let events = lines.withLock { $0.filter { $0.hasPrefix("{") } }.compactMap {
+        try await Self.waitFor { lines.all.filter { $0.hasPrefix("{") }.count == 5 }
+        let events = lines.all.filter { $0.hasPrefix("{") }.compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
         #expect(events.map { $0["type"] as? String }
@@ -172,6 +151,32 @@ import Testing
         #expect(events[2]["callStatus"] as? String == "voicemail")
         #expect(events.suffix(2).map { $0["status"] as? String } == ["delivered", "delivered"])
         #expect(events[4]["messageId"] as? String == messageId)
+    }
+
+    /// `switchboard listen` with these arguments, its stdout and stderr lines collected, once it says it listens.
+    static func startListening(_ arguments: [String], until ready: String) async throws -> (ChildProcess, Lines) {
+        let listen = try ChildProcess([try switchboardBinary().path, "listen"] + arguments, stdout: .pipe, stderr: .pipe)
+        let lines = Lines()
+        for fd in [listen.standardOutput, listen.standardError].compactMap({ $0 }) {
+            ChildProcess.readLines(fd) { line in lines.append(line) }
+        }
+        try await waitFor { lines.all.contains(ready) }
+        return (listen, lines)
+    }
+
+    final class Lines: Sendable {
+        private let lines = Mutex<[String]>([])
+        func append(_ line: String) { lines.withLock { $0.append(line) } }
+        var all: [String] { lines.withLock { $0 } }
+    }
+
+    /// A contact of the location, made through the API; its id.
+    static func makeContact(_ server: ServerProcess, location: String, headers: [String: String]) async throws -> String {
+        let contact = try await server.send(
+            .POST, "/contacts/", headers: headers, json: #"{"locationId":"\#(location)","phone":"+15550100"}"#)
+        return try #require(
+            ((try JSONSerialization.jsonObject(with: Data(contact.body.utf8)) as? [String: Any])?["contact"]
+                as? [String: Any])?["id"] as? String)
     }
 
     static func waitFor(_ condition: () -> Bool) async throws {

@@ -24,10 +24,18 @@ struct TriggerCommand: AsyncParsableCommand {
             if let existing = found.conversations.first { return existing.id }
             return try await client.createConversation(locationId: location, contactId: contactId).id
         }
-    }
 
-    static func printResult(_ response: ProcessMessageResponse, conversation: ConversationID) {
-        Output.line("message: \(response.messageId?.rawValue ?? "?") conversation: \(conversation)")
+        /// Records the inbound message `make` builds in the contact's conversation, and prints its id.
+        func recordInbound(
+            with options: ClientOptions,
+            _ make: @Sendable (ConversationID, ContactID) -> InboundMessageRequest
+        ) async throws {
+            try await options.withClient { client in
+                let conversation = try await conversation(using: client)
+                let response = try await client.addInboundMessage(make(conversation, ContactID(rawValue: contact)))
+                Output.line("message: \(response.messageId?.rawValue ?? "?") conversation: \(conversation)")
+            }
+        }
     }
 
     struct InboundSMS: AsyncParsableCommand {
@@ -38,13 +46,8 @@ struct TriggerCommand: AsyncParsableCommand {
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
-            try await client.withClient { client in
-                let conversation = try await target.conversation(using: client)
-                let response = try await client.addInboundMessage(
-                    InboundMessageRequest(
-                        type: .sms, conversationId: conversation, contactId: ContactID(rawValue: target.contact),
-                        message: text))
-                TriggerCommand.printResult(response, conversation: conversation)
+            try await target.recordInbound(with: client) { [text] conversation, contact in
+                InboundMessageRequest(type: .sms, conversationId: conversation, contactId: contact, message: text)
             }
         }
     }
@@ -59,13 +62,10 @@ struct TriggerCommand: AsyncParsableCommand {
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
-            try await client.withClient { client in
-                let conversation = try await target.conversation(using: client)
-                let response = try await client.addInboundMessage(
-                    InboundMessageRequest(
-                        type: .email, conversationId: conversation, contactId: ContactID(rawValue: target.contact),
-                        html: html, subject: subject, emailFrom: from))
-                TriggerCommand.printResult(response, conversation: conversation)
+            try await target.recordInbound(with: client) { [html, subject, from] conversation, contact in
+                InboundMessageRequest(
+                    type: .email, conversationId: conversation, contactId: contact, html: html, subject: subject,
+                    emailFrom: from)
             }
         }
     }
@@ -87,13 +87,10 @@ struct TriggerCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await client.withClient { client in
-                let conversation = try await target.conversation(using: client)
-                let response = try await client.addInboundMessage(
-                    InboundMessageRequest(
-                        type: .call, conversationId: conversation, contactId: ContactID(rawValue: target.contact),
-                        call: CallData(status: status, duration: duration)))
-                TriggerCommand.printResult(response, conversation: conversation)
+            try await target.recordInbound(with: client) { [status, duration] conversation, contact in
+                InboundMessageRequest(
+                    type: .call, conversationId: conversation, contactId: contact,
+                    call: CallData(status: status, duration: duration))
             }
         }
     }
