@@ -134,6 +134,7 @@ let package = Package(
         .target(
             name: "SwitchboardTesting",
             dependencies: [
+                "SwitchboardCore",
                 "SwitchboardServer",
                 "SwitchboardClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

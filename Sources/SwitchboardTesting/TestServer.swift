@@ -7,6 +7,7 @@ import NIOFoundationCompat
 import NIOHTTP1
 import ServiceLifecycle
 public import SwitchboardClient
+import SwitchboardCore
 public import SwitchboardServer
 
 /// A real Switchboard server inside the test process: an in-memory store, an ephemeral loopback port, the control
@@ -145,30 +146,25 @@ public final class TestServer: Sendable {
         /// Moves the clock forward; returns the new time.
         @discardableResult
         public func advance(by duration: Duration) async throws -> Date {
-            let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
             // In the largest unit that says it exactly: the control API takes at most nine digits.
-            let (amount, unit) = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1_000, "s")]
-                .first { milliseconds % Int64($0.0) == 0 }.map { (milliseconds / Int64($0.0), $0.1) } ?? (milliseconds, "ms")
-            return try Self.date(
-                try await control.call(.POST, "/_switchboard/clock", json: #"{"advance":"\#(amount)\#(unit)"}"#))
+            try Self.date(
+                try await control.call(
+                    .POST, "/_switchboard/clock", json: #"{"advance":"\#(duration.compactDescription)"}"#))
         }
 
         /// Moves the clock to `date` (never before the newest stored message); returns the new time.
         @discardableResult
         public func set(to date: Date) async throws -> Date {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            let time = Timestamp(rawValue: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
             return try Self.date(
-                try await control.call(.POST, "/_switchboard/clock", json: #"{"set":"\#(formatter.string(from: date))"}"#))
+                try await control.call(.POST, "/_switchboard/clock", json: #"{"set":"\#(time.iso8601)"}"#))
         }
 
         private static func date(_ answer: [String: Any]) throws -> Date {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            guard let text = answer["now"] as? String, let date = formatter.date(from: text) else {
+            guard let text = answer["now"] as? String, let time = Timestamp(iso8601: text) else {
                 throw TestServerError("the clock answered no time")
             }
-            return date
+            return Date(timeIntervalSince1970: Double(time.rawValue) / 1000)
         }
     }
 

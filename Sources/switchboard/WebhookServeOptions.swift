@@ -59,22 +59,9 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
     init(_ value: Duration) { self.value = value }
 
     init?(argument: String) {
-        let units: [(suffix: String, scale: Duration)] = [
-            ("ms", .milliseconds(1)), ("s", .seconds(1)), ("m", .seconds(60)), ("h", .seconds(3_600)),
-            ("d", .seconds(86_400)),
-        ]
-        guard let unit = units.first(where: { argument.hasSuffix($0.suffix) }),
-            let amount = Int(argument.dropLast(unit.suffix.count)), (0...1_000_000_000).contains(amount)
-        else { return nil }
-        value = unit.scale * amount
+        guard let value = Duration(compact: argument, maximumAmount: 1_000_000_000) else { return nil }
+        self.value = value
     }
 
-    var defaultValueDescription: String {
-        let milliseconds = value.wholeMilliseconds
-        for (suffix, scale) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)] as [(String, Int64)]
-        where milliseconds % scale == 0 {
-            return "\(milliseconds / scale)\(suffix)"
-        }
-        return "\(milliseconds)ms"
-    }
+    var defaultValueDescription: String { value.compactDescription }
 }

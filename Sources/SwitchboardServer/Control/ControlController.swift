@@ -32,8 +32,7 @@ struct ControlController<Store: ConversationStore>: Sendable {
     @Sendable func reset(_ request: Request, context: AppRequestContext) async throws -> Response {
         let everything = try Self.flag("all", in: QueryParameters(request))
         let scope: ResetScope = everything ? .everything : .data
-        try await store.reset(scope, logger: context.logger)
-        shared.cache?.invalidateAll()
+        try await store.reset(scope, logger: context.logger)  // the instrumented store empties the answer cache
         shared.tokens.forgetAll()
         shared.rateLimiter?.forgetAll()
         _ = shared.faultRules?.removeAll()

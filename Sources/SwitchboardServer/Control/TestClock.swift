@@ -41,16 +41,6 @@ public final class TestClock: Sendable {
 
     /// `25h`, `90m`, `1500ms`, `2d`, `30s`: a whole number of at most nine digits and a unit.
     public static func parseDuration(_ text: String) -> Duration? {
-        let digits = text.prefix { $0.isASCII && $0.isNumber }
-        guard !digits.isEmpty, digits.count <= 9, let amount = Int64(digits) else { return nil }
-        let milliseconds: Int64? = switch text.dropFirst(digits.count) {
-        case "ms": amount
-        case "s": amount * 1_000
-        case "m": amount * 60_000
-        case "h": amount * 3_600_000
-        case "d": amount * 86_400_000
-        default: nil
-        }
-        return milliseconds.map { .milliseconds($0) }
+        Duration(compact: text, maximumAmount: 999_999_999)
     }
 }
