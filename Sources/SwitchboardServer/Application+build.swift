@@ -258,12 +258,15 @@ public func withStore<T: Sendable>(
 }
 
 /// Runs the application until SIGTERM or SIGINT, then stops accepting connections, lets in-flight requests finish
-/// (for at most `shutdownGracePeriod`), and returns, so the process exits 0.
+/// (for at most `shutdownGracePeriod`), and returns, so the process exits 0; if it is still running 5 s after that,
+/// it exits 1 (`ShutdownBackstop`).
 public func runUntilSignalled(
     _ application: some ApplicationProtocol, configuration: ServerConfiguration, logger: Logger
 ) async throws {
+    let backstop = ShutdownBackstop(gracePeriod: configuration.shutdownGracePeriod, logger: logger)
     var group = ServiceGroupConfiguration(
-        services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        services: [application, backstop], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
     group.maximumGracefulShutdownDuration = configuration.shutdownGracePeriod
+    defer { backstop.disarm() }
     try await ServiceGroup(configuration: group).run()
 }
