@@ -91,6 +91,7 @@ let package = Package(
             dependencies: [
                 "SwitchboardCore",
                 "SwitchboardStorage",
+                "SwitchboardSetup",
                 "SwitchboardSQLite",
                 "SwitchboardPostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -136,6 +137,7 @@ let package = Package(
             dependencies: [
                 "SwitchboardCore",
                 "SwitchboardServer",
+                "SwitchboardSetup",
                 "SwitchboardClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -36,3 +36,24 @@ public struct Contact: Sendable, Hashable {
         return joined.isEmpty ? nil : joined
     }
 }
+
+extension Contact {
+    /// The contact fields Switchboard keeps, named as HighLevel's contact DTOs name them.
+    public func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.key("id"); json.string(id.rawValue)
+        json.key("locationId"); json.string(locationId.rawValue)
+        if let name = fullName { json.key("name"); json.string(name) }
+        if let firstName { json.key("firstName"); json.string(firstName) }
+        if let lastName { json.key("lastName"); json.string(lastName) }
+        if let email {
+            json.key("email"); json.string(email)
+            json.key("emailLowerCase"); json.string(email.lowercased())
+        }
+        if let phone { json.key("phone"); json.string(phone) }
+        if let company = companyName { json.key("companyName"); json.string(company) }
+        json.key("dateAdded"); json.timestamp(dateAdded)
+        json.key("dateUpdated"); json.timestamp(dateUpdated)
+        json.endObject()
+    }
+}

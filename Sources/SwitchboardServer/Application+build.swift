@@ -8,6 +8,7 @@ import SwitchboardCore
 import PostgresNIO
 import SwitchboardPostgres
 import SwitchboardSQLite
+import SwitchboardSetup
 public import SwitchboardStorage
 
 /// Builds the server for a configuration: opens the store it names and wires every route.
@@ -144,6 +145,9 @@ public func buildApplication<Store: ConversationStore>(
         [accessTokens = shared.accessTokens, webhookSigner = shared.webhookSigner, configuration] in
         if let migrate { try await migrate() }
         try await accessTokens.prepare(logger: logger)
+        if let seed = configuration.seed {
+            try await SeedLoader.load(seed, into: store, at: configuration.now(), existing: .keep, logger: logger)
+        }
         if configuration.webhooks.enabled {
             try await webhookSigner.refresh(from: store, now: configuration.now(), logger: logger)
         }
@@ -221,7 +225,9 @@ func buildRouter<Store: ConversationStore>(
     if let control = configuration.control {
         // What a fault rule may name: the routes so far that the API middleware guards.
         let apiRoutes = Set(router.routes.map(\.description)).subtracting(outsideTheAPI)
-        ControlController(store: store, control: control, shared: shared, apiRoutes: apiRoutes, now: configuration.now)
+        ControlController(
+            store: store, control: control, shared: shared, apiRoutes: apiRoutes, seed: configuration.seed,
+            now: configuration.now)
             .addRoutes(to: router)
         if let live = shared.events.live {
             // A location's token, checked as on the API, without its injected faults.

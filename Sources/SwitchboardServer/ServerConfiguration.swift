@@ -1,6 +1,7 @@
 import Foundation
 public import SwitchboardCore
 public import SwitchboardStorage
+public import SwitchboardSetup
 
 /// Everything `switchboard serve` can be told, resolved from flags, then environment, then defaults.
 public struct ServerConfiguration: Sendable {
@@ -76,6 +77,8 @@ public struct ServerConfiguration: Sendable {
     public var webhooks = WebhookDeliveryConfiguration()
     /// The control API (`/_switchboard/…`), off when nil. Its test clock, when on, replaces `now`.
     public var control: ControlConfiguration?
+    /// `--seed-file`: loaded at start into locations the store does not have yet, and again after every reset.
+    public var seed: Seed?
     /// The clock every write stamps; tests replace it.
     public var now: @Sendable () -> Timestamp
 

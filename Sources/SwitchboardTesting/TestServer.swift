@@ -8,6 +8,7 @@ import NIOHTTP1
 import ServiceLifecycle
 public import SwitchboardClient
 import SwitchboardCore
+import SwitchboardSetup
 public import SwitchboardServer
 
 /// A real Switchboard server inside the test process: an in-memory store, an ephemeral loopback port, the control
@@ -34,9 +35,20 @@ public final class TestServer: Sendable {
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
 
-    /// Starts a server; `configure` may change its configuration first (rate limits, webhooks, faults…).
-    public static func start(configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
+    /// Starts a server; `seed` is a seed file's JSON (what `serve --seed-file` takes: locations with fixed tokens,
+    /// contacts, conversations, messages), loaded at start and after every reset; `configure` may change the
+    /// configuration first (rate limits, webhooks, faults…).
+    public static func start(
+        seed: String? = nil, configure: (inout ServerConfiguration) -> Void = { _ in }
+    ) async throws -> TestServer {
         var configuration = ServerConfiguration(hostname: "127.0.0.1", port: 0, database: .sqlite(path: ":memory:"))
+        if let seed {
+            do {
+                configuration.seed = try Seed.parse(Array(seed.utf8), now: configuration.now())
+            } catch {
+                throw TestServerError("seed: \(error)")
+            }
+        }
         let adminToken = try ControlConfiguration.adminToken(environment: [:])
         configuration.control = ControlConfiguration(adminToken: adminToken, testClock: TestClock())
         configure(&configuration)
@@ -175,9 +187,10 @@ public final class TestServer: Sendable {
 
 /// Runs `body` with a started server, and stops it when `body` returns or throws.
 public func withTestServer<T: Sendable>(
-    configure: (inout ServerConfiguration) -> Void = { _ in }, _ body: (TestServer) async throws -> T
+    seed: String? = nil, configure: (inout ServerConfiguration) -> Void = { _ in },
+    _ body: (TestServer) async throws -> T
 ) async throws -> T {
-    let server = try await TestServer.start(configure: configure)
+    let server = try await TestServer.start(seed: seed, configure: configure)
     do {
         let result = try await body(server)
         await server.stop()

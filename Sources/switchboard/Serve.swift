@@ -31,6 +31,11 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Run on a test clock that POST /_switchboard/clock moves (turns on --control).") var testClock = false
     @Option(help: "Seed for --demo data and injected faults: the same seed gives the same data and faults.")
     var seed: UInt64 = 1
+    @Option(help: """
+        A JSON file of locations (with fixed tokens), contacts, conversations and messages, loaded at start into \
+        locations the store does not have, and again after every POST /_switchboard/reset (see export-seed).
+        """)
+    var seedFile: String?
 
     @Option(help: "highlevel (100 requests per 10 s and 200,000 per day, per token and location) or off.")
     var rateLimit: RateLimitMode = .highlevel
@@ -59,6 +64,20 @@ struct Serve: AsyncParsableCommand {
 
     enum RateLimitMode: String, ExpressibleByArgument, CaseIterable { case highlevel, off }
     enum LogFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    /// The seed file, or the reason it cannot be served, with its line.
+    static func readSeed(_ path: String, now: Timestamp) throws -> Seed {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ValidationError("seed file \(path): cannot be read")
+        }
+        defer { try? handle.close() }
+        let data = (try? handle.read(upToCount: Seed.maximumBytes + 1)) ?? nil
+        do {
+            return try Seed.parse(Array(data ?? Data()), now: now)
+        } catch {
+            throw ValidationError("seed file \(path): \(error)")
+        }
+    }
 
     func validate() throws {
         for (name, rate) in [("--inject-429", inject429), ("--inject-5xx", inject5xx)] where !(0...1).contains(rate) {
@@ -103,6 +122,7 @@ struct Serve: AsyncParsableCommand {
         configuration.responseCacheBytes = cacheSize << 20
         configuration.sqliteFile = SQLiteFileRules(allowShared: allowSharedFile, durability: durability)
         webhooks.apply(to: &configuration.webhooks)
+        if let seedFile { configuration.seed = try Self.readSeed(seedFile, now: configuration.now()) }
         if control || testClock || demo {
             do {
                 configuration.control = ControlConfiguration(

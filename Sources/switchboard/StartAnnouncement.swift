@@ -24,6 +24,7 @@ struct StartAnnouncement: Sendable {
             if demo { Output.error("The store already has data: --demo only fills a new store.") }
             try await hintWithoutTokens(store: store, logger: logger)
         }
+        if let seed = configuration.seed { Output.line("seed: \(seed.summary)") }
         if let control = configuration.control {
             // On a line of its own, for scripts; only the control API (`/_switchboard/…`) takes it.
             Output.line("admin token: \(control.adminToken)")

@@ -12,6 +12,6 @@ struct Switchboard: AsyncParsableCommand {
         subcommands: [
             Serve.self, LocationCommand.self, TokenCommand.self, AppCommand.self, ImportCommand.self,
             WebhookCommand.self, MessagesCommand.self, ConversationsCommand.self, SendCommand.self, ListenCommand.self, TriggerCommand.self,
-            GenerateCommand.self,
+            GenerateCommand.self, ExportSeedCommand.self,
         ])
 }

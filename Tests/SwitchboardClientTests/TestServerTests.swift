@@ -100,4 +100,29 @@ import Testing
         }
         return result != 0 && errno == ECONNREFUSED
     }
+
+    /// A seed file's state, loaded at start and again by every reset; a bad one is refused with its line.
+    @Test func startsFromASeedAndResetsToIt() async throws {
+        let seed = """
+            {"locations": [{"id": "seeded", "tokens": [{"token": "pit-swift-seed-01"}]}],
+             "contacts": [{"id": "ct_1", "locationId": "seeded", "firstName": "Ann"}],
+             "messages": [{"id": "m_1", "conversationId": "cv_1", "locationId": "seeded", "contactId": "ct_1",
+                           "messageType": "TYPE_SMS", "direction": "inbound", "body": "Seeded", "dateAdded": 1767261600000}]}
+            """
+        try await withTestServer(seed: seed) { server in
+            let client = ConversationsClient(
+                configuration: ClientConfiguration(baseURL: server.baseURL, token: "pit-swift-seed-01"))
+            let conversation = ConversationID(rawValue: "cv_1")
+            #expect(try await client.messages(in: conversation).messages.map(\.body) == ["Seeded"])
+            _ = try await client.sendMessage(SendMessageRequest(type: .sms, contactId: ContactID(rawValue: "ct_1"), message: "New"))
+            #expect(try await client.messages(in: conversation).messages.map(\.body) == ["New", "Seeded"])
+            try await server.reset()
+            #expect(try await client.messages(in: conversation).messages.map(\.body) == ["Seeded"])
+        }
+        await #expect {
+            try await withTestServer(seed: #"{"locations": [{"id": "a", "zone": 1}]}"#) { _ in }
+        } throws: { error in
+            (error as? TestServerError)?.description == #"seed: line 1: locations[0]: unknown field "zone""#
+        }
+    }
 }

@@ -84,7 +84,7 @@ import Testing
                 #expect(try await client.get(path, headers: tenant.headers).page().messages.messages.count == 20)
                 let reset = try await client.execute(uri: "/_switchboard/reset", method: .post, headers: Self.admin)
                 #expect(reset.status == .ok)
-                #expect(try reset.json() as NSDictionary == ["reset": "data"])
+                #expect(try reset.json() as NSDictionary == ["reset": "data", "seeded": false])
                 // The cached page went with the data; the token still opens the location, which is now empty.
                 let gone = try await client.get(path, headers: tenant.headers)
                 #expect(gone.status == .badRequest)
@@ -116,7 +116,7 @@ import Testing
                 let search = "/conversations/search?locationId=\(tenant.location)"
                 #expect(try await client.get(search, headers: tenant.headers).status == .ok)
                 let reset = try await client.execute(uri: "/_switchboard/reset?all=true", method: .post, headers: Self.admin)
-                #expect(try reset.json() as NSDictionary == ["reset": "everything"])
+                #expect(try reset.json() as NSDictionary == ["reset": "everything", "seeded": false])
                 // The token remembered a moment ago is gone at once.
                 let refused = try await client.get(search, headers: tenant.headers)
                 #expect(refused.status == .unauthorized)

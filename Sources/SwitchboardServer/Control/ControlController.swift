@@ -2,6 +2,7 @@ import Hummingbird
 import HTTPTypes
 import Logging
 import SwitchboardCore
+import SwitchboardSetup
 import SwitchboardStorage
 
 /// The control API under `/_switchboard/`, outside HighLevel's namespace: what a test suite does between and inside
@@ -12,6 +13,8 @@ struct ControlController<Store: ConversationStore>: Sendable {
     let shared: SharedState
     /// `METHOD /path/{param}` of every API route: what a fault rule may name.
     let apiRoutes: Set<String>
+    /// What a reset goes back to, when the server was started with a seed file.
+    let seed: Seed?
     let now: @Sendable () -> Timestamp
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -26,20 +29,24 @@ struct ControlController<Store: ConversationStore>: Sendable {
         group.get("requests", use: requests)
     }
 
-    /// Every location's data back to empty (with `all=true` the locations, tokens, apps and subscriptions too), and
-    /// the server's own state with it: cached answers, remembered tokens, rate-limit counts, run-time faults, the
+    /// Every location's data back to empty (with `all=true` the locations, tokens, apps and subscriptions too), then
+    /// to the seed file's state when there is one, and the server's own state with it: cached answers, remembered tokens, rate-limit counts, run-time faults, the
     /// request journal and the test clock.
     @Sendable func reset(_ request: Request, context: AppRequestContext) async throws -> Response {
         let everything = try Self.flag("all", in: QueryParameters(request))
         let scope: ResetScope = everything ? .everything : .data
         try await store.reset(scope, logger: context.logger)  // the instrumented store empties the answer cache
+        control.testClock?.followWallClock()
+        if let seed {
+            try await SeedLoader.load(seed, into: store, at: now(), existing: .fill, logger: context.logger)
+        }
         shared.tokens.forgetAll()
         shared.rateLimiter?.forgetAll()
         _ = shared.faultRules?.removeAll()
         shared.journal?.removeAll()
-        control.testClock?.followWallClock()
         return JSONResponse.make(traceId: context.traceId) { json in
             json.key("reset"); json.string(scope.rawValue)
+            json.key("seeded"); json.bool(seed != nil)
         }
     }
 

@@ -66,7 +66,7 @@ struct ContactsController<Store: ConversationStore>: Sendable {
             to: Contact(id: .generate(), locationId: principal.locationId, dateAdded: time), at: time)
         try await store.createContact(contact, logger: context.logger)
         return JSONResponse.make(status: .created, traceId: context.traceId) { json in
-            json.key("contact"); json.contact(contact)
+            json.key("contact"); contact.write(to: &json)
         }
     }
 
@@ -93,7 +93,7 @@ struct ContactsController<Store: ConversationStore>: Sendable {
         }
         return JSONResponse.make(status: isNew ? .created : .ok, traceId: context.traceId) { json in
             json.key("new"); json.bool(isNew)
-            json.key("contact"); json.contact(contact)
+            json.key("contact"); contact.write(to: &json)
         }
     }
 
@@ -101,6 +101,6 @@ struct ContactsController<Store: ConversationStore>: Sendable {
         let principal = try context.requirePrincipal(scope: .contactsReadonly)
         let id = ContactID(rawValue: context.parameters.get("contactId") ?? "")
         let contact = try await store.accessibleContact(id, for: principal, logger: context.logger)
-        return JSONResponse.make(traceId: context.traceId) { json in json.key("contact"); json.contact(contact) }
+        return JSONResponse.make(traceId: context.traceId) { json in json.key("contact"); contact.write(to: &json) }
     }
 }

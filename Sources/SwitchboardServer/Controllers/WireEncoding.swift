@@ -96,23 +96,4 @@ extension JSONWriter {
         summary(conversation)
         endObject()
     }
-
-    /// The contact fields Switchboard keeps, named as HighLevel's contact DTOs name them.
-    mutating func contact(_ contact: Contact) {
-        beginObject()
-        key("id"); string(contact.id.rawValue)
-        key("locationId"); string(contact.locationId.rawValue)
-        if let name = contact.fullName { key("name"); string(name) }
-        if let firstName = contact.firstName { key("firstName"); string(firstName) }
-        if let lastName = contact.lastName { key("lastName"); string(lastName) }
-        if let email = contact.email {
-            key("email"); string(email)
-            key("emailLowerCase"); string(email.lowercased())
-        }
-        if let phone = contact.phone { key("phone"); string(phone) }
-        if let company = contact.companyName { key("companyName"); string(company) }
-        key("dateAdded"); timestamp(contact.dateAdded)
-        key("dateUpdated"); timestamp(contact.dateUpdated)
-        endObject()
-    }
 }

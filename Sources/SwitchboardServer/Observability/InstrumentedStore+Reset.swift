@@ -12,3 +12,12 @@ extension InstrumentedStore {
         try await measure("latestMessageTime") { try await base.latestMessageTime(logger: logger) }
     }
 }
+
+extension InstrumentedStore {
+    func allContacts(in location: LocationID, logger: Logger) async throws -> [Contact] {
+        try await measure("allContacts") { try await base.allContacts(in: location, logger: logger) }
+    }
+    func allConversations(in location: LocationID, logger: Logger) async throws -> [Conversation] {
+        try await measure("allConversations") { try await base.allConversations(in: location, logger: logger) }
+    }
+}
