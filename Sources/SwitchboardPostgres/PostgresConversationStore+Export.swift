@@ -11,25 +11,33 @@ extension PostgresConversationStore {
     ) async throws -> Message? {
         try await run("updateMessageStatus", logger: logger, statements: 5) { connection in
             try await connection.withTransaction(logger: logger) { connection in
-                // The conversation's row first, as a message write takes it (its summary) before its events: the
-                // events of one conversation then get their order in the order their writes commit.
-                try await connection.query(
-                    """
-                    SELECT 1 FROM conversations c JOIN messages m ON m.location_id = c.location_id
-                        AND m.conversation_id = c.id
-                    WHERE m.location_id = \(location.rawValue) AND m.id = \(id.rawValue) FOR UPDATE OF c
-                    """, logger: logger)
-                let updated = try await connection.fetch(
-                    """
-                    UPDATE messages SET status = \(status), date_updated = \(time.rawValue)
-                    WHERE location_id = \(location.rawValue) AND id = \(id.rawValue)
-                    RETURNING \(unescaped: Columns.message)
-                    """, logger: logger, Decode.message
-                ).first
-                if let updated { try await connection.query(Self.enqueue(.message(updated, at: time)), logger: logger) }
-                return updated
+                try await Self.setStatus(of: id, in: location, to: status, at: time, on: connection, logger: logger)
             }
         }
+    }
+
+    /// Changes the message's status and writes its event, inside the caller's transaction; nil when there is none.
+    static func setStatus(
+        of id: MessageID, in location: LocationID, to status: String, at time: Timestamp, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> Message? {
+        // The conversation's row first, as a message write takes it (its summary) before its events: the
+        // events of one conversation then get their order in the order their writes commit.
+        try await connection.query(
+            """
+            SELECT 1 FROM conversations c JOIN messages m ON m.location_id = c.location_id
+                AND m.conversation_id = c.id
+            WHERE m.location_id = \(location.rawValue) AND m.id = \(id.rawValue) FOR UPDATE OF c
+            """, logger: logger)
+        let updated = try await connection.fetch(
+            """
+            UPDATE messages SET status = \(status), date_updated = \(time.rawValue)
+            WHERE location_id = \(location.rawValue) AND id = \(id.rawValue)
+            RETURNING \(unescaped: Columns.message)
+            """, logger: logger, Decode.message
+        ).first
+        if let updated { try await connection.query(enqueue(.message(updated, at: time)), logger: logger) }
+        return updated
     }
 
     public func exportMessages(_ query: MessageExportQuery, logger: Logger) async throws -> MessageExportPage {

@@ -8,10 +8,10 @@ extension PostgresConversationStore {
     public func reset(_ scope: ResetScope, logger: Logger) async throws {
         let statement: PostgresQuery = switch scope {
         case .data:
-            "TRUNCATE webhook_deliveries, webhook_events, messages, conversations, contacts"
+            "TRUNCATE scheduled_sends, webhook_deliveries, webhook_events, messages, conversations, contacts"
         case .everything:
             """
-            TRUNCATE webhook_deliveries, webhook_events, messages, conversations, contacts, oauth_grants,
+            TRUNCATE scheduled_sends, webhook_deliveries, webhook_events, messages, conversations, contacts, oauth_grants,
                 oauth_installations, oauth_apps, webhook_subscriptions, tokens, locations
             """
         }

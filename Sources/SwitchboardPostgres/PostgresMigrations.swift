@@ -123,6 +123,7 @@ enum PostgresMigrations {
         oauth,  // PostgresOAuthSchema.swift
         conversationSearchIndex,
         webhooks,  // PostgresWebhookSchema.swift
+        scheduledSends,  // PostgresScheduledSendSchema.swift
     ]
 
     /// Trigram indexes (pg_trgm) over what conversation search matches, so a search reads the matching rows

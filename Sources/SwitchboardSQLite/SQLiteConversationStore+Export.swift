@@ -10,17 +10,22 @@ extension SQLiteConversationStore {
     public func updateMessageStatus(
         _ id: MessageID, in location: LocationID, status: String, at time: Timestamp, logger: Logger
     ) async throws -> Message? {
-        try await write { db in
-            try db.execute(
-                sql: "UPDATE messages SET status = ?, date_updated = ? WHERE location_id = ? AND id = ?",
-                arguments: [status, time.rawValue, location.rawValue, id.rawValue])
-            let updated = try Row.fetchOne(
-                db, sql: "SELECT \(Self.messageColumns) FROM messages WHERE location_id = ? AND id = ?",
-                arguments: [location.rawValue, id.rawValue]
-            ).map(Decode.message)
-            if let updated { try Self.enqueue([.message(updated, at: time)], db: db) }
-            return updated
-        }
+        try await write { db in try Self.setStatus(of: id, in: location, to: status, at: time, db: db) }
+    }
+
+    /// Changes the message's status and writes its event, inside the caller's transaction; nil when there is none.
+    static func setStatus(of id: MessageID, in location: LocationID, to status: String, at time: Timestamp, db: Database)
+        throws -> Message?
+    {
+        try db.execute(
+            sql: "UPDATE messages SET status = ?, date_updated = ? WHERE location_id = ? AND id = ?",
+            arguments: [status, time.rawValue, location.rawValue, id.rawValue])
+        let updated = try Row.fetchOne(
+            db, sql: "SELECT \(messageColumns) FROM messages WHERE location_id = ? AND id = ?",
+            arguments: [location.rawValue, id.rawValue]
+        ).map(Decode.message)
+        if let updated { try enqueue([.message(updated, at: time)], db: db) }
+        return updated
     }
 
     public func exportMessages(_ query: MessageExportQuery, logger: Logger) async throws -> MessageExportPage {

@@ -9,14 +9,17 @@ import SwitchboardStorage
 extension SQLiteConversationStore {
     public func insertMessages(_ messages: [Message], events: [WebhookEvent], logger: Logger) async throws {
         guard !messages.isEmpty else { return }
-        try await write { db in
-            let summaries = ConversationSummaryChange.perConversation(messages)
-            // The events first: a batch refused by its rows (a taken id) must take its events back with it.
-            try Self.enqueue(events, db: db)
-            for (key, change) in summaries { try Self.createIfMissing(key, change, db: db) }
-            try Self.insertRows(messages, db: db)
-            for (key, change) in summaries { try Self.apply(change, to: key, db: db) }
-        }
+        try await write { db in try Self.store(messages, events: events, db: db) }
+    }
+
+    /// Stores messages, their conversations' summaries and their events, inside the caller's transaction.
+    static func store(_ messages: [Message], events: [WebhookEvent], db: Database) throws {
+        let summaries = ConversationSummaryChange.perConversation(messages)
+        // The events first: a batch refused by its rows (a taken id) must take its events back with it.
+        try enqueue(events, db: db)
+        for (key, change) in summaries { try createIfMissing(key, change, db: db) }
+        try insertRows(messages, db: db)
+        for (key, change) in summaries { try apply(change, to: key, db: db) }
     }
 
     /// Inserts the message rows alone, many per statement: one step per chunk instead of per message.

@@ -18,6 +18,7 @@ extension SQLiteConversationStore {
                     try db.execute(sql: """
                         DELETE FROM webhook_deliveries;
                         DELETE FROM webhook_events;
+                        DELETE FROM scheduled_sends;
                         DELETE FROM messages;
                         DROP TRIGGER conversation_search_delete;
                         DELETE FROM conversations;

@@ -91,5 +91,6 @@ enum SQLiteMigrations {
         migrator.registerMigration(SQLiteOAuthSchema.migrationName, migrate: SQLiteOAuthSchema.create)
         migrator.registerMigration(ConversationSearchIndex.migrationName, migrate: ConversationSearchIndex.create)
         migrator.registerMigration(SQLiteWebhookSchema.migrationName, migrate: SQLiteWebhookSchema.create)
+        migrator.registerMigration(SQLiteScheduledSendSchema.migrationName, migrate: SQLiteScheduledSendSchema.create)
     }
 }

@@ -87,6 +87,7 @@ public func buildApplication<Store: ConversationStore>(
         store: InstrumentedStore(base: store, metrics: metrics, cache: cache), configuration: configuration,
         shared: shared)
     var services = services
+    services.append(shared.scheduledSends)
     if configuration.faults.isActive {
         logger.warning(
             "fault injection is on: API requests may answer 429 or 503 or be delayed on purpose",
@@ -171,6 +172,8 @@ struct SharedState: Sendable {
     let journal: RequestJournal?
     /// What writes announce their events to: the dispatcher's doorbell, and live listeners when the control API is on.
     let events: EventAnnouncer
+    /// Sends scheduled messages when their time comes (a service of the application).
+    let scheduledSends: ScheduledSender
 
     /// The state a configuration calls for: a response cache only when answers are cached, a rate limiter only
     /// when there is a policy.
@@ -185,6 +188,7 @@ struct SharedState: Sendable {
         faultRules = configuration.control.map { _ in FaultRules(seed: configuration.faults.seed) }
         journal = configuration.control.map { RequestJournal(capacity: $0.journalCapacity, now: configuration.now) }
         events = EventAnnouncer(doorbell: webhookDoorbell, live: configuration.control.map { _ in LiveEvents() })
+        scheduledSends = ScheduledSender(store: store, cache: cache, now: configuration.now, events: events)
     }
 }
 

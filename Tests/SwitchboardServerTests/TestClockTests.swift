@@ -75,6 +75,92 @@ import Testing
         }
     }
 
+    /// A send with `scheduledTimestamp` waits with status `scheduled` and no event; once the clock passes its time
+    /// (the move's answer comes after) it is `delivered`, dated its scheduled time, with its OutboundMessage. A
+    /// cancelled one is never sent; one scheduled in the past is sent at once.
+    @Test(arguments: Backend.allCases)
+    func aScheduledSendIsSentWhenTheClockPassesItsTime(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let tenant = try await store.makeTenant()
+            let contact = ContactID.generate()
+            try await store.createContact(
+                Contact(id: contact, locationId: tenant.location, phone: "+15550100", dateAdded: testEpoch), logger: .test)
+            try await store.createSubscription(
+                WebhookSubscription(
+                    id: "sub_1", locationId: tenant.location, url: "http://127.0.0.1:9/hooks", events: [],
+                    createdAt: testEpoch),
+                logger: .test)
+            /// The events written since the last look, in order, each with the time it was made: claimed and
+            /// marked delivered one conversation head at a time, as the dispatcher would.
+            @Sendable func outbox() async throws -> [[String: Any]] {
+                var events: [[String: Any]] = []
+                while true {
+                    let claimed = try await store.claimDueDeliveries(
+                        now: .latest, leaseUntil: .latest, limit: 100, logger: .test)
+                    if claimed.isEmpty { return events }
+                    for delivery in claimed {
+                        var event = try #require(try JSONSerialization.jsonObject(with: Data(delivery.payload)) as? [String: Any])
+                        event["createdAt"] = delivery.createdAt.iso8601
+                        events.append(event)
+                    }
+                    try await store.recordAttempts(
+                        claimed.map {
+                            WebhookAttempt(
+                                webhookId: $0.webhookId, leaseToken: $0.leaseToken, outcome: .delivered, at: testEpoch,
+                                statusCode: 200, error: nil, latencyMilliseconds: 1)
+                        }, logger: .test)
+                }
+            }
+            try await ControlAPITests.application(store, clock: Self.frozenClock()).test(.live) { client in
+                func send(_ text: String, at seconds: Int64) async throws -> String {
+                    let sent = try await client.send(
+                        .post, "/conversations/messages", headers: tenant.headers,
+                        json: #"{"type":"SMS","contactId":"\#(contact)","message":"\#(text)","scheduledTimestamp":\#(seconds)}"#)
+                    #expect(sent.status == .created)
+                    return try #require(try sent.json()["messageId"] as? String)
+                }
+                func status(_ id: String) async throws -> (String?, String?) {
+                    let message = try #require(
+                        try await client.get("/conversations/messages/\(id)", headers: tenant.headers).json()["message"]
+                            as? [String: Any])
+                    return (message["status"] as? String, message["dateUpdated"] as? String)
+                }
+                let epoch = testEpoch.rawValue / 1000
+                let tomorrow = try await send("tomorrow", at: epoch + 86_400)
+                let cancelled = try await send("never", at: epoch + 3_600)
+                #expect(try await status(tomorrow) == ("scheduled", "2026-01-01T00:00:00.000Z"))
+                #expect(try await outbox().isEmpty)
+
+                let cancel = try await client.execute(
+                    uri: "/conversations/messages/\(cancelled)/schedule", method: .delete, headers: tenant.headers)
+                #expect(try cancel.json() as NSDictionary
+                    == ["status": 200, "message": "Scheduled message cancelled successfully"] as NSDictionary)
+
+                #expect(try await Self.move(client, #"{"advance":"23h"}"#).status == .ok)
+                #expect(try await status(tomorrow) == ("scheduled", "2026-01-01T00:00:00.000Z"))
+                #expect(try await Self.move(client, #"{"advance":"2h"}"#).status == .ok)
+                #expect(try await status(tomorrow) == ("delivered", "2026-01-02T00:00:00.000Z"))
+                #expect(try await status(cancelled) == ("cancelled", "2026-01-01T00:00:00.000Z"))
+                let events = try await outbox()
+                #expect(events.map { $0["messageId"] as? String } == [cancelled, tomorrow])
+                #expect(events.map { $0["status"] as? String } == ["cancelled", "delivered"])
+                #expect(events.last?["type"] as? String == "OutboundMessage")
+                #expect(events.last?["body"] as? String == "tomorrow")
+                #expect(events.last?["createdAt"] as? String == "2026-01-02T00:00:00.000Z")
+                // Cancelling what was sent changes nothing.
+                let late = try await client.execute(
+                    uri: "/conversations/messages/\(tomorrow)/schedule", method: .delete, headers: tenant.headers)
+                #expect(try late.json()["status"] as? Int == 404)
+                #expect(try await status(tomorrow).0 == "delivered")
+
+                // A time already past: sent at once, with its event.
+                let past = try await send("past", at: epoch)
+                #expect(try await status(past).0 == "delivered")
+                #expect(try await outbox().compactMap { $0["messageId"] as? String } == [past])
+            }
+        }
+    }
+
     @Test func withoutTheTestClockTheClockIsTheWallsAndCannotMove() async throws {
         try await withStore(.sqlite) { store in
             try await ControlAPITests.application(store) { $0.now = Timestamp.now }.test(.live) { client in

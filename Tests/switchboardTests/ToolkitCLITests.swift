@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Synchronization
+import SwitchboardCore
 import SwitchboardTestSupport
 import Testing
 
@@ -182,5 +183,38 @@ import Testing
     static func waitFor(_ condition: () -> Bool) async throws {
         for _ in 0..<200 where !condition() { try await Task.sleep(for: .milliseconds(100)) }
         #expect(condition())
+    }
+
+    /// Without a clock move: the server looks every second, so a send scheduled two seconds ahead is delivered
+    /// within about three, dated its scheduled time.
+    @Test func aScheduledSendGoesOutOnItsOwnWhenItsTimeComes() async throws {
+        let server = try ServerProcess(database: ":memory:", arguments: ["--rate-limit", "off"])
+        defer { server.stop() }
+        try await server.waitUntilReady()
+        let token = String(try #require(server.output.first { $0.hasPrefix("token: ") }).dropFirst("token: ".count))
+        let location = String(try #require(server.output.first { $0.hasPrefix("location: ") }).dropFirst("location: ".count))
+        let api = ["Authorization": "Bearer \(token)", "Version": "2021-04-15"]
+        let contact = try await server.send(.POST, "/contacts/", headers: api, json: #"{"locationId":"\#(location)","phone":"+15550100"}"#)
+        let contactId = try #require(
+            ((try JSONSerialization.jsonObject(with: Data(contact.body.utf8)) as? [String: Any])?["contact"] as? [String: Any])?["id"] as? String)
+        let due = Int(Date().timeIntervalSince1970) + 2
+        let sent = try await server.send(
+            .POST, "/conversations/messages", headers: api,
+            json: #"{"type":"SMS","contactId":"\#(contactId)","message":"soon","scheduledTimestamp":\#(due)}"#)
+        #expect(sent.status == 201)
+        let messageId = try #require((try JSONSerialization.jsonObject(with: Data(sent.body.utf8)) as? [String: Any])?["messageId"] as? String)
+        func message() async throws -> [String: Any] {
+            let body = try await server.get("/conversations/messages/\(messageId)", headers: api).body
+            return try #require((try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["message"] as? [String: Any])
+        }
+        #expect(try await message()["status"] as? String == "scheduled")
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try await message()["status"] as? String == "scheduled", ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let delivered = try await message()
+        #expect(delivered["status"] as? String == "delivered")
+        #expect(delivered["dateUpdated"] as? String == Timestamp(rawValue: Int64(due) * 1000).iso8601)
+        #expect(Date().timeIntervalSince1970 < Double(due) + 3.5, "sent more than 3.5 s after its time")
     }
 }

@@ -110,7 +110,9 @@ struct ControlController<Store: ConversationStore>: Sendable {
             }
             clock.set(to: target)
         }
-        // Retries that came due by the move go now, not at the dispatcher's next timer.
+        // Scheduled messages that came due by the move are sent before the answer; webhook retries that came due
+        // go now, not at the dispatcher's next timer.
+        try await shared.scheduledSends.sendDue()
         shared.webhookDoorbell.ring()
         return clockResponse(traceId: context.traceId)
     }

@@ -52,11 +52,15 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
         let conversationId = try await store.conversation(forContact: contact.id, in: principal.locationId, logger: context.logger)?.id
             ?? .generate()
         let emailMessageId = isEmail ? MessageID.generate().rawValue : nil
-        let message = try await insert(into: conversationId, in: principal.locationId, logger: context.logger) { time in
+        // `scheduledTimestamp` is in seconds; a time already past sends at once.
+        let dueAt = scheduled.map { Timestamp(rawValue: Int64($0) * 1000) }
+        let message = try await insert(
+            into: conversationId, in: principal.locationId, dueAt: dueAt, logger: context.logger
+        ) { time in
             Message(
                 id: .generate(), conversationId: conversationId, locationId: principal.locationId, contactId: contact.id,
                 messageType: messageType, direction: .outbound,
-                status: scheduled != nil ? "scheduled" : (status ?? "delivered"), body: content,
+                status: dueAt.map { $0 > time } == true ? "scheduled" : (status ?? "delivered"), body: content,
                 contentType: html != nil ? "text/html" : "text/plain", dateAdded: time, source: "api",
                 attachments: attachments, emailMessageIds: emailMessageId.map { [$0] })
         }
@@ -66,7 +70,8 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
             if let emailMessageId {
                 json.key("emailMessageId"); json.string(emailMessageId)
                 json.key("threadId"); json.string(message.id.rawValue)
-                json.key("msg"); json.string(scheduled != nil ? "Email scheduled successfully." : "Email queued successfully.")
+                json.key("msg")
+                json.string(message.status == "scheduled" ? "Email scheduled successfully." : "Email queued successfully.")
             }
         }
     }
@@ -158,20 +163,17 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
     }
 
     /// HighLevel reports the outcome in the body with HTTP 200 (`{"status":404,"message":…}` when nothing was
-    /// scheduled), as its DTO example shows. A cancelled message keeps its place with status `cancelled`.
+    /// scheduled), as its DTO example shows. A cancelled message keeps its place with status `cancelled`, and is
+    /// never sent.
     @Sendable func cancelScheduled(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal(scope: .messagesWrite)
         let id = MessageID(rawValue: context.parameters.get("messageId") ?? "")
         var cancelled = false
-        if id.isPlausible, let message = try await store.message(id, in: principal.locationId, logger: context.logger),
-            message.status == "scheduled"
+        if id.isPlausible,
+            let updated = try await store.cancelScheduledSend(id, in: principal.locationId, at: now(), logger: context.logger)
         {
-            if let updated = try await store.updateMessageStatus(
-                id, in: principal.locationId, status: "cancelled", at: now(), logger: context.logger)
-            {
-                cancelled = true
-                events.announce([.message(updated, at: updated.dateUpdated)])
-            }
+            cancelled = true
+            events.announce([.message(updated, at: updated.dateUpdated)])
         }
         return JSONResponse.make(traceId: context.traceId) { json in
             json.key("status"); json.integer(cancelled ? 200 : 404)
@@ -182,13 +184,19 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
 
     /// Stamps the message made by `make` with the time and stores it, in the conversation's turn
     /// (`ConversationTurns`): committed before the next message of the conversation is stamped.
+    /// A message due later (`dueAt`) is stored without its event, which goes out when it is sent (`ScheduledSender`).
     private func insert(
-        into conversation: ConversationID, in location: LocationID, logger: Logger, _ make: (Timestamp) -> Message
+        into conversation: ConversationID, in location: LocationID, dueAt: Timestamp? = nil, logger: Logger,
+        _ make: (Timestamp) -> Message
     ) async throws -> Message {
         try await turns.inTurn(for: conversation, in: location) {
             let time = now()
             let message = make(time)
             do {
+                if let dueAt, dueAt > time {
+                    try await store.insertScheduledMessage(message, dueAt: dueAt, logger: logger)
+                    return message
+                }
                 let stored: [WebhookEvent] = [.message(message, at: time)]
                 try await store.insertMessages([message], events: stored, logger: logger)
                 events.announce(stored)

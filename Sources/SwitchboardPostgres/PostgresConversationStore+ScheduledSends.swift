@@ -1,0 +1,65 @@
+import PostgresNIO
+public import Logging
+public import SwitchboardCore
+public import SwitchboardStorage
+
+extension PostgresConversationStore {
+    public func insertScheduledMessage(_ message: Message, dueAt: Timestamp, logger: Logger) async throws {
+        let statements = Self.messageInsertStatements([message]) + [
+            """
+            INSERT INTO scheduled_sends (location_id, message_id, due_at)
+            VALUES (\(message.locationId.rawValue), \(message.id.rawValue), \(dueAt.rawValue))
+            """
+        ]
+        try await run("insertScheduledMessage", logger: logger, retries: 2, statements: 2 + statements.count) { connection in
+            try await connection.withTransaction(logger: logger) { connection in
+                for statement in statements { try await connection.query(statement, logger: logger) }
+            }
+        }
+    }
+
+    public func dueScheduledSends(at time: Timestamp, limit: Int, logger: Logger) async throws -> [ScheduledSend] {
+        try await fetch(
+            "dueScheduledSends",
+            """
+            SELECT location_id, message_id, due_at FROM scheduled_sends WHERE due_at <= \(time.rawValue)
+            ORDER BY due_at, location_id, message_id LIMIT \(limit)
+            """, logger: logger
+        ) { row in
+            let (location, message, due) = try row.decode((String, String, Int64).self)
+            return ScheduledSend(
+                messageId: MessageID(rawValue: message), locationId: LocationID(rawValue: location),
+                dueAt: Timestamp(rawValue: due))
+        }
+    }
+
+    public func completeScheduledSend(_ send: ScheduledSend, status: String, at time: Timestamp, logger: Logger)
+        async throws -> Message?
+    {
+        try await release(send.messageId, in: send.locationId, status: status, at: time, logger: logger)
+    }
+
+    public func cancelScheduledSend(_ id: MessageID, in location: LocationID, at time: Timestamp, logger: Logger)
+        async throws -> Message?
+    {
+        try await release(id, in: location, status: "cancelled", at: time, logger: logger)
+    }
+
+    /// Whoever deletes the schedule row sends (or cancels) the message: another instance finds nothing to do.
+    private func release(
+        _ id: MessageID, in location: LocationID, status: String, at time: Timestamp, logger: Logger
+    ) async throws -> Message? {
+        try await run("releaseScheduledSend", logger: logger, statements: 6) { connection in
+            try await connection.withTransaction(logger: logger) { connection in
+                let released = try await connection.fetch(
+                    """
+                    DELETE FROM scheduled_sends WHERE location_id = \(location.rawValue) AND message_id = \(id.rawValue)
+                    RETURNING 1
+                    """, logger: logger
+                ) { _ in true }
+                guard !released.isEmpty else { return nil }
+                return try await Self.setStatus(of: id, in: location, to: status, at: time, on: connection, logger: logger)
+            }
+        }
+    }
+}

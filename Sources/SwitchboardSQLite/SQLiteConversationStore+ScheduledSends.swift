@@ -1,0 +1,57 @@
+import GRDB
+public import Logging
+public import SwitchboardCore
+public import SwitchboardStorage
+
+extension SQLiteConversationStore {
+    public func insertScheduledMessage(_ message: Message, dueAt: Timestamp, logger: Logger) async throws {
+        try await write { db in
+            try Self.store([message], events: [], db: db)
+            try db.execute(
+                sql: "INSERT INTO scheduled_sends (location_id, message_id, due_at) VALUES (?, ?, ?)",
+                arguments: [message.locationId.rawValue, message.id.rawValue, dueAt.rawValue])
+        }
+    }
+
+    public func dueScheduledSends(at time: Timestamp, limit: Int, logger: Logger) async throws -> [ScheduledSend] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT location_id, message_id, due_at FROM scheduled_sends WHERE due_at <= ?
+                    ORDER BY due_at, location_id, message_id LIMIT ?
+                    """,
+                arguments: [time.rawValue, limit]
+            ).map { row in
+                ScheduledSend(
+                    messageId: MessageID(rawValue: row[1]), locationId: LocationID(rawValue: row[0]),
+                    dueAt: Timestamp(rawValue: row[2]))
+            }
+        }
+    }
+
+    public func completeScheduledSend(_ send: ScheduledSend, status: String, at time: Timestamp, logger: Logger)
+        async throws -> Message?
+    {
+        try await release(send.messageId, in: send.locationId, status: status, at: time)
+    }
+
+    public func cancelScheduledSend(_ id: MessageID, in location: LocationID, at time: Timestamp, logger: Logger)
+        async throws -> Message?
+    {
+        try await release(id, in: location, status: "cancelled", at: time)
+    }
+
+    /// Whoever deletes the schedule row sends (or cancels) the message: the other finds nothing to do.
+    private func release(_ id: MessageID, in location: LocationID, status: String, at time: Timestamp) async throws
+        -> Message?
+    {
+        try await write { db in
+            try db.execute(
+                sql: "DELETE FROM scheduled_sends WHERE location_id = ? AND message_id = ?",
+                arguments: [location.rawValue, id.rawValue])
+            guard db.changesCount == 1 else { return nil }
+            return try Self.setStatus(of: id, in: location, to: status, at: time, db: db)
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import CoreMetrics
+import Logging
+import SwitchboardCore
+import SwitchboardStorage
+
+extension InstrumentedStore {
+    func insertScheduledMessage(_ message: Message, dueAt: Timestamp, logger: Logger) async throws {
+        try await measure("insertScheduledMessage") {
+            try await base.insertScheduledMessage(message, dueAt: dueAt, logger: logger)
+        }
+        cache?.invalidate([message.conversationId])
+        metrics.messagesStored.increment(by: 1)
+    }
+    func dueScheduledSends(at time: Timestamp, limit: Int, logger: Logger) async throws -> [ScheduledSend] {
+        try await measure("dueScheduledSends") { try await base.dueScheduledSends(at: time, limit: limit, logger: logger) }
+    }
+    func completeScheduledSend(_ send: ScheduledSend, status: String, at time: Timestamp, logger: Logger) async throws
+        -> Message?
+    {
+        let message = try await measure("completeScheduledSend") {
+            try await base.completeScheduledSend(send, status: status, at: time, logger: logger)
+        }
+        if let message { cache?.invalidate([message.conversationId]) }
+        return message
+    }
+    func cancelScheduledSend(_ id: MessageID, in location: LocationID, at time: Timestamp, logger: Logger) async throws
+        -> Message?
+    {
+        let message = try await measure("cancelScheduledSend") {
+            try await base.cancelScheduledSend(id, in: location, at: time, logger: logger)
+        }
+        if let message { cache?.invalidate([message.conversationId]) }
+        return message
+    }
+}

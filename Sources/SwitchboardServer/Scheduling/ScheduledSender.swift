@@ -1,0 +1,59 @@
+import Logging
+import ServiceLifecycle
+import SwitchboardCore
+import SwitchboardStorage
+
+/// Sends scheduled messages (`scheduledTimestamp`) once the server's clock passes their time: it looks every second,
+/// and the control API asks it at once when the test clock moves, so a test that advances the clock finds them sent.
+/// Several instances on one database may look together: the store lets one of them send each message.
+final class ScheduledSender: Service, Sendable {
+    private let store: any ScheduledSendStore
+    private let cache: ResponseCache?
+    private let now: @Sendable () -> Timestamp
+    private let events: EventAnnouncer
+    private let logger = Logger(label: "switchboard.scheduled-sends")
+    /// How many due sends one store read takes.
+    static let batch = 100
+
+    init(
+        store: any ScheduledSendStore, cache: ResponseCache?, now: @escaping @Sendable () -> Timestamp,
+        events: EventAnnouncer
+    ) {
+        self.store = store
+        self.cache = cache
+        self.now = now
+        self.events = events
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while (try? await TimerSleep.sleep(for: .seconds(1))) != nil {
+                do {
+                    _ = try await self.sendDue()
+                } catch {
+                    // A store that cannot be reached now may be reached at the next look.
+                    self.logger.warning("scheduled sends not sent yet", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// Sends every message due by now, each dated its scheduled time, with its event; returns how many it sent.
+    @discardableResult
+    func sendDue() async throws -> Int {
+        var sent = 0
+        while true {
+            let due = try await store.dueScheduledSends(at: now(), limit: Self.batch, logger: logger)
+            for send in due {
+                guard
+                    let message = try await store.completeScheduledSend(
+                        send, status: "delivered", at: send.dueAt, logger: logger)
+                else { continue }
+                cache?.invalidate([message.conversationId])
+                events.announce([.message(message, at: message.dateUpdated)])
+                sent += 1
+            }
+            if due.count < Self.batch { return sent }
+        }
+    }
+}
