@@ -54,14 +54,41 @@ extension PostgresConversationStore {
         _ id: ConversationID, in location: LocationID, changes: ConversationChanges, at time: Timestamp,
         logger: Logger
     ) async throws -> Conversation? {
-        try await fetch(
-            "updateConversation",
+        try await run("updateConversation", logger: logger, retries: 2, statements: 5) { connection in
+            try await connection.withTransaction(logger: logger) { connection in
+                // The count before, under the row's lock: a change of it is announced (ConversationUnreadUpdate).
+                let before = try await connection.fetch(
+                    """
+                    SELECT unread_count FROM conversations WHERE location_id = \(location.rawValue) AND id = \(id.rawValue)
+                    FOR UPDATE
+                    """, logger: logger
+                ) { try $0.decode(Int.self) }.first
+                guard let before else { return nil }
+                let after = try await connection.fetch(
+                    """
+                    UPDATE conversations SET unread_count = COALESCE(\(changes.unreadCount), unread_count),
+                        starred = COALESCE(\(changes.starred), starred), feedback = COALESCE(\(changes.feedback), feedback),
+                        date_updated = \(time.rawValue)
+                    WHERE location_id = \(location.rawValue) AND id = \(id.rawValue)
+                    RETURNING \(unescaped: Columns.conversation)
+                    """, logger: logger, Decode.conversation
+                ).first
+                if let after, after.unreadCount != before {
+                    try await connection.query(Self.enqueue(.unreadUpdate(of: after, at: time)), logger: logger)
+                }
+                return after
+            }
+        }
+    }
+
+    /// A conversation as the caller's transaction sees it.
+    static func conversation(_ key: ConversationKey, on connection: PostgresConnection, logger: Logger) async throws
+        -> Conversation?
+    {
+        try await connection.fetch(
             """
-            UPDATE conversations SET unread_count = COALESCE(\(changes.unreadCount), unread_count),
-                starred = COALESCE(\(changes.starred), starred), feedback = COALESCE(\(changes.feedback), feedback),
-                date_updated = \(time.rawValue)
-            WHERE location_id = \(location.rawValue) AND id = \(id.rawValue)
-            RETURNING \(unescaped: Columns.conversation)
+            SELECT \(unescaped: Columns.conversation) FROM conversations
+            WHERE location_id = \(key.location.rawValue) AND id = \(key.conversation.rawValue)
             """, logger: logger, Decode.conversation
         ).first
     }

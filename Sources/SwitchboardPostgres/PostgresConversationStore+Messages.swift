@@ -10,9 +10,22 @@ extension PostgresConversationStore {
     public func insertMessages(_ messages: [Message], events: [WebhookEvent], logger: Logger) async throws {
         guard !messages.isEmpty else { return }
         let statements = Self.messageInsertStatements(messages) + events.map(Self.enqueue)
-        try await run("insertMessages", logger: logger, retries: 2, statements: 2 + statements.count) { connection in
+        // Inbound messages raise their conversation's unread count: a write that announces its messages (not an
+        // import without --webhooks, not a seed) announces the new count too, read inside the transaction.
+        let unreadChanged = events.map(\.createdAt).max().map { time in
+            (time, ConversationSummaryChange.perConversation(messages).filter { $0.value.inboundCount > 0 }.map(\.key))
+        }
+        let unreadStatements = 2 * (unreadChanged?.1.count ?? 0)
+        try await run(
+            "insertMessages", logger: logger, retries: 2, statements: 2 + statements.count + unreadStatements
+        ) { connection in
             try await connection.withTransaction(logger: logger) { connection in
                 for statement in statements { try await connection.query(statement, logger: logger) }
+                guard let (time, conversations) = unreadChanged else { return }
+                for key in conversations {
+                    guard let conversation = try await Self.conversation(key, on: connection, logger: logger) else { continue }
+                    try await connection.query(Self.enqueue(.unreadUpdate(of: conversation, at: time)), logger: logger)
+                }
             }
         }
     }

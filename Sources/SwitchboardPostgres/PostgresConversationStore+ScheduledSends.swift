@@ -18,6 +18,12 @@ extension PostgresConversationStore {
         }
     }
 
+    public func earliestScheduledSend(logger: Logger) async throws -> Timestamp? {
+        try await fetch("earliestScheduledSend", "SELECT MIN(due_at) FROM scheduled_sends", logger: logger) { row in
+            try row.decode(Int64?.self)
+        }.first?.map(Timestamp.init(rawValue:))
+    }
+
     public func dueScheduledSends(at time: Timestamp, limit: Int, logger: Logger) async throws -> [ScheduledSend] {
         try await fetch(
             "dueScheduledSends",

@@ -33,11 +33,15 @@ extension SQLiteConversationStore {
     public func conversation(_ id: ConversationID, in location: LocationID, logger: Logger) async throws
         -> Conversation?
     {
-        try await pool.read { db in
-            let statement = try db.cachedStatement(
-                sql: "SELECT \(Self.conversationColumns) FROM conversations WHERE location_id = ? AND id = ?")
-            return try Row.fetchOne(statement, arguments: [location.rawValue, id.rawValue]).map(Decode.conversation)
-        }
+        try await pool.read { db in try Self.conversation(ConversationKey(location: location, conversation: id), db: db) }
+    }
+
+    /// A conversation as the caller's transaction sees it.
+    static func conversation(_ key: ConversationKey, db: Database) throws -> Conversation? {
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT \(conversationColumns) FROM conversations WHERE location_id = ? AND id = ?"),
+            arguments: [key.location.rawValue, key.conversation.rawValue]
+        ).map(Decode.conversation)
     }
 
     public func locationOfConversation(_ id: ConversationID, logger: Logger) async throws -> LocationID? {
@@ -69,7 +73,9 @@ extension SQLiteConversationStore {
         _ id: ConversationID, in location: LocationID, changes: ConversationChanges, at time: Timestamp,
         logger: Logger
     ) async throws -> Conversation? {
-        try await write { db in
+        try await write { db -> Conversation? in
+            let key = ConversationKey(location: location, conversation: id)
+            guard let before = try Self.conversation(key, db: db) else { return nil }
             try db.execute(
                 sql: """
                     UPDATE conversations SET unread_count = COALESCE(?, unread_count), starred = COALESCE(?, starred),
@@ -80,10 +86,11 @@ extension SQLiteConversationStore {
                     changes.unreadCount, changes.starred, changes.feedback, time.rawValue, location.rawValue,
                     id.rawValue,
                 ])
-            return try Row.fetchOne(
-                db, sql: "SELECT \(Self.conversationColumns) FROM conversations WHERE location_id = ? AND id = ?",
-                arguments: [location.rawValue, id.rawValue]
-            ).map(Decode.conversation)
+            let after = try Self.conversation(key, db: db)
+            if let after, after.unreadCount != before.unreadCount {
+                try Self.enqueue([.unreadUpdate(of: after, at: time)], db: db)
+            }
+            return after
         }
     }
 

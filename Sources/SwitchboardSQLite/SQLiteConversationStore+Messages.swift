@@ -20,6 +20,14 @@ extension SQLiteConversationStore {
         for (key, change) in summaries { try createIfMissing(key, change, db: db) }
         try insertRows(messages, db: db)
         for (key, change) in summaries { try apply(change, to: key, db: db) }
+        // Inbound messages raise their conversation's unread count: a write that announces its messages (not an
+        // import without --webhooks, not a seed) announces the new count too.
+        if let time = events.map(\.createdAt).max() {
+            for (key, change) in summaries where change.inboundCount > 0 {
+                guard let conversation = try conversation(key, db: db) else { continue }
+                try enqueue([.unreadUpdate(of: conversation, at: time)], db: db)
+            }
+        }
     }
 
     /// Inserts the message rows alone, many per statement: one step per chunk instead of per message.

@@ -13,6 +13,12 @@ extension SQLiteConversationStore {
         }
     }
 
+    public func earliestScheduledSend(logger: Logger) async throws -> Timestamp? {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT MIN(due_at) FROM scheduled_sends").map(Timestamp.init(rawValue:))
+        }
+    }
+
     public func dueScheduledSends(at time: Timestamp, limit: Int, logger: Logger) async throws -> [ScheduledSend] {
         try await pool.read { db in
             try Row.fetchAll(

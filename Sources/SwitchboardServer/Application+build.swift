@@ -141,7 +141,7 @@ public func buildApplication<Store: ConversationStore>(
         services: services,
         onServerRunning: { [port = configuration.port] channel in await whenListening(channel.localAddress?.port ?? port) },
         logger: logger)
-    // Migrations first (a database server's schema may be behind), then the signing keys of the first start.
+    // Migrations first (a database server's schema may be behind), then the OAuth signing keys of the first start.
     application.beforeServerStarts {
         [accessTokens = shared.accessTokens, webhookSigner = shared.webhookSigner, configuration] in
         if let migrate { try await migrate() }
@@ -149,9 +149,8 @@ public func buildApplication<Store: ConversationStore>(
         if let seed = configuration.seed {
             try await SeedLoader.load(seed, into: store, at: configuration.now(), existing: .keep, logger: logger)
         }
-        if configuration.webhooks.enabled {
-            try await webhookSigner.refresh(from: store, now: configuration.now(), logger: logger)
-        }
+        // The webhook dispatcher reads the signing keys from here on, making them on a first start.
+        webhookSigner.storeIsMigrated()
     }
     return application
 }
@@ -240,7 +239,8 @@ func buildRouter<Store: ConversationStore>(
                     gatekeeper: Gatekeeper(store: store, cache: shared.tokens, accessTokens: shared.accessTokens),
                     failures: shared.authenticationFailures, rateLimiter: shared.rateLimiter, faults: nil,
                     faultRules: nil))
-            EventsController(live: live, signer: shared.webhookSigner).addRoutes(to: listeners)
+            EventsController(live: live, signer: shared.webhookSigner, signs: configuration.webhooks.enabled)
+                .addRoutes(to: listeners)
         }
     }
     return router

@@ -10,6 +10,11 @@ public struct ConversationKey: Hashable, Sendable {
         location = message.locationId
         conversation = message.conversationId
     }
+
+    public init(location: LocationID, conversation: ConversationID) {
+        self.location = location
+        self.conversation = conversation
+    }
 }
 
 /// How a batch of new messages moves one conversation's summary. It keeps only what the conversation row takes from

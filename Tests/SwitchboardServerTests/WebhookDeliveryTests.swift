@@ -28,6 +28,7 @@ import Testing
     /// `receiver` at `/hook` (and any more paths), and a conversation to write to.
     private func withWebhooks(
         _ backend: Backend, receiver: WebhookReceiver, paths: [String] = ["/hook"],
+        events: [String] = ["InboundMessage", "OutboundMessage"],
         configure more: @escaping @Sendable (inout ServerConfiguration) -> Void = { _ in },
         _ body: @Sendable (any ConversationStore, Tenant, ConversationID, ContactID, any TestClientProtocol) async throws -> Void
     ) async throws {
@@ -37,7 +38,7 @@ import Testing
                 for path in paths {
                     try await store.subscribe(
                         tenant, id: "sub" + path.replacingOccurrences(of: "/", with: "-"),
-                        url: "http://127.0.0.1:\(port)\(path)")
+                        url: "http://127.0.0.1:\(port)\(path)", events: events)
                 }
                 let (conversation, contact) = try await store.makeConversation(tenant)
                 try await makeApplication(store: store, configure: { configure(&$0); more(&$0) }).test(.live) { client in
@@ -131,6 +132,52 @@ import Testing
             #expect(unknown.status == .notFound)
             try await Task.sleep(for: .milliseconds(300))
             #expect(receiver.deliveries.count == 2)
+        }
+    }
+
+    /// Every change of a conversation's unread count is a `ConversationUnreadUpdate` with the count committed with
+    /// it, after the event of the message that caused it: an inbound message raises it, marking the conversation
+    /// read lowers it. A PUT that leaves the count as it was, and an outbound message, change nothing and emit none.
+    @Test(arguments: Backend.allCases)
+    func unreadCountChangesAreDeliveredAsConversationUnreadUpdates(_ backend: Backend) async throws {
+        let receiver = WebhookReceiver()
+        try await withWebhooks(backend, receiver: receiver, events: []) { _, tenant, conversation, contact, client in
+            _ = try await inbound(client, tenant, conversation, contact, "one")
+            _ = try await inbound(client, tenant, conversation, contact, "two")
+            let conversationPath = "/conversations/\(conversation)"
+            let read = try await client.send(
+                .put, conversationPath, headers: tenant.headers,
+                json: #"{"locationId":"\#(tenant.location)","unreadCount":0}"#)
+            #expect(read.status == .ok)
+            let unchanged = try await client.send(
+                .put, conversationPath, headers: tenant.headers,
+                json: #"{"locationId":"\#(tenant.location)","unreadCount":0,"starred":true}"#)
+            #expect(unchanged.status == .ok)
+            let outbound = try await client.send(
+                .post, "/conversations/messages/inbound", headers: tenant.headers,
+                json: #"{"type":"SMS","conversationId":"\#(conversation)","contactId":"\#(contact)","message":"out","direction":"outbound"}"#)
+            #expect(outbound.status == .created)
+            // At least once: under load an attempt may time out and be made again, with the same webhookId.
+            func distinct() -> [WebhookReceiver.Delivery] {
+                var seen = Set<String>()
+                return receiver.deliveries.filter { seen.insert($0.webhookId ?? "").inserted }
+            }
+            try await eventually(timeout: .seconds(15)) { distinct().count >= 6 }
+            try await Task.sleep(for: .milliseconds(300))
+            let deliveries = distinct()
+            #expect(deliveries.count == 6)
+            #expect(deliveries.map { $0.json?["type"] as? String } == [
+                "InboundMessage", "ConversationUnreadUpdate", "InboundMessage", "ConversationUnreadUpdate",
+                "ConversationUnreadUpdate", "OutboundMessage",
+            ])
+            // HighLevel's ConversationUnreadWebhook fields, in this order, then what every delivery adds.
+            let unread = deliveries.filter { $0.json?["type"] as? String == "ConversationUnreadUpdate" }
+            for (delivery, (count, starred)) in zip(unread, [(1, false), (2, false), (0, false)]) {
+                let body = String(decoding: delivery.body, as: UTF8.self)
+                let expected = #"{"type":"ConversationUnreadUpdate","locationId":"\#(tenant.location)","id":"\#(conversation)","contactId":"\#(contact)","unreadCount":\#(count),"inbox":true,"starred":\#(starred),"deleted":false,"webhookId":""#
+                #expect(body.hasPrefix(expected), "\(body)")
+                #expect(delivery.json?["timestamp"] as? String != nil)
+            }
         }
     }
 

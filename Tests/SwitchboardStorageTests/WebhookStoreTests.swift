@@ -7,8 +7,9 @@ import Testing
 /// The outbox on both backends: events in the write's transaction, one delivery per receiving subscription, leases,
 /// order per conversation, retries, dead deliveries and replay, pruning, and the signing keys.
 @Suite struct WebhookStoreTests {
+    /// By default to the message events these tests count (an inbound message also brings an unread update).
     private func subscribe(
-        _ store: any ConversationStore, _ location: LocationID, _ id: String, events: [String] = []
+        _ store: any ConversationStore, _ location: LocationID, _ id: String, events: [String] = WebhookEventType.messages
     ) async throws {
         try await store.createSubscription(
             WebhookSubscription(

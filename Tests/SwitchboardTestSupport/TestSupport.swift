@@ -94,9 +94,13 @@ extension ConversationStore {
     }
 
     /// Subscribes the tenant's location to every event, delivered to `url`.
-    public func subscribe(_ tenant: Tenant, id: String, url: String) async throws {
+    /// A subscription of the tenant's location to `events`: by default the message events, which most tests count
+    /// (an inbound message also brings a `ConversationUnreadUpdate`); `[]` is every event.
+    public func subscribe(
+        _ tenant: Tenant, id: String, url: String, events: [String] = ["InboundMessage", "OutboundMessage"]
+    ) async throws {
         try await createSubscription(
-            WebhookSubscription(id: id, locationId: tenant.location, url: url, events: [], createdAt: testEpoch),
+            WebhookSubscription(id: id, locationId: tenant.location, url: url, events: events, createdAt: testEpoch),
             logger: .test)
     }
 

@@ -32,5 +32,9 @@ public struct WebhookEvent: Sendable, Hashable {
 
 /// The events a subscription can ask for by name; `webhook add` refuses any other.
 public enum WebhookEventType {
-    public static let all = ["InboundMessage", "OutboundMessage"]
+    public static let messages = ["InboundMessage", "OutboundMessage"]
+    public static let all = messages + [UnreadWebhookEvent.type]
+    /// What the live event stream (`switchboard listen`) carries: the message events, which the server announces
+    /// as it commits them. Unread updates are read inside the writing transaction, and delivered as webhooks only.
+    public static let live = messages
 }

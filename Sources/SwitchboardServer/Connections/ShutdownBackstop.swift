@@ -21,7 +21,7 @@ final class ShutdownBackstop: Service, Sendable {
 
     init(
         gracePeriod: Duration, margin: Duration = .seconds(5), logger: Logger,
-        whenOverdue: @escaping @Sendable () -> Void = { exit(1) }
+        whenOverdue: @escaping @Sendable () -> Void = { fflush(nil); _exit(1) }
     ) {
         self.gracePeriod = gracePeriod
         self.margin = margin

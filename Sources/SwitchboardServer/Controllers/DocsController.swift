@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -10,9 +11,11 @@ struct DocsController: Sendable {
     static let contentSecurityPolicy = HTTPField.Name("Content-Security-Policy")!  // a valid literal field name
     static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!  // a valid literal field name
 
-    /// Converts the document when the router is built (once per process), not on the first request.
+    /// Converts the document on a thread of its own as the router is built (once per process): not on the first
+    /// request, and not before the server listens (the YAML takes tens of milliseconds to parse, most of an
+    /// in-memory server's start). A request that comes sooner waits for it (the global is initialised once).
     init() {
-        _ = OpenAPIDocument.json
+        Thread.detachNewThread { _ = OpenAPIDocument.json }
     }
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {

@@ -14,6 +14,9 @@ import SwitchboardStorage
 struct EventsController: Sendable {
     let live: LiveEvents
     let signer: WebhookSigner
+    /// Whether this server signs webhooks: its dispatcher then reads (or, on a first start, makes) the keys just
+    /// after the server starts, and the first frames wait for them.
+    let signs: Bool
     static let keepAliveInterval: Duration = .seconds(15)
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
@@ -26,9 +29,9 @@ struct EventsController: Sendable {
         var types = Set<String>()
         for raw in query.all("event") {
             for name in raw.split(separator: ",") where !name.isEmpty {
-                guard WebhookEventType.all.contains(String(name)) else {
+                guard WebhookEventType.live.contains(String(name)) else {
                     throw ValidationFailure(
-                        "event must be one of the following values: \(WebhookEventType.all.joined(separator: ", "))")
+                        "event must be one of the following values: \(WebhookEventType.live.joined(separator: ", "))")
                 }
                 types.insert(String(name))
             }
@@ -41,8 +44,15 @@ struct EventsController: Sendable {
             // The events and the keep-alive comments, merged into one sequence of frames for the one writer.
             let (frames, output) = AsyncStream.makeStream(
                 of: [UInt8].self, bufferingPolicy: .bufferingNewest(LiveEvents.bufferedEvents))
-            let pump = Task {
-                for await event in stream { output.yield(Self.frame(event, signer: signer)) }
+            let pump = Task { [signs] in
+                var keysRead = !signs
+                for await event in stream {
+                    if !keysRead {
+                        await signer.waitForKeys(atMost: .seconds(10))
+                        keysRead = true
+                    }
+                    output.yield(Self.frame(event, signer: signer))
+                }
             }
             let ticker = Task {
                 while (try? await Task.sleep(for: Self.keepAliveInterval)) != nil {

@@ -11,6 +11,10 @@ extension InstrumentedStore {
         cache?.invalidate([message.conversationId])
         metrics.messagesStored.increment(by: 1)
     }
+    func earliestScheduledSend(logger: Logger) async throws -> Timestamp? {
+        try await measure("earliestScheduledSend") { try await base.earliestScheduledSend(logger: logger) }
+    }
+
     func dueScheduledSends(at time: Timestamp, limit: Int, logger: Logger) async throws -> [ScheduledSend] {
         try await measure("dueScheduledSends") { try await base.dueScheduledSends(at: time, limit: limit, logger: logger) }
     }

@@ -30,9 +30,11 @@ final class ScheduledSender: Service, Sendable {
             while (try? await TimerSleep.sleep(for: .seconds(1))) != nil {
                 do {
                     _ = try await self.sendDue()
-                } catch {
+                } catch where !Task.isCancelled {
                     // A store that cannot be reached now may be reached at the next look.
                     self.logger.warning("scheduled sends not sent yet", metadata: ["error": "\(error)"])
+                } catch {
+                    return  // the server is stopping
                 }
             }
         }
@@ -42,8 +44,10 @@ final class ScheduledSender: Service, Sendable {
     @discardableResult
     func sendDue() async throws -> Int {
         var sent = 0
-        while true {
-            let due = try await store.dueScheduledSends(at: now(), limit: Self.batch, logger: logger)
+        while let earliest = try await store.earliestScheduledSend(logger: logger) {
+            let time = now()
+            guard earliest <= time else { return sent }
+            let due = try await store.dueScheduledSends(at: time, limit: Self.batch, logger: logger)
             for send in due {
                 guard
                     let message = try await store.completeScheduledSend(
@@ -55,5 +59,6 @@ final class ScheduledSender: Service, Sendable {
             }
             if due.count < Self.batch { return sent }
         }
+        return sent
     }
 }

@@ -54,8 +54,8 @@ struct WebhookDispatcher<Store: ConversationStore>: Service {
     /// Reads the signing keys again (a rotation takes effect without a restart), prunes delivered events past their
     /// retention, and reports the outbox's depth.
     private func maintain() async {
-        // The keys are first read before the server starts, once the schema is migrated; nothing is read before.
-        while !signer.isReady && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(50)) }
+        // Nothing is read before the schema is migrated (just before the server listens).
+        while !signer.mayReadKeys && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
         var lastPrune = ContinuousClock.now - .seconds(3_600)
         while !Task.isCancelled {
             do {
@@ -69,8 +69,10 @@ struct WebhookDispatcher<Store: ConversationStore>: Service {
                     {}
                 }
                 metrics.webhooks.outboxDepth.record(try await store.pendingDeliveryCount(logger: logger))
-            } catch {
+            } catch where !Task.isCancelled {
                 logger.warning("webhook upkeep failed", metadata: ["error": "\(String(reflecting: error))"])
+            } catch {
+                return  // the server is stopping
             }
             doorbell.ring()
             try? await Task.sleep(for: configuration.keyRefreshInterval)

@@ -62,9 +62,21 @@ public struct WebhookKeys: Sendable {
     /// A new key, made on a thread of its own: an RSA key's prime search would otherwise hold one of the concurrency
     /// pool's few threads for as long as it takes (seconds on a loaded or instrumented build), and every request and
     /// delivery of the process would wait behind it.
+    /// Cancellation does not wait for it: a server stopped while it makes its first keys stops at once (the thread
+    /// finishes on its own, and its key is dropped).
     static func generate(_ algorithm: WebhookKeyAlgorithm, at time: Timestamp) async throws -> SigningKey {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try makeKey(algorithm, at: time) }) }
+        let waiting = Locked<CheckedContinuation<SigningKey, any Error>?>(nil)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                waiting.withLock { $0 = continuation }
+                Thread.detachNewThread {
+                    let key = Result { try makeKey(algorithm, at: time) }
+                    waiting.withLock { $0.take() }?.resume(with: key)
+                }
+                if Task.isCancelled { waiting.withLock { $0.take() }?.resume(throwing: CancellationError()) }
+            }
+        } onCancel: {
+            waiting.withLock { $0.take() }?.resume(throwing: CancellationError())
         }
     }
 
@@ -104,6 +116,7 @@ public struct WebhookKeys: Sendable {
 /// process (`webhook rotate-keys`) takes effect without a restart.
 final class WebhookSigner: Sendable {
     private let keys = Locked<WebhookKeys?>(nil)
+    private let schemaMigrated = Locked(false)
     let includesRSA: Bool
 
     init(includesRSA: Bool) {
@@ -121,8 +134,22 @@ final class WebhookSigner: Sendable {
         keys.withLock { $0 = active }
     }
 
+    /// Called once the store's schema is migrated: the keys are read, and made on a first start, only after that,
+    /// by the dispatcher beside the server rather than before it listens (an RSA key takes tens of milliseconds).
+    func storeIsMigrated() {
+        schemaMigrated.withLock { $0 = true }
+    }
+
+    var mayReadKeys: Bool { schemaMigrated.withLock { $0 } }
+
     /// Whether the keys have been read (deliveries wait until then).
     var isReady: Bool { keys.withLock { $0 != nil } }
+
+    /// Returns once the keys have been read, or after `limit`.
+    func waitForKeys(atMost limit: Duration) async {
+        let deadline = ContinuousClock.now + limit
+        while !isReady, ContinuousClock.now < deadline, (try? await Task.sleep(for: .milliseconds(10))) != nil {}
+    }
 
     /// The headers for `body`; nil until the keys have been read.
     func signatureHeaders(for body: [UInt8]) throws -> [(name: String, value: String)]? {

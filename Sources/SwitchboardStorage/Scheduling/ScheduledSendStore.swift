@@ -19,6 +19,9 @@ public struct ScheduledSend: Sendable, Hashable {
 public protocol ScheduledSendStore: Sendable {
     /// Stores the message and when it is due, in one transaction; no event is written until it is sent.
     func insertScheduledMessage(_ message: Message, dueAt: Timestamp, logger: Logger) async throws
+    /// When the earliest waiting send is due; nil when none waits (the sender then leaves the clock unread: a test
+    /// clock that ticks on every read keeps its dates).
+    func earliestScheduledSend(logger: Logger) async throws -> Timestamp?
     /// The sends due at or before `time`, earliest first.
     func dueScheduledSends(at time: Timestamp, limit: Int, logger: Logger) async throws -> [ScheduledSend]
     /// Sends it: its schedule goes, the message takes `status` and `time` (as `dateUpdated`), and its event is written

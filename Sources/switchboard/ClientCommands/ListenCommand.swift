@@ -28,8 +28,8 @@ struct ListenCommand: AsyncParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func validate() throws {
-        for event in events where !WebhookEventType.all.contains(event) {
-            throw ValidationError("--event must be one of \(WebhookEventType.all.joined(separator: ", "))")
+        for event in events where !WebhookEventType.live.contains(event) {
+            throw ValidationError("--event must be one of \(WebhookEventType.live.joined(separator: ", "))")
         }
         if let forwardTo {
             guard let url = URL(string: forwardTo), let scheme = url.scheme, ["http", "https"].contains(scheme),
