@@ -75,19 +75,43 @@ if [ "${1:-}" = "--sanitize" ]; then
     exit 0
 fi
 
+# One phase of the suites, stopped after 20 minutes. When it fails, the tests that started and never finished are
+# named last: a hung test otherwise shows only as the phase's timeout, and CI keeps a part of the output only.
+switchboard_test_phase() {
+    local log status=0
+    log=$(mktemp)
+    timeout -k 30 1200 swift test --skip-build "$@" 2>&1 | tee "$log" || status=$?
+    if [ "$status" -ne 0 ]; then
+        [ "$status" -ne 124 ] || echo "test.sh: the phase 'swift test $*' was stopped after 1200 s" >&2
+        python3 - "$log" >&2 <<'PY'
+import re, sys
+started, finished = [], set()
+for line in open(sys.argv[1], errors="replace"):
+    if m := re.match(r"^\S+ Test (?!case passing|run started)(.+?) started\.$", line):
+        started.append(m.group(1))
+    elif m := re.match(r"^\S+ Test (.+?)(?: with \d+ test cases?)? (?:passed|failed)\b", line):
+        finished.add(m.group(1))
+unfinished = [name for name in started if name not in finished]
+print("test.sh: tests started and not finished: " + (", ".join(unfinished) or "none"))
+PY
+    fi
+    rm -f "$log"
+    return "$status"
+}
+
 swift build --build-tests
 export SWITCHBOARD_BINARY="$PWD/.build/debug/switchboard"
 if [ $# -eq 0 ]; then
     # In phases, each parallel within itself: the server's suites; the stores', the client's and the rest; the CLI's
     # (each starts servers as child processes); then, alone, the tests that measure wall-clock time (rate-limit
     # windows, idle and head deadlines, webhook timeouts, cancellation, reset and search speed), whose bounds the other suites'
-    # load on two cores would otherwise break. A phase that hangs fails the run after 20 minutes.
+    # load on two cores would otherwise break.
     timed=$SWITCHBOARD_TIMED_TESTS
-    timeout 1200 swift test --skip-build --filter SwitchboardServerTests --skip "$timed"
-    timeout 1200 swift test --skip-build --skip "SwitchboardServerTests|switchboardTests|$timed"
-    timeout 1200 swift test --skip-build --filter switchboardTests --skip "$timed"
-    timeout 1200 swift test --skip-build --filter "$timed" --skip SearchSpeedTests
-    timeout 1200 swift test --skip-build --filter SearchSpeedTests
+    switchboard_test_phase --filter SwitchboardServerTests --skip "$timed"
+    switchboard_test_phase --skip "SwitchboardServerTests|switchboardTests|$timed"
+    switchboard_test_phase --filter switchboardTests --skip "$timed"
+    switchboard_test_phase --filter "$timed" --skip SearchSpeedTests
+    switchboard_test_phase --filter SearchSpeedTests
 else
     swift test --skip-build "$@"
 fi

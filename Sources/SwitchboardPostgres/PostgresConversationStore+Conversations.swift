@@ -74,23 +74,11 @@ extension PostgresConversationStore {
                     """, logger: logger, Decode.conversation
                 ).first
                 if let after, after.unreadCount != before {
-                    try await connection.query(Self.enqueue(.unreadUpdate(of: after, at: time)), logger: logger)
+                    try await Self.announce([.unreadUpdate(of: after, at: time)], on: connection, logger: logger)
                 }
                 return after
             }
         }
-    }
-
-    /// A conversation as the caller's transaction sees it.
-    static func conversation(_ key: ConversationKey, on connection: PostgresConnection, logger: Logger) async throws
-        -> Conversation?
-    {
-        try await connection.fetch(
-            """
-            SELECT \(unescaped: Columns.conversation) FROM conversations
-            WHERE location_id = \(key.location.rawValue) AND id = \(key.conversation.rawValue)
-            """, logger: logger, Decode.conversation
-        ).first
     }
 
     public func deleteConversation(_ id: ConversationID, in location: LocationID, logger: Logger) async throws -> Bool {

@@ -36,7 +36,7 @@ extension PostgresConversationStore {
             RETURNING \(unescaped: Columns.message)
             """, logger: logger, Decode.message
         ).first
-        if let updated { try await connection.query(enqueue(.message(updated, at: time)), logger: logger) }
+        if let updated { try await announce([.message(updated, at: time)], on: connection, logger: logger) }
         return updated
     }
 

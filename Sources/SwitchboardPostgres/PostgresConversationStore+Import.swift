@@ -61,7 +61,8 @@ struct PostgresTransactionImport: MessageImportWriter {
     func insertMessages(_ messages: [Message], events: [WebhookEvent]) async throws {
         guard !messages.isEmpty else { return }
         try await inSavepoint(
-            PostgresConversationStore.messageInsertStatements(messages) + events.map(PostgresConversationStore.enqueue))
+            PostgresConversationStore.messageInsertStatements(messages)
+                + [PostgresConversationStore.enqueue(events)].compactMap { $0 })
     }
 
     /// All of `statements` or none of them; a key they break is its `StoreError` (see `messageInsertStatements`).

@@ -9,39 +9,55 @@ extension PostgresConversationStore {
 
     public func insertMessages(_ messages: [Message], events: [WebhookEvent], logger: Logger) async throws {
         guard !messages.isEmpty else { return }
-        let statements = Self.messageInsertStatements(messages) + events.map(Self.enqueue)
+        let changes = Self.changesInLockOrder(messages)
+        let rows = Self.rowStatements(messages, changes)
         // Inbound messages raise their conversation's unread count: a write that announces its messages (not an
-        // import without --webhooks, not a seed) announces the new count too, read inside the transaction.
-        let unreadChanged = events.map(\.createdAt).max().map { time in
-            (time, ConversationSummaryChange.perConversation(messages).filter { $0.value.inboundCount > 0 }.map(\.key))
-        }
-        let unreadStatements = 2 * (unreadChanged?.1.count ?? 0)
+        // import without --webhooks, not a seed) announces the new count too, as the summary update returns it.
+        let announcedAt = events.map(\.createdAt).max()
+        let raised = Set(changes.filter { $0.value.inboundCount > 0 }.map(\.key))
+        let updates = changes.chunked(Self.insertBatchSize)
         try await run(
-            "insertMessages", logger: logger, retries: 2, statements: 2 + statements.count + unreadStatements
+            "insertMessages", logger: logger, retries: 2, statements: 3 + rows.count + updates.count
         ) { connection in
             try await connection.withTransaction(logger: logger) { connection in
-                for statement in statements { try await connection.query(statement, logger: logger) }
-                guard let (time, conversations) = unreadChanged else { return }
-                for key in conversations {
-                    guard let conversation = try await Self.conversation(key, on: connection, logger: logger) else { continue }
-                    try await connection.query(Self.enqueue(.unreadUpdate(of: conversation, at: time)), logger: logger)
+                for statement in rows { try await connection.query(statement, logger: logger) }
+                var unread: [WebhookEvent] = []
+                for batch in updates {
+                    let updated = try await connection.fetch(
+                        Self.updateSummaries(batch, returning: announcedAt != nil && !raised.isEmpty), logger: logger,
+                        Decode.conversation)
+                    guard let time = announcedAt else { continue }
+                    unread += updated.filter { raised.contains(ConversationKey(location: $0.locationId, conversation: $0.id)) }.map { .unreadUpdate(of: $0, at: time) }
                 }
+                // After the summaries' row locks are taken: a conversation's events are numbered in commit order.
+                try await Self.announce(events + unread, on: connection, logger: logger)
             }
         }
     }
 
     /// The statements that store `messages`, to be run in one transaction.
     static func messageInsertStatements(_ messages: [Message]) -> [PostgresQuery] {
-        let summaries = ConversationSummaryChange.perConversation(messages)
-        // A fixed order, so concurrent batches touch shared conversations in the same order.
-        let changes = summaries.sorted { ($0.key.location, $0.key.conversation) < ($1.key.location, $1.key.conversation) }
-        let conversationBatches = changes.chunked(Self.insertBatchSize)
-        // Conversations first: the messages' foreign key needs them. A contact that already has another
-        // conversation in the location leaves its conversation uncreated, the messages then violate the
-        // foreign key, and the whole batch rolls back: a duplicate, as SQLite reports it (see `PostgresErrorKind`).
-        return conversationBatches.map(Self.createMissingConversations)
+        let changes = changesInLockOrder(messages)
+        return rowStatements(messages, changes)
+            + changes.chunked(Self.insertBatchSize).map { updateSummaries($0, returning: false) }
+    }
+
+    /// The conversations `messages` change, in a fixed order, so concurrent batches lock shared conversations in the
+    /// same order.
+    private static func changesInLockOrder(_ messages: [Message]) -> [(key: ConversationKey, value: ConversationSummaryChange)] {
+        ConversationSummaryChange.perConversation(messages)
+            .sorted { ($0.key.location, $0.key.conversation) < ($1.key.location, $1.key.conversation) }
+    }
+
+    /// The conversations the messages bring, then the message rows. Conversations first: the messages' foreign key
+    /// needs them. A contact that already has another conversation in the location leaves its conversation
+    /// uncreated, the messages then violate the foreign key, and the whole batch rolls back: a duplicate, as SQLite
+    /// reports it (see `PostgresErrorKind`).
+    private static func rowStatements(
+        _ messages: [Message], _ changes: [(key: ConversationKey, value: ConversationSummaryChange)]
+    ) -> [PostgresQuery] {
+        changes.chunked(Self.insertBatchSize).map(Self.createMissingConversations)
             + messages.chunked(Self.insertBatchSize).map(Self.insert)
-            + conversationBatches.map(Self.updateSummaries)
     }
 
     /// Every unique key is an arbiter (no conflict target). With only `(location_id, id)`, a conversation that
@@ -63,10 +79,11 @@ extension PostgresConversationStore {
             """
     }
 
-    /// The summary follows the newest message by (dateAdded, id), the same order the page uses.
-    private static func updateSummaries(_ changes: [(key: ConversationKey, value: ConversationSummaryChange)])
-        -> PostgresQuery
-    {
+    /// The summary follows the newest message by (dateAdded, id), the same order the page uses. `returning` the
+    /// updated conversations, when the caller announces their new unread counts.
+    private static func updateSummaries(
+        _ changes: [(key: ConversationKey, value: ConversationSummaryChange)], returning: Bool
+    ) -> PostgresQuery {
         let locations = changes.map(\.key.location.rawValue)
         let ids = changes.map(\.key.conversation.rawValue)
         let inbound = changes.map { Int64($0.value.inboundCount) }
@@ -91,6 +108,7 @@ extension PostgresConversationStore {
                 \(messageIds)::text[], \(bodies)::text[], \(types)::int8[], \(directions)::text[])
                 AS u(location_id, id, inbound, date, message_id, body, type_code, direction)
             WHERE c.location_id = u.location_id AND c.id = u.id
+            \(unescaped: returning ? "RETURNING " + ConversationColumn.list(alias: "c") : "")
             """
     }
 

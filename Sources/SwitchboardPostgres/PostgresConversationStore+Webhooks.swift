@@ -35,28 +35,40 @@ extension PostgresConversationStore {
 
     // MARK: The outbox
 
-    /// The statement that puts `event` in the outbox, within the write's transaction: an event row only where a
-    /// subscription receives it, and one delivery per such subscription.
-    static func enqueue(_ event: WebhookEvent) -> PostgresQuery {
-        let location = event.locationId.rawValue
-        let padded = " \(event.type) "
-        let conversation = event.conversationId?.rawValue
+    /// The statement that puts `events` in the outbox, in their order, within the write's transaction: an event row
+    /// only where a subscription receives it, and one delivery per such subscription. One round trip for all of
+    /// them, so a write holds its conversation's row lock no longer for announcing more; nil when there are none.
+    static func enqueue(_ events: [WebhookEvent]) -> PostgresQuery? {
+        guard !events.isEmpty else { return nil }
+        let types = events.map(\.type)
+        let locations = events.map(\.locationId.rawValue)
+        let conversations = NullableArray(events.map(\.conversationId?.rawValue))
+        let payloads = events.map { String(decoding: $0.payload, as: UTF8.self) }
+        let created = events.map(\.createdAt.rawValue)
+        let receives = "s.location_id = u.location_id AND (s.events = '' OR strpos(' ' || s.events || ' ', ' ' || u.type || ' ') > 0)"
+        // ORDER BY the events' position: the sequence numbers, which order a conversation's deliveries, follow it.
         return """
-            WITH e AS (
+            WITH u AS (
+                SELECT * FROM unnest(\(types)::text[], \(locations)::text[], \(conversations)::text[], \(payloads)::text[],
+                    \(created)::int8[]) WITH ORDINALITY AS u(type, location_id, conversation_id, payload, created_at, position)),
+            e AS (
                 INSERT INTO webhook_events (type, location_id, conversation_id, payload, created_at)
-                SELECT \(event.type), \(location), \(conversation), \(String(decoding: event.payload, as: UTF8.self)),
-                    \(event.createdAt.rawValue)
-                WHERE EXISTS (
-                    SELECT 1 FROM webhook_subscriptions s
-                    WHERE s.location_id = \(location) AND (s.events = '' OR strpos(' ' || s.events || ' ', \(padded)) > 0))
-                RETURNING seq)
+                SELECT u.type, u.location_id, u.conversation_id, u.payload, u.created_at FROM u
+                WHERE EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE \(unescaped: receives))
+                ORDER BY u.position
+                RETURNING seq, type, location_id, conversation_id, created_at)
             INSERT INTO webhook_deliveries (webhook_id, event_seq, subscription_id, order_key, state, next_attempt_at)
-            SELECT gen_random_uuid()::text, e.seq, s.id, COALESCE(\(conversation), 'event ' || e.seq), 'pending',
-                \(event.createdAt.rawValue)
-            FROM e CROSS JOIN webhook_subscriptions s
-            WHERE s.location_id = \(location) AND (s.events = '' OR strpos(' ' || s.events || ' ', \(padded)) > 0)
+            SELECT gen_random_uuid()::text, u.seq, s.id, COALESCE(u.conversation_id, 'event ' || u.seq), 'pending',
+                u.created_at
+            FROM e AS u JOIN webhook_subscriptions s ON \(unescaped: receives)
             FOR KEY SHARE OF s
             """
+    }
+
+    /// Puts `events` in the outbox within the transaction `connection` is in (see `enqueue`).
+    static func announce(_ events: [WebhookEvent], on connection: PostgresConnection, logger: Logger) async throws {
+        guard let statement = enqueue(events) else { return }
+        try await connection.query(statement, logger: logger)
     }
 
     public func claimDueDeliveries(now: Timestamp, leaseUntil: Timestamp, limit: Int, logger: Logger) async throws

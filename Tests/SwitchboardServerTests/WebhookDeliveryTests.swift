@@ -240,7 +240,8 @@ import Testing
         }
     }
 
-    /// Nothing listens at the subscription's port: each attempt is a connection failure, retried, then dead.
+    /// Nothing listens at the subscription's port: each attempt is a connection failure, retried, then dead. A
+    /// refused connection ends its attempt at once: both are over in less than one attempt's timeout.
     @Test(arguments: Backend.allCases)
     func anUnreachableReceiverIsRetriedThenGivenUp(_ backend: Backend) async throws {
         try await withStore(backend) { store in
@@ -248,16 +249,19 @@ import Testing
             let closed = try freePort()
             try await store.subscribe(tenant, id: "nowhere", url: "http://127.0.0.1:\(closed)/hook")
             let (conversation, contact) = try await store.makeConversation(tenant)
-            try await makeApplication(store: store, configure: { configure(&$0); $0.webhooks.retry.maximumAttempts = 2 })
-                .test(.live) { client in
-                    _ = try await inbound(client, tenant, conversation, contact, "hi")
-                    try await eventually(timeout: .seconds(10)) {
-                        try await store.deliveries(WebhookDeliveryFilter(deadOnly: true), logger: .test).first?.attempts == 2
-                    }
-                    let dead = try #require(try await store.deliveries(WebhookDeliveryFilter(), logger: .test).first)
-                    #expect(dead.lastStatusCode == nil)
-                    #expect(dead.lastError?.isEmpty == false)
+            try await makeApplication(store: store, configure: {
+                configure(&$0)
+                $0.webhooks.retry.maximumAttempts = 2
+                $0.webhooks.timeout = .seconds(60)
+            }).test(.live) { client in
+                _ = try await inbound(client, tenant, conversation, contact, "hi")
+                try await eventually(timeout: .seconds(50)) {
+                    try await store.deliveries(WebhookDeliveryFilter(deadOnly: true), logger: .test).first?.attempts == 2
                 }
+                let dead = try #require(try await store.deliveries(WebhookDeliveryFilter(), logger: .test).first)
+                #expect(dead.lastStatusCode == nil)
+                #expect(dead.lastError?.isEmpty == false)
+            }
         }
     }
 

@@ -31,6 +31,9 @@ struct WebhookDispatcher<Store: ConversationStore>: Service {
             timeout: .init(connect: .nanoseconds(configuration.timeout.wholeNanoseconds)),
             decompression: .disabled)
         clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(configuration.concurrency, 1)
+        // A receiver that refuses the connection fails the attempt at once, to be retried on the delivery's own
+        // schedule, instead of holding a delivery slot for the whole timeout while the client reconnects.
+        clientConfiguration.connectionPool.retryConnectionEstablishment = false
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
         // A graceful shutdown ends the loops; an attempt in flight is cut off, and its lease makes it due again.
         await cancelWhenGracefulShutdown {
