@@ -12,7 +12,7 @@ extension PostgresConversationStore {
         case .everything:
             """
             TRUNCATE scheduled_sends, webhook_deliveries, webhook_events, messages, conversations, contacts, oauth_grants,
-                oauth_installations, oauth_apps, webhook_subscriptions, tokens, locations
+                oauth_installations, oauth_apps, conversation_providers, webhook_subscriptions, tokens, locations
             """
         }
         try await execute("reset", statement, logger: logger)

@@ -22,14 +22,20 @@ extension PostgresConversationStore {
             "subscriptions",
             """
             SELECT \(unescaped: WebhookSubscriptionColumn.list) FROM webhook_subscriptions
-            WHERE \(location?.rawValue)::text IS NULL OR location_id = \(location?.rawValue) ORDER BY created_at, id
+            WHERE (\(location?.rawValue)::text IS NULL OR location_id = \(location?.rawValue))
+                AND id NOT IN (SELECT id FROM conversation_providers)
+            ORDER BY created_at, id
             """, logger: logger
         ) { try $0.decoded(StoredRow.subscription) }
     }
 
     public func removeSubscription(_ id: String, logger: Logger) async throws -> Bool {
         try await !fetch(
-            "removeSubscription", "DELETE FROM webhook_subscriptions WHERE id = \(id) RETURNING 1", logger: logger
+            "removeSubscription",
+            """
+            DELETE FROM webhook_subscriptions WHERE id = \(id) AND id NOT IN (SELECT id FROM conversation_providers)
+            RETURNING 1
+            """, logger: logger
         ) { _ in true }.isEmpty
     }
 
@@ -45,18 +51,24 @@ extension PostgresConversationStore {
         let conversations = NullableArray(events.map(\.conversationId?.rawValue))
         let payloads = events.map { String(decoding: $0.payload, as: UTF8.self) }
         let created = events.map(\.createdAt.rawValue)
-        let receives = "s.location_id = u.location_id AND (s.events = '' OR strpos(' ' || s.events || ' ', ' ' || u.type || ' ') > 0)"
+        let recipients = NullableArray(events.map(\.recipient))
+        // The one subscription an event is for, or each of its location's that asks for its type.
+        let receives = """
+            s.location_id = u.location_id AND ((u.recipient IS NULL
+                AND (s.events = '' OR strpos(' ' || s.events || ' ', ' ' || u.type || ' ') > 0)) OR s.id = u.recipient)
+            """
         // ORDER BY the events' position: the sequence numbers, which order a conversation's deliveries, follow it.
         return """
             WITH u AS (
                 SELECT * FROM unnest(\(types)::text[], \(locations)::text[], \(conversations)::text[], \(payloads)::text[],
-                    \(created)::int8[]) WITH ORDINALITY AS u(type, location_id, conversation_id, payload, created_at, position)),
+                    \(created)::int8[], \(recipients)::text[])
+                    WITH ORDINALITY AS u(type, location_id, conversation_id, payload, created_at, recipient, position)),
             e AS (
-                INSERT INTO webhook_events (type, location_id, conversation_id, payload, created_at)
-                SELECT u.type, u.location_id, u.conversation_id, u.payload, u.created_at FROM u
+                INSERT INTO webhook_events (type, location_id, conversation_id, payload, created_at, recipient)
+                SELECT u.type, u.location_id, u.conversation_id, u.payload, u.created_at, u.recipient FROM u
                 WHERE EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE \(unescaped: receives))
                 ORDER BY u.position
-                RETURNING seq, type, location_id, conversation_id, created_at)
+                RETURNING seq, type, location_id, conversation_id, created_at, recipient)
             INSERT INTO webhook_deliveries (webhook_id, event_seq, subscription_id, order_key, state, next_attempt_at)
             SELECT gen_random_uuid()::text, u.seq, s.id, COALESCE(u.conversation_id, 'event ' || u.seq), 'pending',
                 u.created_at

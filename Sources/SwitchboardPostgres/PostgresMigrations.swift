@@ -124,6 +124,7 @@ enum PostgresMigrations {
         conversationSearchIndex,
         webhooks,  // PostgresWebhookSchema.swift
         scheduledSends,  // PostgresScheduledSendSchema.swift
+        conversationProviders,  // PostgresProviderSchema.swift
     ]
 
     /// Trigram indexes (pg_trgm) over what conversation search matches, so a search reads the matching rows

@@ -31,6 +31,7 @@ extension SQLiteConversationStore {
                             DELETE FROM oauth_grants;
                             DELETE FROM oauth_installations;
                             DELETE FROM oauth_apps;
+                            DELETE FROM conversation_providers;
                             DELETE FROM webhook_subscriptions;
                             DELETE FROM tokens;
                             DELETE FROM locations;

@@ -20,11 +20,15 @@ extension SQLiteConversationStore {
 
     public func subscriptions(in location: LocationID?, logger: Logger) async throws -> [WebhookSubscription] {
         try await pool.read { db in
-            let select = "SELECT \(WebhookSubscriptionColumn.list) FROM webhook_subscriptions"
+            // A provider's subscription is its provider's (`providers(in:)`).
+            let select = """
+                SELECT \(WebhookSubscriptionColumn.list) FROM webhook_subscriptions
+                WHERE id NOT IN (SELECT id FROM conversation_providers)
+                """
             let rows =
                 if let location {
                     try Row.fetchAll(
-                        db, sql: select + " WHERE location_id = ? ORDER BY created_at, id", arguments: [location.rawValue])
+                        db, sql: select + " AND location_id = ? ORDER BY created_at, id", arguments: [location.rawValue])
                 } else {
                     try Row.fetchAll(db, sql: select + " ORDER BY created_at, id")
                 }
@@ -34,7 +38,9 @@ extension SQLiteConversationStore {
 
     public func removeSubscription(_ id: String, logger: Logger) async throws -> Bool {
         try await write { db in
-            try db.execute(sql: "DELETE FROM webhook_subscriptions WHERE id = ?", arguments: [id])
+            try db.execute(
+                sql: "DELETE FROM webhook_subscriptions WHERE id = ? AND id NOT IN (SELECT id FROM conversation_providers)",
+                arguments: [id])
             return db.changesCount > 0
         }
     }
@@ -45,17 +51,22 @@ extension SQLiteConversationStore {
     /// it, and one delivery per such subscription.
     static func enqueue(_ events: [WebhookEvent], db: Database) throws {
         for event in events {
-            let receivers: StatementArguments = [event.locationId.rawValue, " \(event.type) "]
+            let receivers: StatementArguments = [
+                event.locationId.rawValue, event.recipient, " \(event.type) ", event.recipient,
+            ]
             guard
                 try Bool.fetchOne(
                     db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE \(receivesEvent))"),
                     arguments: receivers) == true
             else { continue }
             try db.cachedStatement(
-                sql: "INSERT INTO webhook_events (type, location_id, conversation_id, payload, created_at) VALUES (?, ?, ?, ?, ?)"
+                sql: """
+                    INSERT INTO webhook_events (type, location_id, conversation_id, payload, created_at, recipient)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """
             ).execute(arguments: [
                 event.type, event.locationId.rawValue, event.conversationId?.rawValue,
-                String(decoding: event.payload, as: UTF8.self), event.createdAt.rawValue,
+                String(decoding: event.payload, as: UTF8.self), event.createdAt.rawValue, event.recipient,
             ])
             let seq = db.lastInsertedRowID
             try db.cachedStatement(
@@ -68,8 +79,12 @@ extension SQLiteConversationStore {
         }
     }
 
-    /// A subscription (`s`) of the location (first argument) that receives the type (second, space-padded).
-    private static let receivesEvent = "s.location_id = ? AND (s.events = '' OR instr(' ' || s.events || ' ', ?) > 0)"
+    /// A subscription (`s`) of the location (first argument) that receives the event: the one it is for (second and
+    /// fourth), or, for an event for no one in particular (second NULL), each that asks for its type (third,
+    /// space-padded).
+    private static let receivesEvent = """
+        s.location_id = ? AND ((? IS NULL AND (s.events = '' OR instr(' ' || s.events || ' ', ?) > 0)) OR s.id = ?)
+        """
 
     /// A version-4 UUID, made by SQLite: the delivery's `webhookId`.
     private static let randomUUID = """

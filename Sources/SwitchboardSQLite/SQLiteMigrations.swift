@@ -92,5 +92,6 @@ enum SQLiteMigrations {
         migrator.registerMigration(ConversationSearchIndex.migrationName, migrate: ConversationSearchIndex.create)
         migrator.registerMigration(SQLiteWebhookSchema.migrationName, migrate: SQLiteWebhookSchema.create)
         migrator.registerMigration(SQLiteScheduledSendSchema.migrationName, migrate: SQLiteScheduledSendSchema.create)
+        migrator.registerMigration(SQLiteProviderSchema.migrationName, migrate: SQLiteProviderSchema.create)
     }
 }

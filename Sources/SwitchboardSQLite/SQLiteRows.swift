@@ -54,6 +54,8 @@ enum Decode {
 
     static func subscription(_ row: Row) throws -> WebhookSubscription { try row.decoded(StoredRow.subscription) }
 
+    static func provider(_ row: Row) throws -> ConversationProvider { try row.decoded(StoredRow.provider) }
+
     static func delivery(_ row: Row) throws -> WebhookDelivery { try row.decoded(StoredRow.delivery) }
 
     static func deliveryRecord(_ row: Row) throws -> WebhookDeliveryRecord { try row.decoded(StoredRow.deliveryRecord) }

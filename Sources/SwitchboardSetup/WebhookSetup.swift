@@ -3,7 +3,7 @@ public import Logging
 public import SwitchboardCore
 public import SwitchboardStorage
 
-/// What `switchboard webhook …` does to a store, checked as a user would want: a known location, an http(s) URL
+/// What `switchboard webhook …` and `switchboard provider …` do to a store, checked as a user would want: a known location, an http(s) URL
 /// with a host, known event names.
 public enum WebhookSetup {
     public struct Refusal: Error, CustomStringConvertible {
@@ -29,6 +29,24 @@ public enum WebhookSetup {
             events: Array(Set(events)).sorted(), createdAt: now)
         try await store.createSubscription(subscription, logger: logger)
         return subscription
+    }
+
+    /// Registers a custom conversation provider: sends of its channel that name it (or, as the default, name none)
+    /// are delivered to `deliveryURL` as `ProviderOutboundMessage`s.
+    public static func addProvider(
+        _ store: some ConversationStore, location: LocationID, name: String, channel: ConversationProvider.Channel,
+        deliveryURL: String, isDefault: Bool, now: Timestamp, logger: Logger
+    ) async throws -> ConversationProvider {
+        try checkURL(deliveryURL)
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw Refusal(description: "the name is empty") }
+        guard try await store.location(location, logger: logger) != nil else {
+            throw Refusal(description: "no location \(location); create one with `switchboard location create`")
+        }
+        let provider = ConversationProvider(
+            id: HighLevelID.make(), locationId: location, name: name, channel: channel, deliveryURL: deliveryURL,
+            isDefault: isDefault, createdAt: now)
+        try await store.createProvider(provider, logger: logger)
+        return provider
     }
 
     /// Only `http` and `https` URLs with a host are delivered to.

@@ -58,6 +58,12 @@ public enum WebhookSubscriptionColumn: String, StoredColumns {
     case id, locationId = "location_id", url, events, createdAt = "created_at"
 }
 
+/// A provider (`p`) with its subscription's URL (`s`).
+public enum ConversationProviderColumn: String, StoredColumns {
+    case id = "p.id", locationId = "p.location_id", name = "p.name", channel = "p.channel", url = "s.url"
+    case isDefault = "p.is_default", createdAt = "p.created_at"
+}
+
 /// A delivery as it is leased: the delivery's columns, the event's and the subscription's url (`d`, `e`, `s`).
 public enum WebhookDeliveryColumn: String, StoredColumns {
     case webhookId = "d.webhook_id", subscriptionId = "d.subscription_id", url = "s.url", type = "e.type"

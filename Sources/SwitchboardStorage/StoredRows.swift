@@ -152,6 +152,20 @@ public enum StoredRow {
             events: try row.text().split(separator: " ").map(String.init), createdAt: try row.timestamp())
     }
 
+    /// `ConversationProviderColumn` order.
+    public static func provider(_ row: inout some StoredRowReader) throws -> ConversationProvider {
+        let id = try row.text()
+        let location = LocationID(rawValue: try row.text())
+        let name = try row.text()
+        let channelName = try row.text()
+        guard let channel = ConversationProvider.Channel(rawValue: channelName) else {
+            throw StoreError.corruptRow("provider \(id) has an unknown channel \(channelName)")
+        }
+        return ConversationProvider(
+            id: id, locationId: location, name: name, channel: channel, deliveryURL: try row.text(),
+            isDefault: try row.flag(), createdAt: try row.timestamp())
+    }
+
     /// `WebhookDeliveryColumn` order.
     public static func delivery(_ row: inout some StoredRowReader) throws -> WebhookDelivery {
         WebhookDelivery(

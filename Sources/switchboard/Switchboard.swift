@@ -11,7 +11,7 @@ struct Switchboard: AsyncParsableCommand {
         version: "switchboard \(releaseVersion) (commit \(buildCommit))",
         subcommands: [
             Serve.self, LocationCommand.self, TokenCommand.self, AppCommand.self, ImportCommand.self,
-            WebhookCommand.self, MessagesCommand.self, ConversationsCommand.self, SendCommand.self, ListenCommand.self, TriggerCommand.self,
+            WebhookCommand.self, ProviderCommand.self, MessagesCommand.self, ConversationsCommand.self, SendCommand.self, ListenCommand.self, TriggerCommand.self,
             GenerateCommand.self, ExportSeedCommand.self,
         ])
 }

@@ -177,4 +177,68 @@ import Testing
             #expect(delivered.allSatisfy { $0.json?["type"] as? String == "OutboundMessage" })
         }
     }
+
+    /// `switchboard provider add|list|remove` through the binary beside a running server, which uses a provider as
+    /// soon as it is added; bad input is refused with a message and nothing is stored.
+    @Test func providerCommandsRegisterListAndRemove() async throws {
+        let database = try await serverDatabase(.sqlite)
+        let receiver = WebhookReceiver()
+        try await receiver.run { port in
+            let server = try ServerProcess(database: database, arguments: ["--rate-limit", "off"])
+            defer { server.stop() }
+            try await server.waitUntilReady()
+            let url = "http://127.0.0.1:\(port)/provider"
+            let added = try await runCLI([
+                "provider", "add", "--location", server.location, "--name", "Acme SMS", "--type", "SMS",
+                "--delivery-url", url, "--default", "--database", database,
+            ])
+            #expect(added.status == 0, "\(added.stderr)")
+            let id = added.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(id.count == 20)
+            let listed = try await runCLI(["provider", "list", "--location", server.location, "--database", database])
+            #expect(listed.stdout == "\(id)\t\(server.location)\tSMS\tAcme SMS\t\(url)\tdefault\n")
+            #expect(try await runCLI(["webhook", "list", "--database", database]).stdout == "")
+
+            let contact = try await server.send(
+                .POST, "/contacts/", token: server.token,
+                json: #"{"locationId":"\#(server.location)","firstName":"Pat","phone":"+15550102"}"#)
+            let contactObject = try JSONSerialization.jsonObject(with: Data(contact.body.utf8)) as? [String: Any]
+            let contactId = try #require((contactObject?["contact"] as? [String: Any])?["id"] as? String)
+            let sent = try await server.send(
+                .POST, "/conversations/messages", token: server.token,
+                json: #"{"type":"SMS","contactId":"\#(contactId)","message":"via the default"}"#)
+            #expect(sent.status == 201)
+            let delivery = try #require(try await receiver.waitFor(1, to: "/provider").first)
+            #expect(delivery.json?["message"] as? String == "via the default")
+            #expect(delivery.json?["phone"] as? String == "+15550102")
+
+            let refusals: [([String], Int32, String)] = [
+                (["--type", "SMS", "--delivery-url", "ftp://example.com/x"], 64,
+                 "--delivery-url: ftp://example.com/x is not an http:// or https:// URL with a host"),
+                (["--type", "WhatsApp", "--delivery-url", url], 64, "WhatsApp"),
+            ]
+            for (arguments, status, message) in refusals {
+                let refused = try await runCLI(
+                    ["provider", "add", "--location", server.location, "--name", "Bad"] + arguments
+                        + ["--database", database])
+                #expect(refused.status == status)
+                #expect(refused.stderr.contains(message), "\(refused.stderr)")
+            }
+            let unknown = try await runCLI([
+                "provider", "add", "--location", "nowhere", "--name", "Bad", "--type", "Email", "--delivery-url", url,
+                "--database", database,
+            ])
+            #expect(unknown.status == 1)
+            #expect(unknown.stderr.contains("no location nowhere"), "\(unknown.stderr)")
+            #expect(try await runCLI(["provider", "list", "--database", database]).stdout.split(separator: "\n").count == 1)
+
+            let removed = try await runCLI(["provider", "remove", id, "--database", database])
+            #expect(removed.status == 0)
+            #expect(removed.stdout == "removed \(id)\n")
+            let again = try await runCLI(["provider", "remove", id, "--database", database])
+            #expect(again.status == 1)
+            #expect(again.stderr.contains("no provider \(id)"), "\(again.stderr)")
+            #expect(try await runCLI(["provider", "list", "--database", database]).stdout == "")
+        }
+    }
 }

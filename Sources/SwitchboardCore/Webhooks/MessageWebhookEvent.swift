@@ -34,7 +34,7 @@ public struct MessageWebhookEvent: Sendable, Hashable {
 
     /// The JSON body, keys in HighLevel's order, fields absent when the message has no value for them.
     public func jsonBytes() -> [UInt8] {
-        WebhookEnvelope.body(payload: payload(), webhookId: webhookId, timestamp: timestamp)
+        WebhookEnvelope.body(type: kind.rawValue, payload: payload(), webhookId: webhookId, timestamp: timestamp)
     }
 
     /// The body without what each delivery adds (`webhookId`, `timestamp`): what the outbox stores once per event.

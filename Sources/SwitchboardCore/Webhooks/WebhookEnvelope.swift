@@ -1,8 +1,10 @@
 /// What each delivery adds to an event's stored payload: its `webhookId` (unique per event and subscription) and the
 /// event's `timestamp`, as the last two fields, the way HighLevel's deliveries end. The payload is stored once per
 /// event; the body is made per delivery, and those exact bytes are signed and sent.
+/// A `ProviderOutboundMessage` is sent as it is stored: HighLevel's provider payload has none of those fields.
 public enum WebhookEnvelope {
-    public static func body(payload: [UInt8], webhookId: String, timestamp: Timestamp) -> [UInt8] {
+    public static func body(type: String, payload: [UInt8], webhookId: String, timestamp: Timestamp) -> [UInt8] {
+        if type == ProviderOutboundEvent.type { return payload }
         var tail = JSONWriter(capacity: 96)
         tail.beginObject()
         tail.key("webhookId"); tail.string(webhookId)

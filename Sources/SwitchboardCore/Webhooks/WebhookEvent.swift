@@ -10,15 +10,20 @@ public struct WebhookEvent: Sendable, Hashable {
     public var payload: [UInt8]
     /// When the event was created: the `timestamp` every delivery of it carries.
     public var createdAt: Timestamp
+    /// The one subscription it goes to (a provider's, for a `ProviderOutboundMessage`); nil for every subscription of
+    /// its location that receives its type.
+    public var recipient: String?
 
     public init(
-        type: String, locationId: LocationID, conversationId: ConversationID?, payload: [UInt8], createdAt: Timestamp
+        type: String, locationId: LocationID, conversationId: ConversationID?, payload: [UInt8], createdAt: Timestamp,
+        recipient: String? = nil
     ) {
         self.type = type
         self.locationId = locationId
         self.conversationId = conversationId
         self.payload = payload
         self.createdAt = createdAt
+        self.recipient = recipient
     }
 
     /// The `InboundMessage` or `OutboundMessage` of a stored message.

@@ -32,9 +32,9 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
         let attachments = body.stringArray("attachments", maxCount: 20)
         let status = body.oneOf("status", ChannelVocabulary.settableStatus)
         let scheduled = body.integer("scheduledTimestamp", minimum: 0, maximum: 253_402_300_799)
-        _ = body.string("conversationProviderId")
-        _ = body.string("emailFrom")
-        _ = body.string("emailTo")
+        let providerId = body.string("conversationProviderId")
+        let emailFrom = body.string("emailFrom")
+        let emailTo = body.string("emailTo")
         _ = body.string("threadId")
         _ = body.string("replyMessageId")
         _ = body.stringArray("emailCc")
@@ -52,17 +52,28 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
         let conversationId = try await store.conversation(forContact: contact.id, in: principal.locationId, logger: context.logger)?.id
             ?? .generate()
         let emailMessageId = isEmail ? MessageID.generate().rawValue : nil
+        // A custom provider of the channel (the one named, or the location's default) is sent the message to deliver;
+        // it stays `pending` until the provider reports its status.
+        let provider = try await customProvider(named: providerId, for: messageType, in: principal.locationId, logger: context.logger)
+        let providerEmail = emailMessageId.map {
+            ProviderOutboundEvent.Email(
+                messageId: $0, subject: subject, from: emailFrom, to: (emailTo ?? contact.email).map { [$0] } ?? [])
+        }
         // `scheduledTimestamp` is in seconds; a time already past sends at once.
         let dueAt = scheduled.map { Timestamp(rawValue: Int64($0) * 1000) }
         let message = try await insert(
-            into: conversationId, in: principal.locationId, dueAt: dueAt, logger: context.logger
+            into: conversationId, in: principal.locationId, dueAt: dueAt, logger: context.logger,
+            alsoAnnouncing: { message, time in
+                provider.map { [.providerOutbound(message, through: $0, phone: contact.phone, email: providerEmail, at: time)] } ?? []
+            }
         ) { time in
             Message(
                 id: .generate(), conversationId: conversationId, locationId: principal.locationId, contactId: contact.id,
                 messageType: messageType, direction: .outbound,
-                status: dueAt.map { $0 > time } == true ? "scheduled" : (status ?? "delivered"), body: content,
-                contentType: html != nil ? "text/html" : "text/plain", dateAdded: time, source: "api",
-                attachments: attachments, emailMessageIds: emailMessageId.map { [$0] })
+                status: dueAt.map { $0 > time } == true ? "scheduled" : (status ?? (provider == nil ? "delivered" : "pending")),
+                body: content, contentType: html != nil ? "text/html" : "text/plain", dateAdded: time, source: "api",
+                attachments: attachments, emailMessageIds: emailMessageId.map { [$0] },
+                conversationProviderId: provider?.id ?? providerId)
         }
         return JSONResponse.make(status: .created, traceId: context.traceId) { json in
             json.key("conversationId"); json.string(conversationId.rawValue)
@@ -74,6 +85,21 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
                 json.string(message.status == "scheduled" ? "Email scheduled successfully." : "Email queued successfully.")
             }
         }
+    }
+
+    /// The location's custom provider a send of `type` goes through (see `ConversationProvider.chosen`); nil for
+    /// channels no custom provider serves (those read nothing).
+    private func customProvider(named id: String?, for type: MessageType, in location: LocationID, logger: Logger)
+        async throws -> ConversationProvider?
+    {
+        let channel: ConversationProvider.Channel
+        switch type {
+        case .sms: channel = .sms
+        case .email: channel = .email
+        default: return nil
+        }
+        return ConversationProvider.chosen(
+            named: id, for: channel, among: try await store.providers(in: location, logger: logger))
     }
 
     /// Inbound (and imported) messages: `date` is honoured so history keeps its timestamps.
@@ -185,8 +211,10 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
     /// Stamps the message made by `make` with the time and stores it, in the conversation's turn
     /// (`ConversationTurns`): committed before the next message of the conversation is stamped.
     /// A message due later (`dueAt`) is stored without its event, which goes out when it is sent (`ScheduledSender`).
+    /// `alsoAnnouncing`: events the message causes besides its own (a provider's `ProviderOutboundMessage`).
     private func insert(
         into conversation: ConversationID, in location: LocationID, dueAt: Timestamp? = nil, logger: Logger,
+        alsoAnnouncing more: (Message, Timestamp) -> [WebhookEvent] = { _, _ in [] },
         _ make: (Timestamp) -> Message
     ) async throws -> Message {
         try await turns.inTurn(for: conversation, in: location) {
@@ -197,7 +225,7 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
                     try await store.insertScheduledMessage(message, dueAt: dueAt, logger: logger)
                     return message
                 }
-                let stored: [WebhookEvent] = [.message(message, at: time)]
+                let stored: [WebhookEvent] = [.message(message, at: time)] + more(message, time)
                 try await store.insertMessages([message], events: stored, logger: logger)
                 events.announce(stored)
             } catch StoreError.duplicate {

@@ -82,7 +82,7 @@ struct EventsController: Sendable {
     /// `event: TYPE`, `id: WEBHOOK_ID`, `data: {…}`, a blank line.
     static func frame(_ event: WebhookEvent, signer: WebhookSigner) -> [UInt8] {
         let webhookId = UUID().uuidString.lowercased()
-        let body = WebhookEnvelope.body(payload: event.payload, webhookId: webhookId, timestamp: event.createdAt)
+        let body = WebhookEnvelope.body(type: event.type, payload: event.payload, webhookId: webhookId, timestamp: event.createdAt)
         var json = JSONWriter(capacity: body.count + 1_024)
         json.beginObject()
         json.key("type"); json.string(event.type)

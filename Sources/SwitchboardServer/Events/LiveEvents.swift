@@ -46,7 +46,8 @@ final class LiveEvents: Sendable {
     func publish(_ events: [WebhookEvent]) {
         let listeners = state.withLock { Array($0.listeners.values) }
         guard !listeners.isEmpty else { return }
-        for event in events {
+        // An event for one subscription alone (a provider's message) is not the location's to see.
+        for event in events where event.recipient == nil {
             for listener in listeners
             where listener.location == event.locationId && (listener.types.isEmpty || listener.types.contains(event.type)) {
                 listener.continuation.yield(event)

@@ -92,7 +92,7 @@ public struct WebhookDelivery: Sendable, Hashable {
     }
 
     /// The bytes sent (and signed): the payload with this delivery's `webhookId` and the event's `timestamp`.
-    public var body: [UInt8] { WebhookEnvelope.body(payload: payload, webhookId: webhookId, timestamp: createdAt) }
+    public var body: [UInt8] { WebhookEnvelope.body(type: type, payload: payload, webhookId: webhookId, timestamp: createdAt) }
 }
 
 /// One attempt's outcome.
