@@ -132,6 +132,36 @@ public final class TestServer: Sendable {
         _ = try await control.call(.POST, "/_switchboard/faults", json: Self.json(rule))
     }
 
+    /// Delivers the location's events (the start's location unless another is named) to `url` as signed webhooks:
+    /// every event, or those named (`InboundMessage`, `OutboundMessage`, `ConversationUnreadUpdate`). Returns the
+    /// subscription's id.
+    public func subscribe(url: String, events: [String] = [], locationId: String? = nil) async throws -> String {
+        let answer = try await control.call(
+            .POST, "/_switchboard/webhooks",
+            json: Self.json(["locationId": locationId ?? self.locationId, "url": url, "events": events]))
+        guard let id = answer["id"] as? String else { throw TestServerError("the control API made no subscription") }
+        return id
+    }
+
+    /// Registers a custom conversation provider (`type` `SMS` or `Email`) of the location: sends through it are
+    /// stored `pending` and delivered to `deliveryURL` as `ProviderOutboundMessage`s. Returns its
+    /// `conversationProviderId`.
+    public func addProvider(
+        type: String, deliveryURL: String, name: String = "Test provider", isDefault: Bool = false,
+        locationId: String? = nil
+    ) async throws -> String {
+        let answer = try await control.call(
+            .POST, "/_switchboard/providers",
+            json: Self.json([
+                "locationId": locationId ?? self.locationId, "name": name, "type": type, "deliveryUrl": deliveryURL,
+                "default": isDefault,
+            ]))
+        guard let id = answer["conversationProviderId"] as? String else {
+            throw TestServerError("the control API made no provider")
+        }
+        return id
+    }
+
     /// The location's events as its writes commit (`InboundMessage`, `OutboundMessage`: the webhooks HighLevel would
     /// deliver, with their signature headers), until the server stops or the consuming task is cancelled. Open once
     /// this returns: every event of a later write is seen.

@@ -1,12 +1,40 @@
 import Foundation
 import SwitchboardClient
 import SwitchboardCore
+import SwitchboardTestSupport
 import SwitchboardTesting
 import Testing
 
 /// `SwitchboardTesting` (issue 18): the README's example, run as written — a real server inside this test process,
 /// `SwitchboardClient` pointed at it, and the toolkit's reset, faults, journal and clock.
 @Suite struct TestServerTests {
+    /// Webhooks and a custom provider inside a Swift test: the in-process server delivers to a receiver in the same
+    /// process, the provider's message to the provider alone.
+    @Test func webhooksAndAProviderReachAReceiverInTheTest() async throws {
+        let receiver = WebhookReceiver()
+        try await receiver.run { port in
+            try await withTestServer(configure: { $0.webhooks.pollInterval = .milliseconds(50) }) { server in
+                let subscription = try await server.subscribe(
+                    url: "http://127.0.0.1:\(port)/hook", events: ["OutboundMessage"])
+                #expect(subscription.hasPrefix("sub_"))
+                let provider = try await server.addProvider(type: "SMS", deliveryURL: "http://127.0.0.1:\(port)/provider")
+                let client = ConversationsClient(
+                    configuration: ClientConfiguration(baseURL: server.baseURL, token: server.token))
+                let contact = try await client.createContact(
+                    ContactFields(locationId: LocationID(rawValue: server.locationId), phone: "+15550100"))
+                let sent = try await client.sendMessage(
+                    SendMessageRequest(type: .sms, contactId: contact.id, message: "Hi", conversationProviderId: provider))
+                let toProvider = try #require(try await receiver.waitFor(1, to: "/provider").first)
+                #expect(toProvider.json?["message"] as? String == "Hi")
+                #expect(toProvider.json?["phone"] as? String == "+15550100")
+                #expect(toProvider.json?["messageId"] as? String == sent.messageId?.rawValue)
+                let heard = try #require(try await receiver.waitFor(1, to: "/hook").first)
+                #expect(heard.json?["type"] as? String == "OutboundMessage")
+                #expect(heard.json?["status"] as? String == "pending")
+            }
+        }
+    }
+
     @Test func aClientTestAgainstAnInProcessSwitchboard() async throws {
         try await withTestServer { server in
             let client = ConversationsClient(configuration: ClientConfiguration(baseURL: server.baseURL, token: server.token))

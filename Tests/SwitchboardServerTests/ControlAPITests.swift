@@ -329,6 +329,70 @@ import Testing
             }
         }
     }
+
+    /// Subscriptions and custom providers made through the control API (a test's in-memory server has no CLI): the
+    /// answers, exactly, and every refusal.
+    @Test(arguments: Backend.allCases)
+    func webhooksAndProvidersAreAddedThroughTheControlAPI(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let tenant = try await store.makeTenant()
+            try await Self.application(store).test(.live) { client in
+                let subscribed = try await client.send(
+                    .post, "/_switchboard/webhooks", headers: Self.admin,
+                    json: #"{"locationId":"\#(tenant.location)","url":"http://127.0.0.1:9/hook","events":["InboundMessage"]}"#)
+                #expect(subscribed.status == .created)
+                let subscription = try subscribed.json()
+                let id = try #require(subscription["id"] as? String)
+                #expect(id.hasPrefix("sub_"))
+                #expect(subscription["locationId"] as? String == tenant.location.rawValue)
+                #expect(subscription["url"] as? String == "http://127.0.0.1:9/hook")
+                #expect(subscription["events"] as? [String] == ["InboundMessage"])
+                #expect(Set(subscription.keys) == ["id", "locationId", "url", "events"])
+                #expect(try await store.subscriptions(in: tenant.location, logger: .test).map(\.id) == [id])
+
+                let added = try await client.send(
+                    .post, "/_switchboard/providers", headers: Self.admin,
+                    json: #"{"locationId":"\#(tenant.location)","name":"Acme","type":"SMS","deliveryUrl":"https://acme.example/out","default":true}"#)
+                #expect(added.status == .created)
+                let provider = try added.json()
+                let providerId = try #require(provider["conversationProviderId"] as? String)
+                #expect(provider["locationId"] as? String == tenant.location.rawValue)
+                #expect(provider["name"] as? String == "Acme")
+                #expect(provider["type"] as? String == "SMS")
+                #expect(provider["deliveryUrl"] as? String == "https://acme.example/out")
+                #expect(provider["default"] as? Bool == true)
+                #expect(try await store.providers(in: tenant.location, logger: .test).map(\.id) == [providerId])
+
+                let refusals: [(String, String, HighLevelErrorBody)] = [
+                    ("/_switchboard/webhooks", #"{"locationId":"\#(tenant.location)","url":"ftp://example.com/x"}"#,
+                     .validation("url must be an http:// or https:// URL with a host")),
+                    ("/_switchboard/webhooks", #"{"locationId":"\#(tenant.location)","url":"http://a/b","events":["Nope"]}"#,
+                     .validation("each value in events must be one of the following values: InboundMessage, OutboundMessage, ConversationUnreadUpdate")),
+                    ("/_switchboard/webhooks", #"{"url":"http://a/b"}"#, .validation("locationId should not be empty")),
+                    ("/_switchboard/webhooks", #"{"locationId":"nowhere","url":"http://a/b"}"#,
+                     .validation("locationId nowhere is not a location of this server")),
+                    ("/_switchboard/providers", #"{"locationId":"\#(tenant.location)","name":"X","type":"WhatsApp","deliveryUrl":"http://a/b"}"#,
+                     .validation("type must be one of the following values: SMS, Email")),
+                    ("/_switchboard/providers", #"{"locationId":"\#(tenant.location)","name":"","type":"SMS","deliveryUrl":"mailto:x@y"}"#,
+                     .validation("name should not be empty", "deliveryUrl must be an http:// or https:// URL with a host")),
+                    ("/_switchboard/providers", #"{"locationId":"nowhere","name":"X","type":"Email","deliveryUrl":"http://a/b"}"#,
+                     .validation("locationId nowhere is not a location of this server")),
+                ]
+                for (path, json, expected) in refusals {
+                    let refused = try await client.send(.post, path, headers: Self.admin, json: json)
+                    #expect(refused.status.code == 422, "\(json)")
+                    #expect(try refused.errorBody() == expected, "\(json)")
+                }
+                let withLocationToken = try await client.send(
+                    .post, "/_switchboard/providers", headers: tenant.headers,
+                    json: #"{"locationId":"\#(tenant.location)","name":"X","type":"SMS","deliveryUrl":"http://a/b"}"#)
+                #expect(withLocationToken.status == .unauthorized)
+                #expect(try withLocationToken.errorBody() == Self.unauthorized)
+                #expect(try await store.subscriptions(in: nil, logger: .test).count == 1)
+                #expect(try await store.providers(in: nil, logger: .test).count == 1)
+            }
+        }
+    }
 }
 
 extension HighLevelErrorBody.Message {

@@ -27,6 +27,8 @@ struct ControlController<Store: ConversationStore>: Sendable {
         group.post("faults", use: addFault)
         group.delete("faults", use: removeFaults)
         group.get("requests", use: requests)
+        group.post("webhooks", use: subscribe)
+        group.post("providers", use: addProvider)
     }
 
     /// Every location's data back to empty (with `all=true` the locations, tokens, apps and subscriptions too), then
@@ -212,7 +214,7 @@ struct ControlController<Store: ConversationStore>: Sendable {
         }
     }
 
-    private static func isIdentifierByte(_ byte: UInt8) -> Bool {
+    static func isIdentifierByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
