@@ -159,4 +159,52 @@ import Testing
             #expect(try await store.providers(in: nil, logger: .test).isEmpty)
         }
     }
+
+    /// A send through a provider scheduled ahead waits (`scheduled`, nothing delivered); when the test clock passes
+    /// its time it reaches the provider as a send at once would have, subject and addresses included, and waits
+    /// `pending` for the provider's report.
+    @Test(arguments: Backend.allCases)
+    func aScheduledSendThroughAProviderReachesItWhenItIsSent(_ backend: Backend) async throws {
+        let receiver = WebhookReceiver()
+        try await receiver.run { port in
+            try await withStore(backend) { store in
+                let tenant = try await store.makeTenant()
+                _ = try await addProvider(store, tenant, .email, url: "http://127.0.0.1:\(port)/mail", isDefault: true)
+                let contact = try await makeContact(store, tenant: tenant, email: "ada@example.com")
+                try await ControlAPITests.application(store, clock: TestClockTests.frozenClock(), configure: {
+                    $0.webhooks.enabled = true
+                    $0.webhooks.pollInterval = .milliseconds(50)
+                }).test(.live) { client in
+                    let due = testEpoch.rawValue / 1000 + 3_600
+                    let sent = try await client.send(
+                        .post, "/conversations/messages", headers: tenant.headers,
+                        json: #"""
+                            {"type":"Email","contactId":"\#(contact.id)","html":"<p>Later</p>","subject":"Later",
+                             "emailTo":"grace@example.com","scheduledTimestamp":\#(due)}
+                            """#)
+                    #expect(sent.status == .created)
+                    let answer = try sent.json()
+                    let messageId = try #require(answer["messageId"] as? String)
+                    let emailMessageId = try #require(answer["emailMessageId"] as? String)
+                    func status() async throws -> String? {
+                        let read = try await client.get("/conversations/messages/\(messageId)", headers: tenant.headers)
+                        return (try read.json()["message"] as? [String: Any])?["status"] as? String
+                    }
+                    try await Task.sleep(for: .milliseconds(300))
+                    #expect(receiver.deliveries.isEmpty)
+                    #expect(try await status() == "scheduled")
+
+                    #expect(try await TestClockTests.move(client, #"{"advance":"2h"}"#).status == .ok)
+                    let delivery = try #require(try await receiver.waitFor(1, to: "/mail").first)
+                    let expected = """
+                        {"contactId":"\(contact.id)","locationId":"\(tenant.location)","messageId":"\(messageId)",\
+                        "emailMessageId":"\(emailMessageId)","type":"Email","emailTo":["grace@example.com"],\
+                        "subject":"Later","html":"<p>Later</p>","attachments":[]}
+                        """
+                    #expect(String(decoding: delivery.body, as: UTF8.self) == expected)
+                    #expect(try await status() == "pending")
+                }
+            }
+        }
+    }
 }

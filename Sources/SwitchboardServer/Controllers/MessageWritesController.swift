@@ -222,7 +222,9 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
             let message = make(time)
             do {
                 if let dueAt, dueAt > time {
-                    try await store.insertScheduledMessage(message, dueAt: dueAt, logger: logger)
+                    // A provider's hand-off is made now, while the send's fields are at hand, and held until then.
+                    try await store.insertScheduledMessage(
+                        message, dueAt: dueAt, held: more(message, time).first, logger: logger)
                     return message
                 }
                 let stored: [WebhookEvent] = [.message(message, at: time)] + more(message, time)

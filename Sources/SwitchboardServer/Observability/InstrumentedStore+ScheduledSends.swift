@@ -4,9 +4,9 @@ import SwitchboardCore
 import SwitchboardStorage
 
 extension InstrumentedStore {
-    func insertScheduledMessage(_ message: Message, dueAt: Timestamp, logger: Logger) async throws {
+    func insertScheduledMessage(_ message: Message, dueAt: Timestamp, held: WebhookEvent?, logger: Logger) async throws {
         try await measure("insertScheduledMessage") {
-            try await base.insertScheduledMessage(message, dueAt: dueAt, logger: logger)
+            try await base.insertScheduledMessage(message, dueAt: dueAt, held: held, logger: logger)
         }
         cache?.invalidate([message.conversationId])
         metrics.messagesStored.increment(by: 1)

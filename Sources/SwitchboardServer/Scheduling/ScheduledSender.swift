@@ -50,8 +50,9 @@ final class ScheduledSender: Service, Sendable {
             let due = try await store.dueScheduledSends(at: time, limit: Self.batch, logger: logger)
             for send in due {
                 guard
+                    // A send through a custom provider waits for the provider's report, as one sent at once does.
                     let message = try await store.completeScheduledSend(
-                        send, status: "delivered", at: send.dueAt, logger: logger)
+                        send, status: send.held == nil ? "delivered" : "pending", at: send.dueAt, logger: logger)
                 else { continue }
                 cache?.invalidate([message.conversationId])
                 events.announce([.message(message, at: message.dateUpdated)])
