@@ -136,13 +136,30 @@ extension PostgresConversationStore {
                     \(status)::bigint[], \(errors)::text[], \(latency)::bigint[])
                     AS a(webhook_id, token, outcome, next, at, status, error, latency)
                 WHERE d.webhook_id = a.webhook_id AND d.lease_token = a.token AND d.state = 'pending'
-                RETURNING d.subscription_id, d.order_key, d.event_seq, d.state, a.outcome, a.next)
+                RETURNING d.webhook_id, d.subscription_id, d.order_key, d.event_seq, d.state, a.outcome, a.next, a.at,
+                    a.status, a.latency, a.error),
+            logged AS (
+                INSERT INTO webhook_attempts (webhook_id, attempted_at, outcome, status, latency_ms, error)
+                SELECT webhook_id, at, outcome, status, latency, error FROM recorded)
             -- The later deliveries of a retried one's conversation wait until it is due again.
             UPDATE webhook_deliveries f SET next_attempt_at = GREATEST(f.next_attempt_at, r.next)
             FROM recorded r
             WHERE r.outcome = 'retry' AND r.next IS NOT NULL AND f.state = 'pending'
                 AND f.subscription_id = r.subscription_id AND f.order_key = r.order_key AND f.event_seq > r.event_seq
             """, logger: logger)
+    }
+
+    public func attempts(_ filter: WebhookDeliveryFilter, logger: Logger) async throws -> [WebhookAttemptRecord] {
+        try await fetch(
+            "attempts",
+            """
+            SELECT \(unescaped: WebhookAttemptRecordColumn.list) FROM webhook_attempts a
+            JOIN webhook_deliveries d ON d.webhook_id = a.webhook_id JOIN webhook_events e ON e.seq = d.event_seq
+            WHERE (\(filter.subscriptionId)::text IS NULL OR d.subscription_id = \(filter.subscriptionId))
+                AND (NOT \(filter.deadOnly) OR d.state = 'dead')
+            ORDER BY a.seq DESC LIMIT \(filter.limit)
+            """, logger: logger
+        ) { try $0.decoded(StoredRow.attemptRecord) }
     }
 
     public func deliveries(_ filter: WebhookDeliveryFilter, logger: Logger) async throws -> [WebhookDeliveryRecord] {

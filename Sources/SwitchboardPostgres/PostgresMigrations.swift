@@ -125,6 +125,7 @@ enum PostgresMigrations {
         webhooks,  // PostgresWebhookSchema.swift
         scheduledSends,  // PostgresScheduledSendSchema.swift
         conversationProviders,  // PostgresProviderSchema.swift
+        webhookAttempts,  // PostgresWebhookAttemptSchema.swift
     ]
 
     /// Trigram indexes (pg_trgm) over what conversation search matches, so a search reads the matching rows

@@ -16,6 +16,7 @@ extension SQLiteConversationStore {
                 defer { try? db.execute(sql: "PRAGMA foreign_keys = ON; PRAGMA secure_delete = \(secureDelete)") }
                 try db.inTransaction(.immediate) {
                     try db.execute(sql: """
+                        DELETE FROM webhook_attempts;
                         DELETE FROM webhook_deliveries;
                         DELETE FROM webhook_events;
                         DELETE FROM scheduled_sends;

@@ -155,15 +155,42 @@ extension SQLiteConversationStore {
                         (SELECT subscription_id, order_key FROM webhook_deliveries WHERE webhook_id = ?)
                         AND event_seq > (SELECT event_seq FROM webhook_deliveries WHERE webhook_id = ?)
                     """)
+            let log = try db.cachedStatement(
+                sql: """
+                    INSERT INTO webhook_attempts (webhook_id, attempted_at, outcome, status, latency_ms, error)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """)
             for attempt in attempts {
                 try record.execute(arguments: [
                     attempt.outcome.rawValue, attempt.nextAttemptAt?.rawValue, attempt.at.rawValue, attempt.statusCode,
                     attempt.error, attempt.latencyMilliseconds, attempt.webhookId, attempt.leaseToken,
                 ])
-                if db.changesCount > 0, attempt.outcome == .retry, let next = attempt.nextAttemptAt {
+                guard db.changesCount > 0 else { continue }
+                try log.execute(arguments: [
+                    attempt.webhookId, attempt.at.rawValue, attempt.outcome.rawValue, attempt.statusCode,
+                    attempt.latencyMilliseconds, attempt.error,
+                ])
+                if attempt.outcome == .retry, let next = attempt.nextAttemptAt {
                     try holdBack.execute(arguments: [next.rawValue, attempt.webhookId, attempt.webhookId])
                 }
             }
+        }
+    }
+
+    public func attempts(_ filter: WebhookDeliveryFilter, logger: Logger) async throws -> [WebhookAttemptRecord] {
+        try await pool.read { db in
+            var conditions = SQLConditions("1 = 1")
+            if let subscription = filter.subscriptionId { conditions.and("d.subscription_id = ?", subscription) }
+            if filter.deadOnly { conditions.and("d.state = ?", "dead") }
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(WebhookAttemptRecordColumn.list) FROM webhook_attempts a
+                    JOIN webhook_deliveries d ON d.webhook_id = a.webhook_id JOIN webhook_events e ON e.seq = d.event_seq
+                    WHERE \(conditions.sql) ORDER BY a.seq DESC LIMIT ?
+                    """,
+                arguments: conditions.arguments + [filter.limit]
+            ).map(Decode.attemptRecord)
         }
     }
 

@@ -93,5 +93,6 @@ enum SQLiteMigrations {
         migrator.registerMigration(SQLiteWebhookSchema.migrationName, migrate: SQLiteWebhookSchema.create)
         migrator.registerMigration(SQLiteScheduledSendSchema.migrationName, migrate: SQLiteScheduledSendSchema.create)
         migrator.registerMigration(SQLiteProviderSchema.migrationName, migrate: SQLiteProviderSchema.create)
+        migrator.registerMigration(SQLiteWebhookAttemptSchema.migrationName, migrate: SQLiteWebhookAttemptSchema.create)
     }
 }

@@ -60,6 +60,8 @@ enum Decode {
 
     static func deliveryRecord(_ row: Row) throws -> WebhookDeliveryRecord { try row.decoded(StoredRow.deliveryRecord) }
 
+    static func attemptRecord(_ row: Row) throws -> WebhookAttemptRecord { try row.decoded(StoredRow.attemptRecord) }
+
     static func signingKey(_ row: Row, seal: SigningKeySeal) throws -> SigningKey? {
         try row.decoded { try StoredRow.signingKey(&$0, seal: seal) }
     }

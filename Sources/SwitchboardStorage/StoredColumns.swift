@@ -71,6 +71,12 @@ public enum WebhookDeliveryColumn: String, StoredColumns {
 }
 
 /// A delivery as `webhook deliveries` lists it (`d`, `e`).
+/// An attempt (`a`) with its delivery's subscription (`d`) and event type (`e`).
+public enum WebhookAttemptRecordColumn: String, StoredColumns {
+    case webhookId = "a.webhook_id", subscriptionId = "d.subscription_id", type = "e.type", at = "a.attempted_at"
+    case outcome = "a.outcome", status = "a.status", latency = "a.latency_ms", error = "a.error"
+}
+
 public enum WebhookDeliveryRecordColumn: String, StoredColumns {
     case webhookId = "d.webhook_id", subscriptionId = "d.subscription_id", type = "e.type", state = "d.state"
     case attempts = "d.attempts", createdAt = "e.created_at", lastAttemptAt = "d.last_attempt_at"

@@ -174,6 +174,21 @@ public enum StoredRow {
             leaseToken: try row.text())
     }
 
+    /// `WebhookAttemptRecordColumn` order.
+    public static func attemptRecord(_ row: inout some StoredRowReader) throws -> WebhookAttemptRecord {
+        let webhookId = try row.text()
+        let subscriptionId = try row.text()
+        let type = try row.text()
+        let at = try row.timestamp()
+        let outcomeName = try row.text()
+        guard let outcome = WebhookAttempt.Outcome(rawValue: outcomeName) else {
+            throw StoreError.corruptRow("unknown attempt outcome \(outcomeName)")
+        }
+        return WebhookAttemptRecord(
+            webhookId: webhookId, subscriptionId: subscriptionId, type: type, at: at, outcome: outcome,
+            statusCode: try row.optionalInt(), latencyMilliseconds: try row.int(), error: try row.optionalText())
+    }
+
     /// `WebhookDeliveryRecordColumn` order.
     public static func deliveryRecord(_ row: inout some StoredRowReader) throws -> WebhookDeliveryRecord {
         let webhookId = try row.text()

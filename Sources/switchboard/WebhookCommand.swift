@@ -124,14 +124,31 @@ struct WebhookCommand: AsyncParsableCommand {
 
     struct Deliveries: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List deliveries, newest first: webhookId, subscription, event, state, attempts, last attempt.")
+            abstract: "List deliveries, newest first: webhookId, subscription, event, state, attempts, last attempt.",
+            discussion: """
+                With --attempts, every attempt instead, newest first: webhookId, subscription, event, time, outcome                 (delivered, retry or dead), status code (- for no answer), latency, error.
+                """)
         @Flag(help: "Only those given up on (dead).") var failed = false
         @Option(help: "Only this subscription's.") var subscription: String?
+        @Flag(help: "List every attempt of those deliveries, not the deliveries.") var attempts = false
         @Option(help: "How many at most.") var limit = 100
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
             let filter = WebhookDeliveryFilter(subscriptionId: subscription, deadOnly: failed, limit: max(limit, 0))
+            if attempts {
+                let records = try await database.withStore(logger: .cli()) { store in
+                    try await store.attempts(filter, logger: .cli())
+                }
+                for record in records {
+                    let line = [
+                        record.webhookId, record.subscriptionId, record.type, record.at.iso8601, record.outcome.rawValue,
+                        record.statusCode.map(String.init) ?? "-", "\(record.latencyMilliseconds) ms", record.error ?? "",
+                    ]
+                    Output.line(line.joined(separator: "\t"))
+                }
+                return
+            }
             let records = try await database.withStore(logger: .cli()) { store in
                 try await store.deliveries(filter, logger: .cli())
             }

@@ -237,6 +237,13 @@ import Testing
             }
             try await Task.sleep(for: .milliseconds(500))
             #expect(receiver.deliveries.count == 3)
+            // Every attempt is kept, newest first.
+            let attempts = try await store.attempts(WebhookDeliveryFilter(), logger: .test)
+            #expect(attempts.map(\.outcome) == [.dead, .retry, .retry])
+            #expect(attempts.map(\.statusCode) == [503, 503, 503])
+            #expect(Set(attempts.map(\.webhookId)).count == 1)
+            #expect(attempts.map(\.type) == ["InboundMessage", "InboundMessage", "InboundMessage"])
+            #expect(zip(attempts, attempts.dropFirst()).allSatisfy { $0.at >= $1.at })
         }
     }
 
@@ -261,6 +268,9 @@ import Testing
                 let dead = try #require(try await store.deliveries(WebhookDeliveryFilter(), logger: .test).first)
                 #expect(dead.lastStatusCode == nil)
                 #expect(dead.lastError?.isEmpty == false)
+                let attempts = try await store.attempts(WebhookDeliveryFilter(deadOnly: true), logger: .test)
+                #expect(attempts.map(\.outcome) == [.dead, .retry])
+                #expect(attempts.allSatisfy { $0.statusCode == nil && $0.error?.isEmpty == false })
             }
         }
     }

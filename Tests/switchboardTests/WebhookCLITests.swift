@@ -211,6 +211,22 @@ import Testing
             let delivery = try #require(try await receiver.waitFor(1, to: "/provider").first)
             #expect(delivery.json?["message"] as? String == "via the default")
             #expect(delivery.json?["phone"] as? String == "+15550102")
+            // Its attempt, as `webhook deliveries --attempts` lists it once the server has recorded it.
+            var attemptLines: [Substring] = []
+            for _ in 0..<100 where attemptLines.isEmpty {
+                attemptLines = try await runCLI([
+                    "webhook", "deliveries", "--subscription", id, "--attempts", "--database", database,
+                ]).stdout.split(separator: "\n")
+                if attemptLines.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            let fields = attemptLines.first?.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) ?? []
+            #expect(attemptLines.count == 1)
+            #expect(fields.count == 8, "\(fields)")
+            if fields.count == 8 {
+                #expect(fields[0].count == 36)
+                #expect(Array(fields[1...5]) == [id, "ProviderOutboundMessage", fields[3], "delivered", "200"])
+                #expect(fields[3].hasSuffix("Z") && fields[6].hasSuffix(" ms") && fields[7].isEmpty)
+            }
 
             let refusals: [([String], Int32, String)] = [
                 (["--type", "SMS", "--delivery-url", "ftp://example.com/x"], 64,

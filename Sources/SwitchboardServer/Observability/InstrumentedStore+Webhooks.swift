@@ -9,6 +9,9 @@ extension InstrumentedStore {
     func subscriptions(in location: LocationID?, logger: Logger) async throws -> [WebhookSubscription] {
         try await measure("subscriptions") { try await base.subscriptions(in: location, logger: logger) }
     }
+    func attempts(_ filter: WebhookDeliveryFilter, logger: Logger) async throws -> [WebhookAttemptRecord] {
+        try await measure("attempts") { try await base.attempts(filter, logger: logger) }
+    }
     func removeSubscription(_ id: String, logger: Logger) async throws -> Bool {
         try await measure("removeSubscription") { try await base.removeSubscription(id, logger: logger) }
     }

@@ -24,6 +24,9 @@ public protocol WebhookStore: Sendable {
     func recordAttempts(_ attempts: [WebhookAttempt], logger: Logger) async throws
     /// The deliveries, newest first: all, the subscription's, or only the dead ones.
     func deliveries(_ filter: WebhookDeliveryFilter, logger: Logger) async throws -> [WebhookDeliveryRecord]
+    /// Every recorded attempt of the deliveries `filter` names (replays' included), newest first, at most
+    /// `filter.limit`. An attempt is kept as long as its delivery.
+    func attempts(_ filter: WebhookDeliveryFilter, logger: Logger) async throws -> [WebhookAttemptRecord]
     /// Makes the delivery (or every dead one, with nil) due again at `time`, attempts reset; one being attempted
     /// right now is left alone. Returns how many.
     func replay(webhookId: String?, at time: Timestamp, logger: Logger) async throws -> Int
@@ -175,6 +178,33 @@ public struct WebhookDeliveryRecord: Sendable, Hashable {
         self.lastStatusCode = lastStatusCode
         self.lastError = lastError
         self.latencyMilliseconds = latencyMilliseconds
+    }
+}
+
+/// One attempt as `webhook deliveries --attempts` lists it.
+public struct WebhookAttemptRecord: Sendable, Hashable {
+    public var webhookId: String
+    public var subscriptionId: String
+    public var type: String
+    public var at: Timestamp
+    public var outcome: WebhookAttempt.Outcome
+    /// The receiver's status code; nil when there was no answer.
+    public var statusCode: Int?
+    public var latencyMilliseconds: Int
+    public var error: String?
+
+    public init(
+        webhookId: String, subscriptionId: String, type: String, at: Timestamp, outcome: WebhookAttempt.Outcome,
+        statusCode: Int?, latencyMilliseconds: Int, error: String?
+    ) {
+        self.webhookId = webhookId
+        self.subscriptionId = subscriptionId
+        self.type = type
+        self.at = at
+        self.outcome = outcome
+        self.statusCode = statusCode
+        self.latencyMilliseconds = latencyMilliseconds
+        self.error = error
     }
 }
 
