@@ -177,11 +177,17 @@ extension SQLiteConversationStore {
         }
     }
 
+    /// The deliveries (`d`) `filter` names.
+    private static func deliveries(matching filter: WebhookDeliveryFilter) -> SQLConditions {
+        var conditions = SQLConditions("1 = 1")
+        if let subscription = filter.subscriptionId { conditions.and("d.subscription_id = ?", subscription) }
+        if filter.deadOnly { conditions.and("d.state = ?", "dead") }
+        return conditions
+    }
+
     public func attempts(_ filter: WebhookDeliveryFilter, logger: Logger) async throws -> [WebhookAttemptRecord] {
         try await pool.read { db in
-            var conditions = SQLConditions("1 = 1")
-            if let subscription = filter.subscriptionId { conditions.and("d.subscription_id = ?", subscription) }
-            if filter.deadOnly { conditions.and("d.state = ?", "dead") }
+            let conditions = Self.deliveries(matching: filter)
             return try Row.fetchAll(
                 db,
                 sql: """
@@ -196,9 +202,7 @@ extension SQLiteConversationStore {
 
     public func deliveries(_ filter: WebhookDeliveryFilter, logger: Logger) async throws -> [WebhookDeliveryRecord] {
         try await pool.read { db in
-            var conditions = SQLConditions("1 = 1")
-            if let subscription = filter.subscriptionId { conditions.and("d.subscription_id = ?", subscription) }
-            if filter.deadOnly { conditions.and("d.state = ?", "dead") }
+            let conditions = Self.deliveries(matching: filter)
             return try Row.fetchAll(
                 db,
                 sql: """
