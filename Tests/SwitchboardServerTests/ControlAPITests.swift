@@ -375,6 +375,8 @@ import Testing
                      .validation("type must be one of the following values: SMS, Email")),
                     ("/_switchboard/providers", #"{"locationId":"\#(tenant.location)","name":"","type":"SMS","deliveryUrl":"mailto:x@y"}"#,
                      .validation("name should not be empty", "deliveryUrl must be an http:// or https:// URL with a host")),
+                    ("/_switchboard/providers", #"{"locationId":"\#(tenant.location)","name":"   ","type":"SMS","deliveryUrl":"http://a/b"}"#,
+                     .validation("name should not be empty")),
                     ("/_switchboard/providers", #"{"locationId":"nowhere","name":"X","type":"Email","deliveryUrl":"http://a/b"}"#,
                      .validation("locationId nowhere is not a location of this server")),
                 ]

@@ -10,7 +10,7 @@ extension ControlController {
     /// `{"locationId","url","events"}`: the location's events (every one, or those named) delivered to `url`.
     @Sendable func subscribe(_ request: Request, context: AppRequestContext) async throws -> Response {
         var body = try await RequestBody.read(request, context: context)
-        let location = locationField(&body)
+        let location = Self.locationField(&body, required: true)
         let url = body.string("url", required: true, maxLength: 2_048)
         let events = body.stringArray("events", maxCount: 16) ?? []
         if let url, (try? WebhookSetup.checkURL(url)) == nil {
@@ -35,8 +35,10 @@ extension ControlController {
     /// `{"locationId","name","type","deliveryUrl","default"}`: a custom conversation provider of the location.
     @Sendable func addProvider(_ request: Request, context: AppRequestContext) async throws -> Response {
         var body = try await RequestBody.read(request, context: context)
-        let location = locationField(&body)
+        let location = Self.locationField(&body, required: true)
         let name = body.string("name", required: true, maxLength: 200)
+        // A blank name is refused here, as an empty one is: WebhookSetup's own refusal is the CLI's, not an answer.
+        if let name, !name.isEmpty, name.allSatisfy(\.isWhitespace) { body.rejectField("name should not be empty") }
         let channel = body.oneOf(
             "type", ["SMS": ConversationProvider.Channel.sms, "Email": .email], required: true)
         let url = body.string("deliveryUrl", required: true, maxLength: 2_048)
@@ -58,15 +60,6 @@ extension ControlController {
             json.key("deliveryUrl"); json.string(provider.deliveryURL)
             json.key("default"); json.bool(provider.isDefault)
         }
-    }
-
-    private func locationField(_ body: inout RequestBody) -> LocationID? {
-        let id = body.string("locationId", required: true, maxLength: 64)
-        if let id, !id.utf8.allSatisfy(Self.isIdentifierByte) {
-            body.rejectField("locationId must contain only letters, digits, '_' and '-'")
-            return nil
-        }
-        return id.map(LocationID.init(rawValue:))
     }
 
     /// A location the store has: another is a request that depends on what is stored (422, `x-state-rules`).

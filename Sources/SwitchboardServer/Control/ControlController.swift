@@ -56,13 +56,10 @@ struct ControlController<Store: ConversationStore>: Sendable {
     @Sendable func createLocation(_ request: Request, context: AppRequestContext) async throws -> Response {
         var body = try await RequestBody.read(request, context: context)
         let name = body.string("name", maxLength: 200)
-        let id = body.string("locationId", maxLength: 64)
-        if let id, !id.utf8.allSatisfy(Self.isIdentifierByte) {
-            body.rejectField("locationId must contain only letters, digits, '_' and '-'")
-        }
+        let id = Self.locationField(&body, required: false)
         try body.validate()
         let location = Location(
-            id: id.map(LocationID.init(rawValue:)) ?? .generate(), name: name ?? "Test location", dateAdded: now())
+            id: id ?? .generate(), name: name ?? "Test location", dateAdded: now())
         if try await store.location(location.id, logger: context.logger) != nil {
             throw SwitchboardError.conflict("Location \(location.id.rawValue) exists")
         }
@@ -214,7 +211,17 @@ struct ControlController<Store: ConversationStore>: Sendable {
         }
     }
 
-    static func isIdentifierByte(_ byte: UInt8) -> Bool {
+    /// `locationId`: a location's id, of letters, digits, `_` and `-` (a violation otherwise).
+    static func locationField(_ body: inout RequestBody, required: Bool) -> LocationID? {
+        let id = body.string("locationId", required: required, maxLength: 64)
+        if let id, !id.utf8.allSatisfy(isIdentifierByte) {
+            body.rejectField("locationId must contain only letters, digits, '_' and '-'")
+            return nil
+        }
+        return id.map(LocationID.init(rawValue:))
+    }
+
+    private static func isIdentifierByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
