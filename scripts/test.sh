@@ -80,7 +80,9 @@ fi
 switchboard_test_phase() {
     local log status=0
     log=$(mktemp)
-    timeout -k 30 1200 swift test --skip-build "$@" 2>&1 | tee "$log" || status=$?
+    # Line-buffered (stdbuf, inherited by the test runner): into a pipe the runner's output is otherwise written in
+    # 4 KiB blocks, and a phase stopped by the timeout loses its last block, which named the tests still running.
+    timeout -k 30 1200 stdbuf -oL -eL swift test --skip-build "$@" 2>&1 | tee "$log" || status=$?
     if [ "$status" -ne 0 ]; then
         [ "$status" -ne 124 ] || echo "test.sh: the phase 'swift test $*' was stopped after 1200 s" >&2
         python3 - "$log" >&2 <<'PY'
