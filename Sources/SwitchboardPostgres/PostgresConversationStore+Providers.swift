@@ -10,7 +10,7 @@ extension PostgresConversationStore {
             try await connection.withTransaction(logger: logger) { connection in
                 try await connection.query(
                     """
-                    INSERT INTO webhook_subscriptions (\(unescaped: WebhookSubscriptionColumn.list))
+                    INSERT INTO webhook_subscriptions (id, location_id, url, events, created_at)
                     VALUES (\(provider.id), \(location), \(provider.deliveryURL), \(ProviderOutboundEvent.type),
                         \(provider.createdAt.rawValue))
                     """, logger: logger)

@@ -12,7 +12,7 @@ extension PostgresConversationStore {
             "createSubscription",
             """
             INSERT INTO webhook_subscriptions (\(unescaped: WebhookSubscriptionColumn.list))
-            VALUES (\(subscription.id), \(subscription.locationId.rawValue), \(subscription.url),
+            VALUES (\(subscription.id), \(subscription.locationId?.rawValue), \(subscription.appClientId), \(subscription.url),
                 \(subscription.events.joined(separator: " ")), \(subscription.createdAt.rawValue))
             """, logger: logger)
     }
@@ -52,17 +52,24 @@ extension PostgresConversationStore {
         let payloads = events.map { String(decoding: $0.payload, as: UTF8.self) }
         let created = events.map(\.createdAt.rawValue)
         let recipients = NullableArray(events.map(\.recipient))
-        // The one subscription an event is for, or each of its location's that asks for its type.
+        let scopes = NullableArray(events.map { $0.requiredScope?.rawValue })
+        // The inserted events (`e`) keep no scope: it is looked up again by type, as `WebhookEvent.requiredScope` does.
+        let scoped = Self.scopedEventTypes
+        // Whose: the location's, or an app's installed on it whose installation has the event's scope (none for an
+        // event only its recipient receives). Which: the one the event is for, or each that asks for its type.
         let receives = """
-            s.location_id = u.location_id AND ((u.recipient IS NULL
+            (s.location_id = u.location_id OR s.app_client_id IN (
+                SELECT i.client_id FROM oauth_installations i
+                WHERE i.location_id = u.location_id AND strpos(' ' || i.scopes || ' ', ' ' || u.scope || ' ') > 0))
+            AND ((u.recipient IS NULL
                 AND (s.events = '' OR strpos(' ' || s.events || ' ', ' ' || u.type || ' ') > 0)) OR s.id = u.recipient)
             """
         // ORDER BY the events' position: the sequence numbers, which order a conversation's deliveries, follow it.
         return """
             WITH u AS (
                 SELECT * FROM unnest(\(types)::text[], \(locations)::text[], \(conversations)::text[], \(payloads)::text[],
-                    \(created)::int8[], \(recipients)::text[])
-                    WITH ORDINALITY AS u(type, location_id, conversation_id, payload, created_at, recipient, position)),
+                    \(created)::int8[], \(recipients)::text[], \(scopes)::text[])
+                    WITH ORDINALITY AS u(type, location_id, conversation_id, payload, created_at, recipient, scope, position)),
             e AS (
                 INSERT INTO webhook_events (type, location_id, conversation_id, payload, created_at, recipient)
                 SELECT u.type, u.location_id, u.conversation_id, u.payload, u.created_at, u.recipient FROM u
@@ -72,10 +79,20 @@ extension PostgresConversationStore {
             INSERT INTO webhook_deliveries (webhook_id, event_seq, subscription_id, order_key, state, next_attempt_at)
             SELECT gen_random_uuid()::text, u.seq, s.id, COALESCE(u.conversation_id, 'event ' || u.seq), 'pending',
                 u.created_at
-            FROM e AS u JOIN webhook_subscriptions s ON \(unescaped: receives)
+            FROM (
+                SELECT e.*, (SELECT r.scope FROM unnest(\(scoped.types)::text[], \(scoped.scopes)::text[]) AS r(type, scope)
+                    WHERE r.type = e.type AND e.recipient IS NULL) AS scope
+                FROM e) AS u
+            JOIN webhook_subscriptions s ON \(unescaped: receives)
             FOR KEY SHARE OF s
             """
     }
+
+    /// The event types an app needs a scope for, with that scope.
+    private static let scopedEventTypes: (types: [String], scopes: [String]) = {
+        let pairs = WebhookEventType.all.compactMap { type in WebhookEventType.requiredScope(of: type).map { (type, $0.rawValue) } }
+        return (pairs.map(\.0), pairs.map(\.1))
+    }()
 
     /// Puts `events` in the outbox within the transaction `connection` is in (see `enqueue`).
     static func announce(_ events: [WebhookEvent], on connection: PostgresConnection, logger: Logger) async throws {

@@ -126,6 +126,7 @@ enum PostgresMigrations {
         scheduledSends,  // PostgresScheduledSendSchema.swift
         conversationProviders,  // PostgresProviderSchema.swift
         webhookAttempts,  // PostgresWebhookAttemptSchema.swift
+        appWebhookSubscriptions,  // PostgresAppWebhookSchema.swift
     ]
 
     /// Trigram indexes (pg_trgm) over what conversation search matches, so a search reads the matching rows

@@ -7,7 +7,7 @@ extension SQLiteConversationStore {
     public func createProvider(_ provider: ConversationProvider, logger: Logger) async throws {
         try await write { db in
             try db.execute(
-                sql: "INSERT INTO webhook_subscriptions (\(WebhookSubscriptionColumn.list)) VALUES (?, ?, ?, ?, ?)",
+                sql: "INSERT INTO webhook_subscriptions (id, location_id, url, events, created_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [
                     provider.id, provider.locationId.rawValue, provider.deliveryURL, ProviderOutboundEvent.type,
                     provider.createdAt.rawValue,

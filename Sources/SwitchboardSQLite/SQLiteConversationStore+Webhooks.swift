@@ -10,9 +10,9 @@ extension SQLiteConversationStore {
     public func createSubscription(_ subscription: WebhookSubscription, logger: Logger) async throws {
         try await write { db in
             try db.execute(
-                sql: "INSERT INTO webhook_subscriptions (\(WebhookSubscriptionColumn.list)) VALUES (?, ?, ?, ?, ?)",
+                sql: "INSERT INTO webhook_subscriptions (\(WebhookSubscriptionColumn.list)) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [
-                    subscription.id, subscription.locationId.rawValue, subscription.url,
+                    subscription.id, subscription.locationId?.rawValue, subscription.appClientId, subscription.url,
                     subscription.events.joined(separator: " "), subscription.createdAt.rawValue,
                 ])
         }
@@ -52,7 +52,8 @@ extension SQLiteConversationStore {
     static func enqueue(_ events: [WebhookEvent], db: Database) throws {
         for event in events {
             let receivers: StatementArguments = [
-                event.locationId.rawValue, event.recipient, " \(event.type) ", event.recipient,
+                event.locationId.rawValue, event.recipient, " \(event.type) ",
+                event.requiredScope.map { " \($0.rawValue) " },
             ]
             guard
                 try Bool.fetchOne(
@@ -72,18 +73,22 @@ extension SQLiteConversationStore {
             try db.cachedStatement(
                 sql: """
                     INSERT INTO webhook_deliveries (webhook_id, event_seq, subscription_id, order_key, state, next_attempt_at)
-                    SELECT \(randomUUID), ?, s.id, ?, 'pending', ? FROM webhook_subscriptions s WHERE \(receivesEvent)
+                    SELECT \(randomUUID), ?5, s.id, ?6, 'pending', ?7 FROM webhook_subscriptions s WHERE \(receivesEvent)
                     """
             ).execute(
-                arguments: [seq, event.conversationId?.rawValue ?? "event \(seq)", event.createdAt.rawValue] + receivers)
+                arguments: receivers + [seq, event.conversationId?.rawValue ?? "event \(seq)", event.createdAt.rawValue])
         }
     }
 
-    /// A subscription (`s`) of the location (first argument) that receives the event: the one it is for (second and
-    /// fourth), or, for an event for no one in particular (second NULL), each that asks for its type (third,
-    /// space-padded).
+    /// A subscription (`s`) that receives the event. Whose: the location's (?1), or an app's installed on it whose
+    /// installation has the event's scope (?4, space-padded; NULL for an event only its recipient receives). Which:
+    /// the one the event is for (?2), or, for an event for no one in particular (?2 NULL), each that asks for its
+    /// type (?3, space-padded).
     private static let receivesEvent = """
-        s.location_id = ? AND ((? IS NULL AND (s.events = '' OR instr(' ' || s.events || ' ', ?) > 0)) OR s.id = ?)
+        (s.location_id = ?1 OR s.app_client_id IN (
+            SELECT i.client_id FROM oauth_installations i
+            WHERE i.location_id = ?1 AND instr(' ' || i.scopes || ' ', ?4) > 0))
+        AND ((?2 IS NULL AND (s.events = '' OR instr(' ' || s.events || ' ', ?3) > 0)) OR s.id = ?2)
         """
 
     /// A version-4 UUID, made by SQLite: the delivery's `webhookId`.

@@ -94,5 +94,6 @@ enum SQLiteMigrations {
         migrator.registerMigration(SQLiteScheduledSendSchema.migrationName, migrate: SQLiteScheduledSendSchema.create)
         migrator.registerMigration(SQLiteProviderSchema.migrationName, migrate: SQLiteProviderSchema.create)
         migrator.registerMigration(SQLiteWebhookAttemptSchema.migrationName, migrate: SQLiteWebhookAttemptSchema.create)
+        migrator.registerMigration(SQLiteAppWebhookSchema.migrationName, migrate: SQLiteAppWebhookSchema.create)
     }
 }

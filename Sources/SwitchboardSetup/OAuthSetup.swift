@@ -24,6 +24,23 @@ public enum OAuthSetup {
         return (app, secret)
     }
 
+    /// Creates an app and, with `webhookURL`, its webhook subscription (HighLevel's marketplace webhooks: the events
+    /// of every location it is installed on). The URL and events are checked before anything is stored.
+    public static func createApp(
+        _ store: some ConversationStore, name: String, scopes: Set<Scope>, webhookURL: String?, events: [String],
+        now: Timestamp, logger: Logger
+    ) async throws -> (app: OAuthApp, secret: String, subscription: WebhookSubscription?) {
+        if let webhookURL {
+            try WebhookSetup.checkURL(webhookURL)
+            try WebhookSetup.checkEvents(events, allowedBy: scopes)
+        }
+        let (app, secret) = try await createApp(store, name: name, scopes: scopes, now: now, logger: logger)
+        guard let webhookURL else { return (app, secret, nil) }
+        let subscription = try await WebhookSetup.addSubscription(
+            store, owner: .app(clientId: app.clientId), url: webhookURL, events: events, now: now, logger: logger)
+        return (app, secret, subscription)
+    }
+
     /// Installs an app and returns its first grant: a refresh token, or an authorization code to exchange at
     /// `POST /oauth/token` (`kind`). Either is shown once.
     public static func install(

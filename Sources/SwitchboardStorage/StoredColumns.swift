@@ -55,7 +55,7 @@ public enum SigningKeyColumn: String, StoredColumns {
 }
 
 public enum WebhookSubscriptionColumn: String, StoredColumns {
-    case id, locationId = "location_id", url, events, createdAt = "created_at"
+    case id, locationId = "location_id", appClientId = "app_client_id", url, events, createdAt = "created_at"
 }
 
 /// A provider (`p`) with its subscription's URL (`s`).
@@ -66,7 +66,8 @@ public enum ConversationProviderColumn: String, StoredColumns {
 
 /// A delivery as it is leased: the delivery's columns, the event's and the subscription's url (`d`, `e`, `s`).
 public enum WebhookDeliveryColumn: String, StoredColumns {
-    case webhookId = "d.webhook_id", subscriptionId = "d.subscription_id", url = "s.url", type = "e.type"
+    case webhookId = "d.webhook_id", subscriptionId = "d.subscription_id", url = "s.url"
+    case appClientId = "s.app_client_id", type = "e.type"
     case payload = "e.payload", createdAt = "e.created_at", attempts = "d.attempts", leaseToken = "d.lease_token"
 }
 

@@ -147,9 +147,18 @@ public enum StoredRow {
 
     /// `WebhookSubscriptionColumn` order.
     public static func subscription(_ row: inout some StoredRowReader) throws -> WebhookSubscription {
-        WebhookSubscription(
-            id: try row.text(), locationId: LocationID(rawValue: try row.text()), url: try row.text(),
-            events: try row.text().split(separator: " ").map(String.init), createdAt: try row.timestamp())
+        let id = try row.text()
+        let location = try row.optionalText()
+        let app = try row.optionalText()
+        let owner: WebhookSubscription.Owner
+        switch (location, app) {
+        case (let location?, nil): owner = .location(LocationID(rawValue: location))
+        case (nil, let app?): owner = .app(clientId: app)
+        default: throw StoreError.corruptRow("subscription \(id) belongs to neither one location nor one app")
+        }
+        return WebhookSubscription(
+            id: id, owner: owner, url: try row.text(), events: try row.text().split(separator: " ").map(String.init),
+            createdAt: try row.timestamp())
     }
 
     /// `ConversationProviderColumn` order.
@@ -169,7 +178,8 @@ public enum StoredRow {
     /// `WebhookDeliveryColumn` order.
     public static func delivery(_ row: inout some StoredRowReader) throws -> WebhookDelivery {
         WebhookDelivery(
-            webhookId: try row.text(), subscriptionId: try row.text(), url: try row.text(), type: try row.text(),
+            webhookId: try row.text(), subscriptionId: try row.text(), url: try row.text(),
+            appClientId: try row.optionalText(), type: try row.text(),
             payload: Array(try row.text().utf8), createdAt: try row.timestamp(), attempts: try row.int(),
             leaseToken: try row.text())
     }

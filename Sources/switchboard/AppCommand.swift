@@ -22,15 +22,35 @@ struct AppCommand: AsyncParsableCommand {
                 "A scope installations grant; repeat for several (default: every scope).",
                 discussion: Scope.allCases.map(\.rawValue).joined(separator: ", ")))
         var scope: [Scope] = []
+        @Option(
+            help: ArgumentHelp(
+                "Deliver the events of every location the app is installed on to this http(s) URL, with the app's appId.",
+                discussion: "Prints the subscription's id as `webhook: …`; `switchboard webhook list` shows it."))
+        var webhookUrl: String?
+        @Option(
+            help: ArgumentHelp(
+                "With --webhook-url, an event to deliver; repeat for several (default: every event its scopes allow).",
+                discussion: WebhookEventType.all.joined(separator: ", ")))
+        var event: [String] = []
         @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            if let webhookUrl {
+                do { try WebhookSetup.checkURL(webhookUrl) } catch { throw ValidationError("--webhook-url: \(error)") }
+            } else if !event.isEmpty {
+                throw ValidationError("--event needs --webhook-url")
+            }
+        }
 
         func run() async throws {
             let scopes = scope.isEmpty ? Set(Scope.allCases) : Set(scope)
-            let (app, secret) = try await database.withStore(logger: .cli()) { store in
-                try await OAuthSetup.createApp(store, name: name, scopes: scopes, now: .now(), logger: .cli())
+            let (app, secret, subscription) = try await database.withStore(logger: .cli()) { store in
+                try await OAuthSetup.createApp(
+                    store, name: name, scopes: scopes, webhookURL: webhookUrl, events: event, now: .now(), logger: .cli())
             }
             Output.line("client_id: \(app.clientId)")
             Output.line("client_secret: \(secret)")
+            if let subscription { Output.line("webhook: \(subscription.id)") }
         }
     }
 

@@ -12,10 +12,16 @@ struct WebhookCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Deliver a location's events to a URL, and print the subscription's id.",
-            discussion: "A running server delivers the events of every write from then on; no restart is needed.")
+            abstract: "Deliver a location's events (or an app's) to a URL, and print the subscription's id.",
+            discussion: """
+                With --app, the events of every location the app is installed on, each with the app's appId, as far \
+                as the installation's scopes allow (conversations/message.readonly for InboundMessage and \
+                OutboundMessage, conversations.readonly for ConversationUnreadUpdate). A running server delivers the \
+                events of every write from then on; no restart is needed.
+                """)
 
-        @Option(help: "The location whose events are delivered.") var location: String
+        @Option(help: "The location whose events are delivered.") var location: String?
+        @Option(help: "An OAuth app's client id: deliver the events of the locations it is installed on.") var app: String?
         @Option(help: "Where to POST them: an http:// or https:// URL.") var url: String
         @Option(
             help: ArgumentHelp(
@@ -25,22 +31,25 @@ struct WebhookCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func validate() throws {
+            guard (location == nil) != (app == nil) else { throw ValidationError("give exactly one of --location and --app") }
             do { try WebhookSetup.checkURL(url) } catch { throw ValidationError("--url: \(error)") }
         }
 
         func run() async throws {
+            let owner: WebhookSubscription.Owner =
+                if let app { .app(clientId: app) } else { .location(LocationID(rawValue: location ?? "")) }
             let subscription = try await database.withStore(logger: .cli()) { store in
                 try await WebhookSetup.addSubscription(
-                    store, location: LocationID(rawValue: location), url: url, events: event, now: .now(),
-                    logger: .cli())
+                    store, owner: owner, url: url, events: event, now: .now(), logger: .cli())
             }
             Output.line(subscription.id)
         }
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List subscriptions: id, location, URL, events.")
-        @Option(help: "Only this location's subscriptions.") var location: String?
+        static let configuration = CommandConfiguration(
+            abstract: "List subscriptions: id, owner (a location id, or app:CLIENT_ID), URL, events.")
+        @Option(help: "Only this location's own subscriptions.") var location: String?
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
@@ -49,7 +58,12 @@ struct WebhookCommand: AsyncParsableCommand {
             }
             for subscription in subscriptions {
                 let events = subscription.events.isEmpty ? "*" : subscription.events.joined(separator: ",")
-                Output.line("\(subscription.id)\t\(subscription.locationId)\t\(subscription.url)\t\(events)")
+                let owner =
+                    switch subscription.owner {
+                    case .location(let location): location.rawValue
+                    case .app(let clientId): "app:\(clientId)"
+                    }
+                Output.line("\(subscription.id)\t\(owner)\t\(subscription.url)\t\(events)")
             }
         }
     }

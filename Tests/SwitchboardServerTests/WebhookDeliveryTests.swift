@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import SwitchboardCore
 import SwitchboardServer
+import SwitchboardSetup
 import SwitchboardStorage
 import SwitchboardTestSupport
 import Testing
@@ -101,6 +102,36 @@ import Testing
                 let records = try await store.deliveries(WebhookDeliveryFilter(), logger: .test)
                 return records.map(\.state) == [.delivered] && records.first?.lastStatusCode == 200
                     && records.first?.webhookId == json["webhookId"] as? String
+            }
+        }
+    }
+
+    /// An app's subscription (`app create --webhook-url`): a message stored in a location the app is installed on
+    /// arrives with the app's `appId`, signed over the bytes that carry it.
+    @Test(arguments: Backend.allCases)
+    func anAppsSubscriptionReceivesItsInstalledLocationsEventsWithItsAppId(_ backend: Backend) async throws {
+        let receiver = WebhookReceiver()
+        try await receiver.run { port in
+            try await withStore(backend) { store in
+                let tenant = try await store.makeTenant()
+                let app = try await store.installApp(on: .location(tenant.location))
+                _ = try await WebhookSetup.addSubscription(
+                    store, owner: .app(clientId: app.clientId), url: "http://127.0.0.1:\(port)/app",
+                    events: ["InboundMessage"], now: .now(), logger: .test)
+                let (conversation, contact) = try await store.makeConversation(tenant)
+                try await makeApplication(store: store, configure: configure).test(.live) { client in
+                    let messageId = try await inbound(client, tenant, conversation, contact, "for the app")
+                    let delivery = try #require(try await receiver.waitFor(1, to: "/app").first)
+                    let json = try #require(delivery.json)
+                    #expect(json["messageId"] as? String == messageId)
+                    #expect(json["appId"] as? String == String(app.clientId.prefix { $0 != "-" }))
+                    let keys = try await store.webhookKeys(retiredAfter: .now(), logger: .test)
+                    let ed25519 = try #require(keys.first { $0.algorithm == .ed25519 }?.key)
+                    let edPublic = try Curve25519.Signing.PrivateKey(rawRepresentation: ed25519.secret).publicKey
+                    let signature = try #require(
+                        delivery.headers[HTTPField.Name("x-ghl-signature")!].flatMap { Data(base64Encoded: $0) })
+                    #expect(edPublic.isValidSignature(signature, for: delivery.body))
+                }
             }
         }
     }

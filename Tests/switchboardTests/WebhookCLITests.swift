@@ -257,4 +257,66 @@ import Testing
             #expect(try await runCLI(["provider", "list", "--database", database]).stdout == "")
         }
     }
+
+    /// `app create --webhook-url` (HighLevel's marketplace webhooks): the events of every location the app is
+    /// installed on reach its URL with its `appId`; `webhook list` shows the subscription as the app's; what the
+    /// app's scopes can never allow, and an unknown app, are refused with the reason.
+    @Test func anAppsWebhookDeliversTheEventsOfTheLocationsItIsInstalledOn() async throws {
+        let database = try await serverDatabase(.sqlite)
+        let receiver = WebhookReceiver()
+        try await receiver.run { port in
+            let server = try ServerProcess(database: database, arguments: ["--rate-limit", "off"])
+            defer { server.stop() }
+            try await server.waitUntilReady()
+            let url = "http://127.0.0.1:\(port)/app"
+            let created = try await runCLI([
+                "app", "create", "--name", "Marketplace", "--webhook-url", url, "--event", "OutboundMessage",
+                "--database", database,
+            ])
+            #expect(created.status == 0, "\(created.stderr)")
+            let lines = created.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.count == 3)
+            let clientId = try #require(lines.first { $0.hasPrefix("client_id: ") }).dropFirst("client_id: ".count)
+            let subscription = try #require(lines.first { $0.hasPrefix("webhook: sub_") }).dropFirst("webhook: ".count)
+            let listed = try await runCLI(["webhook", "list", "--database", database])
+            #expect(listed.stdout == "\(subscription)\tapp:\(clientId)\t\(url)\tOutboundMessage\n")
+            let installed = try await runCLI([
+                "app", "install", "--client-id", String(clientId), "--location", server.location, "--database", database,
+            ])
+            #expect(installed.status == 0, "\(installed.stderr)")
+
+            let contact = try await server.send(
+                .POST, "/contacts/", token: server.token,
+                json: #"{"locationId":"\#(server.location)","firstName":"Ann","phone":"+15550103"}"#)
+            let contactObject = try JSONSerialization.jsonObject(with: Data(contact.body.utf8)) as? [String: Any]
+            let contactId = try #require((contactObject?["contact"] as? [String: Any])?["id"] as? String)
+            let sent = try await server.send(
+                .POST, "/conversations/messages", token: server.token,
+                json: #"{"type":"SMS","contactId":"\#(contactId)","message":"to the app"}"#)
+            #expect(sent.status == 201)
+            let delivery = try #require(try await receiver.waitFor(1, to: "/app").first)
+            #expect(delivery.json?["type"] as? String == "OutboundMessage")
+            #expect(delivery.json?["body"] as? String == "to the app")
+            #expect(delivery.json?["locationId"] as? String == server.location)
+            #expect(delivery.json?["appId"] as? String == clientId.split(separator: "-").first.map(String.init))
+
+            let refusals: [([String], Int32, String)] = [
+                (["webhook", "add", "--location", server.location, "--app", String(clientId), "--url", url], 64,
+                 "give exactly one of --location and --app"),
+                (["webhook", "add", "--app", "NoSuchApp-abcdefgh", "--url", url], 1,
+                 "no app with client id NoSuchApp-abcdefgh"),
+                (["app", "create", "--name", "Narrow", "--scope", "conversations.readonly", "--webhook-url", url,
+                  "--event", "InboundMessage"], 1,
+                 "the app cannot receive InboundMessage: its scopes lack conversations/message.readonly"),
+                (["app", "create", "--name", "No URL", "--event", "InboundMessage"], 64, "--event needs --webhook-url"),
+            ]
+            for (arguments, status, message) in refusals {
+                let refused = try await runCLI(arguments + ["--database", database])
+                #expect(refused.status == status, "\(arguments)")
+                #expect(refused.stderr.contains(message), "\(refused.stderr)")
+            }
+            // The refused app was not made.
+            #expect(try await runCLI(["app", "list", "--database", database]).stdout.split(separator: "\n").count == 1)
+        }
+    }
 }

@@ -26,6 +26,10 @@ public struct WebhookEvent: Sendable, Hashable {
         self.recipient = recipient
     }
 
+    /// The scope an app's installation needs to receive the event (CONTRACT.md §9.1); nil for an event only its
+    /// recipient receives.
+    public var requiredScope: Scope? { recipient == nil ? WebhookEventType.requiredScope(of: type) : nil }
+
     /// The `InboundMessage` or `OutboundMessage` of a stored message.
     public static func message(_ message: Message, at time: Timestamp) -> WebhookEvent {
         let event = MessageWebhookEvent(message: message, webhookId: "", timestamp: time)
@@ -42,4 +46,11 @@ public enum WebhookEventType {
     /// What the live event stream (`switchboard listen`) carries: the message events, which the server announces
     /// as it commits them. Unread updates are read inside the writing transaction, and delivered as webhooks only.
     public static let live = messages
+
+    /// The scope that owns an event: an app subscription receives only the events its installation's scopes allow.
+    public static func requiredScope(of type: String) -> Scope? {
+        if messages.contains(type) { return .messagesReadonly }
+        if type == UnreadWebhookEvent.type { return .conversationsReadonly }
+        return nil
+    }
 }

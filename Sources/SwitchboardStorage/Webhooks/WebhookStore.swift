@@ -5,9 +5,9 @@ public import SwitchboardCore
 /// written by `MessageStore.insertMessages(_:events:logger:)` in the write's own transaction), and the keys
 /// deliveries are signed with.
 public protocol WebhookStore: Sendable {
-    /// Throws `StoreError.missingReference` for an unknown location.
+    /// Throws `StoreError.missingReference` for an unknown location or app.
     func createSubscription(_ subscription: WebhookSubscription, logger: Logger) async throws
-    /// Every subscription, or the location's, oldest first.
+    /// Every subscription (apps' included), or the location's own, oldest first.
     func subscriptions(in location: LocationID?, logger: Logger) async throws -> [WebhookSubscription]
     /// Removes the subscription and what it has not yet been delivered; returns whether it existed.
     func removeSubscription(_ id: String, logger: Logger) async throws -> Bool
@@ -46,21 +46,45 @@ public protocol WebhookStore: Sendable {
         -> [(algorithm: WebhookKeyAlgorithm, key: SigningKey)]
 }
 
-/// Where a location's events go.
+/// Where a location's events go, or an app's: the events of every location the app is installed on.
 public struct WebhookSubscription: Sendable, Hashable {
+    /// Whose events a subscription receives.
+    public enum Owner: Sendable, Hashable {
+        /// The location's: every event it asks for.
+        case location(LocationID)
+        /// An OAuth app's (HighLevel's marketplace webhooks): the events of each location with an installation of
+        /// the app whose scopes allow them, with the app's `appId` in the payload.
+        case app(clientId: String)
+    }
+
     public var id: String
-    public var locationId: LocationID
+    public var owner: Owner
     public var url: String
     /// The event types it receives; empty for every event.
     public var events: [String]
     public var createdAt: Timestamp
 
-    public init(id: String, locationId: LocationID, url: String, events: [String], createdAt: Timestamp) {
+    public init(id: String, owner: Owner, url: String, events: [String], createdAt: Timestamp) {
         self.id = id
-        self.locationId = locationId
+        self.owner = owner
         self.url = url
         self.events = events
         self.createdAt = createdAt
+    }
+
+    /// A location's subscription.
+    public init(id: String, locationId: LocationID, url: String, events: [String], createdAt: Timestamp) {
+        self.init(id: id, owner: .location(locationId), url: url, events: events, createdAt: createdAt)
+    }
+
+    /// The location of a location's subscription.
+    public var locationId: LocationID? {
+        if case .location(let location) = owner { location } else { nil }
+    }
+
+    /// The client id of an app's subscription.
+    public var appClientId: String? {
+        if case .app(let clientId) = owner { clientId } else { nil }
     }
 
     public func receives(_ type: String) -> Bool { events.isEmpty || events.contains(type) }
@@ -71,6 +95,8 @@ public struct WebhookDelivery: Sendable, Hashable {
     public var webhookId: String
     public var subscriptionId: String
     public var url: String
+    /// The client id of the app whose subscription it is; nil for a location's.
+    public var appClientId: String?
     public var type: String
     public var payload: [UInt8]
     /// The event's creation time: the `timestamp` of every delivery of it.
@@ -81,12 +107,13 @@ public struct WebhookDelivery: Sendable, Hashable {
     public var leaseToken: String
 
     public init(
-        webhookId: String, subscriptionId: String, url: String, type: String, payload: [UInt8], createdAt: Timestamp,
-        attempts: Int, leaseToken: String
+        webhookId: String, subscriptionId: String, url: String, appClientId: String? = nil, type: String,
+        payload: [UInt8], createdAt: Timestamp, attempts: Int, leaseToken: String
     ) {
         self.webhookId = webhookId
         self.subscriptionId = subscriptionId
         self.url = url
+        self.appClientId = appClientId
         self.type = type
         self.payload = payload
         self.createdAt = createdAt
@@ -95,7 +122,11 @@ public struct WebhookDelivery: Sendable, Hashable {
     }
 
     /// The bytes sent (and signed): the payload with this delivery's `webhookId` and the event's `timestamp`.
-    public var body: [UInt8] { WebhookEnvelope.body(type: type, payload: payload, webhookId: webhookId, timestamp: createdAt) }
+    public var body: [UInt8] {
+        WebhookEnvelope.body(
+            type: type, payload: payload, webhookId: webhookId, timestamp: createdAt,
+            appId: appClientId.map(WebhookEnvelope.appId(ofClientId:)))
+    }
 }
 
 /// One attempt's outcome.

@@ -1,0 +1,59 @@
+import Foundation
+import GRDB
+import SwitchboardCore
+import SwitchboardStorage
+import SwitchboardTestSupport
+import Testing
+
+@testable import SwitchboardSQLite
+
+/// A database made by an earlier release opens with the current one: migrations that rebuild a table keep its rows
+/// and the rows that refer to them.
+@Suite struct SQLiteUpgradeTests {
+    /// Migration 008 rebuilds `webhook_subscriptions` (a subscription may now be an app's): the subscriptions, a
+    /// provider's, and the deliveries pending for them are all there afterwards, and still deliverable.
+    @Test func subscriptionsProvidersAndDeliveriesSurviveTheRebuildForAppSubscriptions() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("old.sqlite").path
+        do {
+            let pool = try DatabasePool(path: path, configuration: SQLiteConversationStore.configuration())
+            var migrator = DatabaseMigrator()
+            SQLiteMigrations.register(in: &migrator)
+            try migrator.migrate(pool, upTo: "007_webhook_attempts")
+            try await pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO locations (id, name, date_added) VALUES ('Location000000000001', 'Old', 0);
+                        INSERT INTO webhook_subscriptions (id, location_id, url, events, created_at)
+                            VALUES ('sub_old', 'Location000000000001', 'http://127.0.0.1:9/old', 'InboundMessage', 1),
+                                   ('Provider000000000001', 'Location000000000001', 'http://127.0.0.1:9/p', 'ProviderOutboundMessage', 2);
+                        INSERT INTO conversation_providers (id, location_id, name, channel, is_default, created_at)
+                            VALUES ('Provider000000000001', 'Location000000000001', 'Old SMS', 'SMS', 1, 2);
+                        INSERT INTO webhook_events (type, location_id, conversation_id, payload, created_at)
+                            VALUES ('InboundMessage', 'Location000000000001', 'Conversation00000001', '{"type":"InboundMessage"}', 3);
+                        INSERT INTO webhook_deliveries (webhook_id, event_seq, subscription_id, order_key, state, next_attempt_at)
+                            VALUES ('00000000-0000-4000-8000-000000000001', 1, 'sub_old', 'Conversation00000001', 'pending', 3);
+                        """)
+            }
+            try pool.close()
+        }
+
+        let store = try SQLiteConversationStore(path: path)
+        #expect(try await store.subscriptions(in: nil, logger: .test) == [
+            WebhookSubscription(
+                id: "sub_old", locationId: LocationID(rawValue: "Location000000000001"), url: "http://127.0.0.1:9/old",
+                events: ["InboundMessage"], createdAt: Timestamp(rawValue: 1)),
+        ])
+        let providers = try await store.providers(in: LocationID(rawValue: "Location000000000001"), logger: .test)
+        #expect(providers.map(\.id) == ["Provider000000000001"])
+        #expect(providers.map(\.deliveryURL) == ["http://127.0.0.1:9/p"])
+        let claimed = try await store.claimDueDeliveries(
+            now: Timestamp(rawValue: 10), leaseUntil: Timestamp(rawValue: 30_000), limit: 10, logger: .test)
+        #expect(claimed.map(\.webhookId) == ["00000000-0000-4000-8000-000000000001"])
+        #expect(claimed.map(\.url) == ["http://127.0.0.1:9/old"])
+        // Removing the subscription still takes its deliveries with it: the deliveries' reference is to the new table.
+        #expect(try await store.removeSubscription("sub_old", logger: .test))
+        #expect(try await store.pendingDeliveryCount(logger: .test) == 0)
+    }
+}
