@@ -194,7 +194,8 @@ struct WebhookDispatcher<Store: ConversationStore>: Service {
                 return (Int(response.status.code), retryAfter)
             }
             group.addTask {
-                try await Task.sleep(for: timeout)
+                // Not Task.sleep: a cancelled one keeps its timer until the deadline, one per delivery (TimerSleep).
+                try await TimerSleep.sleep(for: timeout)
                 return nil
             }
             defer { group.cancelAll() }
