@@ -75,6 +75,28 @@ import Testing
         }
     }
 
+    /// A query with `+` or escapes, which the hot path hands to the full path, gets the answer of the same query
+    /// written plainly, which the hot path serves (issue 17: `+` is a space, as HighLevel reads it).
+    @Test func aPlusOrAnEscapeInTheQueryGetsThePlainQuerysAnswer() async throws {
+        try await withStore(.sqlite) { store in
+            let tenant = try await store.makeTenant()
+            let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 10)
+            try await makeApplication(store: store).test(.live) { client in
+                let port = try #require(client.port)
+                let plain = "/conversations/\(conversation)/messages?limit=3&type=TYPE_SMS,TYPE_CALL"
+                _ = try await Self.get(HTTPClient.shared, port: port, plain, token: tenant.token)
+                let hot = try await Self.get(HTTPClient.shared, port: port, plain, token: tenant.token)
+                #expect(hot.status == 200)
+                for query in ["limit=3&type=+TYPE_SMS+,+TYPE_CALL+", "limit=3&type=TYPE_SMS%2C%20TYPE_CALL"] {
+                    let encoded = try await Self.get(
+                        HTTPClient.shared, port: port, "/conversations/\(conversation)/messages?\(query)", token: tenant.token)
+                    #expect(encoded.status == 200, "\(query)")
+                    #expect(Self.withoutTraceId(encoded.body) == Self.withoutTraceId(hot.body), "\(query)")
+                }
+            }
+        }
+    }
+
     /// A write through the API voids cached answers before it is acknowledged; a write by another process is
     /// noticed within the watcher's interval.
     @Test func writesAreSeenAtOnce() async throws {

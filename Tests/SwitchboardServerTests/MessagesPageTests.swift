@@ -223,6 +223,52 @@ import Testing
         }
     }
 
+    /// Query strings are read as HighLevel's servers read them (issue 17): `+` is a space and escapes are decoded, in
+    /// names and values, so `type=+TYPE_SMS+,+TYPE_CALL+` is the filter `TYPE_SMS,TYPE_CALL`, and a search's `query`
+    /// may use `+` between words; a malformed escape is kept as sent.
+    @Test(arguments: Backend.allCases)
+    func plusIsASpaceAndEscapesAreDecodedInEveryQuery(_ backend: Backend) async throws {
+        try await withApp(backend) { store, tenant, client in
+            let ada = try await makeContact(store, tenant: tenant, name: "Ada Lovelace", email: "ada@example.com")
+            let conversation = ConversationID.generate()
+            let types: [MessageType] = [.sms, .call, .email]
+            let messages = (0..<9).map { index in
+                makeMessage(
+                    conversation: conversation, location: tenant.location, contact: ada.id, type: types[index % 3],
+                    at: Int64(index), body: "late invoice \(index)")
+            }
+            try await store.insertMessages(messages, logger: .test)
+            let plain = try await client.get(
+                "/conversations/\(conversation)/messages?type=TYPE_SMS,TYPE_CALL&limit=5", headers: tenant.headers)
+            #expect(plain.status == .ok)
+            #expect(try plain.page().messages.messages.count == 5)
+            for query in ["type=+TYPE_SMS+,+TYPE_CALL+&limit=5", "t%79pe=TYPE_SMS%2CTYPE_CALL&limit=5",
+                          "type=TYPE_SMS,+TYPE_CALL&lim%69t=5"] {
+                let encoded = try await client.get("/conversations/\(conversation)/messages?\(query)", headers: tenant.headers)
+                #expect(encoded.status == .ok, "\(query)")
+                #expect(try encoded.json() as NSDictionary == plain.json() as NSDictionary, "\(query)")
+            }
+            // A `+` that is not a space in HighLevel's reading is a space here too: an unknown type, named as read.
+            let unknown = try await client.get(
+                "/conversations/\(conversation)/messages?type=TYPE+SMS", headers: tenant.headers)
+            #expect(unknown.status == .unprocessableContent)
+            let allowed = MessageTypeFilter.documentedValues.map(\.key).joined(separator: ", ")
+            #expect(
+                try unknown.errorBody()
+                    == .validation("type must be one of the following values: \(allowed) (got TYPE SMS)"))
+
+            let searched = try await client.get(
+                "/conversations/search?locationId=\(tenant.location)&query=ada+lovelace", headers: tenant.headers)
+            #expect(searched.status == .ok)
+            #expect((try searched.json()["conversations"] as? [[String: Any]])?.map { $0["id"] as? String } == [conversation.rawValue])
+            // A malformed escape is kept as sent: a search for the literal text, which matches nothing.
+            let malformed = try await client.get(
+                "/conversations/search?locationId=\(tenant.location)&query=ada%zz", headers: tenant.headers)
+            #expect(malformed.status == .ok)
+            #expect(try malformed.json()["total"] as? Int == 0)
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func unknownTypeIsUnprocessableAndNamed(_ backend: Backend) async throws {
         try await withApp(backend) { store, tenant, client in

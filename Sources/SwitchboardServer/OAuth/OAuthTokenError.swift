@@ -51,14 +51,12 @@ struct FormBody: Sendable {
     /// Parses the body; a parameter given twice, or a value that does not decode, is an `invalid_request`
     /// (RFC 6749 §3.2: parameters must not be repeated).
     init(_ text: String) throws(OAuthTokenError) {
-        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let name = pair.prefix { $0 != "=" }
-            let value = pair.dropFirst(name.count + 1)
-            guard let key = Self.decode(name), let decoded = Self.decode(value) else {
-                throw .invalidRequest("the body is not valid form encoding")
-            }
+        guard let pairs = FormURLEncoding.pairs(text[...]) else {
+            throw .invalidRequest("the body is not valid form encoding")
+        }
+        for (key, value) in pairs {
             guard values[key] == nil else { throw .invalidRequest("parameter `\(key)` is given more than once") }
-            values[key] = decoded
+            values[key] = value
         }
     }
 
@@ -68,7 +66,4 @@ struct FormBody: Sendable {
         return value
     }
 
-    private static func decode(_ text: Substring) -> String? {
-        String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-    }
 }
