@@ -3,7 +3,8 @@ import Logging
 import SwitchboardCore
 import SwitchboardStorage
 
-/// Messages going in and changing: send, inbound, outbound call, status, scheduled cancel (CONTRACT.md §5.2).
+/// Messages going in and changing: send, inbound, outbound call, review reply, status, scheduled cancel
+/// (CONTRACT.md §5.2).
 struct MessageWritesController<Store: ConversationStore>: Sendable {
     let store: Store
     let now: @Sendable () -> Timestamp
@@ -15,6 +16,7 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
         router.post("/conversations/messages", use: send)
         router.post("/conversations/messages/inbound", use: inbound)
         router.post("/conversations/messages/outbound", use: outbound)
+        router.post("/conversations/messages/review-reply", use: reviewReply)
         router.put("/conversations/messages/:messageId/status", use: updateStatus)
         router.delete("/conversations/messages/:messageId/schedule", use: cancelScheduled)
     }
@@ -146,6 +148,30 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
                 emailMessageIds: nil)
         }
         return processedResponse(message, traceId: context.traceId)
+    }
+
+    /// A reply to a Google review (`send-review-reply`, marked internal-only in HighLevel's v3 document): stored as
+    /// the conversation's outbound GMB message, with its `OutboundMessage` webhook, and answered as a send is.
+    @Sendable func reviewReply(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal(scope: .messagesWrite)
+        var body = try await RequestBody.read(request, context: context)
+        let conversationId = body.string("conversationId", required: true).map(ConversationID.init(rawValue:))
+        let location = body.string("locationId", required: true)
+        let text = body.string("message", required: true)
+        try body.validate()
+        try principal.requireAccess(toLocationNamed: location)
+        guard let conversationId, let text else { throw SwitchboardError.internalError }
+        let conversation = try await store.accessibleConversation(conversationId, for: principal, logger: context.logger)
+        let message = try await insert(into: conversation.id, in: conversation.locationId, logger: context.logger) { time in
+            Message(
+                id: .generate(), conversationId: conversation.id, locationId: conversation.locationId,
+                contactId: conversation.contactId, messageType: .gmb, direction: .outbound, status: "delivered",
+                body: text, contentType: "text/plain", dateAdded: time, source: "api")
+        }
+        return JSONResponse.make(status: .created, traceId: context.traceId) { json in
+            json.key("conversationId"); json.string(message.conversationId.rawValue)
+            json.key("messageId"); json.string(message.id.rawValue)
+        }
     }
 
     private func processedResponse(_ message: Message, traceId: String) -> Response {
