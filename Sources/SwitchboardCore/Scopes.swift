@@ -7,6 +7,8 @@ public enum Scope: String, Sendable, Hashable, CaseIterable, Codable {
     case messagesWrite = "conversations/message.write"
     case contactsReadonly = "contacts.readonly"
     case contactsWrite = "contacts.write"
+    /// Live chat's typing indicator (`POST /conversations/providers/live-chat/typing`).
+    case liveChatWrite = "conversations/livechat.write"
 }
 
 /// The `Version` header values HighLevel answers on these paths (CONTRACT.md §2.2). The response shape does not

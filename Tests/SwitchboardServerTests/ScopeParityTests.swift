@@ -29,6 +29,8 @@ import Testing
         Route(method: .post, path: "/conversations/messages", scope: .messagesWrite, body: "{}"),
         Route(method: .post, path: "/conversations/messages/inbound", scope: .messagesWrite, body: "{}"),
         Route(method: .post, path: "/conversations/messages/outbound", scope: .messagesWrite, body: "{}"),
+        Route(method: .post, path: "/conversations/messages/review-reply", scope: .messagesWrite, body: "{}"),
+        Route(method: .post, path: "/conversations/providers/live-chat/typing", scope: .liveChatWrite, body: "{}"),
         Route(method: .put, path: "/conversations/messages/m1/status", scope: .messagesWrite, body: "{}"),
         Route(method: .delete, path: "/conversations/messages/m1/schedule", scope: .messagesWrite),
         Route(method: .post, path: "/conversations/", scope: .conversationsWrite, body: "{}"),

@@ -88,6 +88,22 @@ struct RequestBody {
         return flag
     }
 
+    /// A flag HighLevel documents as a string holding a boolean (`isTyping`): `true`, `false`, `"true"` or `"false"`.
+    mutating func flag(_ key: String, required: Bool) -> Bool? {
+        guard let value = value(key) else {
+            if required { violations.append("\(key) must be a boolean value") }
+            return nil
+        }
+        switch value {
+        case .bool(let flag): return flag
+        case .string("true"): return true
+        case .string("false"): return false
+        default:
+            violations.append("\(key) must be a boolean value")
+            return nil
+        }
+    }
+
     mutating func integer(_ key: String, minimum: Int? = nil, maximum: Int? = nil) -> Int? {
         guard let value = value(key) else { return nil }
         guard case .number(let number) = value, number.rounded() == number, abs(number) < 9e15 else {
