@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -65,12 +64,7 @@ import Testing
                 "phone":"+15550100","message":"café \\"hi\\"","attachments":["https://example.com/a.png"]}
                 """
             #expect(String(decoding: delivery.body, as: UTF8.self) == expected)
-            let keys = try await store.webhookKeys(retiredAfter: .now(), logger: .test)
-            let ed25519 = try #require(keys.first { $0.algorithm == .ed25519 }?.key)
-            let edPublic = try Curve25519.Signing.PrivateKey(rawRepresentation: ed25519.secret).publicKey
-            let signature = try #require(
-                delivery.headers[HTTPField.Name("x-ghl-signature")!].flatMap { Data(base64Encoded: $0) })
-            #expect(edPublic.isValidSignature(signature, for: delivery.body))
+            #expect(try await isSignedByTheServer(delivery, store: store))
 
             // Stored pending, with the provider's id.
             let stored = try await client.execute(uri: "/conversations/messages/\(messageId)", method: .get, headers: tenant.headers)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -131,4 +132,15 @@ func rawExchange(
         if closingTheSendingSide { shutdown(fd, Int32(SHUT_WR)) }
         return String(decoding: readUntilClosed(fd), as: UTF8.self)
     }
+}
+
+/// Whether `delivery`'s `x-ghl-signature` verifies, over the exact bytes received, with the store's active Ed25519
+/// webhook key.
+func isSignedByTheServer(_ delivery: WebhookReceiver.Delivery, store: any ConversationStore) async throws -> Bool {
+    let keys = try await store.webhookKeys(retiredAfter: .now(), logger: .test)
+    guard let ed25519 = keys.first(where: { $0.algorithm == .ed25519 })?.key,
+        let header = delivery.headers[HTTPField.Name("x-ghl-signature")!], let signature = Data(base64Encoded: header)
+    else { return false }
+    return try Curve25519.Signing.PrivateKey(rawRepresentation: ed25519.secret).publicKey
+        .isValidSignature(signature, for: delivery.body)
 }

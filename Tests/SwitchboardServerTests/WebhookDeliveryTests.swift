@@ -22,7 +22,9 @@ import Testing
         configuration.webhooks.retry.interval = .milliseconds(200)
         configuration.webhooks.retry.jitter = 0
         configuration.webhooks.pollInterval = .milliseconds(50)
-        configuration.webhooks.timeout = .seconds(2)
+        // Generous: a loaded test phase once kept a 503's answer from arriving within 2 s, which then counted as no
+        // answer. Tests of the timeout set their own.
+        configuration.webhooks.timeout = .seconds(15)
     }
 
     /// Runs `body` with a live server on a store of `backend`, a tenant whose location has a subscription to
@@ -125,12 +127,7 @@ import Testing
                     let json = try #require(delivery.json)
                     #expect(json["messageId"] as? String == messageId)
                     #expect(json["appId"] as? String == String(app.clientId.prefix { $0 != "-" }))
-                    let keys = try await store.webhookKeys(retiredAfter: .now(), logger: .test)
-                    let ed25519 = try #require(keys.first { $0.algorithm == .ed25519 }?.key)
-                    let edPublic = try Curve25519.Signing.PrivateKey(rawRepresentation: ed25519.secret).publicKey
-                    let signature = try #require(
-                        delivery.headers[HTTPField.Name("x-ghl-signature")!].flatMap { Data(base64Encoded: $0) })
-                    #expect(edPublic.isValidSignature(signature, for: delivery.body))
+                    #expect(try await isSignedByTheServer(delivery, store: store))
                 }
             }
         }
@@ -359,7 +356,7 @@ import Testing
 
 /// Polls `condition` until it holds, for at most `timeout`; records an issue when it never does.
 func eventually(
-    timeout: Duration = .seconds(5), sourceLocation: SourceLocation = #_sourceLocation,
+    timeout: Duration = .seconds(20), sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout

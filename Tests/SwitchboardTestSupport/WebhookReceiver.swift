@@ -50,7 +50,7 @@ public final class WebhookReceiver: Sendable {
     public func deliveries(to path: String) -> [Delivery] { deliveries.filter { $0.path == path } }
 
     /// Waits until `count` deliveries reached `path` (or any path), for at most `timeout`.
-    public func waitFor(_ count: Int, to path: String? = nil, timeout: Duration = .seconds(10)) async throws -> [Delivery] {
+    public func waitFor(_ count: Int, to path: String? = nil, timeout: Duration = .seconds(30)) async throws -> [Delivery] {
         let deadline = ContinuousClock.now + timeout
         while true {
             let matching = deliveries.filter { path == nil || $0.path == path }

@@ -18,8 +18,25 @@ extension ServerProcess {
         return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
     }
 
+    /// A contact of the server's location, made through the API; returns its id.
+    func makeContact(firstName: String, phone: String) async throws -> String {
+        let contact = try await send(
+            .POST, "/contacts/", token: token,
+            json: #"{"locationId":"\#(location)","firstName":"\#(firstName)","phone":"\#(phone)"}"#)
+        guard contact.status == 201,
+            let object = try JSONSerialization.jsonObject(with: Data(contact.body.utf8)) as? [String: Any],
+            let id = (object["contact"] as? [String: Any])?["id"] as? String
+        else { throw ContactNotMade(answer: "\(contact.status) \(contact.body)") }
+        return id
+    }
+
     var token: String { output.first { $0.hasPrefix("token: ") }.map { String($0.dropFirst("token: ".count)) } ?? "" }
     var location: String { output.first { $0.hasPrefix("location: ") }.map { String($0.dropFirst("location: ".count)) } ?? "" }
+}
+
+struct ContactNotMade: Error, CustomStringConvertible {
+    let answer: String
+    var description: String { "POST /contacts/ answered \(answer)" }
 }
 
 func jsonField(_ body: String, _ key: String) -> String? {
@@ -34,11 +51,7 @@ func jsonField(_ body: String, _ key: String) -> String? {
         let server = try ServerProcess(database: database, arguments: ["--rate-limit", "off"])
         try await server.waitUntilReady()
         let token = server.token
-        let contact = try await server.send(
-            .POST, "/contacts/", token: token, json: #"{"locationId":"\#(server.location)","firstName":"Kill","phone":"+1"}"#)
-        #expect(contact.status == 201)
-        let contactObject = try JSONSerialization.jsonObject(with: Data(contact.body.utf8)) as? [String: Any]
-        let contactId = try #require((contactObject?["contact"] as? [String: Any])?["id"] as? String)
+        let contactId = try await server.makeContact(firstName: "Kill", phone: "+1")
         let acknowledged = AcknowledgedIds()
         let writers = (0..<4).map { writer in
             Task {

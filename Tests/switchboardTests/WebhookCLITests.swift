@@ -27,11 +27,7 @@ import Testing
             ])
             #expect(subscribed.status == 0)
             #expect(subscribed.stdout.hasPrefix("sub_"))
-            let contact = try await server.send(
-                .POST, "/contacts/", token: server.token,
-                json: #"{"locationId":"\#(server.location)","firstName":"Kill","phone":"+1555"}"#)
-            let contactObject = try JSONSerialization.jsonObject(with: Data(contact.body.utf8)) as? [String: Any]
-            let contactId = try #require((contactObject?["contact"] as? [String: Any])?["id"] as? String)
+            let contactId = try await server.makeContact(firstName: "Kill", phone: "+1555")
             var acknowledged: [String] = []
             for index in 0..<20 {
                 let response = try await server.send(
@@ -199,11 +195,7 @@ import Testing
             #expect(listed.stdout == "\(id)\t\(server.location)\tSMS\tAcme SMS\t\(url)\tdefault\n")
             #expect(try await runCLI(["webhook", "list", "--database", database]).stdout == "")
 
-            let contact = try await server.send(
-                .POST, "/contacts/", token: server.token,
-                json: #"{"locationId":"\#(server.location)","firstName":"Pat","phone":"+15550102"}"#)
-            let contactObject = try JSONSerialization.jsonObject(with: Data(contact.body.utf8)) as? [String: Any]
-            let contactId = try #require((contactObject?["contact"] as? [String: Any])?["id"] as? String)
+            let contactId = try await server.makeContact(firstName: "Pat", phone: "+15550102")
             let sent = try await server.send(
                 .POST, "/conversations/messages", token: server.token,
                 json: #"{"type":"SMS","contactId":"\#(contactId)","message":"via the default"}"#)
@@ -285,11 +277,7 @@ import Testing
             ])
             #expect(installed.status == 0, "\(installed.stderr)")
 
-            let contact = try await server.send(
-                .POST, "/contacts/", token: server.token,
-                json: #"{"locationId":"\#(server.location)","firstName":"Ann","phone":"+15550103"}"#)
-            let contactObject = try JSONSerialization.jsonObject(with: Data(contact.body.utf8)) as? [String: Any]
-            let contactId = try #require((contactObject?["contact"] as? [String: Any])?["id"] as? String)
+            let contactId = try await server.makeContact(firstName: "Ann", phone: "+15550103")
             let sent = try await server.send(
                 .POST, "/conversations/messages", token: server.token,
                 json: #"{"type":"SMS","contactId":"\#(contactId)","message":"to the app"}"#)
