@@ -1,6 +1,6 @@
 /// What each delivery adds to an event's stored payload: the `appId` of an app's subscription, its `webhookId` (unique
-/// per event and subscription) and the event's `timestamp`, as the last fields, the way HighLevel's deliveries end. The payload is stored once per
-/// event; the body is made per delivery, and those exact bytes are signed and sent.
+/// per event and subscription) and the event's `timestamp`, as the last fields, the way HighLevel's deliveries end.
+/// The payload is stored once per event; the body is made per delivery, and those exact bytes are signed and sent.
 /// A `ProviderOutboundMessage` is sent as it is stored: HighLevel's provider payload has none of those fields.
 public enum WebhookEnvelope {
     public static func body(
