@@ -64,7 +64,7 @@ import Testing
         ("{\"locations\": [{\"id\": \"a\", \"tokens\": [{\"token\": \"pit-1234\"}]},\n{\"id\": \"b\", \"tokens\": [{\"token\": \"pit-1234\"}]}]}",
          "line 2: locations[1].tokens[0]: this token is already given by locations[0].tokens[0] (line 1)"),
         ("{\"locations\": [{\"id\": \"a\", \"tokens\": [{\"token\": \"pit-1234\", \"scopes\": [\"everything\"]}]}]}",
-         #"line 1: locations[0].tokens[0]: unknown scope "everything" (known: conversations.readonly, conversations.write, conversations/message.readonly, conversations/message.write, contacts.readonly, contacts.write)"#),
+         #"line 1: locations[0].tokens[0]: unknown scope "everything" (known: conversations.readonly, conversations.write, conversations/message.readonly, conversations/message.write, contacts.readonly, contacts.write, conversations/livechat.write)"#),
         ("{\"contacts\": [{\"id\": \"c\", \"locationId\": \"nowhere\"}]}",
          "line 1: contacts[0]: locationId nowhere is not one of the file's locations"),
         ("{\"locations\": [{\"id\": \"a\"}], \"conversations\": [{\"id\": \"v\", \"locationId\": \"a\", \"contactId\": \"ghost\"}]}",
