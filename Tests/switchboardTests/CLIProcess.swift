@@ -73,9 +73,10 @@ final class ServerProcess: Sendable {
     }
 
     /// Waits until the server has printed its last start line (`listening on …`, after the token and the demo's
-    /// conversations) and answers /healthz (at most 20 s).
+    /// conversations) and answers /healthz (at most 60 s: in the loaded CLI phase a first start, which makes the
+    /// store and its keys, once printed nothing for 20 s).
     func waitUntilReady() async throws {
-        for _ in 0..<200 {
+        for _ in 0..<600 {
             if output.last?.hasPrefix("listening on ") == true,
                 let response = try? await get("/healthz", headers: [:]), response.status == 200
             {
