@@ -35,11 +35,14 @@ CUSTOM_HEADER = re.compile(r"^(x-.*|retry-after|content-security-policy|cache-co
 
 
 def query_pairs(query: str) -> list[tuple[str, str]]:
-    """The query as Hummingbird reads it: keys as sent, values percent-decoded, `+` kept."""
+    """The query as the server reads it (QueryParameters.swift): `+` is a space, then escapes are decoded, in names
+    and values alike (unquote keeps a malformed escape as sent, as the server does)."""
     pairs = []
     for part in query.split("&") if query else []:
+        if not part:
+            continue
         key, _, value = part.partition("=")
-        pairs.append((key, unquote(value)))
+        pairs.append((unquote(key.replace("+", " ")), unquote(value.replace("+", " "))))
     return pairs
 
 
