@@ -100,37 +100,52 @@ extension PostgresConversationStore {
         try await connection.query(statement, logger: logger)
     }
 
-    public func claimDueDeliveries(now: Timestamp, leaseUntil: Timestamp, limit: Int, logger: Logger) async throws
-        -> [WebhookDelivery]
+    public func claimDueRuns(now: Timestamp, leaseUntil: Timestamp, limit: Int, perConversation: Int, logger: Logger)
+        async throws -> [[WebhookDelivery]]
     {
         let token = UUID().uuidString
-        // SKIP LOCKED: instances claiming together take different deliveries; the NOT EXISTS keeps a conversation's
-        // later events waiting while an earlier one is pending (leased or due again later) anywhere.
-        return try await fetch(
-            "claimDueDeliveries",
+        // SKIP LOCKED on the heads: instances claiming together take different conversations; the NOT EXISTS keeps a
+        // conversation's later events waiting while an earlier one is pending (leased or due again later) anywhere.
+        // A run is the head and the undelivered events after it, up to the first that may not go now.
+        let claimed = try await fetch(
+            "claimDueRuns",
             """
-            WITH d AS (
+            WITH heads AS (
+                SELECT d.subscription_id, d.order_key FROM webhook_deliveries d
+                WHERE d.state = 'pending' AND d.next_attempt_at <= \(now.rawValue)
+                    AND (d.leased_until IS NULL OR d.leased_until <= \(now.rawValue))
+                    AND NOT EXISTS (
+                        SELECT 1 FROM webhook_deliveries o
+                        WHERE o.state = 'pending' AND o.subscription_id = d.subscription_id
+                            AND o.order_key = d.order_key AND o.event_seq < d.event_seq)
+                ORDER BY d.next_attempt_at, d.event_seq LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED),
+            runs AS (
+                SELECT r.webhook_id FROM heads h CROSS JOIN LATERAL (
+                    SELECT c.webhook_id, min(CASE
+                        WHEN c.next_attempt_at <= \(now.rawValue)
+                            AND (c.leased_until IS NULL OR c.leased_until <= \(now.rawValue)) THEN 1 ELSE 0 END)
+                        OVER (ORDER BY c.event_seq) AS goes
+                    FROM webhook_deliveries c
+                    WHERE c.state = 'pending' AND c.subscription_id = h.subscription_id AND c.order_key = h.order_key
+                    ORDER BY c.event_seq LIMIT \(perConversation)) r
+                WHERE r.goes = 1),
+            d AS (
                 UPDATE webhook_deliveries SET leased_until = \(leaseUntil.rawValue), lease_token = \(token)
-                WHERE webhook_id IN (
-                    SELECT d.webhook_id FROM webhook_deliveries d
-                    WHERE d.state = 'pending' AND d.next_attempt_at <= \(now.rawValue)
-                        AND (d.leased_until IS NULL OR d.leased_until <= \(now.rawValue))
-                        AND NOT EXISTS (
-                            SELECT 1 FROM webhook_deliveries o
-                            WHERE o.state = 'pending' AND o.subscription_id = d.subscription_id
-                                AND o.order_key = d.order_key AND o.event_seq < d.event_seq)
-                    ORDER BY d.next_attempt_at, d.event_seq LIMIT \(limit)
-                    FOR UPDATE SKIP LOCKED)
-                RETURNING webhook_id, subscription_id, event_seq, attempts, lease_token)
+                WHERE webhook_id IN (SELECT webhook_id FROM runs)
+                RETURNING webhook_id, subscription_id, event_seq, attempts, lease_token, order_key)
             SELECT \(unescaped: WebhookDeliveryColumn.list) FROM d
             JOIN webhook_events e ON e.seq = d.event_seq JOIN webhook_subscriptions s ON s.id = d.subscription_id
             ORDER BY e.seq
             """, logger: logger
         ) { try $0.decoded(StoredRow.delivery) }
+        return WebhookDelivery.runs(claimed)
     }
 
-    public func recordAttempts(_ attempts: [WebhookAttempt], logger: Logger) async throws {
-        guard !attempts.isEmpty else { return }
+    public func recordAttempts(_ attempts: [WebhookAttempt], releasing released: [WebhookLease], logger: Logger)
+        async throws
+    {
+        guard !attempts.isEmpty || !released.isEmpty else { return }
         // One statement for the batch: the attempts as arrays, joined to the deliveries whose lease they still hold.
         let ids = attempts.map(\.webhookId)
         let tokens = attempts.map(\.leaseToken)
@@ -163,6 +178,15 @@ extension PostgresConversationStore {
             FROM recorded r
             WHERE r.outcome = 'retry' AND r.next IS NOT NULL AND f.state = 'pending'
                 AND f.subscription_id = r.subscription_id AND f.order_key = r.order_key AND f.event_seq > r.event_seq
+            """, logger: logger)
+        guard !released.isEmpty else { return }
+        // A statement of its own: the hold-back above may update the same rows, and one statement updates a row once.
+        try await execute(
+            "releaseLeases",
+            """
+            UPDATE webhook_deliveries d SET leased_until = NULL, lease_token = NULL
+            FROM unnest(\(released.map(\.webhookId))::text[], \(released.map(\.token))::text[]) AS l(webhook_id, token)
+            WHERE d.webhook_id = l.webhook_id AND d.lease_token = l.token AND d.state = 'pending'
             """, logger: logger)
     }
 

@@ -106,8 +106,8 @@ extension SQLiteConversationStore {
                 AND o.event_seq < d.event_seq)
         """
 
-    public func claimDueDeliveries(now: Timestamp, leaseUntil: Timestamp, limit: Int, logger: Logger) async throws
-        -> [WebhookDelivery]
+    public func claimDueRuns(now: Timestamp, leaseUntil: Timestamp, limit: Int, perConversation: Int, logger: Logger)
+        async throws -> [[WebhookDelivery]]
     {
         // A read first: an idle outbox costs the writer nothing.
         let due = try await pool.read { db in
@@ -118,18 +118,37 @@ extension SQLiteConversationStore {
         guard due else { return [] }
         let token = UUID().uuidString
         return try await write { db in
-            let ids = try String.fetchAll(
-                db,
+            let heads = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT d.subscription_id, d.order_key FROM webhook_deliveries d WHERE \(Self.isDueHead)
+                        ORDER BY d.next_attempt_at, d.event_seq LIMIT ?
+                        """),
+                arguments: [now.rawValue, now.rawValue, limit])
+            // A conversation's undelivered events in order, each with whether it may go now.
+            let undelivered = try db.cachedStatement(
                 sql: """
-                    UPDATE webhook_deliveries SET leased_until = ?, lease_token = ?
-                    WHERE webhook_id IN (
-                        SELECT d.webhook_id FROM webhook_deliveries d WHERE \(Self.isDueHead)
-                        ORDER BY d.next_attempt_at, d.event_seq LIMIT ?)
-                    RETURNING webhook_id
-                    """,
-                arguments: [leaseUntil.rawValue, token, now.rawValue, now.rawValue, limit])
+                    SELECT webhook_id, next_attempt_at <= ?1 AND (leased_until IS NULL OR leased_until <= ?1)
+                    FROM webhook_deliveries WHERE state = 'pending' AND subscription_id = ?2 AND order_key = ?3
+                    ORDER BY event_seq LIMIT ?4
+                    """)
+            let lease = try db.cachedStatement(
+                sql: "UPDATE webhook_deliveries SET leased_until = ?, lease_token = ? WHERE webhook_id = ?")
+            var ids: [String] = []
+            for head in heads {
+                let subscription: String = head[0]
+                let orderKey: String = head[1]
+                for row in try Row.fetchAll(
+                    undelivered, arguments: [now.rawValue, subscription, orderKey, perConversation])
+                {
+                    guard (row[1] as Bool?) == true else { break }
+                    let id: String = row[0]
+                    try lease.execute(arguments: [leaseUntil.rawValue, token, id])
+                    ids.append(id)
+                }
+            }
             guard !ids.isEmpty else { return [] }
-            return try Row.fetchAll(
+            let claimed = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT \(WebhookDeliveryColumn.list) FROM webhook_deliveries d
@@ -138,11 +157,14 @@ extension SQLiteConversationStore {
                     """,
                 arguments: StatementArguments(ids)
             ).map(Decode.delivery)
+            return WebhookDelivery.runs(claimed)
         }
     }
 
-    public func recordAttempts(_ attempts: [WebhookAttempt], logger: Logger) async throws {
-        guard !attempts.isEmpty else { return }
+    public func recordAttempts(_ attempts: [WebhookAttempt], releasing released: [WebhookLease], logger: Logger)
+        async throws
+    {
+        guard !attempts.isEmpty || !released.isEmpty else { return }
         try await write { db in
             let record = try db.cachedStatement(
                 sql: """
@@ -179,6 +201,12 @@ extension SQLiteConversationStore {
                     try holdBack.execute(arguments: [next.rawValue, attempt.webhookId, attempt.webhookId])
                 }
             }
+            let release = try db.cachedStatement(
+                sql: """
+                    UPDATE webhook_deliveries SET leased_until = NULL, lease_token = NULL
+                    WHERE webhook_id = ? AND lease_token = ? AND state = 'pending'
+                    """)
+            for lease in released { try release.execute(arguments: [lease.webhookId, lease.token]) }
         }
     }
 

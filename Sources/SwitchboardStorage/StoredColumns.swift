@@ -69,6 +69,7 @@ public enum WebhookDeliveryColumn: String, StoredColumns {
     case webhookId = "d.webhook_id", subscriptionId = "d.subscription_id", url = "s.url"
     case appClientId = "s.app_client_id", type = "e.type"
     case payload = "e.payload", createdAt = "e.created_at", attempts = "d.attempts", leaseToken = "d.lease_token"
+    case orderKey = "d.order_key"
 }
 
 /// A delivery as `webhook deliveries` lists it (`d`, `e`).

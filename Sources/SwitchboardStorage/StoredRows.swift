@@ -181,7 +181,7 @@ public enum StoredRow {
             webhookId: try row.text(), subscriptionId: try row.text(), url: try row.text(),
             appClientId: try row.optionalText(), type: try row.text(),
             payload: Array(try row.text().utf8), createdAt: try row.timestamp(), attempts: try row.int(),
-            leaseToken: try row.text())
+            leaseToken: try row.text(), orderKey: try row.text())
     }
 
     /// `WebhookAttemptRecordColumn` order.

@@ -133,6 +133,72 @@ import Testing
         }
     }
 
+    /// The bodies' `body` fields of each run, in order.
+    private func bodies(_ runs: [[WebhookDelivery]]) throws -> [[String]] {
+        try runs.map { run in
+            try run.map { delivery in
+                let body = try JSONDecoder().decode([String: JSONValue].self, from: Data(delivery.payload))
+                guard case .string(let text) = body["body"] else { return "?" }
+                return text
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aRunLeasesAConversationsNextEventsInOrderUpToTheFirstThatMayNotGo(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let tenant = try await store.makeTenant()
+            try await subscribe(store, tenant.location, "sub")
+            let (a, b, contactA, contactB) = (ConversationID.generate(), ConversationID.generate(), ContactID.generate(), ContactID.generate())
+            for (index, name) in ["a1", "a2", "a3", "a4"].enumerated() {
+                try await write(store, makeMessage(conversation: a, location: tenant.location, contact: contactA, at: Int64(index + 1), body: name))
+            }
+            try await write(
+                store, makeMessage(conversation: b, location: tenant.location, contact: contactB, at: 5, body: "b1"),
+                makeMessage(conversation: b, location: tenant.location, contact: contactB, at: 6, body: "b2"))
+            func runs(at time: Int64) async throws -> [[WebhookDelivery]] {
+                try await store.claimDueRuns(
+                    now: at(time), leaseUntil: at(time + 30_000), limit: 10, perConversation: 3, logger: .test)
+            }
+            // Up to three of each conversation, oldest first; the fourth waits behind them.
+            let first = try await runs(at: 10)
+            #expect(try bodies(first) == [["a1", "a2", "a3"], ["b1", "b2"]])
+            #expect(try await runs(at: 11).isEmpty)
+            // a1 delivered, a2 to be retried, a3 not attempted (released); b done.
+            let (runA, runB) = (first[0], first[1])
+            func attempt(_ delivery: WebhookDelivery, _ outcome: WebhookAttempt.Outcome, next: Int64? = nil) -> WebhookAttempt {
+                WebhookAttempt(
+                    webhookId: delivery.webhookId, leaseToken: delivery.leaseToken, outcome: outcome, at: at(12),
+                    statusCode: outcome == .delivered ? 200 : 429, error: nil, latencyMilliseconds: 1,
+                    nextAttemptAt: next.map(at))
+            }
+            try await store.recordAttempts(
+                [attempt(runA[0], .delivered), attempt(runA[1], .retry, next: 600_000), attempt(runB[0], .delivered),
+                 attempt(runB[1], .delivered)],
+                releasing: [runA[2].lease], logger: .test)
+            // a2's retry holds back a3 and a4, released or never leased.
+            #expect(try await runs(at: 13).isEmpty)
+            let retried = try await runs(at: 600_000)
+            #expect(try bodies(retried) == [["a2", "a3", "a4"]])
+            #expect(retried[0].map(\.attempts) == [1, 0, 0])
+            #expect(retried[0][1].webhookId == runA[2].webhookId)
+            // Only the claim's own token releases its leases.
+            let run = retried[0]
+            try await store.recordAttempts([], releasing: run.map { WebhookLease(webhookId: $0.webhookId, token: "other") }, logger: .test)
+            #expect(try await runs(at: 600_001).isEmpty)
+            // a2 dies: the events after it go on at once.
+            try await store.recordAttempts(
+                [WebhookAttempt(
+                    webhookId: run[0].webhookId, leaseToken: run[0].leaseToken, outcome: .dead, at: at(600_002),
+                    statusCode: 500, error: "HTTP 500", latencyMilliseconds: 1, nextAttemptAt: nil)],
+                releasing: run.dropFirst().map(\.lease), logger: .test)
+            let rest = try await runs(at: 600_003)
+            #expect(try bodies(rest) == [["a3", "a4"]])
+            #expect(rest[0].map(\.webhookId) == Array(run.dropFirst().map(\.webhookId)))
+            #expect(try await store.pendingDeliveryCount(logger: .test) == 2)
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func aDeadDeliveryLetsItsConversationGoOnAndCanBeReplayed(_ backend: Backend) async throws {
         try await withStore(backend) { store in

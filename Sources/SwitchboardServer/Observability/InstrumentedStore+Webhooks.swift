@@ -15,15 +15,18 @@ extension InstrumentedStore {
     func removeSubscription(_ id: String, logger: Logger) async throws -> Bool {
         try await measure("removeSubscription") { try await base.removeSubscription(id, logger: logger) }
     }
-    func claimDueDeliveries(now: Timestamp, leaseUntil: Timestamp, limit: Int, logger: Logger) async throws
-        -> [WebhookDelivery]
+    func claimDueRuns(now: Timestamp, leaseUntil: Timestamp, limit: Int, perConversation: Int, logger: Logger)
+        async throws -> [[WebhookDelivery]]
     {
-        try await measure("claimDueDeliveries") {
-            try await base.claimDueDeliveries(now: now, leaseUntil: leaseUntil, limit: limit, logger: logger)
+        try await measure("claimDueRuns") {
+            try await base.claimDueRuns(
+                now: now, leaseUntil: leaseUntil, limit: limit, perConversation: perConversation, logger: logger)
         }
     }
-    func recordAttempts(_ attempts: [WebhookAttempt], logger: Logger) async throws {
-        try await measure("recordAttempts") { try await base.recordAttempts(attempts, logger: logger) }
+    func recordAttempts(_ attempts: [WebhookAttempt], releasing released: [WebhookLease], logger: Logger) async throws {
+        try await measure("recordAttempts") {
+            try await base.recordAttempts(attempts, releasing: released, logger: logger)
+        }
     }
     func deliveries(_ filter: WebhookDeliveryFilter, logger: Logger) async throws -> [WebhookDeliveryRecord] {
         try await measure("deliveries") { try await base.deliveries(filter, logger: logger) }

@@ -9,6 +9,9 @@ public struct WebhookDeliveryConfiguration: Sendable {
     public var enabled = true
     /// Deliveries in flight at once.
     public var concurrency = 8
+    /// How many of a conversation's deliveries one claim leases, sent one after another in one slot: a backlog is
+    /// drained with a claim and a record per run of them, not per delivery.
+    var runLength = 16
     /// How long one attempt may take, from connecting to the end of the answer; running out is a connection failure.
     public var timeout: Duration = .seconds(10)
     public var retry = WebhookRetryPolicy()

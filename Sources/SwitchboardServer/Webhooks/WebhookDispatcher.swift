@@ -83,46 +83,49 @@ struct WebhookDispatcher<Store: ConversationStore>: Service {
     }
 
     private func dispatch(_ client: HTTPClient) async {
-        // Attempts that ended and await recording; a slot is free again once its outcome is stored. What ended
-        // together is recorded in one transaction, and the next deliveries leased in another: two writes per round,
-        // however many deliveries the round settles.
-        let finished = Locked<(outcomes: [WebhookAttempt], skipped: Int)>(([], 0))
+        // Attempts that ended and await recording, with the leases of runs cut short; a slot is free again once its
+        // run has ended. What ended together is recorded in one transaction, and the next runs leased in another:
+        // two writes per round, however many deliveries the round settles.
+        let finished = Locked(Finished())
         var inFlight = 0
-        await withDiscardingTaskGroup { deliveries in
+        await withDiscardingTaskGroup { runs in
             while !Task.isCancelled {
-                let (outcomes, skipped) = finished.withLock { finished in
-                    defer { finished = ([], 0) }
+                let done = finished.withLock { finished in
+                    defer { finished = Finished() }
                     return finished
                 }
-                if !outcomes.isEmpty {
+                if !done.attempts.isEmpty || !done.released.isEmpty {
                     do {
-                        try await store.recordAttempts(outcomes, logger: logger)
+                        try await store.recordAttempts(done.attempts, releasing: done.released, logger: logger)
                     } catch {
                         // Their leases run out and they are attempted again: at least once, never lost.
                         logger.warning(
                             "webhook attempts not recorded",
-                            metadata: ["count": "\(outcomes.count)", "error": "\(String(reflecting: error))"])
+                            metadata: ["count": "\(done.attempts.count)", "error": "\(String(reflecting: error))"])
                     }
                 }
-                inFlight -= outcomes.count + skipped
+                inFlight -= done.runsEnded
                 let free = configuration.concurrency - inFlight
-                var claimed: [WebhookDelivery] = []
+                var claimed: [[WebhookDelivery]] = []
                 if free > 0, signer.isReady {
                     let time = now()
                     do {
-                        claimed = try await store.claimDueDeliveries(
+                        claimed = try await store.claimDueRuns(
                             now: time, leaseUntil: Timestamp(rawValue: time.rawValue + configuration.lease.wholeMilliseconds),
-                            limit: free, logger: logger)
+                            limit: free, perConversation: configuration.runLength, logger: logger)
                     } catch {
                         logger.warning("webhook outbox unavailable", metadata: ["error": "\(String(reflecting: error))"])
                     }
                 }
                 inFlight += claimed.count
-                for delivery in claimed {
-                    deliveries.addTask {
-                        let outcome = await attempt(delivery, client: client)
+                for run in claimed {
+                    runs.addTask {
+                        let released = await send(run, client: client) { attempt in
+                            finished.withLock { $0.attempts.append(attempt) }
+                        }
                         finished.withLock { finished in
-                            if let outcome { finished.outcomes.append(outcome) } else { finished.skipped += 1 }
+                            finished.released += released
+                            finished.runsEnded += 1
                         }
                         doorbell.ring()
                     }
@@ -131,6 +134,33 @@ struct WebhookDispatcher<Store: ConversationStore>: Service {
                 if claimed.isEmpty || claimed.count == free { await doorbell.wait() }
             }
         }
+    }
+
+    /// What the dispatcher has yet to record.
+    private struct Finished: Sendable {
+        var attempts: [WebhookAttempt] = []
+        var released: [WebhookLease] = []
+        var runsEnded = 0
+    }
+
+    /// Sends a run's deliveries one after another, handing each outcome to `ended`. It stops at the first that is
+    /// not delivered (the later events of its conversation wait for it, or, once it is dead, go on), and before a
+    /// next attempt that could outlast the time the lease leaves to record it; what it did not send is released.
+    private func send(
+        _ run: [WebhookDelivery], client: HTTPClient, ended: @Sendable (WebhookAttempt) -> Void
+    ) async -> [WebhookLease] {
+        let started = ContinuousClock.now
+        let budget = (configuration.lease - configuration.timeout) / 2
+        for (index, delivery) in run.enumerated() {
+            if index > 0, Task.isCancelled || ContinuousClock.now - started >= budget {
+                return run[index...].map(\.lease)
+            }
+            // No keys to sign with yet: its lease runs out and it is attempted again.
+            guard let outcome = await attempt(delivery, client: client) else { return run[(index + 1)...].map(\.lease) }
+            ended(outcome)
+            if outcome.outcome != .delivered { return run[(index + 1)...].map(\.lease) }
+        }
+        return []
     }
 
     /// One attempt: sends the signed body; returns the outcome and when (if ever) to try again, or nil when there are

@@ -12,16 +12,17 @@ public protocol WebhookStore: Sendable {
     /// Removes the subscription and what it has not yet been delivered; returns whether it existed.
     func removeSubscription(_ id: String, logger: Logger) async throws -> Bool
 
-    /// Leases up to `limit` deliveries that are due at `now` until `leaseUntil`, each the oldest undelivered event of
-    /// its conversation for its subscription, so that the events of a conversation reach a subscription in the
-    /// order they were written. A delivery whose lease ran out (its deliverer died) is due again.
-    func claimDueDeliveries(now: Timestamp, leaseUntil: Timestamp, limit: Int, logger: Logger) async throws
-        -> [WebhookDelivery]
-    /// Records attempts' outcomes and ends their deliveries' leases, all in one transaction (the dispatcher records
-    /// what finished together at once: one write for many deliveries). An attempt whose lease was taken over is not
-    /// recorded. A retry also holds back the later deliveries of its conversation until it is due, so claims do not
-    /// walk past them meanwhile.
-    func recordAttempts(_ attempts: [WebhookAttempt], logger: Logger) async throws
+    /// Leases the due deliveries of up to `limit` conversations until `leaseUntil`: of each, up to `perConversation`
+    /// of its subscription's undelivered events, oldest first, from the oldest on, so that the events of a
+    /// conversation reach a subscription in the order they were written (a run stops before a delivery that is not
+    /// due). A delivery whose lease ran out (its deliverer died) is due again. Runs come oldest first.
+    func claimDueRuns(now: Timestamp, leaseUntil: Timestamp, limit: Int, perConversation: Int, logger: Logger)
+        async throws -> [[WebhookDelivery]]
+    /// Records attempts' outcomes and ends their deliveries' leases, and ends the leases of `released` (claimed, not
+    /// attempted), all in one transaction (the dispatcher records what finished together at once: one write for
+    /// many deliveries). An attempt whose lease was taken over is not recorded. A retry also holds back the later
+    /// deliveries of its conversation until it is due, so claims do not walk past them meanwhile.
+    func recordAttempts(_ attempts: [WebhookAttempt], releasing released: [WebhookLease], logger: Logger) async throws
     /// The deliveries, newest first: all, the subscription's, or only the dead ones.
     func deliveries(_ filter: WebhookDeliveryFilter, logger: Logger) async throws -> [WebhookDeliveryRecord]
     /// Every recorded attempt of the deliveries `filter` names (replays' included), newest first, at most
@@ -44,6 +45,32 @@ public protocol WebhookStore: Sendable {
     /// The active keys and those retired after `cutoff`, oldest first.
     func webhookKeys(retiredAfter cutoff: Timestamp, logger: Logger) async throws
         -> [(algorithm: WebhookKeyAlgorithm, key: SigningKey)]
+}
+
+extension WebhookStore {
+    /// Leases up to `limit` due deliveries, each the oldest undelivered event of its conversation for its
+    /// subscription (runs of one), oldest first.
+    public func claimDueDeliveries(now: Timestamp, leaseUntil: Timestamp, limit: Int, logger: Logger) async throws
+        -> [WebhookDelivery]
+    {
+        try await claimDueRuns(now: now, leaseUntil: leaseUntil, limit: limit, perConversation: 1, logger: logger)
+            .flatMap { $0 }
+    }
+
+    public func recordAttempts(_ attempts: [WebhookAttempt], logger: Logger) async throws {
+        try await recordAttempts(attempts, releasing: [], logger: logger)
+    }
+}
+
+/// A claim's hold on one delivery: what ends it without an attempt.
+public struct WebhookLease: Sendable, Hashable {
+    public var webhookId: String
+    public var token: String
+
+    public init(webhookId: String, token: String) {
+        self.webhookId = webhookId
+        self.token = token
+    }
 }
 
 /// Where a location's events go, or an app's: the events of every location the app is installed on.
@@ -105,10 +132,12 @@ public struct WebhookDelivery: Sendable, Hashable {
     public var attempts: Int
     /// The claim's own token: its outcome is recorded only while it still holds the lease.
     public var leaseToken: String
+    /// What its subscription's deliveries are kept in order within: the event's conversation.
+    public var orderKey: String
 
     public init(
         webhookId: String, subscriptionId: String, url: String, appClientId: String? = nil, type: String,
-        payload: [UInt8], createdAt: Timestamp, attempts: Int, leaseToken: String
+        payload: [UInt8], createdAt: Timestamp, attempts: Int, leaseToken: String, orderKey: String
     ) {
         self.webhookId = webhookId
         self.subscriptionId = subscriptionId
@@ -119,7 +148,27 @@ public struct WebhookDelivery: Sendable, Hashable {
         self.createdAt = createdAt
         self.attempts = attempts
         self.leaseToken = leaseToken
+        self.orderKey = orderKey
     }
+
+    /// `claimed` (oldest first) as runs: the deliveries of one subscription and conversation, in order; runs ordered
+    /// by their first delivery.
+    public static func runs(_ claimed: [WebhookDelivery]) -> [[WebhookDelivery]] {
+        var runs: [[WebhookDelivery]] = []
+        var index: [String: Int] = [:]
+        for delivery in claimed {
+            let key = delivery.subscriptionId + "\u{0}" + delivery.orderKey
+            if let run = index[key] {
+                runs[run].append(delivery)
+            } else {
+                index[key] = runs.count
+                runs.append([delivery])
+            }
+        }
+        return runs
+    }
+
+    public var lease: WebhookLease { WebhookLease(webhookId: webhookId, token: leaseToken) }
 
     /// The bytes sent (and signed): the payload with this delivery's `webhookId` and the event's `timestamp`.
     public var body: [UInt8] {
