@@ -41,19 +41,25 @@ func runCLI(_ arguments: [String], stdin: Data? = nil, environment: [String: Str
         stderr: String(decoding: stderrData, as: UTF8.self))
 }
 
-/// `switchboard serve` as a child process, with its stdout lines collected as they come.
+/// `switchboard serve` as a child process, with its stdout lines collected as they come, and the last of its stderr
+/// lines (its log) kept to say why a start failed.
 final class ServerProcess: Sendable {
     let process: ChildProcess
     let port: Int
     private let lines = Lines()
+    private let log = Lines(keepingLast: 40)
 
     init(database: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
         port = try freePort()
         process = try ChildProcess(
             [try switchboardBinary().path, "serve", "--port", String(port), "--database", database] + arguments,
-            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, stdout: .pipe)
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, stdout: .pipe,
+            stderr: .pipe)
         if let output = process.standardOutput {
             ChildProcess.readLines(output) { [lines] line in lines.append(line) }
+        }
+        if let errors = process.standardError {
+            ChildProcess.readLines(errors) { [log] line in log.append(line) }
         }
     }
 
@@ -61,7 +67,17 @@ final class ServerProcess: Sendable {
 
     private final class Lines: Sendable {
         private let lines = Mutex<[String]>([])
-        func append(_ line: String) { lines.withLock { $0.append(line) } }
+        /// How many of the latest lines are kept (a log can be long); nil for all.
+        private let limit: Int?
+
+        init(keepingLast limit: Int? = nil) { self.limit = limit }
+
+        func append(_ line: String) {
+            lines.withLock { lines in
+                lines.append(line)
+                if let limit, lines.count > limit { lines.removeFirst(lines.count - limit) }
+            }
+        }
         var all: [String] { lines.withLock { $0 } }
     }
 
@@ -84,7 +100,7 @@ final class ServerProcess: Sendable {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        Issue.record("server did not start; output: \(output)")
+        Issue.record("server did not start; output: \(output); its log's last lines: \(log.all)")
         throw CancellationError()
     }
 
