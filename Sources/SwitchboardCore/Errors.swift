@@ -11,6 +11,8 @@ public enum SwitchboardError: Error, Sendable, Hashable {
     case authClassNotAllowed
     case scopeNotGranted
     case locationNotAccessible
+    /// A resource of the caller's location that this call may not change (`ForbiddenDTO`).
+    case forbidden(String)
     case conversationNotFound(ConversationID)
     case invalidLastMessageId
     case validation(ValidationFailure)
@@ -35,7 +37,7 @@ public enum SwitchboardError: Error, Sendable, Hashable {
         case .versionHeaderMissing, .versionHeaderInvalid, .authorizationMissing, .invalidJWT,
             .invalidPrivateIntegrationToken, .authClassNotAllowed, .scopeNotGranted, .adminTokenInvalid:
             401
-        case .locationNotAccessible: 403
+        case .locationNotAccessible, .forbidden: 403
         case .conversationNotFound, .invalidLastMessageId, .badRequest: 400
         case .validation: 422
         case .notFound, .routeNotFound: 404
@@ -66,6 +68,7 @@ public enum SwitchboardError: Error, Sendable, Hashable {
                 statusCode: 401, message: "The control API takes the admin token `serve` printed, not a location's token.",
                 error: "Unauthorized")
         case .locationNotAccessible: .init(statusCode: 403, message: "The token does not have access to this location.")
+        case .forbidden(let message): .init(statusCode: 403, message: message, error: "Forbidden")
         case .conversationNotFound(let id):
             .init(statusCode: 400, message: "Conversation with id \(id.rawValue.clippedForMessage) not found")
         case .invalidLastMessageId: .init(statusCode: 400, message: "Invalid lastMessageId")

@@ -8,12 +8,15 @@ extension PostgresConversationStore {
     public func reset(_ scope: ResetScope, logger: Logger) async throws {
         let statement: PostgresQuery = switch scope {
         case .data:
-            "TRUNCATE scheduled_sends, webhook_attempts, webhook_deliveries, webhook_events, messages, conversations, contacts"
+            """
+            TRUNCATE scheduled_sends, email_records, webhook_attempts, webhook_deliveries, webhook_events, messages,
+                conversations, contacts
+            """
         case .everything:
             """
-            TRUNCATE scheduled_sends, webhook_attempts, webhook_deliveries, webhook_events, messages, conversations, contacts,
-                oauth_grants, oauth_installations, oauth_apps, conversation_providers, webhook_subscriptions, tokens,
-                locations
+            TRUNCATE scheduled_sends, email_records, webhook_attempts, webhook_deliveries, webhook_events, messages,
+                conversations, contacts, oauth_grants, oauth_installations, oauth_apps, conversation_providers,
+                webhook_subscriptions, tokens, locations
             """
         }
         try await execute("reset", statement, logger: logger)

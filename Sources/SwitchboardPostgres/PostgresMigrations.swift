@@ -127,6 +127,7 @@ enum PostgresMigrations {
         conversationProviders,  // PostgresProviderSchema.swift
         webhookAttempts,  // PostgresWebhookAttemptSchema.swift
         appWebhookSubscriptions,  // PostgresAppWebhookSchema.swift
+        emailRecords,  // PostgresEmailSchema.swift
     ]
 
     /// Trigram indexes (pg_trgm) over what conversation search matches, so a search reads the matching rows

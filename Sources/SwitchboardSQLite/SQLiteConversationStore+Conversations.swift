@@ -101,6 +101,9 @@ extension SQLiteConversationStore {
                 sql: "DELETE FROM messages INDEXED BY messages_page WHERE location_id = ? AND conversation_id = ?",
                 arguments: [location.rawValue, id.rawValue])
             try db.execute(
+                sql: "DELETE FROM email_records WHERE conversation_id = ? AND location_id = ?",
+                arguments: [id.rawValue, location.rawValue])
+            try db.execute(
                 sql: "DELETE FROM conversations WHERE location_id = ? AND id = ?",
                 arguments: [location.rawValue, id.rawValue])
             return db.changesCount > 0

@@ -20,6 +20,7 @@ extension SQLiteConversationStore {
                         DELETE FROM webhook_deliveries;
                         DELETE FROM webhook_events;
                         DELETE FROM scheduled_sends;
+                        DELETE FROM email_records;
                         DELETE FROM messages;
                         DROP TRIGGER conversation_search_delete;
                         DELETE FROM conversations;

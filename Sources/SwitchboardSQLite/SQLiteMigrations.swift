@@ -95,5 +95,6 @@ enum SQLiteMigrations {
         migrator.registerMigration(SQLiteProviderSchema.migrationName, migrate: SQLiteProviderSchema.create)
         migrator.registerMigration(SQLiteWebhookAttemptSchema.migrationName, migrate: SQLiteWebhookAttemptSchema.create)
         migrator.registerMigration(SQLiteAppWebhookSchema.migrationName, migrate: SQLiteAppWebhookSchema.create)
+        migrator.registerMigration(SQLiteEmailSchema.migrationName, migrate: SQLiteEmailSchema.create)
     }
 }

@@ -222,6 +222,7 @@ func buildRouter<Store: ConversationStore>(
     // Constant paths (`/conversations/search`, `/conversations/messages/…`) win over captures in the router's trie.
     MessagesController(store: store, cache: shared.cache).addRoutes(to: api)
     MessageWritesController(store: store, now: configuration.now, events: shared.events).addRoutes(to: api)
+    EmailController(store: store, now: configuration.now, events: shared.events).addRoutes(to: api)
     ExportController(store: store).addRoutes(to: api)
     ConversationsController(store: store, now: configuration.now).addRoutes(to: api)
     ContactsController(store: store, now: configuration.now).addRoutes(to: api)

@@ -5,7 +5,8 @@ public import SwitchboardCore
 /// them; SQL lives only in the backends. Lookups return optionals: whether a missing row is a 400, 403 or 404 is the
 /// handler's decision. A new capability (an outbox, files) arrives as a protocol of its own, composed here.
 public protocol ConversationStore: LocationAndTokenStore, ContactStore, ConversationRecordStore, MessageStore,
-    MessageImportStore, OAuthRevocationStore, WebhookStore, ProviderStore, ResetStore, FixtureStore, ScheduledSendStore
+    MessageImportStore, OAuthRevocationStore, WebhookStore, ProviderStore, ResetStore, FixtureStore, ScheduledSendStore,
+    EmailStore
 {
     /// A cheap round trip, for readiness checks.
     func ping(logger: Logger) async throws

@@ -155,7 +155,13 @@ import Testing
             let customId = MessageID(rawValue: try #require(try custom.json()["messageId"] as? String))
             let email = try #require(try await store.message(customId, in: tenant.location, logger: .test))
             #expect(email.messageType == .customProviderEmail)
-            #expect(email.emailMessageIds == ["thread-1"])
+            // Its own email id: `emailMessageId` names the email it answers (unknown here, so a thread of its own).
+            let emailId = try #require(try custom.json()["emailMessageId"] as? String)
+            #expect(email.emailMessageIds == [emailId])
+            #expect(emailId != "thread-1")
+            let record = try #require(try await store.email(emailId, in: tenant.location, logger: .test))
+            #expect(record.threadId == emailId)
+            #expect(record.headers.replyToMessageId == nil)
             #expect(email.body == "<b>x</b>")
             let call = try await client.send(
                 .post, "/conversations/messages/outbound", headers: tenant.headers,

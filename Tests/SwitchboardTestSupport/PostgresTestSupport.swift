@@ -29,8 +29,10 @@ public func postgresTestOptions() throws -> PostgresOptions {
 
 /// Runs `body` with an empty, migrated PostgreSQL store in a schema of its own, and drops the schema afterwards.
 ///
-/// The client runs in a task group around the body, as postgres-nio's own tests do; its `search_path` is the new
-/// schema, so the store's unqualified table names land there and parallel tests never meet.
+/// Its `search_path` is the new schema, so the store's unqualified table names land there and parallel tests never
+/// meet. The client runs in a task of its own, stopped afterwards and waited for at most ten seconds: a pool that
+/// does not stop is reported on standard error instead of holding the whole test run (once, under a loaded phase,
+/// a test's store never came back from cancellation and the phase sat idle until its timeout).
 public func withPostgresStore<T: Sendable>(
     logger: Logger = Logger(label: "switchboard.test.postgres", factory: { _ in SwiftLogNoOpLogHandler() }),
     keySeal: SigningKeySeal = .plain, _ body: @Sendable (PostgresConversationStore) async throws -> T
@@ -39,22 +41,36 @@ public func withPostgresStore<T: Sendable>(
     let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
     options.searchPath = schema
     let store = PostgresConversationStore(options: options, backgroundLogger: logger, keySeal: keySeal)
-    return try await withThrowingTaskGroup(of: Void.self, returning: T.self) { group in
-        group.addTask { try await store.run() }
-        defer { group.cancelAll() }
-        // Fails within the connection timeout, rather than the pool's minute, when the cluster is down.
-        try await store.ping(logger: logger)
-        // The schema name is ours, made of [0-9a-z_]: safe as an identifier.
-        try await store.client.query("CREATE SCHEMA \(unescaped: schema)", logger: logger)
-        do {
-            try await store.migrate(logger: logger)
-            let result = try await body(store)
-            try await store.client.query("DROP SCHEMA \(unescaped: schema) CASCADE", logger: logger)
-            return result
-        } catch {
-            _ = try? await store.client.query("DROP SCHEMA \(unescaped: schema) CASCADE", logger: logger)
-            throw error
-        }
+    let running = Task { try await store.run() }
+    defer { stop(running, schema: schema) }
+    // Fails within the connection timeout, rather than the pool's minute, when the cluster is down.
+    try await store.ping(logger: logger)
+    // The schema name is ours, made of [0-9a-z_]: safe as an identifier.
+    try await store.client.query("CREATE SCHEMA \(unescaped: schema)", logger: logger)
+    do {
+        try await store.migrate(logger: logger)
+        let result = try await body(store)
+        try await store.client.query("DROP SCHEMA \(unescaped: schema) CASCADE", logger: logger)
+        return result
+    } catch {
+        _ = try? await store.client.query("DROP SCHEMA \(unescaped: schema) CASCADE", logger: logger)
+        throw error
     }
 }
 
+/// Cancels a test store's client and, off the test's path, says so if it has not stopped within ten seconds.
+private func stop(_ running: Task<Void, any Error>, schema: String) {
+    running.cancel()
+    let stopped = Locked(false)
+    Task {
+        _ = await running.result
+        stopped.withLock { $0 = true }
+    }
+    Task {
+        try? await Task.sleep(for: .seconds(10))
+        if !stopped.withLock({ $0 }) {
+            FileHandle.standardError.write(
+                Data("withPostgresStore: the client of schema \(schema) had not stopped 10 s after cancellation\n".utf8))
+        }
+    }
+}

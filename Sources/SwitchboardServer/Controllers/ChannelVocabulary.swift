@@ -24,6 +24,13 @@ enum ChannelVocabulary {
         "delivered": "delivered", "failed": "failed", "pending": "pending", "read": "read",
     ]
 
+    /// What a provider may report of an email (v3's `MessageStatus`, `clicked` included).
+    static let reportableEmailStatus: KeyValuePairs<String, String> = [
+        "pending": "pending", "scheduled": "scheduled", "sent": "sent", "delivered": "delivered", "read": "read",
+        "undelivered": "undelivered", "connected": "connected", "failed": "failed", "opened": "opened",
+        "clicked": "clicked",
+    ]
+
     /// `call.status` values (`CallDataDTO`).
     static let callStatus: KeyValuePairs<String, String> = [
         "pending": "pending", "completed": "completed", "answered": "answered", "busy": "busy",

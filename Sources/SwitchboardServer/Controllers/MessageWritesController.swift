@@ -37,10 +37,10 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
         let providerId = body.string("conversationProviderId")
         let emailFrom = body.string("emailFrom")
         let emailTo = body.string("emailTo")
-        _ = body.string("threadId")
-        _ = body.string("replyMessageId")
-        _ = body.stringArray("emailCc")
-        _ = body.stringArray("emailBcc")
+        let threadId = body.string("threadId")
+        let replyMessageId = body.string("replyMessageId")
+        let emailCc = body.stringArray("emailCc")
+        let emailBcc = body.stringArray("emailBcc")
         _ = body.oneOf("emailReplyMode", ["reply": (), "reply_all": ()])
         try body.validate()
         guard let type, let contactId else { throw SwitchboardError.internalError }
@@ -53,13 +53,25 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
         let contact = try await store.accessibleContact(contactId, for: principal, logger: context.logger)
         let conversationId = try await store.conversation(forContact: contact.id, in: principal.locationId, logger: context.logger)?.id
             ?? .generate()
-        let emailMessageId = isEmail ? MessageID.generate().rawValue : nil
+        let messageId = MessageID.generate()
         // A custom provider of the channel (the one named, or the location's default) is sent the message to deliver;
         // it stays `pending` until the provider reports its status.
         let provider = try await customProvider(named: providerId, for: messageType, in: principal.locationId, logger: context.logger)
-        let providerEmail = emailMessageId.map {
-            ProviderOutboundEvent.Email(
-                messageId: $0, subject: subject, from: emailFrom, to: (emailTo ?? contact.email).map { [$0] } ?? [])
+        // An email's own record goes first (see `EmailStore`); a `threadId` of the location's continues that thread.
+        var email: EmailRecord?
+        if isEmail {
+            let headers = EmailHeaders(
+                subject: subject, from: emailFrom ?? EmailHeaders.defaultFrom, to: (emailTo ?? contact.email).map { [$0] } ?? [],
+                cc: emailCc ?? [], bcc: emailBcc ?? [], replyToMessageId: replyMessageId,
+                provider: provider == nil ? EmailHeaders.switchboardProvider : EmailHeaders.customProvider)
+            let record = try await store.newEmailRecord(
+                message: messageId, of: conversationId, in: principal.locationId, answering: threadId, headers: headers,
+                logger: context.logger)
+            try await store.insertEmail(record, logger: context.logger)
+            email = record
+        }
+        let providerEmail = email.map {
+            ProviderOutboundEvent.Email(messageId: $0.id, subject: subject, from: emailFrom, to: $0.headers.to)
         }
         // `scheduledTimestamp` is in seconds; a time already past sends at once.
         let dueAt = scheduled.map { Timestamp(rawValue: Int64($0) * 1000) }
@@ -70,19 +82,19 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
             }
         ) { time in
             Message(
-                id: .generate(), conversationId: conversationId, locationId: principal.locationId, contactId: contact.id,
+                id: messageId, conversationId: conversationId, locationId: principal.locationId, contactId: contact.id,
                 messageType: messageType, direction: .outbound,
                 status: dueAt.map { $0 > time } == true ? "scheduled" : (status ?? (provider == nil ? "delivered" : "pending")),
                 body: content, contentType: html != nil ? "text/html" : "text/plain", dateAdded: time, source: "api",
-                attachments: attachments, emailMessageIds: emailMessageId.map { [$0] },
+                attachments: attachments, emailMessageIds: email.map { [$0.id] },
                 conversationProviderId: provider?.id ?? providerId)
         }
         return JSONResponse.make(status: .created, traceId: context.traceId) { json in
             json.key("conversationId"); json.string(conversationId.rawValue)
             json.key("messageId"); json.string(message.id.rawValue)
-            if let emailMessageId {
-                json.key("emailMessageId"); json.string(emailMessageId)
-                json.key("threadId"); json.string(message.id.rawValue)
+            if let email {
+                json.key("emailMessageId"); json.string(email.id)
+                json.key("threadId"); json.string(email.threadId)
                 json.key("msg")
                 json.string(message.status == "scheduled" ? "Email scheduled successfully." : "Email queued successfully.")
             }
@@ -114,21 +126,36 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
         let html = body.string("html")
         let text = body.string("message")
         let direction = body.oneOf("direction", ChannelVocabulary.direction)
-        let emailMessageId = body.string("emailMessageId")
-        _ = body.string("emailFrom")
-        _ = body.string("emailTo")
-        _ = body.stringArray("emailCc")
-        _ = body.stringArray("emailBcc")
+        let answering = body.string("emailMessageId")
+        let emailFrom = body.string("emailFrom")
+        let emailTo = body.string("emailTo")
+        let emailCc = body.stringArray("emailCc")
+        let emailBcc = body.stringArray("emailBcc")
         try body.validate()
         guard let type else { throw SwitchboardError.internalError }
         let messageType = ChannelVocabulary.resolveCustom(type, subject: subject, html: html)
         let conversation = try await fields.conversation(in: store, for: principal, logger: context.logger)
         let isEmail = messageType.isEmail
+        let messageId = MessageID.generate()
+        // Every email has its own id; one naming an earlier email (`emailMessageId`) joins that email's thread.
+        var email: EmailRecord?
+        if isEmail {
+            let contact = try await store.contact(conversation.contactId, in: conversation.locationId, logger: context.logger)
+            let headers = EmailHeaders(
+                subject: subject, from: emailFrom ?? contact?.email ?? "", to: emailTo.map { [$0] } ?? [],
+                cc: emailCc ?? [], bcc: emailBcc ?? [],
+                provider: fields.conversationProviderId == nil ? EmailHeaders.switchboardProvider : EmailHeaders.customProvider)
+            let record = try await store.newEmailRecord(
+                message: messageId, of: conversation.id, in: conversation.locationId, answering: answering,
+                headers: headers, logger: context.logger)
+            try await store.insertEmail(record, logger: context.logger)
+            email = record
+        }
         let message = try await insert(into: conversation.id, in: conversation.locationId, logger: context.logger) { time in
             fields.message(
-                in: conversation, type: messageType, direction: direction ?? .inbound, now: time,
+                messageId, in: conversation, type: messageType, direction: direction ?? .inbound, now: time,
                 body: isEmail ? (html ?? text) : text, contentType: html != nil ? "text/html" : "text/plain",
-                emailMessageIds: isEmail ? [emailMessageId ?? MessageID.generate().rawValue] : nil)
+                emailMessageIds: email.map { [$0.id] })
         }
         return processedResponse(message, traceId: context.traceId)
     }
@@ -144,7 +171,7 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
         let conversation = try await fields.conversation(in: store, for: principal, logger: context.logger)
         let message = try await insert(into: conversation.id, in: conversation.locationId, logger: context.logger) { time in
             fields.message(
-                in: conversation, type: type, direction: .outbound, now: time, body: nil, contentType: nil,
+                .generate(), in: conversation, type: type, direction: .outbound, now: time, body: nil, contentType: nil,
                 emailMessageIds: nil)
         }
         return processedResponse(message, traceId: context.traceId)
@@ -307,13 +334,13 @@ struct ProcessedMessageFields {
     }
 
     func message(
-        in conversation: Conversation, type: MessageType, direction: MessageDirection, now: Timestamp, body: String?,
+        _ id: MessageID, in conversation: Conversation, type: MessageType, direction: MessageDirection, now: Timestamp, body: String?,
         contentType: String?, emailMessageIds: [String]?
     ) -> Message {
         let time = date ?? now
         let status = type.isCall ? (call?.status ?? "completed") : "delivered"
         return Message(
-            id: .generate(), conversationId: conversation.id, locationId: conversation.locationId,
+            id: id, conversationId: conversation.id, locationId: conversation.locationId,
             contactId: conversation.contactId, messageType: type, direction: direction, status: status, body: body,
             contentType: type.isCall ? nil : contentType, dateAdded: time, dateUpdated: time, source: "api",
             altId: altId, attachments: attachments, call: type.isCall ? (call ?? CallDetails(status: status)) : call,

@@ -173,6 +173,29 @@ struct RequestBody {
         return RequestBody(object: nested)
     }
 
+    /// An array of objects; each element's violations are reported with the field and index prefixed
+    /// (`recipients.0.status`) by `absorb`.
+    mutating func objectArray(_ key: String, maxCount: Int = 100) -> [RequestBody]? {
+        guard let value = value(key) else { return nil }
+        guard case .array(let array) = value else {
+            violations.append("\(key) must be an array")
+            return nil
+        }
+        guard array.count <= maxCount else {
+            violations.append("\(key) must contain no more than \(maxCount) elements")
+            return nil
+        }
+        var objects: [RequestBody] = []
+        for element in array {
+            guard case .object(let nested) = element else {
+                violations.append("each value in \(key) must be an object")
+                return nil
+            }
+            objects.append(RequestBody(object: nested))
+        }
+        return objects
+    }
+
     mutating func rejectField(_ message: String) {
         violations.append(message)
     }
