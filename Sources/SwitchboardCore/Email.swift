@@ -66,16 +66,25 @@ public struct EmailHeaders: Sendable, Hashable, Codable {
         "stored",
     ]
 
-    /// A provider's report applied: counters given are set (the others kept), counters the status implies are at
-    /// least 1 (a click means the email was opened, an opening that it was delivered), and recipients are upserted
-    /// by `emailId`.
+    /// A provider's report applied, as HighLevel's v3 document describes it: a counter given replaces the stored one
+    /// (a zero leaves it as it is); events the report implies are at least 1 (a click, complaint, unsubscription or
+    /// reply means the email was opened, an opening that it was delivered, a delivery that it was accepted); and
+    /// recipients are upserted by `emailId`.
     public func reporting(status: String, events reported: [String: Int], recipients reportedRecipients: [EmailRecipient])
         -> EmailHeaders
     {
         var updated = self
-        updated.events.merge(reported) { _, new in new }
-        for implied in Self.impliedEvents(of: status) where (updated.events[implied] ?? 0) < 1 {
-            updated.events[implied] = 1
+        var happened = Set<String>()
+        for (name, count) in reported where count > 0 {
+            updated.events[name] = count
+            happened.insert(name)
+        }
+        if let event = Self.event(ofStatus: status) { happened.insert(event) }
+        if !happened.isDisjoint(with: ["clicked", "complained", "unsubscribed", "replied"]) { happened.insert("opened") }
+        if happened.contains("opened") { happened.insert("delivered") }
+        if happened.contains("delivered") { happened.insert("accepted") }
+        for event in happened where (updated.events[event] ?? 0) < 1 {
+            updated.events[event] = 1
         }
         for recipient in reportedRecipients {
             if let index = updated.recipients.firstIndex(where: { $0.emailId == recipient.emailId }) {
@@ -87,13 +96,13 @@ public struct EmailHeaders: Sendable, Hashable, Codable {
         return updated
     }
 
-    static func impliedEvents(of status: String) -> [String] {
+    /// The event a status says happened, if any (`read` is an email's opening).
+    static func event(ofStatus status: String) -> String? {
         switch status {
-        case "clicked": ["clicked", "opened", "delivered"]
-        case "opened", "read": ["opened", "delivered"]
-        case "delivered": ["delivered"]
-        case "failed", "undelivered": ["failed"]
-        default: []
+        case "delivered", "opened", "clicked", "failed": status
+        case "read": "opened"
+        case "undelivered": "failed"
+        default: nil
         }
     }
 }

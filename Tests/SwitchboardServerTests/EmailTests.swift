@@ -237,9 +237,9 @@ import Testing
             #expect(first.status == .ok)
             #expect(NSDictionary(dictionary: try first.json())
                 == ["success": true, "message": "Updated email message successfully"] as NSDictionary)
-            // A click implies the opening and the delivery; counters given are set, the rest kept.
+            // A click implies the opening and the delivery; counters given are set, the rest kept (a zero too).
             let second = try await report(
-                #"{"status":"clicked","events":{"clicked":3},"recipients":[{"emailId":"ada@example.com","status":"clicked"},{"emailId":"cc@example.com","status":"failed","failReason":"mailbox full"}]}"#)
+                #"{"status":"clicked","events":{"clicked":3,"accepted":0},"recipients":[{"emailId":"ada@example.com","status":"clicked"},{"emailId":"cc@example.com","status":"failed","failReason":"mailbox full"}]}"#)
             #expect(second.status == .ok)
             let after = try await read()
             #expect(after["status"] as? String == "clicked")
