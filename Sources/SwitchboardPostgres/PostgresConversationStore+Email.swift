@@ -15,15 +15,31 @@ extension PostgresConversationStore {
     }
 
     public func email(_ id: String, in location: LocationID, logger: Logger) async throws -> EmailRecord? {
-        let rows = try await fetch(
+        try await fetch(
             "email",
             """
             SELECT e.conversation_id, e.message_id, e.thread_id, e.headers FROM email_records e
             JOIN messages m ON m.location_id = e.location_id AND m.id = e.message_id
             WHERE e.location_id = \(location.rawValue) AND e.id = \(id)
             """, logger: logger
-        ) { row in try row.decode((String, String, String, String).self) }
-        guard let (conversation, message, thread, headers) = rows.first else { return nil }
+        ) { row in try Self.emailRecord(id, in: location, row) }.first
+    }
+
+    /// The record of a message being written about (its event), inside the caller's transaction.
+    static func emailRecord(of message: Message, on connection: PostgresConnection, logger: Logger) async throws
+        -> EmailRecord?
+    {
+        guard let id = message.emailMessageIds?.first else { return nil }
+        return try await connection.fetch(
+            """
+            SELECT conversation_id, message_id, thread_id, headers FROM email_records
+            WHERE location_id = \(message.locationId.rawValue) AND id = \(id) AND message_id = \(message.id.rawValue)
+            """, logger: logger
+        ) { row in try emailRecord(id, in: message.locationId, row) }.first
+    }
+
+    private static func emailRecord(_ id: String, in location: LocationID, _ row: PostgresRow) throws -> EmailRecord {
+        let (conversation, message, thread, headers) = try row.decode((String, String, String, String).self)
         return EmailRecord(
             id: id, locationId: location, conversationId: ConversationID(rawValue: conversation),
             messageId: MessageID(rawValue: message), threadId: thread, headers: try EmailHeaders(storedText: headers))

@@ -9,7 +9,7 @@ extension PostgresConversationStore {
     public func updateMessageStatus(
         _ id: MessageID, in location: LocationID, status: String, at time: Timestamp, logger: Logger
     ) async throws -> Message? {
-        try await run("updateMessageStatus", logger: logger, statements: 5) { connection in
+        try await run("updateMessageStatus", logger: logger, statements: 6) { connection in
             try await connection.withTransaction(logger: logger) { connection in
                 try await Self.setStatus(of: id, in: location, to: status, at: time, on: connection, logger: logger)
             }
@@ -36,7 +36,10 @@ extension PostgresConversationStore {
             RETURNING \(unescaped: Columns.message)
             """, logger: logger, Decode.message
         ).first
-        if let updated { try await announce([.message(updated, at: time)], on: connection, logger: logger) }
+        if let updated {
+            let email = try await emailRecord(of: updated, on: connection, logger: logger)
+            try await announce([.message(updated, at: time, email: email)], on: connection, logger: logger)
+        }
         return updated
     }
 

@@ -64,7 +64,7 @@ extension PostgresConversationStore {
         _ id: MessageID, in location: LocationID, status: String, at time: Timestamp, sending send: ScheduledSend? = nil,
         logger: Logger
     ) async throws -> Message? {
-        try await run("releaseScheduledSend", logger: logger, statements: 7) { connection in
+        try await run("releaseScheduledSend", logger: logger, statements: 8) { connection in
             try await connection.withTransaction(logger: logger) { connection in
                 let released = try await connection.fetch(
                     """

@@ -28,11 +28,27 @@ extension SQLiteConversationStore {
                     WHERE e.location_id = ? AND e.id = ?
                     """,
                 arguments: [location.rawValue, id])
-            guard let row else { return nil }
-            return EmailRecord(
-                id: id, locationId: location, conversationId: ConversationID(rawValue: row[0]),
-                messageId: MessageID(rawValue: row[1]), threadId: row[2], headers: try EmailHeaders(storedText: row[3]))
+            return try row.map { try Self.emailRecord(id, in: location, $0) }
         }
+    }
+
+    /// The record of a message being written about (its event), inside the caller's transaction.
+    static func emailRecord(of message: Message, db: Database) throws -> EmailRecord? {
+        guard let id = message.emailMessageIds?.first else { return nil }
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT conversation_id, message_id, thread_id, headers FROM email_records
+                WHERE location_id = ? AND id = ? AND message_id = ?
+                """,
+            arguments: [message.locationId.rawValue, id, message.id.rawValue])
+        return try row.map { try emailRecord(id, in: message.locationId, $0) }
+    }
+
+    private static func emailRecord(_ id: String, in location: LocationID, _ row: Row) throws -> EmailRecord {
+        EmailRecord(
+            id: id, locationId: location, conversationId: ConversationID(rawValue: row[0]),
+            messageId: MessageID(rawValue: row[1]), threadId: row[2], headers: try EmailHeaders(storedText: row[3]))
     }
 
     public func locationOfEmail(_ id: String, logger: Logger) async throws -> LocationID? {

@@ -24,7 +24,7 @@ extension SQLiteConversationStore {
             db, sql: "SELECT \(messageColumns) FROM messages WHERE location_id = ? AND id = ?",
             arguments: [location.rawValue, id.rawValue]
         ).map(Decode.message)
-        if let updated { try enqueue([.message(updated, at: time)], db: db) }
+        if let updated { try enqueue([.message(updated, at: time, email: try emailRecord(of: updated, db: db))], db: db) }
         return updated
     }
 

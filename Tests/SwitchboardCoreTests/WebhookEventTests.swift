@@ -67,6 +67,35 @@ import Testing
         #expect(fields["messageType"] == .string("Email"))
     }
 
+    /// §9.2's email variant: the email record's fields after the message's, in HighLevel's order; an email without a
+    /// record (imported) has its id only.
+    @Test func anEmailCarriesItsRecordsFields() {
+        var message = Self.message(.email, .outbound)
+        message.contentType = "text/html"
+        message.emailMessageIds = ["emlFFFFFFFFFFFFFFFFF"]
+        let email = EmailRecord(
+            id: "emlFFFFFFFFFFFFFFFFF", locationId: message.locationId, conversationId: message.conversationId,
+            messageId: message.id, threadId: "emlGGGGGGGGGGGGGGGGG",
+            headers: EmailHeaders(
+                subject: "Re: Quote", from: "Sales <sales@example.com>", to: ["ada@example.com"], cc: ["c@example.com"],
+                provider: EmailHeaders.switchboardProvider))
+        let event = MessageWebhookEvent(message: message, webhookId: "wh-3", timestamp: Self.sent, email: email)
+        #expect(String(decoding: event.jsonBytes(), as: UTF8.self) == """
+            {"type":"OutboundMessage","locationId":"locCCCCCCCCCCCCCCCCC","attachments":[],"body":"Hi there",\
+            "contactId":"contDDDDDDDDDDDDDDDD","contentType":"text/html","conversationId":"convBBBBBBBBBBBBBBBB",\
+            "dateAdded":"2026-02-26T15:40:14.307Z","direction":"outbound","messageType":"Email","messageTypeId":3,\
+            "messageTypeString":"TYPE_EMAIL","status":"delivered","messageId":"msgAAAAAAAAAAAAAAAAA",\
+            "userId":"userEEEEEEEEEEEEEEEE","source":"app","emailMessageId":"emlFFFFFFFFFFFFFFFFF",\
+            "threadId":"emlGGGGGGGGGGGGGGGGG","provider":"switchboard","from":"Sales <sales@example.com>",\
+            "to":["ada@example.com"],"cc":["c@example.com"],"bcc":[],"subject":"Re: Quote","webhookId":"wh-3",\
+            "timestamp":"2026-02-26T15:40:14.307Z"}
+            """)
+        let imported = MessageWebhookEvent(message: message, webhookId: "wh-4", timestamp: Self.sent)
+        let fields = (try? Self.fields(imported)) ?? [:]
+        #expect(fields["emailMessageId"] == .string("emlFFFFFFFFFFFFFFFFF"))
+        #expect(fields["threadId"] == nil && fields["from"] == nil && fields["subject"] == nil)
+    }
+
     /// The labels HighLevel documents for its channels, and a label for every type.
     @Test func webhookLabels() {
         let documented: [(MessageType, String)] = [

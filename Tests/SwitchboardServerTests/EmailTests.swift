@@ -282,6 +282,78 @@ import Testing
         }
     }
 
+    /// Issue 16's email variant: an email's InboundMessage/OutboundMessage webhooks carry its record's fields, from
+    /// the send (written by the controller), a provider's report (written inside the store) and an inbound reply.
+    @Test(arguments: Backend.allCases)
+    func emailWebhooksCarryTheEmailsFields(_ backend: Backend) async throws {
+        let receiver = WebhookReceiver()
+        try await receiver.run { port in
+            try await withStore(backend) { store in
+                let tenant = try await store.makeTenant()
+                try await store.subscribe(tenant, id: "sub-messages", url: "http://127.0.0.1:\(port)/hook")
+                _ = try await WebhookSetup.addProvider(
+                    store, location: tenant.location, name: "Acme mail", channel: .email,
+                    deliveryURL: "http://127.0.0.1:\(port)/mail", isDefault: true, now: .now(), logger: .test)
+                let contact = try await makeContact(store, tenant: tenant, email: "ada@example.com")
+                try await makeApplication(store: store, configure: {
+                    $0.now = Timestamp.now
+                    $0.webhooks.enabled = true
+                    $0.webhooks.pollInterval = .milliseconds(50)
+                }).test(.live) { client in
+                    let sent = try await client.send(
+                        .post, "/conversations/messages", headers: tenant.headers,
+                        json: #"""
+                            {"type":"Email","contactId":"\#(contact.id)","subject":"Quote","html":"<p>Hi</p>",
+                             "emailFrom":"Sales <sales@example.com>","emailCc":["cc@example.com"]}
+                            """#).json()
+                    let email = try #require(sent["emailMessageId"] as? String)
+                    let conversation = try #require(sent["conversationId"] as? String)
+                    let report = try await client.send(
+                        .put, "/conversations/messages/email/\(email)/status", headers: tenant.headers,
+                        json: #"{"status":"delivered"}"#)
+                    #expect(report.status == .ok)
+                    let reply = try await client.send(
+                        .post, "/conversations/messages/inbound", headers: tenant.headers,
+                        json: #"""
+                            {"type":"Email","conversationId":"\#(conversation)","contactId":"\#(contact.id)",
+                             "subject":"Re: Quote","html":"<p>Yes</p>","emailMessageId":"\#(email)",
+                             "emailFrom":"ada@example.com","emailTo":"sales@example.com"}
+                            """#).json()
+                    let replyId = try #require(reply["emailMessageId"] as? String)
+
+                    let deliveries = try await receiver.waitFor(3, to: "/hook")
+                    #expect(deliveries.count == 3)
+                    let bodies = deliveries.compactMap(\.json).sorted { ($0["status"] as? String ?? "") > ($1["status"] as? String ?? "") }
+                    func emailFields(_ body: [String: Any]) -> NSDictionary {
+                        NSDictionary(dictionary: body.filter {
+                            ["type", "status", "emailMessageId", "threadId", "provider", "from", "to", "cc", "bcc", "subject"]
+                                .contains($0.key)
+                        })
+                    }
+                    let expected: [NSDictionary] = [
+                        [
+                            "type": "OutboundMessage", "status": "pending", "emailMessageId": email, "threadId": email,
+                            "provider": "custom", "from": "Sales <sales@example.com>", "to": ["ada@example.com"],
+                            "cc": ["cc@example.com"], "bcc": [String](), "subject": "Quote",
+                        ],
+                        [
+                            "type": "OutboundMessage", "status": "delivered", "emailMessageId": email, "threadId": email,
+                            "provider": "custom", "from": "Sales <sales@example.com>", "to": ["ada@example.com"],
+                            "cc": ["cc@example.com"], "bcc": [String](), "subject": "Quote",
+                        ],
+                        [
+                            "type": "InboundMessage", "status": "delivered", "emailMessageId": replyId, "threadId": email,
+                            "provider": "switchboard", "from": "ada@example.com", "to": ["sales@example.com"],
+                            "cc": [String](), "bcc": [String](), "subject": "Re: Quote",
+                        ],
+                    ]
+                    let actual = bodies.map(emailFields)
+                    for item in expected { #expect(actual.contains(item), "\(item) not in \(actual)") }
+                }
+            }
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func anEmailGoesWithItsConversation(_ backend: Backend) async throws {
         try await withEmailApp(backend) { store, tenant, client in

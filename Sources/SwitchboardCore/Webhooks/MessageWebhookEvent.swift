@@ -13,12 +13,15 @@ public struct MessageWebhookEvent: Sendable, Hashable {
     public var timestamp: Timestamp
     /// The OAuth app the delivery is for (the client id's part before its first `-`), when it is for an app.
     public var appId: String?
+    /// An email's own record, whose fields HighLevel's email variants carry.
+    public var email: EmailRecord?
 
-    public init(message: Message, webhookId: String, timestamp: Timestamp, appId: String? = nil) {
+    public init(message: Message, webhookId: String, timestamp: Timestamp, appId: String? = nil, email: EmailRecord? = nil) {
         self.message = message
         self.webhookId = webhookId
         self.timestamp = timestamp
         self.appId = appId
+        self.email = email
     }
 
     /// The type follows the stored message's direction; a message without one is inbound.
@@ -63,7 +66,17 @@ public struct MessageWebhookEvent: Sendable, Hashable {
             if let duration = message.call?.duration { json.key("callDuration"); json.integer(duration) }
             if let callStatus = message.call?.status { json.key("callStatus"); json.string(callStatus) }
         }
-        if let emailMessageId = message.emailMessageIds?.first {
+        if let email {
+            json.key("emailMessageId"); json.string(email.id)
+            json.key("threadId"); json.string(email.threadId)
+            json.key("provider"); json.string(email.headers.provider)
+            json.key("from"); json.string(email.headers.from)
+            json.key("to"); json.stringArray(email.headers.to)
+            json.key("cc"); json.stringArray(email.headers.cc)
+            json.key("bcc"); json.stringArray(email.headers.bcc)
+            if let subject = email.headers.subject { json.key("subject"); json.string(subject) }
+        } else if let emailMessageId = message.emailMessageIds?.first {
+            // An imported email has no record: its id is all there is.
             json.key("emailMessageId"); json.string(emailMessageId)
         }
         json.endObject()

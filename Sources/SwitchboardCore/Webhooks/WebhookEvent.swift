@@ -30,9 +30,9 @@ public struct WebhookEvent: Sendable, Hashable {
     /// recipient receives.
     public var requiredScope: Scope? { recipient == nil ? WebhookEventType.requiredScope(of: type) : nil }
 
-    /// The `InboundMessage` or `OutboundMessage` of a stored message.
-    public static func message(_ message: Message, at time: Timestamp) -> WebhookEvent {
-        let event = MessageWebhookEvent(message: message, webhookId: "", timestamp: time)
+    /// The `InboundMessage` or `OutboundMessage` of a stored message (with its email's fields, for an email).
+    public static func message(_ message: Message, at time: Timestamp, email: EmailRecord? = nil) -> WebhookEvent {
+        let event = MessageWebhookEvent(message: message, webhookId: "", timestamp: time, email: email)
         return WebhookEvent(
             type: event.kind.rawValue, locationId: message.locationId, conversationId: message.conversationId,
             payload: event.payload(), createdAt: time)

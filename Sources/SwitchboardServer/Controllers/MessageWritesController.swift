@@ -76,7 +76,7 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
         // `scheduledTimestamp` is in seconds; a time already past sends at once.
         let dueAt = scheduled.map { Timestamp(rawValue: Int64($0) * 1000) }
         let message = try await insert(
-            into: conversationId, in: principal.locationId, dueAt: dueAt, logger: context.logger,
+            into: conversationId, in: principal.locationId, dueAt: dueAt, email: email, logger: context.logger,
             alsoAnnouncing: { message, time in
                 provider.map { [.providerOutbound(message, through: $0, phone: contact.phone, email: providerEmail, at: time)] } ?? []
             }
@@ -151,7 +151,9 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
             try await store.insertEmail(record, logger: context.logger)
             email = record
         }
-        let message = try await insert(into: conversation.id, in: conversation.locationId, logger: context.logger) { time in
+        let message = try await insert(
+            into: conversation.id, in: conversation.locationId, email: email, logger: context.logger
+        ) { time in
             fields.message(
                 messageId, in: conversation, type: messageType, direction: direction ?? .inbound, now: time,
                 body: isEmail ? (html ?? text) : text, contentType: html != nil ? "text/html" : "text/plain",
@@ -233,7 +235,7 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
             let message = try await store.updateMessageStatus(
                 id, in: principal.locationId, status: status, at: now(), logger: context.logger)
         else { throw SwitchboardError.notFound("Message not found") }
-        events.announce([.message(message, at: message.dateUpdated)])
+        events.announce([await store.messageEvent(message, at: message.dateUpdated, logger: context.logger)])
         return JSONResponse.make(traceId: context.traceId) { json in
             json.key("conversationId"); json.string(message.conversationId.rawValue)
             json.key("messageId"); json.string(message.id.rawValue)
@@ -252,7 +254,7 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
             let updated = try await store.cancelScheduledSend(id, in: principal.locationId, at: now(), logger: context.logger)
         {
             cancelled = true
-            events.announce([.message(updated, at: updated.dateUpdated)])
+            events.announce([await store.messageEvent(updated, at: updated.dateUpdated, logger: context.logger)])
         }
         return JSONResponse.make(traceId: context.traceId) { json in
             json.key("status"); json.integer(cancelled ? 200 : 404)
@@ -266,8 +268,8 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
     /// A message due later (`dueAt`) is stored without its event, which goes out when it is sent (`ScheduledSender`).
     /// `alsoAnnouncing`: events the message causes besides its own (a provider's `ProviderOutboundMessage`).
     private func insert(
-        into conversation: ConversationID, in location: LocationID, dueAt: Timestamp? = nil, logger: Logger,
-        alsoAnnouncing more: (Message, Timestamp) -> [WebhookEvent] = { _, _ in [] },
+        into conversation: ConversationID, in location: LocationID, dueAt: Timestamp? = nil, email: EmailRecord? = nil,
+        logger: Logger, alsoAnnouncing more: (Message, Timestamp) -> [WebhookEvent] = { _, _ in [] },
         _ make: (Timestamp) -> Message
     ) async throws -> Message {
         try await turns.inTurn(for: conversation, in: location) {
@@ -280,7 +282,7 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
                         message, dueAt: dueAt, held: more(message, time).first, logger: logger)
                     return message
                 }
-                let stored: [WebhookEvent] = [.message(message, at: time)] + more(message, time)
+                let stored: [WebhookEvent] = [.message(message, at: time, email: email)] + more(message, time)
                 try await store.insertMessages([message], events: stored, logger: logger)
                 events.announce(stored)
             } catch StoreError.duplicate {

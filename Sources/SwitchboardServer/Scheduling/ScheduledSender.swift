@@ -7,7 +7,7 @@ import SwitchboardStorage
 /// and the control API asks it at once when the test clock moves, so a test that advances the clock finds them sent.
 /// Several instances on one database may look together: the store lets one of them send each message.
 final class ScheduledSender: Service, Sendable {
-    private let store: any ScheduledSendStore
+    private let store: any ScheduledSendStore & EmailStore
     private let cache: ResponseCache?
     private let now: @Sendable () -> Timestamp
     private let events: EventAnnouncer
@@ -16,7 +16,7 @@ final class ScheduledSender: Service, Sendable {
     static let batch = 100
 
     init(
-        store: any ScheduledSendStore, cache: ResponseCache?, now: @escaping @Sendable () -> Timestamp,
+        store: any ScheduledSendStore & EmailStore, cache: ResponseCache?, now: @escaping @Sendable () -> Timestamp,
         events: EventAnnouncer
     ) {
         self.store = store
@@ -55,7 +55,7 @@ final class ScheduledSender: Service, Sendable {
                         send, status: send.held == nil ? "delivered" : "pending", at: send.dueAt, logger: logger)
                 else { continue }
                 cache?.invalidate([message.conversationId])
-                events.announce([.message(message, at: message.dateUpdated)])
+                events.announce([await store.messageEvent(message, at: message.dateUpdated, logger: logger)])
                 sent += 1
             }
             if due.count < Self.batch { return sent }

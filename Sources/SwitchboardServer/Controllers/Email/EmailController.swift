@@ -36,7 +36,7 @@ struct EmailController<Store: ConversationStore>: Sendable {
                 email.messageId, in: principal.locationId, at: now(), logger: context.logger)
         {
             cancelled = true
-            events.announce([.message(updated, at: updated.dateUpdated)])
+            events.announce([await store.messageEvent(updated, at: updated.dateUpdated, logger: context.logger)])
         }
         return JSONResponse.make(traceId: context.traceId) { json in
             json.key("status"); json.integer(cancelled ? 200 : 404)
@@ -81,7 +81,7 @@ struct EmailController<Store: ConversationStore>: Sendable {
         if let updated = try await store.updateMessageStatus(
             message.id, in: message.locationId, status: status, at: now(), logger: context.logger)
         {
-            events.announce([.message(updated, at: updated.dateUpdated)])
+            events.announce([await store.messageEvent(updated, at: updated.dateUpdated, logger: context.logger)])
         }
         return JSONResponse.make(traceId: context.traceId) { json in
             json.key("success"); json.bool(true)
@@ -126,6 +126,15 @@ extension EmailRecord {
 }
 
 extension EmailStore {
+    /// A stored message's event, for the live stream, with its email's fields when it is an email with a record (as
+    /// the store wrote it to the outbox). The write is done: a failed lookup leaves the fields out, not the event.
+    func messageEvent(_ message: Message, at time: Timestamp, logger: Logger) async -> WebhookEvent {
+        guard let id = message.emailMessageIds?.first, EmailRecord.isPlausibleID(id) else {
+            return .message(message, at: time)
+        }
+        return .message(message, at: time, email: (try? await email(id, in: message.locationId, logger: logger)) ?? nil)
+    }
+
     /// The record of a new email, the message `message` of `conversation`: an id of its own, and the thread of
     /// `earlier` (an email of the location, named by its id or by its thread's, which is its first email's id) when
     /// there is one; otherwise a thread of its own, named by its id.
