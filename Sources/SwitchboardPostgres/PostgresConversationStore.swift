@@ -162,6 +162,16 @@ public final class PostgresConversationStore: ConversationStore, Service {
         ).first
     }
 
+    public func locationOfContact(_ id: ContactID, logger: Logger) async throws -> LocationID? {
+        try await fetch(
+            "locationOfContact",
+            """
+            SELECT l.id FROM locations l
+            WHERE EXISTS (SELECT 1 FROM contacts c WHERE c.location_id = l.id AND c.id = \(id.rawValue)) LIMIT 1
+            """, logger: logger
+        ) { row in LocationID(rawValue: try row.decode(String.self)) }.first
+    }
+
     public func findContact(email: String?, phone: String?, in location: LocationID, logger: Logger) async throws
         -> Contact?
     {

@@ -45,6 +45,19 @@ extension SQLiteConversationStore {
         }
     }
 
+    public func locationOfContact(_ id: ContactID, logger: Logger) async throws -> LocationID? {
+        try await pool.read { db in
+            try String.fetchOne(
+                db,
+                sql: """
+                    SELECT l.id FROM locations l
+                    WHERE EXISTS (SELECT 1 FROM contacts c WHERE c.location_id = l.id AND c.id = ?) LIMIT 1
+                    """,
+                arguments: [id.rawValue]
+            ).map(LocationID.init(rawValue:))
+        }
+    }
+
     public func findContact(email: String?, phone: String?, in location: LocationID, logger: Logger) async throws
         -> Contact?
     {

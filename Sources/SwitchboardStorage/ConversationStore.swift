@@ -38,6 +38,9 @@ public protocol ContactStore: Sendable {
     /// Throws `StoreError.duplicate` when the id is taken.
     func createContact(_ contact: Contact, logger: Logger) async throws
     func contact(_ id: ContactID, in location: LocationID, logger: Logger) async throws -> Contact?
+    /// Which location holds a contact with this id, if any: to tell another location's contact (403) from none.
+    /// A seek per location (the key is location first): asked only when the caller's own location has no such contact.
+    func locationOfContact(_ id: ContactID, logger: Logger) async throws -> LocationID?
     /// The location's contact with this email (case-insensitive) or, failing that, this phone.
     func findContact(email: String?, phone: String?, in location: LocationID, logger: Logger) async throws -> Contact?
     /// Replaces every stored field of an existing contact.
@@ -77,6 +80,10 @@ public protocol MessageStore: Sendable {
     /// this conversation.
     func messagePage(_ query: MessagePageQuery, logger: Logger) async throws -> MessagePage
     func message(_ id: MessageID, in location: LocationID, logger: Logger) async throws -> Message?
+    /// Which location holds a message with this id, if any: to tell another location's message (403) from none.
+    /// A seek per location (the key is location first, and an index by id alone would slow every import): asked
+    /// only when the caller's own location has no such message.
+    func locationOfMessage(_ id: MessageID, logger: Logger) async throws -> LocationID?
     /// Sets a message's status and `dateUpdated`; returns the message as it now is (nil when there is none). The
     /// change is an event too (`InboundMessage`/`OutboundMessage` with the new status, as a provider's delivery
     /// report is at HighLevel), put in the outbox in the same transaction.

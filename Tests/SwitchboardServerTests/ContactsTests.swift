@@ -63,7 +63,10 @@ import Testing
             #expect(try unknown.errorBody() == HighLevelErrorBody(statusCode: 400, message: "Contact with id NoSuchContact not found"))
             let other = try await store.makeTenant()
             let foreign = try await makeContact(store, tenant: other)
-            #expect(try await client.get("/contacts/\(foreign.id)", headers: tenant.headers).status == .badRequest)
+            // Another location's contact is a 403 (issue 17), as its conversations are.
+            let foreignRead = try await client.get("/contacts/\(foreign.id)", headers: tenant.headers)
+            #expect(foreignRead.status == .forbidden)
+            #expect(try foreignRead.errorBody() == HighLevelErrorBody(statusCode: 403, message: "The token does not have access to this location."))
             let forbidden = try await client.send(
                 .post, "/contacts/", headers: tenant.headers, json: #"{"locationId":"\#(other.location)"}"#)
             #expect(forbidden.status == .forbidden)

@@ -241,6 +241,19 @@ import Testing
                 .put, "/conversations/messages/NoSuchMessage/status", headers: tenant.headers, json: #"{"status":"read"}"#)
             #expect(unknown.status == .notFound)
             #expect(try unknown.errorBody() == HighLevelErrorBody(statusCode: 404, message: "Message not found"))
+
+            // Another location's message is a 403 (issue 17), for a status and a scheduled cancel alike, and unchanged.
+            let other = try await store.makeTenant()
+            let (_, theirs) = try await seedConversation(store, tenant: other, count: 1)
+            let foreign = try await client.send(
+                .put, "/conversations/messages/\(theirs[0].id)/status", headers: tenant.headers, json: #"{"status":"read"}"#)
+            #expect(foreign.status == .forbidden)
+            #expect(try foreign.errorBody() == HighLevelErrorBody(statusCode: 403, message: "The token does not have access to this location."))
+            let foreignCancel = try await client.execute(
+                uri: "/conversations/messages/\(theirs[0].id)/schedule", method: .delete, headers: tenant.headers)
+            #expect(foreignCancel.status == .forbidden)
+            #expect(try foreignCancel.errorBody() == HighLevelErrorBody(statusCode: 403, message: "The token does not have access to this location."))
+            #expect(try await store.message(theirs[0].id, in: other.location, logger: .test)?.status == "delivered")
         }
     }
 

@@ -345,11 +345,14 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
-    func getMessageOfAnotherLocationOrUnknownIsNotFound(_ backend: Backend) async throws {
+    func getMessageOfAnotherLocationIsForbiddenAndAnUnknownOneNotFound(_ backend: Backend) async throws {
         try await withApp(backend) { store, tenant, client in
             let other = try await store.makeTenant()
             let (_, messages) = try await seedConversation(store, tenant: other, count: 1)
-            for id in [messages[0].id.rawValue, "NoSuchMessage0000000", "%27;--"] {
+            let foreign = try await client.get("/conversations/messages/\(messages[0].id)", headers: tenant.headers)
+            #expect(foreign.status == .forbidden)
+            #expect(try foreign.errorBody() == HighLevelErrorBody(statusCode: 403, message: "The token does not have access to this location."))
+            for id in ["NoSuchMessage0000000", "%27;--"] {
                 let response = try await client.get("/conversations/messages/\(id)", headers: tenant.headers)
                 #expect(response.status == .notFound)
                 #expect(try response.errorBody() == HighLevelErrorBody(statusCode: 404, message: "Message not found"))

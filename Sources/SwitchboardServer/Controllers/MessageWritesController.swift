@@ -234,7 +234,10 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
         guard id.isPlausible,
             let message = try await store.updateMessageStatus(
                 id, in: principal.locationId, status: status, at: now(), logger: context.logger)
-        else { throw SwitchboardError.notFound("Message not found") }
+        else {
+            try await store.requireNoOtherLocationHas(id, for: principal, logger: context.logger)
+            throw SwitchboardError.notFound("Message not found")
+        }
         events.announce([await store.messageEvent(message, at: message.dateUpdated, logger: context.logger)])
         return JSONResponse.make(traceId: context.traceId) { json in
             json.key("conversationId"); json.string(message.conversationId.rawValue)
@@ -255,6 +258,8 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
         {
             cancelled = true
             events.announce([await store.messageEvent(updated, at: updated.dateUpdated, logger: context.logger)])
+        } else {
+            try await store.requireNoOtherLocationHas(id, for: principal, logger: context.logger)
         }
         return JSONResponse.make(traceId: context.traceId) { json in
             json.key("status"); json.integer(cancelled ? 200 : 404)

@@ -61,8 +61,7 @@ struct MessagesController<Store: ConversationStore>: Sendable {
         }
         // The message's conversation is unknown until it is read, so any write in between voids this answer.
         let ticket = cache?.ticket(for: nil)
-        guard id.isPlausible, let message = try await store.message(id, in: principal.locationId, logger: context.logger)
-        else { throw SwitchboardError.notFound("Message not found") }
+        let message = try await store.accessibleMessage(id, for: principal, logger: context.logger)
         var json = JSONWriter(capacity: 1024)
         json.beginObject()
         json.key("message")

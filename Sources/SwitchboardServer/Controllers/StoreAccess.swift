@@ -18,12 +18,26 @@ extension ConversationStore {
         throw SwitchboardError.conversationNotFound(id)
     }
 
-    /// The caller's contact, or 400 "Contact with id … not found".
+    /// The caller's contact; another location's is a 403, an unknown one a 400 "Contact with id … not found".
     func accessibleContact(_ id: ContactID, for principal: Principal, logger: Logger) async throws -> Contact {
-        guard id.isPlausible, let contact = try await contact(id, in: principal.locationId, logger: logger) else {
-            throw SwitchboardError.badRequest("Contact with id \(id.rawValue.prefix(64)) not found")
+        if id.isPlausible {
+            if let contact = try await contact(id, in: principal.locationId, logger: logger) { return contact }
+            if let location = try await locationOfContact(id, logger: logger) { try principal.requireAccess(to: location) }
         }
-        return contact
+        throw SwitchboardError.badRequest("Contact with id \(id.rawValue.prefix(64)) not found")
+    }
+
+    /// The caller's message; another location's is a 403, an unknown one a 404 "Message not found".
+    func accessibleMessage(_ id: MessageID, for principal: Principal, logger: Logger) async throws -> Message {
+        if id.isPlausible, let message = try await message(id, in: principal.locationId, logger: logger) { return message }
+        try await requireNoOtherLocationHas(id, for: principal, logger: logger)
+        throw SwitchboardError.notFound("Message not found")
+    }
+
+    /// For a message id the caller's location does not have: a 403 when another location has it.
+    func requireNoOtherLocationHas(_ id: MessageID, for principal: Principal, logger: Logger) async throws {
+        guard id.isPlausible, let location = try await locationOfMessage(id, logger: logger) else { return }
+        try principal.requireAccess(to: location)
     }
 }
 

@@ -45,6 +45,9 @@ struct InstrumentedStore<Base: ConversationStore>: ConversationStore {
     func contact(_ id: ContactID, in location: LocationID, logger: Logger) async throws -> Contact? {
         try await measure("contact") { try await base.contact(id, in: location, logger: logger) }
     }
+    func locationOfContact(_ id: ContactID, logger: Logger) async throws -> LocationID? {
+        try await measure("locationOfContact") { try await base.locationOfContact(id, logger: logger) }
+    }
     func findContact(email: String?, phone: String?, in location: LocationID, logger: Logger) async throws -> Contact? {
         try await measure("findContact") { try await base.findContact(email: email, phone: phone, in: location, logger: logger) }
     }
@@ -99,6 +102,9 @@ struct InstrumentedStore<Base: ConversationStore>: ConversationStore {
     }
     func message(_ id: MessageID, in location: LocationID, logger: Logger) async throws -> Message? {
         try await measure("message") { try await base.message(id, in: location, logger: logger) }
+    }
+    func locationOfMessage(_ id: MessageID, logger: Logger) async throws -> LocationID? {
+        try await measure("locationOfMessage") { try await base.locationOfMessage(id, logger: logger) }
     }
     func updateMessageStatus(
         _ id: MessageID, in location: LocationID, status: String, at time: Timestamp, logger: Logger
