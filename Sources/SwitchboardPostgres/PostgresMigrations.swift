@@ -128,6 +128,7 @@ enum PostgresMigrations {
         webhookAttempts,  // PostgresWebhookAttemptSchema.swift
         appWebhookSubscriptions,  // PostgresAppWebhookSchema.swift
         emailRecords,  // PostgresEmailSchema.swift
+        preferences,  // PostgresPreferencesSchema.swift
     ]
 
     /// Trigram indexes (pg_trgm) over what conversation search matches, so a search reads the matching rows

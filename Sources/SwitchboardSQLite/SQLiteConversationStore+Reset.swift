@@ -21,6 +21,7 @@ extension SQLiteConversationStore {
                         DELETE FROM webhook_events;
                         DELETE FROM scheduled_sends;
                         DELETE FROM email_records;
+                        DELETE FROM subscription_choices;
                         DELETE FROM messages;
                         DROP TRIGGER conversation_search_delete;
                         DELETE FROM conversations;
@@ -34,6 +35,7 @@ extension SQLiteConversationStore {
                             DELETE FROM oauth_installations;
                             DELETE FROM oauth_apps;
                             DELETE FROM conversation_providers;
+                            DELETE FROM custom_subtypes;
                             DELETE FROM webhook_subscriptions;
                             DELETE FROM tokens;
                             DELETE FROM locations;

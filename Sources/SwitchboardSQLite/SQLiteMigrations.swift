@@ -96,5 +96,6 @@ enum SQLiteMigrations {
         migrator.registerMigration(SQLiteWebhookAttemptSchema.migrationName, migrate: SQLiteWebhookAttemptSchema.create)
         migrator.registerMigration(SQLiteAppWebhookSchema.migrationName, migrate: SQLiteAppWebhookSchema.create)
         migrator.registerMigration(SQLiteEmailSchema.migrationName, migrate: SQLiteEmailSchema.create)
+        migrator.registerMigration(SQLitePreferencesSchema.migrationName, migrate: SQLitePreferencesSchema.create)
     }
 }

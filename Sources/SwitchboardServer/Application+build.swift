@@ -224,6 +224,7 @@ func buildRouter<Store: ConversationStore>(
     MessageWritesController(store: store, now: configuration.now, events: shared.events).addRoutes(to: api)
     EmailController(store: store, now: configuration.now, events: shared.events).addRoutes(to: api)
     ExportController(store: store).addRoutes(to: api)
+    PreferencesController(store: store, now: configuration.now).addRoutes(to: api)
     ConversationsController(store: store, now: configuration.now).addRoutes(to: api)
     ContactsController(store: store, now: configuration.now).addRoutes(to: api)
     LiveChatController(store: store).addRoutes(to: api)

@@ -57,7 +57,7 @@ import Testing
             let invalid = try await client.send(.post, "/contacts/", headers: tenant.headers, json: #"{"email":"nope","phone":5}"#)
             #expect(invalid.status == .unprocessableContent)
             #expect(try invalid.errorBody() == .validation(
-                "locationId should not be empty", "phone must be a string", "email must be an email"))
+                "locationId should not be empty", "email must be an email", "phone must be a string"))
             let unknown = try await client.get("/contacts/NoSuchContact", headers: tenant.headers)
             #expect(unknown.status == .badRequest)
             #expect(try unknown.errorBody() == HighLevelErrorBody(statusCode: 400, message: "Contact with id NoSuchContact not found"))

@@ -27,13 +27,9 @@ struct ContactsController<Store: ConversationStore>: Sendable {
             firstName = body.string("firstName", maxLength: 256)
             lastName = body.string("lastName", maxLength: 256)
             name = body.string("name", maxLength: 512)
-            email = body.string("email", maxLength: 320)
+            email = body.email("email")
             phone = body.string("phone", maxLength: 64)
             companyName = body.string("companyName", maxLength: 512)
-            if let email, !email.isEmpty, !(email.contains("@") && !email.hasPrefix("@") && !email.hasSuffix("@")) {
-                body.rejectField("email must be an email")
-                self.email = nil
-            }
         }
 
         /// Fields given in the request replace the stored ones; absent fields are kept.

@@ -42,6 +42,7 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
         let emailCc = body.stringArray("emailCc")
         let emailBcc = body.stringArray("emailBcc")
         _ = body.oneOf("emailReplyMode", ["reply": (), "reply_all": ()])
+        let customSubtypeId = body.string("customSubtypeId", maxLength: 256)
         try body.validate()
         guard let type, let contactId else { throw SwitchboardError.internalError }
         let messageType = ChannelVocabulary.resolveCustom(type, subject: subject, html: html)
@@ -51,6 +52,9 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
             throw ValidationFailure(isEmail ? "html should not be empty" : "message should not be empty")
         }
         let contact = try await store.accessibleContact(contactId, for: principal, logger: context.logger)
+        try await store.requireSendPermission(
+            to: contact, emailTo: emailTo ?? contact.email, isEmail: isEmail, customSubtypeId: customSubtypeId,
+            logger: context.logger)
         let conversationId = try await store.conversation(forContact: contact.id, in: principal.locationId, logger: context.logger)?.id
             ?? .generate()
         let messageId = MessageID.generate()

@@ -65,6 +65,16 @@ struct RequestBody {
         return text
     }
 
+    /// An email address (`local@domain`, at most 320 bytes); an empty string is taken as given.
+    mutating func email(_ key: String, required: Bool = false) -> String? {
+        guard let text = string(key, required: required, maxLength: 320) else { return nil }
+        guard text.isEmpty || (text.contains("@") && !text.hasPrefix("@") && !text.hasSuffix("@")) else {
+            violations.append("\(key) must be an email")
+            return nil
+        }
+        return text
+    }
+
     /// A string from a closed set; the message lists the allowed values as HighLevel's validator does.
     mutating func oneOf<T>(_ key: String, _ values: KeyValuePairs<String, T>, required: Bool = false) -> T? {
         let allowed = values.map(\.key).joined(separator: ", ")
