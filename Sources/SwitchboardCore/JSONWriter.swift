@@ -79,6 +79,13 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
+    /// A finite number in Swift's shortest round-tripping form (`1.5`, `2.0`, `1e-05`); anything else is `null`.
+    public mutating func number(_ value: Double) {
+        separate()
+        bytes.append(contentsOf: Array((value.isFinite ? value.description : "null").utf8))
+        needsComma = true
+    }
+
     public mutating func bool(_ value: Bool) {
         separate()
         if value {

@@ -82,14 +82,18 @@ extension PostgresConversationStore {
     }
 
     public func deleteConversation(_ id: ConversationID, in location: LocationID, logger: Logger) async throws -> Bool {
-        try await run("deleteConversation", logger: logger, retries: 2, statements: 5) { connection in
+        try await run("deleteConversation", logger: logger, retries: 2, statements: 6) { connection in
             try await connection.withTransaction(logger: logger) { connection in
                 try await connection.query(
                     "DELETE FROM messages WHERE location_id = \(location.rawValue) AND conversation_id = \(id.rawValue)",
                     logger: logger)
-                try await connection.query(
-                    "DELETE FROM email_records WHERE conversation_id = \(id.rawValue) AND location_id = \(location.rawValue)",
-                    logger: logger)
+                for table in ["email_records", "call_transcriptions"] {
+                    try await connection.query(
+                        """
+                        DELETE FROM \(unescaped: table)
+                        WHERE conversation_id = \(id.rawValue) AND location_id = \(location.rawValue)
+                        """, logger: logger)
+                }
                 let deleted = try await connection.fetch(
                     "DELETE FROM conversations WHERE location_id = \(location.rawValue) AND id = \(id.rawValue) RETURNING 1",
                     logger: logger

@@ -129,6 +129,7 @@ enum PostgresMigrations {
         appWebhookSubscriptions,  // PostgresAppWebhookSchema.swift
         emailRecords,  // PostgresEmailSchema.swift
         preferences,  // PostgresPreferencesSchema.swift
+        callTranscriptions,  // PostgresCallSchema.swift
     ]
 
     /// Trigram indexes (pg_trgm) over what conversation search matches, so a search reads the matching rows

@@ -100,9 +100,11 @@ extension SQLiteConversationStore {
                 // The page index holds one conversation's rows together; the planner otherwise walks the location.
                 sql: "DELETE FROM messages INDEXED BY messages_page WHERE location_id = ? AND conversation_id = ?",
                 arguments: [location.rawValue, id.rawValue])
-            try db.execute(
-                sql: "DELETE FROM email_records WHERE conversation_id = ? AND location_id = ?",
-                arguments: [id.rawValue, location.rawValue])
+            for table in ["email_records", "call_transcriptions"] {
+                try db.execute(
+                    sql: "DELETE FROM \(table) WHERE conversation_id = ? AND location_id = ?",
+                    arguments: [id.rawValue, location.rawValue])
+            }
             try db.execute(
                 sql: "DELETE FROM conversations WHERE location_id = ? AND id = ?",
                 arguments: [location.rawValue, id.rawValue])

@@ -21,6 +21,7 @@ extension SQLiteConversationStore {
                         DELETE FROM webhook_events;
                         DELETE FROM scheduled_sends;
                         DELETE FROM email_records;
+                        DELETE FROM call_transcriptions;
                         DELETE FROM subscription_choices;
                         DELETE FROM messages;
                         DROP TRIGGER conversation_search_delete;

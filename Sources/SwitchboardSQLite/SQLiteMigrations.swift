@@ -97,5 +97,6 @@ enum SQLiteMigrations {
         migrator.registerMigration(SQLiteAppWebhookSchema.migrationName, migrate: SQLiteAppWebhookSchema.create)
         migrator.registerMigration(SQLiteEmailSchema.migrationName, migrate: SQLiteEmailSchema.create)
         migrator.registerMigration(SQLitePreferencesSchema.migrationName, migrate: SQLitePreferencesSchema.create)
+        migrator.registerMigration(SQLiteCallSchema.migrationName, migrate: SQLiteCallSchema.create)
     }
 }

@@ -225,6 +225,7 @@ func buildRouter<Store: ConversationStore>(
     EmailController(store: store, now: configuration.now, events: shared.events).addRoutes(to: api)
     ExportController(store: store).addRoutes(to: api)
     PreferencesController(store: store, now: configuration.now).addRoutes(to: api)
+    CallsController(store: store, now: configuration.now).addRoutes(to: api)
     ConversationsController(store: store, now: configuration.now).addRoutes(to: api)
     ContactsController(store: store, now: configuration.now).addRoutes(to: api)
     LiveChatController(store: store).addRoutes(to: api)

@@ -135,12 +135,15 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
         let emailTo = body.string("emailTo")
         let emailCc = body.stringArray("emailCc")
         let emailBcc = body.stringArray("emailBcc")
+        let transcription = TranscriptionField.read(&body)
+        if transcription != nil, type?.isCall == false { body.rejectField("transcription is for calls only") }
         try body.validate()
         guard let type else { throw SwitchboardError.internalError }
         let messageType = ChannelVocabulary.resolveCustom(type, subject: subject, html: html)
         let conversation = try await fields.conversation(in: store, for: principal, logger: context.logger)
         let isEmail = messageType.isEmail
         let messageId = MessageID.generate()
+        try await storeTranscription(transcription, of: messageId, in: conversation, logger: context.logger)
         // Every email has its own id; one naming an earlier email (`emailMessageId`) joins that email's thread.
         var email: EmailRecord?
         if isEmail {
@@ -172,12 +175,15 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
         var body = try await RequestBody.read(request, context: context)
         let type = body.oneOf("type", ChannelVocabulary.outbound, required: true)
         let fields = ProcessedMessageFields(&body, requireContact: false)
+        let transcription = TranscriptionField.read(&body)
         try body.validate()
         guard let type else { throw SwitchboardError.internalError }
         let conversation = try await fields.conversation(in: store, for: principal, logger: context.logger)
+        let messageId = MessageID.generate()
+        try await storeTranscription(transcription, of: messageId, in: conversation, logger: context.logger)
         let message = try await insert(into: conversation.id, in: conversation.locationId, logger: context.logger) { time in
             fields.message(
-                .generate(), in: conversation, type: type, direction: .outbound, now: time, body: nil, contentType: nil,
+                messageId, in: conversation, type: type, direction: .outbound, now: time, body: nil, contentType: nil,
                 emailMessageIds: nil)
         }
         return processedResponse(message, traceId: context.traceId)
@@ -205,6 +211,18 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
             json.key("conversationId"); json.string(message.conversationId.rawValue)
             json.key("messageId"); json.string(message.id.rawValue)
         }
+    }
+
+    /// A call's transcription goes before its message, as an email's record does (see `CallMediaStore`).
+    private func storeTranscription(
+        _ sentences: [TranscriptSentence]?, of message: MessageID, in conversation: Conversation, logger: Logger
+    ) async throws {
+        guard let sentences else { return }
+        try await store.setTranscription(
+            CallTranscription(
+                locationId: conversation.locationId, conversationId: conversation.id, messageId: message,
+                sentences: sentences),
+            logger: logger)
     }
 
     private func processedResponse(_ message: Message, traceId: String) -> Response {
