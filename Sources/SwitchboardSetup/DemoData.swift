@@ -83,7 +83,54 @@ public enum DemoData {
         }
         for contact in builder.contacts { try await store.createContact(contact, logger: logger) }
         try await store.insertMessages(builder.messages, logger: logger)
+        try await addEmailRecordsAndTranscriptions(builder, to: store, logger: logger)
         return builder.created
+    }
+
+    /// The demo team's address, the other side of every demo email.
+    static let team = "Demo Team <team@demo.switchboard.invalid>"
+
+    /// What the email and call routes read: each demo email's record (one thread per conversation, answering the
+    /// email before it), and each answered call's transcription.
+    static func addEmailRecordsAndTranscriptions(_ builder: Builder, to store: some ConversationStore, logger: Logger)
+        async throws
+    {
+        var threads: [ConversationID: (first: String, last: String)] = [:]
+        for message in builder.messages {
+            let address = builder.contacts.first { $0.id == message.contactId }?.email ?? "contact@example.com"
+            if message.messageType.isEmail, let id = message.emailMessageIds?.first {
+                let thread = threads[message.conversationId]
+                let inbound = message.direction == .inbound
+                try await store.insertEmail(
+                    EmailRecord(
+                        id: id, locationId: message.locationId, conversationId: message.conversationId,
+                        messageId: message.id, threadId: thread?.first ?? id,
+                        headers: EmailHeaders(
+                            subject: thread == nil ? "Your quote" : "Re: Your quote", from: inbound ? address : team,
+                            to: [inbound ? team : address], replyToMessageId: thread?.last,
+                            provider: EmailHeaders.switchboardProvider)),
+                    logger: logger)
+                threads[message.conversationId] = (thread?.first ?? id, id)
+            }
+            if message.messageType == .call, let seconds = message.call?.duration, seconds > 0 {
+                let end = Double(seconds)
+                try await store.setTranscription(
+                    CallTranscription(
+                        locationId: message.locationId, conversationId: message.conversationId, messageId: message.id,
+                        sentences: [
+                            TranscriptSentence(
+                                mediaChannel: 1, sentenceIndex: 0, startTime: 0, endTime: end * 0.3,
+                                transcript: "Hi, I'm calling about the quote you sent.", confidence: 0.94),
+                            TranscriptSentence(
+                                mediaChannel: 2, sentenceIndex: 1, startTime: end * 0.35, endTime: end * 0.7,
+                                transcript: "Thanks for calling! Does Monday work for you?", confidence: 0.91),
+                            TranscriptSentence(
+                                mediaChannel: 1, sentenceIndex: 2, startTime: end * 0.75, endTime: end,
+                                transcript: "Monday is perfect, see you then.", confidence: 0.89),
+                        ]),
+                    logger: logger)
+            }
+        }
     }
 
     static let smsLines = [

@@ -7,15 +7,16 @@ import SwitchboardStorage
 import SwitchboardTestSupport
 import Testing
 
-/// HighLevel's official Python SDK (`gohighlevel-api-client`, scripts/sdk/email_calls.py) calls the email operations
-/// of a server on a loopback port (issue 17): read by id, a provider's status report, a scheduled email's cancel.
-@Suite struct EmailSDKTests {
+/// HighLevel's official Python SDK (`gohighlevel-api-client`, scripts/sdk/sdk_calls.py) calls operations of a server
+/// on a loopback port (issue 17): an email read by id, a provider's status report, a scheduled email's cancel, a
+/// call's transcription.
+@Suite struct OfficialSDKTests {
     private static let script = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("scripts/sdk/email_calls.py").path
+        .appendingPathComponent("scripts/sdk/sdk_calls.py").path
 
     @Test(arguments: Backend.allCases)
-    func theOfficialPythonSDKReadsReportsAndCancelsEmails(_ backend: Backend) async throws {
+    func theOfficialPythonSDKReadsEmailsAndTranscriptions(_ backend: Backend) async throws {
         let python = try #require(
             ProcessInfo.processInfo.environment["SWITCHBOARD_WEBHOOK_SDK_PYTHON"].flatMap { $0.isEmpty ? nil : $0 },
             "SWITCHBOARD_WEBHOOK_SDK_PYTHON is not set: run scripts/test.sh, or point it at a Python with gohighlevel-api-client")
@@ -34,9 +35,19 @@ import Testing
                 let email = try await send(#"{"type":"Email","contactId":"\#(contact.id)","html":"<p>Hi</p>","subject":"Hello"}"#)
                 let scheduled = try await send(
                     #"{"type":"Email","contactId":"\#(contact.id)","html":"Later","scheduledTimestamp":1893456000}"#)
+                let conversation = try #require(
+                    try await store.conversation(forContact: contact.id, in: tenant.location, logger: .test)).id
+                let call = try await client.send(
+                    .post, "/conversations/messages/outbound", headers: tenant.headers,
+                    json: #"""
+                        {"type":"Call","conversationId":"\#(conversation)","transcription":[
+                         {"mediaChannel":1,"sentenceIndex":0,"startTime":0,"endTime":2.5,"transcript":"Hello","confidence":0.9}]}
+                        """#)
+                let callId = try #require(try call.json()["messageId"] as? String)
 
                 let child = try ChildProcess(
-                    [python, Self.script, "http://127.0.0.1:\(port)", tenant.token, email, scheduled],
+                    [python, Self.script, "http://127.0.0.1:\(port)", tenant.token, email, scheduled,
+                     tenant.location.rawValue, callId],
                     environment: ProcessInfo.processInfo.environment, stdout: .pipe, stderr: .pipe)
                 async let out = ChildProcess.readToEnd(child.standardOutput)
                 async let err = ChildProcess.readToEnd(child.standardError)
@@ -46,6 +57,12 @@ import Testing
                 let last = try #require(String(decoding: stdout, as: UTF8.self).split(separator: "\n").last, "\(stderr)")
                 var results = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
                 // Trace ids differ per request: present, then left out of the comparison.
+                // A transcription is a bare array, as HighLevel's document has it.
+                #expect(NSArray(array: try #require(results["transcription"] as? [Any])) == [[
+                    "mediaChannel": 1, "sentenceIndex": 0, "startTime": 0, "endTime": 2.5, "transcript": "Hello",
+                    "confidence": 0.9,
+                ]] as NSArray)
+                results["transcription"] = nil
                 for (name, value) in results {
                     guard var answer = value as? [String: Any] else { continue }
                     if var body = answer["body"] as? [String: Any] {

@@ -1,9 +1,12 @@
-"""HighLevel's official Python SDK (gohighlevel-api-client) calling the email operations of a running server.
+"""HighLevel's official Python SDK (gohighlevel-api-client) calling operations of a running server that its own
+tests do not reach otherwise: emails by id, a provider's email report, a scheduled email's cancel, a call's
+transcription.
 
-    python email_calls.py BASE_URL TOKEN EMAIL_ID SCHEDULED_EMAIL_ID
+    python sdk_calls.py BASE_URL TOKEN EMAIL_ID SCHEDULED_EMAIL_ID LOCATION_ID CALL_ID
 
 Prints one JSON object, on the last line (the SDK logs the errors it raises there too): each call's answer, or for a call the SDK raised on, {"error": status, "body": …}.
-EmailSDKTests (Tests/SwitchboardServerTests) runs it against Switchboard.
+OfficialSDKTests (Tests/SwitchboardServerTests) runs it against Switchboard. (The SDK's
+download_message_transcription parses the answer as JSON, so it cannot read the text file it downloads: not called.)
 """
 
 import asyncio
@@ -21,7 +24,7 @@ async def answer(call):
         return {"error": error.status_code, "body": error.response}
 
 
-async def main(base, token, email, scheduled):
+async def main(base, token, email, scheduled, location, call):
     HighLevel.BASE_URL = base  # read when a client is made: set it first
     ghl = HighLevel(private_integration_token=token)
     conversations = ghl.conversations
@@ -37,8 +40,9 @@ async def main(base, token, email, scheduled):
         "cancelAgain": await answer(conversations.cancel_scheduled_email_message(scheduled)),
     }
     results["after"] = await answer(conversations.get_email_by_id(options={"url": url + email}))
+    results["transcription"] = await answer(conversations.get_message_transcription(location, call))
     print(json.dumps(results))
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*sys.argv[1:5]))
+    asyncio.run(main(*sys.argv[1:7]))

@@ -1,0 +1,61 @@
+import Foundation
+import HummingbirdTesting
+import SwitchboardCore
+import SwitchboardServer
+import SwitchboardSetup
+import SwitchboardStorage
+import SwitchboardTestSupport
+import Testing
+
+/// `serve --demo`'s data reaches every read route (issue 17): its emails have records in one thread per
+/// conversation, and its answered calls have transcriptions.
+@Suite struct DemoDataTests {
+    @Test(arguments: Backend.allCases)
+    func demoEmailsAndCallsAnswerTheirRoutes(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let tenant = try await store.makeTenant()
+            let created = try await DemoData.populate(store, location: tenant.location, seed: 7, logger: .test)
+            try await makeApplication(store: store).test(.router) { client in
+                func messages(_ channel: String) async throws -> [[String: Any]] {
+                    let conversation = try #require(created.first { $0.channel == channel }).conversationId
+                    let page = try await client.get("/conversations/\(conversation)/messages?limit=100", headers: tenant.headers)
+                    return try #require((try page.json()["messages"] as? [String: Any])?["messages"] as? [[String: Any]])
+                }
+                // Oldest first: the first email starts the thread, each later one answers the one before.
+                let emails = try await messages("Email").reversed().compactMap {
+                    (($0["meta"] as? [String: Any])?["email"] as? [String: Any])?["messageIds"] as? [String]
+                }.compactMap(\.first)
+                #expect(emails.count == 4)
+                var previous: String?
+                for id in emails {
+                    let read = try await client.get("/conversations/messages/email/\(id)", headers: tenant.headers)
+                    #expect(read.status == .ok)
+                    let email = try #require(try read.json()["emailMessage"] as? [String: Any])
+                    #expect(email["threadId"] as? String == emails[0])
+                    #expect(email["replyToMessageId"] as? String == previous)
+                    #expect(email["subject"] as? String == (previous == nil ? "Your quote" : "Re: Your quote"))
+                    previous = id
+                }
+
+                let calls = try await messages("Calls and voicemail").filter {
+                    $0["messageType"] as? String == "TYPE_CALL"
+                }
+                var transcribed = 0
+                for call in calls {
+                    let id = try #require(call["id"] as? String)
+                    let answered = ((call["meta"] as? [String: Any])?["call"] as? [String: Any])?["duration"] as? Int ?? 0
+                    let read = try await client.get(
+                        "/conversations/locations/\(tenant.location)/messages/\(id)/transcription", headers: tenant.headers)
+                    #expect(read.status == (answered > 0 ? .ok : .notFound))
+                    if answered > 0 {
+                        let sentences = try #require(try JSONSerialization.jsonObject(with: Data(buffer: read.body)) as? [[String: Any]])
+                        #expect(sentences.count == 3)
+                        #expect(sentences.last?["endTime"] as? Double == Double(answered))
+                        transcribed += 1
+                    }
+                }
+                #expect(transcribed == 2)
+            }
+        }
+    }
+}
