@@ -188,12 +188,6 @@ extension PostgresConversationStore {
     }
 
     public func locationOfMessage(_ id: MessageID, logger: Logger) async throws -> LocationID? {
-        try await fetch(
-            "locationOfMessage",
-            """
-            SELECT l.id FROM locations l
-            WHERE EXISTS (SELECT 1 FROM messages m WHERE m.location_id = l.id AND m.id = \(id.rawValue)) LIMIT 1
-            """, logger: logger
-        ) { row in LocationID(rawValue: try row.decode(String.self)) }.first
+        try await locationHolding(id.rawValue, in: "messages", logger: logger)
     }
 }

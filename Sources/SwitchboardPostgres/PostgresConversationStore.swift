@@ -163,11 +163,16 @@ public final class PostgresConversationStore: ConversationStore, Service {
     }
 
     public func locationOfContact(_ id: ContactID, logger: Logger) async throws -> LocationID? {
+        try await locationHolding(id.rawValue, in: "contacts", logger: logger)
+    }
+
+    /// Which location's rows of `table` (keyed by location, then id) hold `id`: a seek per location.
+    func locationHolding(_ id: String, in table: String, logger: Logger) async throws -> LocationID? {
         try await fetch(
-            "locationOfContact",
+            "locationHolding(\(table))",
             """
             SELECT l.id FROM locations l
-            WHERE EXISTS (SELECT 1 FROM contacts c WHERE c.location_id = l.id AND c.id = \(id.rawValue)) LIMIT 1
+            WHERE EXISTS (SELECT 1 FROM \(unescaped: table) t WHERE t.location_id = l.id AND t.id = \(id)) LIMIT 1
             """, logger: logger
         ) { row in LocationID(rawValue: try row.decode(String.self)) }.first
     }

@@ -46,14 +46,19 @@ extension SQLiteConversationStore {
     }
 
     public func locationOfContact(_ id: ContactID, logger: Logger) async throws -> LocationID? {
+        try await locationHolding(id.rawValue, in: "contacts")
+    }
+
+    /// Which location's rows of `table` (keyed by location, then id) hold `id`: a seek per location.
+    func locationHolding(_ id: String, in table: String) async throws -> LocationID? {
         try await pool.read { db in
             try String.fetchOne(
                 db,
                 sql: """
                     SELECT l.id FROM locations l
-                    WHERE EXISTS (SELECT 1 FROM contacts c WHERE c.location_id = l.id AND c.id = ?) LIMIT 1
+                    WHERE EXISTS (SELECT 1 FROM \(table) t WHERE t.location_id = l.id AND t.id = ?) LIMIT 1
                     """,
-                arguments: [id.rawValue]
+                arguments: [id]
             ).map(LocationID.init(rawValue:))
         }
     }

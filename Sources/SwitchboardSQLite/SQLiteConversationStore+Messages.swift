@@ -146,16 +146,7 @@ extension SQLiteConversationStore {
     }
 
     public func locationOfMessage(_ id: MessageID, logger: Logger) async throws -> LocationID? {
-        try await pool.read { db in
-            try String.fetchOne(
-                db,
-                sql: """
-                    SELECT l.id FROM locations l
-                    WHERE EXISTS (SELECT 1 FROM messages m WHERE m.location_id = l.id AND m.id = ?) LIMIT 1
-                    """,
-                arguments: [id.rawValue]
-            ).map(LocationID.init(rawValue:))
-        }
+        try await locationHolding(id.rawValue, in: "messages")
     }
 
 }
