@@ -68,11 +68,9 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
                 subject: subject, from: emailFrom ?? EmailHeaders.defaultFrom, to: (emailTo ?? contact.email).map { [$0] } ?? [],
                 cc: emailCc ?? [], bcc: emailBcc ?? [], replyToMessageId: replyMessageId,
                 provider: provider == nil ? EmailHeaders.switchboardProvider : EmailHeaders.customProvider)
-            let record = try await store.newEmailRecord(
+            email = try await store.recordNewEmail(
                 message: messageId, of: conversationId, in: principal.locationId, answering: threadId, headers: headers,
                 logger: context.logger)
-            try await store.insertEmail(record, logger: context.logger)
-            email = record
         }
         let providerEmail = email.map {
             ProviderOutboundEvent.Email(messageId: $0.id, subject: subject, from: emailFrom, to: $0.headers.to)
@@ -152,11 +150,9 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
                 subject: subject, from: emailFrom ?? contact?.email ?? "", to: emailTo.map { [$0] } ?? [],
                 cc: emailCc ?? [], bcc: emailBcc ?? [],
                 provider: fields.conversationProviderId == nil ? EmailHeaders.switchboardProvider : EmailHeaders.customProvider)
-            let record = try await store.newEmailRecord(
+            email = try await store.recordNewEmail(
                 message: messageId, of: conversation.id, in: conversation.locationId, answering: answering,
                 headers: headers, logger: context.logger)
-            try await store.insertEmail(record, logger: context.logger)
-            email = record
         }
         let message = try await insert(
             into: conversation.id, in: conversation.locationId, email: email, logger: context.logger

@@ -5,7 +5,7 @@ import SwitchboardStorage
 
 /// Emails by their own ids (CONTRACT.md §5.2): read one, cancel a scheduled one, and a provider's delivery report
 /// (v3's `update-email-message-status`). The records are written by the sends and inbound messages that make emails
-/// (`MessageWritesController`, through `newEmailRecord`).
+/// (`MessageWritesController`, through `recordNewEmail`).
 struct EmailController<Store: ConversationStore>: Sendable {
     let store: Store
     let now: @Sendable () -> Timestamp
@@ -135,10 +135,10 @@ extension EmailStore {
         return .message(message, at: time, email: (try? await email(id, in: message.locationId, logger: logger)) ?? nil)
     }
 
-    /// The record of a new email, the message `message` of `conversation`: an id of its own, and the thread of
-    /// `earlier` (an email of the location, named by its id or by its thread's, which is its first email's id) when
-    /// there is one; otherwise a thread of its own, named by its id.
-    func newEmailRecord(
+    /// Stores the record of a new email, the message `message` of `conversation`, before its message (see
+    /// `EmailStore`): an id of its own, and the thread of `earlier` (an email of the location, named by its id or by
+    /// its thread's, which is its first email's id) when there is one; otherwise a thread of its own, named by its id.
+    func recordNewEmail(
         message: MessageID, of conversation: ConversationID, in location: LocationID, answering earlier: String?,
         headers: EmailHeaders, logger: Logger
     ) async throws -> EmailRecord {
@@ -151,9 +151,11 @@ extension EmailStore {
             thread = original.threadId
             headers.replyToMessageId = headers.replyToMessageId ?? original.id
         }
-        return EmailRecord(
+        let record = EmailRecord(
             id: id, locationId: location, conversationId: conversation, messageId: message, threadId: thread,
             headers: headers)
+        try await insertEmail(record, logger: logger)
+        return record
     }
 }
 
