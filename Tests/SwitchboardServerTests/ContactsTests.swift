@@ -78,3 +78,55 @@ import Testing
         }
     }
 }
+
+/// `PUT /contacts/{contactId}` (issue 17) over a real socket: the fields given replace the stored ones.
+@Suite struct ContactUpdateTests {
+    @Test(arguments: Backend.allCases)
+    func anUpdateReplacesTheFieldsGivenAndKeepsContactsDistinct(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let tenant = try await store.makeTenant()
+            let ada = try await makeContact(store, tenant: tenant, name: "Ada Lovelace", email: "ada@example.com", phone: "+15550100")
+            let grace = try await makeContact(store, tenant: tenant, name: "Grace Hopper", email: "grace@example.com")
+            try await makeApplication(store: store, configure: { $0.now = { testEpoch } }).test(.live) { client in
+                func put(_ id: ContactID, _ json: String, headers: HTTPFields = tenant.headers) async throws -> TestResponse {
+                    try await client.send(.put, "/contacts/\(id)", headers: headers, json: json)
+                }
+                let updated = try await put(ada.id, #"{"firstName":"Augusta","companyName":"Analytical Engines","phone":"+15550199"}"#)
+                #expect(updated.status == .ok)
+                let body = try updated.json()
+                #expect(body["succeded"] as? Bool == true)
+                let contact = try #require(body["contact"] as? [String: Any])
+                #expect(contact["id"] as? String == ada.id.rawValue)
+                #expect(contact["firstName"] as? String == "Augusta")
+                #expect(contact["companyName"] as? String == "Analytical Engines")
+                #expect(contact["phone"] as? String == "+15550199")
+                #expect(contact["email"] as? String == "ada@example.com")
+                let stored = try #require(try await store.contact(ada.id, in: tenant.location, logger: .test))
+                #expect(stored.firstName == "Augusta" && stored.phone == "+15550199" && stored.name == "Ada Lovelace")
+                // Its own email again is fine; another contact's is not.
+                #expect(try await put(ada.id, #"{"email":"ADA@example.com"}"#).status == .ok)
+                let taken = try await put(ada.id, #"{"email":"grace@example.com"}"#)
+                #expect(taken.status == .badRequest)
+                #expect(try taken.errorBody() == HighLevelErrorBody(
+                    statusCode: 400, message: "This location does not allow duplicated contacts."))
+                #expect(try await store.contact(grace.id, in: tenant.location, logger: .test)?.email == "grace@example.com")
+
+                let invalid = try await put(ada.id, #"{"email":"nope","phone":5}"#)
+                #expect(try invalid.errorBody() == .validation("email must be an email", "phone must be a string"))
+                let unknown = try await put(ContactID(rawValue: "NoSuchContact"), "{}")
+                #expect(try unknown.errorBody() == HighLevelErrorBody(statusCode: 400, message: "Contact with id NoSuchContact not found"))
+                let other = try await store.makeTenant()
+                let stranger = try await makeContact(store, tenant: other, email: "bob@example.com")
+                let foreign = try await put(stranger.id, #"{"firstName":"Mallory"}"#)
+                #expect(try foreign.errorBody() == HighLevelErrorBody(
+                    statusCode: 403, message: "The token does not have access to this location."))
+                #expect(try await store.contact(stranger.id, in: other.location, logger: .test)?.firstName == nil)
+                let readOnly = try await store.makeToken(for: tenant.location, scopes: [.contactsReadonly])
+                let scoped = try await put(
+                    ada.id, "{}", headers: [.version: "2021-07-28", .authorization: "Bearer \(readOnly)"])
+                #expect(try scoped.errorBody() == HighLevelErrorBody(
+                    statusCode: 401, message: "The token is not authorized for this scope."))
+            }
+        }
+    }
+}

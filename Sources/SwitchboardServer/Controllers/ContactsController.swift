@@ -11,6 +11,7 @@ struct ContactsController<Store: ConversationStore>: Sendable {
         router.post("/contacts/", use: create)
         router.post("/contacts/upsert", use: upsert)
         router.get("/contacts/:contactId", use: get)
+        router.put("/contacts/:contactId", use: update)
     }
 
     struct Fields {
@@ -22,8 +23,9 @@ struct ContactsController<Store: ConversationStore>: Sendable {
         var companyName: String?
         var location: String?
 
-        init(_ body: inout RequestBody) {
-            location = body.string("locationId", required: true)
+        /// `requireLocation`: creates name their location; an update's contact already has one.
+        init(_ body: inout RequestBody, requireLocation: Bool = true) {
+            location = body.string("locationId", required: requireLocation)
             firstName = body.string("firstName", maxLength: 256)
             lastName = body.string("lastName", maxLength: 256)
             name = body.string("name", maxLength: 512)
@@ -90,6 +92,30 @@ struct ContactsController<Store: ConversationStore>: Sendable {
         return JSONResponse.make(status: isNew ? .created : .ok, traceId: context.traceId) { json in
             json.key("new"); json.bool(isNew)
             json.key("contact"); contact.write(to: &json)
+        }
+    }
+
+    /// `update-contact`: the fields given replace the stored ones. An email or phone another contact of the location
+    /// has is refused, as a create is. HighLevel's answer spells its flag `succeded`.
+    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal(scope: .contactsWrite)
+        let id = ContactID(rawValue: context.parameters.get("contactId") ?? "")
+        var body = try await RequestBody.read(request, context: context)
+        let fields = Fields(&body, requireLocation: false)
+        try body.validate()
+        try principal.requireAccess(toLocationNamed: fields.location)
+        let contact = try await store.accessibleContact(id, for: principal, logger: context.logger)
+        for (email, phone) in [(fields.email, nil), (nil, fields.phone)] where (email ?? phone)?.isEmpty == false {
+            let holder = try await store.findContact(email: email, phone: phone, in: principal.locationId, logger: context.logger)
+            if let holder, holder.id != contact.id {
+                throw SwitchboardError.badRequest("This location does not allow duplicated contacts.")
+            }
+        }
+        let updated = fields.applied(to: contact, at: now())
+        try await store.updateContact(updated, logger: context.logger)
+        return JSONResponse.make(traceId: context.traceId) { json in
+            json.key("succeded"); json.bool(true)
+            json.key("contact"); updated.write(to: &json)
         }
     }
 
