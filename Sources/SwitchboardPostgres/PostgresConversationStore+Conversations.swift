@@ -84,23 +84,31 @@ extension PostgresConversationStore {
     public func deleteConversation(_ id: ConversationID, in location: LocationID, logger: Logger) async throws -> Bool {
         try await run("deleteConversation", logger: logger, retries: 2, statements: 6) { connection in
             try await connection.withTransaction(logger: logger) { connection in
-                try await connection.query(
-                    "DELETE FROM messages WHERE location_id = \(location.rawValue) AND conversation_id = \(id.rawValue)",
-                    logger: logger)
-                for table in ["email_records", "call_transcriptions"] {
-                    try await connection.query(
-                        """
-                        DELETE FROM \(unescaped: table)
-                        WHERE conversation_id = \(id.rawValue) AND location_id = \(location.rawValue)
-                        """, logger: logger)
-                }
-                let deleted = try await connection.fetch(
-                    "DELETE FROM conversations WHERE location_id = \(location.rawValue) AND id = \(id.rawValue) RETURNING 1",
-                    logger: logger
-                ) { _ in true }
-                return !deleted.isEmpty
+                try await Self.deleteConversationRows(id, in: location, on: connection, logger: logger)
             }
         }
+    }
+
+    /// The conversation and what is its (messages, email records, transcriptions), inside the caller's transaction;
+    /// whether it existed. Four statements.
+    static func deleteConversationRows(
+        _ id: ConversationID, in location: LocationID, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Bool {
+        try await connection.query(
+            "DELETE FROM messages WHERE location_id = \(location.rawValue) AND conversation_id = \(id.rawValue)",
+            logger: logger)
+        for table in ["email_records", "call_transcriptions"] {
+            try await connection.query(
+                """
+                DELETE FROM \(unescaped: table)
+                WHERE conversation_id = \(id.rawValue) AND location_id = \(location.rawValue)
+                """, logger: logger)
+        }
+        let deleted = try await connection.fetch(
+            "DELETE FROM conversations WHERE location_id = \(location.rawValue) AND id = \(id.rawValue) RETURNING 1",
+            logger: logger
+        ) { _ in true }
+        return !deleted.isEmpty
     }
 
     public func searchConversations(_ query: ConversationSearchQuery, logger: Logger) async throws

@@ -162,6 +162,33 @@ public final class PostgresConversationStore: ConversationStore, Service {
         ).first
     }
 
+    public func deleteContact(_ id: ContactID, in location: LocationID, logger: Logger) async throws -> [ConversationID]? {
+        // A contact has one conversation per location: 2 + 4 + 3 statements.
+        try await run("deleteContact", logger: logger, retries: 2, statements: 9) { connection in
+            try await connection.withTransaction(logger: logger) { connection in
+                let conversations = try await connection.fetch(
+                    """
+                    SELECT id FROM conversations WHERE location_id = \(location.rawValue) AND contact_id = \(id.rawValue)
+                    FOR UPDATE
+                    """, logger: logger
+                ) { ConversationID(rawValue: try $0.decode(String.self)) }
+                for conversation in conversations {
+                    _ = try await Self.deleteConversationRows(conversation, in: location, on: connection, logger: logger)
+                }
+                try await connection.query(
+                    """
+                    DELETE FROM subscription_choices
+                    WHERE location_id = \(location.rawValue) AND contact_id = \(id.rawValue)
+                    """, logger: logger)
+                let deleted = try await connection.fetch(
+                    "DELETE FROM contacts WHERE location_id = \(location.rawValue) AND id = \(id.rawValue) RETURNING 1",
+                    logger: logger
+                ) { _ in true }
+                return deleted.isEmpty ? nil : conversations
+            }
+        }
+    }
+
     public func locationOfContact(_ id: ContactID, logger: Logger) async throws -> LocationID? {
         try await locationHolding(id.rawValue, in: "contacts", logger: logger)
     }

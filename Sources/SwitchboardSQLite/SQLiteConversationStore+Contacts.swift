@@ -45,6 +45,22 @@ extension SQLiteConversationStore {
         }
     }
 
+    public func deleteContact(_ id: ContactID, in location: LocationID, logger: Logger) async throws -> [ConversationID]? {
+        try await write { db in
+            let conversations = try String.fetchAll(
+                db, sql: "SELECT id FROM conversations WHERE location_id = ? AND contact_id = ?",
+                arguments: [location.rawValue, id.rawValue]
+            ).map(ConversationID.init(rawValue:))
+            for conversation in conversations { _ = try Self.deleteConversationRows(conversation, in: location, db: db) }
+            try db.execute(
+                sql: "DELETE FROM subscription_choices WHERE location_id = ? AND contact_id = ?",
+                arguments: [location.rawValue, id.rawValue])
+            try db.execute(
+                sql: "DELETE FROM contacts WHERE location_id = ? AND id = ?", arguments: [location.rawValue, id.rawValue])
+            return db.changesCount > 0 ? conversations : nil
+        }
+    }
+
     public func locationOfContact(_ id: ContactID, logger: Logger) async throws -> LocationID? {
         try await locationHolding(id.rawValue, in: "contacts")
     }

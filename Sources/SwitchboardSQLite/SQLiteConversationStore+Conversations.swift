@@ -95,21 +95,25 @@ extension SQLiteConversationStore {
     }
 
     public func deleteConversation(_ id: ConversationID, in location: LocationID, logger: Logger) async throws -> Bool {
-        try await write { db in
+        try await write { db in try Self.deleteConversationRows(id, in: location, db: db) }
+    }
+
+    /// The conversation and what is its (messages, email records, transcriptions), inside the caller's transaction;
+    /// whether it existed.
+    static func deleteConversationRows(_ id: ConversationID, in location: LocationID, db: Database) throws -> Bool {
+        try db.execute(
+            // The page index holds one conversation's rows together; the planner otherwise walks the location.
+            sql: "DELETE FROM messages INDEXED BY messages_page WHERE location_id = ? AND conversation_id = ?",
+            arguments: [location.rawValue, id.rawValue])
+        for table in ["email_records", "call_transcriptions"] {
             try db.execute(
-                // The page index holds one conversation's rows together; the planner otherwise walks the location.
-                sql: "DELETE FROM messages INDEXED BY messages_page WHERE location_id = ? AND conversation_id = ?",
-                arguments: [location.rawValue, id.rawValue])
-            for table in ["email_records", "call_transcriptions"] {
-                try db.execute(
-                    sql: "DELETE FROM \(table) WHERE conversation_id = ? AND location_id = ?",
-                    arguments: [id.rawValue, location.rawValue])
-            }
-            try db.execute(
-                sql: "DELETE FROM conversations WHERE location_id = ? AND id = ?",
-                arguments: [location.rawValue, id.rawValue])
-            return db.changesCount > 0
+                sql: "DELETE FROM \(table) WHERE conversation_id = ? AND location_id = ?",
+                arguments: [id.rawValue, location.rawValue])
         }
+        try db.execute(
+            sql: "DELETE FROM conversations WHERE location_id = ? AND id = ?",
+            arguments: [location.rawValue, id.rawValue])
+        return db.changesCount > 0
     }
 
     public func searchConversations(_ query: ConversationSearchQuery, logger: Logger) async throws

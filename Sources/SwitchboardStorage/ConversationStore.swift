@@ -45,6 +45,10 @@ public protocol ContactStore: Sendable {
     func findContact(email: String?, phone: String?, in location: LocationID, logger: Logger) async throws -> Contact?
     /// Replaces every stored field of an existing contact.
     func updateContact(_ contact: Contact, logger: Logger) async throws
+    /// Deletes the contact with its conversations (their messages, email records and transcriptions) and its
+    /// subscription choices, in one transaction; the ids of the conversations deleted, or nil when there was no such
+    /// contact.
+    func deleteContact(_ id: ContactID, in location: LocationID, logger: Logger) async throws -> [ConversationID]?
     /// Creates, in one transaction, each of these locations and then each of these contacts that does not exist yet;
     /// those that exist are left as they are. Bulk writers (the importer) use it instead of a lookup and a write per row.
     func createMissing(locations: [Location], contacts: [Contact], logger: Logger) async throws

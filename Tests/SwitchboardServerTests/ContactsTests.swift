@@ -130,3 +130,66 @@ import Testing
         }
     }
 }
+
+/// `DELETE /contacts/{contactId}` (issue 17) over a real socket: the contact goes with its conversations and all
+/// that is theirs; nobody else's data moves.
+@Suite struct ContactDeleteTests {
+    @Test(arguments: Backend.allCases)
+    func aContactGoesWithItsConversationsAndTheirMessages(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let tenant = try await store.makeTenant()
+            let ada = try await makeContact(store, tenant: tenant, email: "ada@example.com")
+            let grace = try await makeContact(store, tenant: tenant, email: "grace@example.com")
+            try await makeApplication(store: store).test(.live) { client in
+                func send(_ contact: Contact) async throws -> [String: Any] {
+                    try await client.send(
+                        .post, "/conversations/messages", headers: tenant.headers,
+                        json: #"{"type":"Email","contactId":"\#(contact.id)","html":"<p>Hi</p>"}"#
+                    ).json()
+                }
+                let adas = try await send(ada)
+                let graces = try await send(grace)
+                let conversation = try #require(adas["conversationId"] as? String)
+                let email = try #require(adas["emailMessageId"] as? String)
+                let call = try await client.send(
+                    .post, "/conversations/messages/outbound", headers: tenant.headers,
+                    json: #"{"type":"Call","conversationId":"\#(conversation)","transcription":[]}"#)
+                #expect(call.status == .created)
+                let change = try await client.send(
+                    .post, "/conversations/preferences/unsubscriptions/user-change", headers: tenant.headers,
+                    json: #"{"locationId":"\#(tenant.location)","contactId":"\#(ada.id)","email":"ada@example.com","subscription_action":{"type":"default","subtype_name":"One on One","subtype_status":"unsubscribed"}}"#)
+                #expect(change.status == .created)
+
+                let deleted = try await client.execute(uri: "/contacts/\(ada.id)", method: .delete, headers: tenant.headers)
+                #expect(deleted.status == .ok)
+                #expect(NSDictionary(dictionary: try deleted.json()) == ["succeded": true] as NSDictionary)
+                let gone = try await client.get("/contacts/\(ada.id)", headers: tenant.headers)
+                #expect(try gone.errorBody() == HighLevelErrorBody(statusCode: 400, message: "Contact with id \(ada.id) not found"))
+                let noConversation = try await client.get("/conversations/\(conversation)", headers: tenant.headers)
+                #expect(noConversation.status == .badRequest)
+                #expect(try await client.get("/conversations/messages/email/\(email)", headers: tenant.headers).status == .notFound)
+                #expect(try await store.choices(of: ada.id, email: nil, in: tenant.location, logger: .test).isEmpty)
+                #expect(try await store.locationOfEmail(email, logger: .test) == nil)
+                // Grace and her conversation are untouched.
+                let graceConversation = try #require(graces["conversationId"] as? String)
+                let hers = try await client.get("/conversations/\(graceConversation)/messages", headers: tenant.headers)
+                #expect(try hers.page().messages.messages.count == 1)
+
+                let again = try await client.execute(uri: "/contacts/\(ada.id)", method: .delete, headers: tenant.headers)
+                #expect(try again.errorBody() == HighLevelErrorBody(statusCode: 400, message: "Contact with id \(ada.id) not found"))
+                let other = try await store.makeTenant()
+                let stranger = try await makeContact(store, tenant: other)
+                let foreign = try await client.execute(uri: "/contacts/\(stranger.id)", method: .delete, headers: tenant.headers)
+                #expect(try foreign.errorBody() == HighLevelErrorBody(
+                    statusCode: 403, message: "The token does not have access to this location."))
+                #expect(try await store.contact(stranger.id, in: other.location, logger: .test) != nil)
+                let readOnly = try await store.makeToken(for: tenant.location, scopes: [.contactsReadonly])
+                let scoped = try await client.execute(
+                    uri: "/contacts/\(grace.id)", method: .delete,
+                    headers: [.version: "2021-07-28", .authorization: "Bearer \(readOnly)"])
+                #expect(try scoped.errorBody() == HighLevelErrorBody(
+                    statusCode: 401, message: "The token is not authorized for this scope."))
+            }
+        }
+    }
+}

@@ -12,6 +12,7 @@ struct ContactsController<Store: ConversationStore>: Sendable {
         router.post("/contacts/upsert", use: upsert)
         router.get("/contacts/:contactId", use: get)
         router.put("/contacts/:contactId", use: update)
+        router.delete("/contacts/:contactId", use: delete)
     }
 
     struct Fields {
@@ -117,6 +118,17 @@ struct ContactsController<Store: ConversationStore>: Sendable {
             json.key("succeded"); json.bool(true)
             json.key("contact"); updated.write(to: &json)
         }
+    }
+
+    /// `delete-contact`: the contact goes with its conversations and their messages.
+    @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal(scope: .contactsWrite)
+        let id = ContactID(rawValue: context.parameters.get("contactId") ?? "")
+        let contact = try await store.accessibleContact(id, for: principal, logger: context.logger)
+        guard try await store.deleteContact(contact.id, in: principal.locationId, logger: context.logger) != nil else {
+            throw SwitchboardError.badRequest("Contact with id \(id.rawValue.prefix(64)) not found")
+        }
+        return JSONResponse.make(traceId: context.traceId) { json in json.key("succeded"); json.bool(true) }
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {

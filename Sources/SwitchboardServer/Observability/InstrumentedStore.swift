@@ -45,6 +45,13 @@ struct InstrumentedStore<Base: ConversationStore>: ConversationStore {
     func contact(_ id: ContactID, in location: LocationID, logger: Logger) async throws -> Contact? {
         try await measure("contact") { try await base.contact(id, in: location, logger: logger) }
     }
+    func deleteContact(_ id: ContactID, in location: LocationID, logger: Logger) async throws -> [ConversationID]? {
+        let conversations = try await measure("deleteContact") {
+            try await base.deleteContact(id, in: location, logger: logger)
+        }
+        if let conversations { cache?.invalidate(conversations) }
+        return conversations
+    }
     func locationOfContact(_ id: ContactID, logger: Logger) async throws -> LocationID? {
         try await measure("locationOfContact") { try await base.locationOfContact(id, logger: logger) }
     }
