@@ -189,6 +189,42 @@ public final class PostgresConversationStore: ConversationStore, Service {
         }
     }
 
+    public func listContacts(
+        in location: LocationID, containing text: String?, after: (date: Timestamp, id: ContactID)?, limit: Int,
+        logger: Logger
+    ) async throws -> (contacts: [Contact], total: Int) {
+        let text = text?.isEmpty == true ? nil : text
+        // One statement, so the count and the page agree: the count on every row, and one row of NULLs (the left
+        // join's) when the page is empty. lower() under COLLATE "C" lowers ASCII letters, as SQLite's does.
+        let rows = try await fetch(
+            "listContacts",
+            """
+            WITH matching AS (
+                SELECT \(unescaped: Columns.contact) FROM contacts
+                WHERE location_id = \(location.rawValue) AND (\(text)::text IS NULL
+                    OR strpos(lower(COALESCE(name, '')), lower(\(text))) > 0
+                    OR strpos(lower(COALESCE(first_name, '')), lower(\(text))) > 0
+                    OR strpos(lower(COALESCE(last_name, '')), lower(\(text))) > 0
+                    OR strpos(lower(COALESCE(email, '')), lower(\(text))) > 0
+                    OR strpos(lower(COALESCE(phone, '')), lower(\(text))) > 0
+                    OR strpos(lower(COALESCE(company_name, '')), lower(\(text))) > 0)
+            )
+            SELECT (SELECT count(*) FROM matching), page.* FROM (SELECT 1) one
+            LEFT JOIN LATERAL (
+                SELECT * FROM matching
+                WHERE \(after?.date.rawValue)::bigint IS NULL
+                    OR (date_added, id) > (\(after?.date.rawValue)::bigint, \(after?.id.rawValue)::text)
+                ORDER BY date_added, id LIMIT \(limit)
+            ) page ON true
+            """, logger: logger
+        ) { row -> (Int, Contact?) in
+            var reader = RowReader(row)
+            let total = try reader.next(Int.self)
+            return (total, try StoredRow.optionalContact(&reader))
+        }
+        return (rows.compactMap(\.1), rows.first?.0 ?? 0)
+    }
+
     public func locationOfContact(_ id: ContactID, logger: Logger) async throws -> LocationID? {
         try await locationHolding(id.rawValue, in: "contacts", logger: logger)
     }

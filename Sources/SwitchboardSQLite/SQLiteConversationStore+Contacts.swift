@@ -61,6 +61,30 @@ extension SQLiteConversationStore {
         }
     }
 
+    public func listContacts(
+        in location: LocationID, containing text: String?, after: (date: Timestamp, id: ContactID)?, limit: Int,
+        logger: Logger
+    ) async throws -> (contacts: [Contact], total: Int) {
+        try await pool.read { db in
+            var conditions = SQLConditions("location_id = ?", location.rawValue)
+            if let text, !text.isEmpty {
+                let fields = ["name", "first_name", "last_name", "email", "phone", "company_name"]
+                conditions.and(
+                    "(" + fields.map { "instr(lower(COALESCE(\($0), '')), lower(?)) > 0" }.joined(separator: " OR ") + ")",
+                    arguments: StatementArguments(fields.map { _ in text }))
+            }
+            let total = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM contacts WHERE \(conditions.sql)", arguments: conditions.arguments) ?? 0
+            if let after { conditions.and("(date_added, id) > (?, ?)", after.date.rawValue, after.id.rawValue) }
+            let contacts = try Row.fetchAll(
+                db,
+                sql: "SELECT \(Self.contactColumns) FROM contacts WHERE \(conditions.sql) ORDER BY date_added, id LIMIT ?",
+                arguments: conditions.arguments + [limit]
+            ).map(Decode.contact)
+            return (contacts, total)
+        }
+    }
+
     public func locationOfContact(_ id: ContactID, logger: Logger) async throws -> LocationID? {
         try await locationHolding(id.rawValue, in: "contacts")
     }

@@ -193,3 +193,63 @@ import Testing
         }
     }
 }
+
+/// `GET /contacts/` (issue 17) over a real socket: the location's contacts oldest first, filtered and paged.
+@Suite struct ContactListTests {
+    @Test(arguments: Backend.allCases)
+    func contactsAreListedOldestFirstFilteredAndPaged(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let tenant = try await store.makeTenant()
+            let people: [(String, String?)] = [
+                ("Ada Lovelace", "ada@example.com"), ("Grace Hopper", "grace@example.com"), ("Alan Turing", nil),
+                ("Adele Goldberg", "ADELE@example.com"), ("Bob Kahn", "bob@example.com"),
+            ]
+            var ids: [String] = []
+            for (index, person) in people.enumerated() {
+                let contact = Contact(
+                    id: .generate(), locationId: tenant.location, name: person.0, email: person.1,
+                    dateAdded: Timestamp(rawValue: testEpoch.rawValue + Int64(index) * 1000))
+                try await store.createContact(contact, logger: .test)
+                ids.append(contact.id.rawValue)
+            }
+            let other = try await store.makeTenant()
+            _ = try await makeContact(store, tenant: other, name: "Ada Elsewhere")
+            let created = ids
+            try await makeApplication(store: store).test(.live) { client in
+                let ids = created
+                func list(_ query: String) async throws -> TestResponse {
+                    try await client.get("/contacts/?locationId=\(tenant.location)\(query)", headers: tenant.headers)
+                }
+                func page(_ query: String) async throws -> (ids: [String], count: Int?) {
+                    let body = try await list(query).json()
+                    let contacts = try #require(body["contacts"] as? [[String: Any]])
+                    return (contacts.compactMap { $0["id"] as? String }, body["count"] as? Int)
+                }
+                let all = try await page("")
+                #expect(all.ids == ids)
+                #expect(all.count == 5)
+                let first = try await list("&limit=2")
+                #expect(first.status == .ok)
+                #expect(try await page("&limit=2") == (Array(ids[0..<2]), 5))
+                #expect(try await page("&limit=2&startAfterId=\(ids[1])") == (Array(ids[2..<4]), 5))
+                #expect(try await page("&startAfterId=\(ids[3])&startAfter=\(testEpoch.rawValue + 3000)") == ([ids[4]], 5))
+                #expect(try await page("&startAfter=\(testEpoch.rawValue + 1000)") == (Array(ids[2...]), 5))
+                // Any part of a name or email, in any case; `+` is a space, as HighLevel's parser reads it.
+                #expect(try await page("&query=AD") == ([ids[0], ids[3]], 2))
+                #expect(try await page("&query=hopper") == ([ids[1]], 1))
+                #expect(try await page("&query=Alan+Turing") == ([ids[2]], 1))
+                #expect(try await page("&query=nobody") == ([], 0))
+
+                let badCursor = try await list("&startAfterId=NoSuchContact")
+                #expect(try badCursor.errorBody() == HighLevelErrorBody(statusCode: 400, message: "Invalid startAfterId"))
+                let badLimit = try await list("&limit=0")
+                #expect(try badLimit.errorBody() == .validation("limit must not be less than 1"))
+                let noLocation = try await client.get("/contacts/", headers: tenant.headers)
+                #expect(try noLocation.errorBody() == .validation("locationId should not be empty"))
+                let foreign = try await client.get("/contacts/?locationId=\(other.location)", headers: tenant.headers)
+                #expect(try foreign.errorBody() == HighLevelErrorBody(
+                    statusCode: 403, message: "The token does not have access to this location."))
+            }
+        }
+    }
+}

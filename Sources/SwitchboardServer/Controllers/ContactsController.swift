@@ -9,6 +9,7 @@ struct ContactsController<Store: ConversationStore>: Sendable {
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.post("/contacts/", use: create)
+        router.get("/contacts/", use: list)
         router.post("/contacts/upsert", use: upsert)
         router.get("/contacts/:contactId", use: get)
         router.put("/contacts/:contactId", use: update)
@@ -117,6 +118,41 @@ struct ContactsController<Store: ConversationStore>: Sendable {
         return JSONResponse.make(traceId: context.traceId) { json in
             json.key("succeded"); json.bool(true)
             json.key("contact"); updated.write(to: &json)
+        }
+    }
+
+    /// `get-contacts`: the location's contacts oldest first, 20 a page (at most 100), those matching `query` (a part of
+    /// the name, email, phone or company, any case). The next page starts after the last contact's `startAfterId`
+    /// (and `startAfter`, its `dateAdded` in epoch milliseconds, which the id alone implies). `count` is how many match.
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal(scope: .contactsReadonly)
+        var form = QueryForm(QueryParameters(request))
+        let location = form.string("locationId", required: true)
+        let text = form.string("query")
+        let limit = form.limit("limit", default: 20, maximum: 100)
+        let startAfterId = form.string("startAfterId")
+        let startAfter = form.milliseconds("startAfter")
+        try form.validate()
+        try principal.requireAccess(toLocationNamed: location)
+        var after: (date: Timestamp, id: ContactID)?
+        if let startAfterId {
+            let id = ContactID(rawValue: startAfterId)
+            guard id.isPlausible, let last = try await store.contact(id, in: principal.locationId, logger: context.logger) else {
+                throw SwitchboardError.badRequest("Invalid startAfterId")
+            }
+            after = (startAfter ?? last.dateAdded, id)
+        } else if let startAfter {
+            // After that millisecond: above every id (ids are ASCII).
+            after = (startAfter, ContactID(rawValue: "\u{7F}"))
+        }
+        let (contacts, total) = try await store.listContacts(
+            in: principal.locationId, containing: text, after: after, limit: limit, logger: context.logger)
+        return JSONResponse.make(traceId: context.traceId) { json in
+            json.key("contacts")
+            json.beginArray()
+            for contact in contacts { contact.write(to: &json) }
+            json.endArray()
+            json.key("count"); json.integer(total)
         }
     }
 
