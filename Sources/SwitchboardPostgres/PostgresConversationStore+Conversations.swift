@@ -82,15 +82,15 @@ extension PostgresConversationStore {
     }
 
     public func deleteConversation(_ id: ConversationID, in location: LocationID, logger: Logger) async throws -> Bool {
-        try await run("deleteConversation", logger: logger, retries: 2, statements: 6) { connection in
+        try await run("deleteConversation", logger: logger, retries: 2, statements: 7) { connection in
             try await connection.withTransaction(logger: logger) { connection in
                 try await Self.deleteConversationRows(id, in: location, on: connection, logger: logger)
             }
         }
     }
 
-    /// The conversation and what is its (messages, email records, transcriptions), inside the caller's transaction;
-    /// whether it existed. Four statements.
+    /// The conversation and what is its (messages, email records, transcriptions, files), inside the caller's
+    /// transaction; whether it existed. Five statements.
     static func deleteConversationRows(
         _ id: ConversationID, in location: LocationID, on connection: PostgresConnection, logger: Logger
     ) async throws -> Bool {
@@ -104,6 +104,11 @@ extension PostgresConversationStore {
                 WHERE conversation_id = \(id.rawValue) AND location_id = \(location.rawValue)
                 """, logger: logger)
         }
+        try await deleteFiles(
+            """
+            WITH gone AS (DELETE FROM files WHERE location_id = \(location.rawValue) AND conversation_id = \(id.rawValue)
+                RETURNING token)
+            """, on: connection, logger: logger)
         let deleted = try await connection.fetch(
             "DELETE FROM conversations WHERE location_id = \(location.rawValue) AND id = \(id.rawValue) RETURNING 1",
             logger: logger

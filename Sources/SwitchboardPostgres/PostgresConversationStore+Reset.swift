@@ -9,14 +9,14 @@ extension PostgresConversationStore {
         let statement: PostgresQuery = switch scope {
         case .data:
             """
-            TRUNCATE scheduled_sends, email_records, call_transcriptions, subscription_choices, webhook_attempts,
-                webhook_deliveries, webhook_events, messages, conversations, contacts
+            TRUNCATE scheduled_sends, email_records, call_transcriptions, files, file_chunks, subscription_choices,
+                webhook_attempts, webhook_deliveries, webhook_events, messages, conversations, contacts
             """
         case .everything:
             """
-            TRUNCATE scheduled_sends, email_records, call_transcriptions, subscription_choices, webhook_attempts,
-                webhook_deliveries, webhook_events, messages, conversations, contacts, oauth_grants, oauth_installations,
-                oauth_apps, conversation_providers, custom_subtypes, webhook_subscriptions, tokens, locations
+            TRUNCATE scheduled_sends, email_records, call_transcriptions, files, file_chunks, subscription_choices,
+                webhook_attempts, webhook_deliveries, webhook_events, messages, conversations, contacts, oauth_grants,
+                oauth_installations, oauth_apps, conversation_providers, custom_subtypes, webhook_subscriptions, tokens, locations
             """
         }
         try await execute("reset", statement, logger: logger)

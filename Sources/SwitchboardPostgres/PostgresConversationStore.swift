@@ -163,8 +163,8 @@ public final class PostgresConversationStore: ConversationStore, Service {
     }
 
     public func deleteContact(_ id: ContactID, in location: LocationID, logger: Logger) async throws -> [ConversationID]? {
-        // A contact has one conversation per location: 2 + 4 + 3 statements.
-        try await run("deleteContact", logger: logger, retries: 2, statements: 9) { connection in
+        // A contact has one conversation per location: 2 + 5 + 3 statements.
+        try await run("deleteContact", logger: logger, retries: 2, statements: 10) { connection in
             try await connection.withTransaction(logger: logger) { connection in
                 let conversations = try await connection.fetch(
                     """

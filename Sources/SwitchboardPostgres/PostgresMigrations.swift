@@ -130,6 +130,7 @@ enum PostgresMigrations {
         emailRecords,  // PostgresEmailSchema.swift
         preferences,  // PostgresPreferencesSchema.swift
         callTranscriptions,  // PostgresCallSchema.swift
+        files,  // PostgresFileSchema.swift
     ]
 
     /// Trigram indexes (pg_trgm) over what conversation search matches, so a search reads the matching rows

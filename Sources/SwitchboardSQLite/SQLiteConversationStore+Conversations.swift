@@ -98,8 +98,8 @@ extension SQLiteConversationStore {
         try await write { db in try Self.deleteConversationRows(id, in: location, db: db) }
     }
 
-    /// The conversation and what is its (messages, email records, transcriptions), inside the caller's transaction;
-    /// whether it existed.
+    /// The conversation and what is its (messages, email records, transcriptions, files), inside the caller's
+    /// transaction; whether it existed.
     static func deleteConversationRows(_ id: ConversationID, in location: LocationID, db: Database) throws -> Bool {
         try db.execute(
             // The page index holds one conversation's rows together; the planner otherwise walks the location.
@@ -110,6 +110,7 @@ extension SQLiteConversationStore {
                 sql: "DELETE FROM \(table) WHERE conversation_id = ? AND location_id = ?",
                 arguments: [id.rawValue, location.rawValue])
         }
+        try deleteFiles(where: "location_id = ? AND conversation_id = ?", [location.rawValue, id.rawValue], db: db)
         try db.execute(
             sql: "DELETE FROM conversations WHERE location_id = ? AND id = ?",
             arguments: [location.rawValue, id.rawValue])

@@ -22,6 +22,8 @@ extension SQLiteConversationStore {
                         DELETE FROM scheduled_sends;
                         DELETE FROM email_records;
                         DELETE FROM call_transcriptions;
+                        DELETE FROM file_chunks;
+                        DELETE FROM files;
                         DELETE FROM subscription_choices;
                         DELETE FROM messages;
                         DROP TRIGGER conversation_search_delete;

@@ -98,5 +98,6 @@ enum SQLiteMigrations {
         migrator.registerMigration(SQLiteEmailSchema.migrationName, migrate: SQLiteEmailSchema.create)
         migrator.registerMigration(SQLitePreferencesSchema.migrationName, migrate: SQLitePreferencesSchema.create)
         migrator.registerMigration(SQLiteCallSchema.migrationName, migrate: SQLiteCallSchema.create)
+        migrator.registerMigration(SQLiteFileSchema.migrationName, migrate: SQLiteFileSchema.create)
     }
 }

@@ -210,6 +210,9 @@ func buildRouter<Store: ConversationStore>(
     OAuthController(
         store: store, accessTokens: shared.accessTokens, now: configuration.now, failures: shared.authenticationFailures
     ).addRoutes(to: router)
+    let files = FilesController(store: store, now: configuration.now)
+    // Files and signed upload URLs: no Version header or token, as at HighLevel's storage; their URLs are the key.
+    files.addStorageRoutes(to: router)
     let outsideTheAPI = Set(router.routes.map(\.description))
     // HighLevel's routes: authenticated, rate-limited, and where faults are injected.
     let api = router.group().add(
@@ -226,6 +229,7 @@ func buildRouter<Store: ConversationStore>(
     ExportController(store: store).addRoutes(to: api)
     PreferencesController(store: store, now: configuration.now).addRoutes(to: api)
     CallsController(store: store, now: configuration.now).addRoutes(to: api)
+    files.addRoutes(to: api)
     ConversationsController(store: store, now: configuration.now).addRoutes(to: api)
     ContactsController(store: store, now: configuration.now).addRoutes(to: api)
     LiveChatController(store: store).addRoutes(to: api)

@@ -6,7 +6,7 @@ public import SwitchboardCore
 /// handler's decision. A new capability (an outbox, files) arrives as a protocol of its own, composed here.
 public protocol ConversationStore: LocationAndTokenStore, ContactStore, ConversationRecordStore, MessageStore,
     MessageImportStore, OAuthRevocationStore, WebhookStore, ProviderStore, ResetStore, FixtureStore, ScheduledSendStore,
-    EmailStore, PreferencesStore, CallMediaStore
+    EmailStore, PreferencesStore, CallMediaStore, FileStore
 {
     /// A cheap round trip, for readiness checks.
     func ping(logger: Logger) async throws

@@ -16,7 +16,7 @@ import Testing
         .appendingPathComponent("scripts/sdk/sdk_calls.py").path
 
     @Test(arguments: Backend.allCases)
-    func theOfficialPythonSDKReadsEmailsAndTranscriptions(_ backend: Backend) async throws {
+    func theOfficialPythonSDKReadsEmailsTranscriptionsAndRecordings(_ backend: Backend) async throws {
         let python = try #require(
             ProcessInfo.processInfo.environment["SWITCHBOARD_WEBHOOK_SDK_PYTHON"].flatMap { $0.isEmpty ? nil : $0 },
             "SWITCHBOARD_WEBHOOK_SDK_PYTHON is not set: run scripts/test.sh, or point it at a Python with gohighlevel-api-client")
@@ -44,10 +44,24 @@ import Testing
                          {"mediaChannel":1,"sentenceIndex":0,"startTime":0,"endTime":2.5,"transcript":"Hello","confidence":0.9}]}
                         """#)
                 let callId = try #require(try call.json()["messageId"] as? String)
+                // A call with a recording: an uploaded WAV among its attachments.
+                var uploadHeaders = tenant.headers
+                uploadHeaders[.contentType] = "multipart/form-data; boundary=B0undary"
+                let uploaded = try await client.execute(
+                    uri: "/conversations/messages/upload", method: .post, headers: uploadHeaders,
+                    body: FilesTests.multipart(
+                        fields: [("conversationId", conversation.rawValue), ("contactId", contact.id.rawValue),
+                                 ("locationId", tenant.location.rawValue)],
+                        files: [("call.wav", FilesTests.bytes(1_000))]))
+                let recordingURL = try #require((try uploaded.json()["uploadedFiles"] as? [String: String])?["call.wav"])
+                let recorded = try await client.send(
+                    .post, "/conversations/messages/outbound", headers: tenant.headers,
+                    json: #"{"type":"Call","conversationId":"\#(conversation)","attachments":["\#(recordingURL)"]}"#)
+                let recordedId = try #require(try recorded.json()["messageId"] as? String)
 
                 let child = try ChildProcess(
                     [python, Self.script, "http://127.0.0.1:\(port)", tenant.token, email, scheduled,
-                     tenant.location.rawValue, callId],
+                     tenant.location.rawValue, callId, recordedId],
                     environment: ProcessInfo.processInfo.environment, stdout: .pipe, stderr: .pipe)
                 async let out = ChildProcess.readToEnd(child.standardOutput)
                 async let err = ChildProcess.readToEnd(child.standardError)
@@ -63,6 +77,9 @@ import Testing
                     "confidence": 0.9,
                 ]] as NSArray)
                 results["transcription"] = nil
+                // The SDK reaches the recording route but parses the audio as JSON; its upload sends JSON, which the
+                // route refuses as HighLevel's would.
+                #expect(results.removeValue(forKey: "recording") as? String == "audio, not JSON")
                 for (name, value) in results {
                     guard var answer = value as? [String: Any] else { continue }
                     if var body = answer["body"] as? [String: Any] {
@@ -93,6 +110,12 @@ import Testing
                 #expect(NSDictionary(dictionary: try #require(after["events"] as? [String: Any]))
                     == ["opened": 1, "delivered": 1, "accepted": 1] as NSDictionary)
                 #expect(after["recipients"] as? [[String: String]] == [["emailId": "ada@example.com", "status": "opened"]])
+                #expect(NSDictionary(dictionary: try #require(results["noRecording"] as? [String: Any])) == [
+                    "error": 404, "body": ["statusCode": 404, "message": "Recording not found"],
+                ] as NSDictionary)
+                #expect(NSDictionary(dictionary: try #require(results["upload"] as? [String: Any])) == [
+                    "error": 400, "body": ["statusCode": 400, "message": "The request must be multipart/form-data with a boundary"],
+                ] as NSDictionary)
             }
         }
     }

@@ -45,14 +45,14 @@ func runCLI(_ arguments: [String], stdin: Data? = nil, environment: [String: Str
 /// lines (its log) kept to say why a start failed.
 final class ServerProcess: Sendable {
     let process: ChildProcess
-    let port: Int
     private let lines = Lines()
     private let log = Lines(keepingLast: 40)
 
     init(database: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
-        port = try freePort()
+        // Port 0: the system picks a free port at bind time. A port picked beforehand can be taken by another
+        // suite's server before this one binds it.
         process = try ChildProcess(
-            [try switchboardBinary().path, "serve", "--port", String(port), "--database", database] + arguments,
+            [try switchboardBinary().path, "serve", "--port", "0", "--database", database] + arguments,
             environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, stdout: .pipe,
             stderr: .pipe)
         if let output = process.standardOutput {
@@ -79,6 +79,15 @@ final class ServerProcess: Sendable {
             }
         }
         var all: [String] { lines.withLock { $0 } }
+    }
+
+    /// The port on the `listening on http://HOST:PORT …` line; 0 until the server has printed it.
+    var port: Int {
+        guard let line = output.last(where: { $0.hasPrefix("listening on ") }),
+            let address = line.split(separator: " ").dropFirst(2).first,
+            let port = address.split(separator: ":").last.flatMap({ Int($0) })
+        else { return 0 }
+        return port
     }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }

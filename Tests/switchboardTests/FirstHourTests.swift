@@ -113,7 +113,7 @@ import Testing
     @Test func databasePathsThatCannotWorkAreExplained() async throws {
         let folder = URL(fileURLWithPath: try temporaryDatabase()).deletingLastPathComponent().path
         let missing = folder + "/no/such/folder/switchboard.sqlite"
-        let noFolder = try await runCLI(["serve", "--port", String(try freePort()), "--database", missing])
+        let noFolder = try await runCLI(["serve", "--port", "0", "--database", missing])
         #expect(noFolder.status != 0)
         #expect(noFolder.stderr.contains(
             "cannot create the database \(missing): the folder \(folder)/no/such/folder does not exist. Create it"),
@@ -277,9 +277,8 @@ import Testing
     private func logLinesOfThreeReads(_ arguments: [String]) async throws -> (lines: [String], path: String) {
         let lines = Mutex<[String]>([])
         let database = try temporaryDatabase()
-        let port = try freePort()
         let server = try ChildProcess(
-            [try switchboardBinary().path, "serve", "--demo", "--port", String(port), "--database", database] + arguments,
+            [try switchboardBinary().path, "serve", "--demo", "--port", "0", "--database", database] + arguments,
             stdout: .pipe, stderr: .pipe)
         defer { kill(server.processIdentifier, SIGTERM); Thread.detachNewThread { server.waitUntilExit() } }
         let printed = Mutex<[String]>([])
@@ -289,6 +288,8 @@ import Testing
             try await Task.sleep(for: .milliseconds(100))
         }
         let output = printed.withLock { $0 }
+        let listening = try #require(output.last { $0.hasPrefix("listening on ") })
+        let port = try #require(listening.split(separator: " ")[2].split(separator: ":").last)
         let token = try #require(output.first { $0.hasPrefix("token: ") }).dropFirst("token: ".count)
         let conversation = try #require(output.last { $0.hasPrefix("conversation: ") }?.split(separator: " ").dropFirst().first)
         let path = "/conversations/\(conversation)/messages"

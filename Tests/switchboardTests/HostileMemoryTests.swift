@@ -84,4 +84,51 @@ import Testing
         // And the server still answers at once.
         #expect(try await Self.request(server, .GET, "/conversations/\(conversationId)/messages?limit=1", token: token).status == 200)
     }
+
+    /// Issue 17: uploading a file at the size limit (5 MiB) 100 times, files streamed to the store in 256 KiB chunks,
+    /// leaves the server's memory where the first uploads took it; and each file reads back whole.
+    @Test func uploadsAtTheSizeLimitLeaveMemoryFlat() async throws {
+        let server = try ServerProcess(database: try temporaryDatabase(), arguments: ["--demo"])
+        defer { server.stop() }
+        try await server.waitUntilReady()
+        let token = try #require(server.output.first { $0.hasPrefix("token: ") }?.dropFirst("token: ".count)).description
+        let location = try #require(server.output.first { $0.hasPrefix("location: ") }?.dropFirst("location: ".count))
+            .description
+        let conversation = try #require(server.lastConversation).description
+        let read = try await Self.request(server, .GET, "/conversations/\(conversation)", token: token)
+        let contact = try #require(
+            (try JSONSerialization.jsonObject(with: Data(read.body.utf8)) as? [String: Any])?["contactId"] as? String)
+        let file = [UInt8]((0..<(5 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ ($0 >> 12)) })
+        var body = ByteBuffer()
+        for (name, value) in [("conversationId", conversation), ("contactId", contact), ("locationId", location)] {
+            body.writeString("--B0undary\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
+        }
+        body.writeString("--B0undary\r\nContent-Disposition: form-data; name=\"fileAttachment\"; filename=\"max.mp4\"\r\n\r\n")
+        body.writeBytes(file)
+        body.writeString("\r\n--B0undary--\r\n")
+        func upload() async throws -> String {
+            var request = HTTPClientRequest(url: server.baseURL + "/conversations/messages/upload")
+            request.method = .POST
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            request.headers.add(name: "Version", value: "2021-04-15")
+            request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=B0undary")
+            request.body = .bytes(body)
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+            let answer = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            #expect(response.status == .ok, "\(answer)")
+            return answer
+        }
+        for _ in 0..<10 { _ = try await upload() }
+        let warm = try Self.residentMegabytes(server.process.processIdentifier)
+        var last = ""
+        for _ in 0..<90 { last = try await upload() }
+        let after = try Self.residentMegabytes(server.process.processIdentifier)
+        print("uploads: RSS \(warm) MB after 10 uploads of 5 MiB, \(after) MB after 100")
+        #expect(after - warm < 24, "RSS grew from \(warm) MB to \(after) MB")
+        let url = try #require(
+            ((try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])?["uploadedFiles"]
+                as? [String: String])?["max.mp4"])
+        let served = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(60))
+        #expect(Array(buffer: try await served.body.collect(upTo: 6 << 20)) == file)
+    }
 }

@@ -1,12 +1,14 @@
 """HighLevel's official Python SDK (gohighlevel-api-client) calling operations of a running server that its own
 tests do not reach otherwise: emails by id, a provider's email report, a scheduled email's cancel, a call's
-transcription.
+transcription and recording, a file upload.
 
-    python sdk_calls.py BASE_URL TOKEN EMAIL_ID SCHEDULED_EMAIL_ID LOCATION_ID CALL_ID
+    python sdk_calls.py BASE_URL TOKEN EMAIL_ID SCHEDULED_EMAIL_ID LOCATION_ID CALL_ID RECORDED_CALL_ID
 
 Prints one JSON object, on the last line (the SDK logs the errors it raises there too): each call's answer, or for a call the SDK raised on, {"error": status, "body": …}.
 OfficialSDKTests (Tests/SwitchboardServerTests) runs it against Switchboard. (The SDK's
-download_message_transcription parses the answer as JSON, so it cannot read the text file it downloads: not called.)
+download_message_transcription parses the answer as JSON, so it cannot read the text file it downloads: not called.
+get_message_recording parses the audio it downloads as JSON too, and upload_file_attachments sends its body as JSON,
+not multipart, so no file can be uploaded with it: both are called, and what they do is reported.)
 """
 
 import asyncio
@@ -24,7 +26,7 @@ async def answer(call):
         return {"error": error.status_code, "body": error.response}
 
 
-async def main(base, token, email, scheduled, location, call):
+async def main(base, token, email, scheduled, location, call, recorded):
     HighLevel.BASE_URL = base  # read when a client is made: set it first
     ghl = HighLevel(private_integration_token=token)
     conversations = ghl.conversations
@@ -41,8 +43,16 @@ async def main(base, token, email, scheduled, location, call):
     }
     results["after"] = await answer(conversations.get_email_by_id(options={"url": url + email}))
     results["transcription"] = await answer(conversations.get_message_transcription(location, call))
+    results["noRecording"] = await answer(conversations.get_message_recording(location, call))
+    try:
+        await conversations.get_message_recording(location, recorded)
+        results["recording"] = "parsed"
+    except ValueError:
+        results["recording"] = "audio, not JSON"
+    results["upload"] = await answer(conversations.upload_file_attachments(
+        {"conversationId": "c", "contactId": "c", "locationId": location, "attachmentUrls": []}))
     print(json.dumps(results))
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*sys.argv[1:7]))
+    asyncio.run(main(*sys.argv[1:8]))

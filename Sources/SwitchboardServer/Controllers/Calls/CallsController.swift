@@ -13,6 +13,7 @@ struct CallsController<Store: ConversationStore>: Sendable {
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.put("/conversations/messages/:messageId/attachments", use: replaceAttachments)
+        router.get("/conversations/messages/:messageId/locations/:locationId/recording", use: recording)
         router.get("/conversations/locations/:locationId/messages/:messageId/transcription", use: transcription)
         router.get("/conversations/locations/:locationId/messages/:messageId/transcription/download", use: download)
     }
@@ -45,6 +46,27 @@ struct CallsController<Store: ConversationStore>: Sendable {
             json.key("messageId"); json.string(updated.id.rawValue)
             json.key("attachments"); json.stringArray(updated.attachments ?? [])
         }
+    }
+
+    /// `get-message-recording`: the audio bytes of a call's recording, the first of its attachments that is an audio
+    /// file uploaded to this server (`FilesController`), with its content type, as a download. 404 when the call
+    /// has none, or the message is not a call.
+    @Sendable func recording(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal(scope: .messagesReadonly)
+        try principal.requireAccess(toLocationNamed: context.parameters.get("locationId"))
+        let id = MessageID(rawValue: context.parameters.get("messageId") ?? "")
+        let message = try await store.accessibleMessage(id, for: principal, logger: context.logger)
+        if message.messageType == .call || message.messageType == .customCall {
+            for url in message.attachments ?? [] {
+                guard let token = FileLocation.token(in: url),
+                    let file = try await store.servedFile(token, logger: context.logger),
+                    file.locationId == principal.locationId, file.contentType.hasPrefix("audio/")
+                else { continue }
+                return FileResponse.make(
+                    file, request: request, store: store, disposition: "attachment", logger: context.logger)
+            }
+        }
+        throw SwitchboardError.notFound("Recording not found")
     }
 
     /// `get-message-transcription`: the sentences, a bare JSON array as HighLevel's document has it.
