@@ -83,6 +83,7 @@ let package = Package(
                 "SwitchboardCore",
                 "SwitchboardStorage",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

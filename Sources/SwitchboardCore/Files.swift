@@ -9,6 +9,10 @@ public struct FileToken: StringIdentifier {
 
     public static func random() -> FileToken {
         var generator = SystemRandomNumberGenerator()
+        return random(using: &generator)
+    }
+
+    public static func random<G: RandomNumberGenerator>(using generator: inout G) -> FileToken {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         text.reserveCapacity(32)

@@ -1,4 +1,5 @@
 public import Logging
+import NIOCore
 public import SwitchboardCore
 public import SwitchboardStorage
 
@@ -13,10 +14,12 @@ public enum DemoData {
     /// Fixed, so that the same seed gives byte-identical data on every run.
     static let start = Timestamp(rawValue: 1_767_603_600_000)  // 2026-01-05T09:00:00.000Z
 
+    /// `fileBaseURL` is where the server serves files (`http://127.0.0.1:8080`): the calls' recordings are
+    /// attachments at that address.
     public static func populate(
-        _ store: some ConversationStore, location: LocationID, seed: UInt64, logger: Logger
+        _ store: some ConversationStore, location: LocationID, seed: UInt64, fileBaseURL: String, logger: Logger
     ) async throws -> [Created] {
-        var builder = Builder(location: location, seed: seed)
+        var builder = Builder(location: location, seed: seed, fileBaseURL: fileBaseURL)
         builder.conversation("SMS", contact: ("Ada", "Lovelace", "ada@example.com", "+15550100001")) { b in
             for index in 0..<8 {
                 b.add(.sms, index.isMultiple(of: 2) ? .inbound : .outbound, body: b.pick(smsLines), status: "delivered")
@@ -29,9 +32,11 @@ public enum DemoData {
             }
         }
         builder.conversation("Calls and voicemail", contact: ("Alan", "Turing", "alan@example.com", "+15550100003")) { b in
-            b.add(.call, .inbound, status: "completed", call: CallDetails(duration: 37, status: "completed"), altId: "CA" + b.id())
+            b.add(.call, .inbound, status: "completed", call: CallDetails(duration: 37, status: "completed"),
+                  altId: "CA" + b.id(), attachments: [b.recording()])
             b.add(.call, .outbound, status: "completed", call: CallDetails(duration: 0, status: "no-answer"))
-            b.add(.call, .inbound, status: "voicemail", call: CallDetails(duration: 22, status: "voicemail"))
+            b.add(.call, .inbound, status: "voicemail", call: CallDetails(duration: 22, status: "voicemail"),
+                  attachments: [b.recording()])
             b.add(.campaignVoicemail, .outbound, status: "delivered", call: CallDetails(duration: 18, status: "completed"))
         }
         builder.conversation("Facebook", contact: ("Edsger", "Dijkstra", "edsger@example.com", nil)) { b in
@@ -84,7 +89,28 @@ public enum DemoData {
         for contact in builder.contacts { try await store.createContact(contact, logger: logger) }
         try await store.insertMessages(builder.messages, logger: logger)
         try await addEmailRecordsAndTranscriptions(builder, to: store, logger: logger)
+        try await addRecordings(builder, to: store, logger: logger)
         return builder.created
+    }
+
+    /// The recordings the calls' attachments name: one short real WAV file each (`DemoRecording`).
+    static func addRecordings(_ builder: Builder, to store: some ConversationStore, logger: Logger) async throws {
+        let wav = DemoRecording.wav()
+        for message in builder.messages {
+            for url in message.attachments ?? [] {
+                guard let token = FileLocation.token(in: url) else { continue }
+                let file = StoredFile(
+                    token: token, locationId: message.locationId, conversationId: message.conversationId,
+                    name: "recording.wav", contentType: "audio/wav", maxSize: UploadRules.maximumFileSize,
+                    createdAt: message.dateAdded)
+                try await store.createFile(file, logger: logger)
+                var writer = FileWriter(file, store: store, logger: logger)
+                try await writer.write(ByteBuffer(bytes: wav))
+                let (size, etag) = try await writer.finish()
+                try await store.finishFile(
+                    token, size: size, etag: etag, serve: true, conversation: message.conversationId, logger: logger)
+            }
+        }
     }
 
     /// The demo team's address, the other side of every demo email.
@@ -150,18 +176,27 @@ public enum DemoData {
     struct Builder {
         let location: LocationID
         var random: SeededGenerator
+        let fileBaseURL: String
         var clock = DemoData.start
         var contacts: [Contact] = []
         var messages: [Message] = []
         var created: [Created] = []
         private var current: (conversation: ConversationID, contact: ContactID)?
 
-        init(location: LocationID, seed: UInt64) {
+        init(location: LocationID, seed: UInt64, fileBaseURL: String) {
             self.location = location
+            self.fileBaseURL = fileBaseURL
             random = SeededGenerator(seed: seed)
         }
 
         mutating func id() -> String { HighLevelID.make(using: &random) }
+
+        /// The URL of a recording `addRecordings` stores: a token from the seeded generator, so the same seed gives
+        /// the same data.
+        mutating func recording() -> String {
+            let token = FileToken.random(using: &random)
+            return fileBaseURL + FileLocation.pathPrefix + token.rawValue + "/recording.wav"
+        }
         mutating func hex(_ bytes: Int) -> Substring {
             let digits = Array("0123456789abcdef")
             return Substring((0..<bytes * 2).map { _ in digits[Int(random.next(upperBound: 16 as UInt64))] })

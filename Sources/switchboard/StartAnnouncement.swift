@@ -44,7 +44,8 @@ struct StartAnnouncement: Sendable {
             Output.line(Self.curl(baseURL: baseURL, path: "/conversations/search?locationId=\(location)", token: first.token))
             return
         }
-        let created = try await DemoData.populate(store, location: location, seed: seed, logger: logger)
+        let created = try await DemoData.populate(
+            store, location: location, seed: seed, fileBaseURL: baseURL, logger: logger)
         let path = created.max(by: { $0.messageCount < $1.messageCount }).map {
             "/conversations/\($0.conversationId)/messages"
         } ?? "/conversations/search?locationId=\(location)"

@@ -14,7 +14,8 @@ import Testing
     func demoEmailsAndCallsAnswerTheirRoutes(_ backend: Backend) async throws {
         try await withStore(backend) { store in
             let tenant = try await store.makeTenant()
-            let created = try await DemoData.populate(store, location: tenant.location, seed: 7, logger: .test)
+            let created = try await DemoData.populate(
+                store, location: tenant.location, seed: 7, fileBaseURL: "http://127.0.0.1:8080", logger: .test)
             try await makeApplication(store: store).test(.router) { client in
                 func messages(_ channel: String) async throws -> [[String: Any]] {
                     let conversation = try #require(created.first { $0.channel == channel }).conversationId
@@ -55,6 +56,25 @@ import Testing
                     }
                 }
                 #expect(transcribed == 2)
+                // The answered calls have a recording: a real WAV, as its header says.
+                var recorded = 0
+                for call in calls {
+                    let id = try #require(call["id"] as? String)
+                    let read = try await client.get(
+                        "/conversations/messages/\(id)/locations/\(tenant.location)/recording", headers: tenant.headers)
+                    guard read.status == .ok else {
+                        #expect(read.status == .notFound)
+                        continue
+                    }
+                    recorded += 1
+                    #expect(read.headers[.contentType] == "audio/wav")
+                    let bytes = Array(buffer: read.body)
+                    #expect(bytes.count == 44 + 16_000)
+                    #expect(Array(bytes[0..<4]) == Array("RIFF".utf8) && Array(bytes[8..<16]) == Array("WAVEfmt ".utf8))
+                    let attachments = try #require(call["attachments"] as? [String])
+                    #expect(attachments.count == 1 && attachments[0].hasPrefix("http://127.0.0.1:8080/conversations-assets/"))
+                }
+                #expect(recorded == 2)
             }
         }
     }

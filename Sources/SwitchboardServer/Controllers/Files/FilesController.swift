@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Hummingbird
 import Logging
@@ -230,35 +229,17 @@ struct FilesController<Store: ConversationStore>: Sendable {
 
     // MARK: Helpers
 
-    /// Stores the slices `next` gives in chunks of `UploadRules.chunkSize`, refusing more than the file's
-    /// `maxSize`; its size and entity tag (a SHA-256 of the bytes, hex).
+    /// Streams the slices `next` gives into the store (`FileWriter`); the file's size and entity tag.
     private func receiveBytes(
         of file: StoredFile, from next: () async throws -> ByteBuffer?, logger: Logger
     ) async throws -> (size: Int, etag: String) {
-        var hash = SHA256()
-        var pending = ByteBuffer()
-        var size = 0
-        var chunk = 0
-        while var slice = try await next() {
-            size += slice.readableBytes
-            guard size <= file.maxSize else {
-                throw UploadFailure.tooLarge("\(file.name.prefix(200)) is larger than the \(file.maxSize) bytes allowed")
-            }
-            slice.withUnsafeReadableBytes { hash.update(bufferPointer: $0) }
-            pending.writeBuffer(&slice)
-            while pending.readableBytes >= UploadRules.chunkSize {
-                let bytes = pending.readBytes(length: UploadRules.chunkSize) ?? []
-                try await store.appendFileChunk(file.token, index: chunk, bytes: bytes, logger: logger)
-                chunk += 1
-                pending.discardReadBytes()
-            }
+        var writer = FileWriter(file, store: store, logger: logger)
+        do {
+            while let slice = try await next() { try await writer.write(slice) }
+        } catch is FileWriter.TooLarge {
+            throw UploadFailure.tooLarge("\(file.name.prefix(200)) is larger than the \(file.maxSize) bytes allowed")
         }
-        if pending.readableBytes > 0 {
-            try await store.appendFileChunk(
-                file.token, index: chunk, bytes: pending.readBytes(length: pending.readableBytes) ?? [], logger: logger)
-        }
-        let etag = hash.finalize().map { String(format: "%02x", $0) }.joined()
-        return (size, etag)
+        return try await writer.finish()
     }
 
     /// Multipart failures in HighLevel's shapes: malformed bodies 400, oversized ones 413.
