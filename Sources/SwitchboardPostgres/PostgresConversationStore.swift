@@ -189,35 +189,47 @@ public final class PostgresConversationStore: ConversationStore, Service {
         }
     }
 
-    public func listContacts(
-        in location: LocationID, containing text: String?, after: (date: Timestamp, id: ContactID)?, limit: Int,
-        logger: Logger
-    ) async throws -> (contacts: [Contact], total: Int) {
-        let text = text?.isEmpty == true ? nil : text
-        // One statement, so the count and the page agree: the count on every row, and one row of NULLs (the left
-        // join's) when the page is empty. lower() under COLLATE "C" lowers ASCII letters, as SQLite's does.
-        let rows = try await fetch(
-            "listContacts",
-            """
+    public func listContacts(_ query: ContactQuery, logger: Logger) async throws -> (contacts: [Contact], total: Int) {
+        // Built with numbered placeholders, as the filters vary. One statement, so the count and the page agree: the
+        // count on every row, and one row of NULLs (the left join's) when the page is empty. lower() under
+        // COLLATE "C" lowers ASCII letters, as SQLite's does.
+        var binds = PostgresBindings()
+        func placeholder(_ value: String) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        var conditions = ["location_id = \(placeholder(query.location.rawValue))"]
+        if let text = query.text {
+            let needle = placeholder(text)
+            let fields = ["name", "first_name", "last_name", "email", "phone", "company_name"]
+            conditions.append(
+                "(" + fields.map { "strpos(lower(COALESCE(\($0), '')), lower(\(needle))) > 0" }.joined(separator: " OR ") + ")")
+        }
+        for filter in query.filters {
+            let value = filter.operator.takesValue ? placeholder(filter.value) : ""
+            conditions.append(ContactFilterSQL.condition(filter, placeholder: value, position: "strpos"))
+        }
+        var pageCondition = "true"
+        if let after = query.after {
+            binds.append(after.date.rawValue)
+            let date = "$\(binds.count)"
+            pageCondition = "(date_added, id) > (\(date)::bigint, \(placeholder(after.id.rawValue))::text)"
+        }
+        binds.append(query.limit)
+        let limit = "$\(binds.count)"
+        binds.append(query.offset)
+        let offset = "$\(binds.count)"
+        let sql = """
             WITH matching AS (
-                SELECT \(unescaped: Columns.contact) FROM contacts
-                WHERE location_id = \(location.rawValue) AND (\(text)::text IS NULL
-                    OR strpos(lower(COALESCE(name, '')), lower(\(text))) > 0
-                    OR strpos(lower(COALESCE(first_name, '')), lower(\(text))) > 0
-                    OR strpos(lower(COALESCE(last_name, '')), lower(\(text))) > 0
-                    OR strpos(lower(COALESCE(email, '')), lower(\(text))) > 0
-                    OR strpos(lower(COALESCE(phone, '')), lower(\(text))) > 0
-                    OR strpos(lower(COALESCE(company_name, '')), lower(\(text))) > 0)
+                SELECT \(Columns.contact) FROM contacts WHERE \(conditions.joined(separator: " AND "))
             )
             SELECT (SELECT count(*) FROM matching), page.* FROM (SELECT 1) one
             LEFT JOIN LATERAL (
-                SELECT * FROM matching
-                WHERE \(after?.date.rawValue)::bigint IS NULL
-                    OR (date_added, id) > (\(after?.date.rawValue)::bigint, \(after?.id.rawValue)::text)
-                ORDER BY date_added, id LIMIT \(limit)
+                SELECT * FROM matching WHERE \(pageCondition) ORDER BY date_added, id LIMIT \(limit) OFFSET \(offset)
             ) page ON true
-            """, logger: logger
-        ) { row -> (Int, Contact?) in
+            """
+        let rows = try await fetch("listContacts", PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+            row -> (Int, Contact?) in
             var reader = RowReader(row)
             let total = try reader.next(Int.self)
             return (total, try StoredRow.optionalContact(&reader))

@@ -61,25 +61,31 @@ extension SQLiteConversationStore {
         }
     }
 
-    public func listContacts(
-        in location: LocationID, containing text: String?, after: (date: Timestamp, id: ContactID)?, limit: Int,
-        logger: Logger
-    ) async throws -> (contacts: [Contact], total: Int) {
+    public func listContacts(_ query: ContactQuery, logger: Logger) async throws -> (contacts: [Contact], total: Int) {
         try await pool.read { db in
-            var conditions = SQLConditions("location_id = ?", location.rawValue)
-            if let text, !text.isEmpty {
+            var conditions = SQLConditions("location_id = ?", query.location.rawValue)
+            if let text = query.text {
                 let fields = ["name", "first_name", "last_name", "email", "phone", "company_name"]
                 conditions.and(
                     "(" + fields.map { "instr(lower(COALESCE(\($0), '')), lower(?)) > 0" }.joined(separator: " OR ") + ")",
                     arguments: StatementArguments(fields.map { _ in text }))
             }
+            for filter in query.filters {
+                let condition = ContactFilterSQL.condition(filter, placeholder: "?", position: "instr")
+                if filter.operator.takesValue { conditions.and(condition, filter.value) } else { conditions.and(condition) }
+            }
             let total = try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM contacts WHERE \(conditions.sql)", arguments: conditions.arguments) ?? 0
-            if let after { conditions.and("(date_added, id) > (?, ?)", after.date.rawValue, after.id.rawValue) }
+            if let after = query.after {
+                conditions.and("(date_added, id) > (?, ?)", after.date.rawValue, after.id.rawValue)
+            }
             let contacts = try Row.fetchAll(
                 db,
-                sql: "SELECT \(Self.contactColumns) FROM contacts WHERE \(conditions.sql) ORDER BY date_added, id LIMIT ?",
-                arguments: conditions.arguments + [limit]
+                sql: """
+                    SELECT \(Self.contactColumns) FROM contacts WHERE \(conditions.sql)
+                    ORDER BY date_added, id LIMIT ? OFFSET ?
+                    """,
+                arguments: conditions.arguments + [query.limit, query.offset]
             ).map(Decode.contact)
             return (contacts, total)
         }

@@ -49,12 +49,8 @@ public protocol ContactStore: Sendable {
     /// subscription choices, in one transaction; the ids of the conversations deleted, or nil when there was no such
     /// contact.
     func deleteContact(_ id: ContactID, in location: LocationID, logger: Logger) async throws -> [ConversationID]?
-    /// A page of the location's contacts oldest first (by `dateAdded`, then id) after `after`, those whose name, first
-    /// or last name, email, phone or company contains `text` (ASCII letters in any case), with how many match in all.
-    func listContacts(
-        in location: LocationID, containing text: String?, after: (date: Timestamp, id: ContactID)?, limit: Int,
-        logger: Logger
-    ) async throws -> (contacts: [Contact], total: Int)
+    /// A page of the contacts the query asks for, with how many match in all.
+    func listContacts(_ query: ContactQuery, logger: Logger) async throws -> (contacts: [Contact], total: Int)
     /// Creates, in one transaction, each of these locations and then each of these contacts that does not exist yet;
     /// those that exist are left as they are. Bulk writers (the importer) use it instead of a lookup and a write per row.
     func createMissing(locations: [Location], contacts: [Contact], logger: Logger) async throws

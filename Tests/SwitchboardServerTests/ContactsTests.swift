@@ -252,4 +252,81 @@ import Testing
             }
         }
     }
+
+    @Test(arguments: Backend.allCases)
+    func contactsAreSearchedByHighLevelsFiltersAndPaged(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let tenant = try await store.makeTenant()
+            let people: [(first: String?, last: String?, email: String?, phone: String?)] = [
+                ("Ada", "Lovelace", "ada@example.com", "+15550100001"), ("Grace", "Hopper", "grace@navy.example", nil),
+                ("ADA", "Byron", nil, "+15550100003"), ("Alan", "Turing", "alan@example.com", "+4420700000"),
+                (nil, nil, "anon@example.com", nil),
+            ]
+            var ids: [String] = []
+            for (index, person) in people.enumerated() {
+                let contact = Contact(
+                    id: .generate(), locationId: tenant.location, firstName: person.first, lastName: person.last,
+                    email: person.email, phone: person.phone,
+                    dateAdded: Timestamp(rawValue: testEpoch.rawValue + Int64(index) * 1000))
+                try await store.createContact(contact, logger: .test)
+                ids.append(contact.id.rawValue)
+            }
+            let other = try await store.makeTenant()
+            _ = try await makeContact(store, tenant: other, name: "Ada Elsewhere")
+            let created = ids
+            try await makeApplication(store: store).test(.live) { client in
+                let ids = created
+                func search(_ fields: String) async throws -> TestResponse {
+                    try await client.send(
+                        .post, "/contacts/search", headers: tenant.headers,
+                        json: #"{"locationId":"\#(tenant.location)"\#(fields)}"#)
+                }
+                func found(_ fields: String) async throws -> (ids: [String], total: Int?) {
+                    let response = try await search(fields)
+                    #expect(response.status == .ok, "\(response.text)")
+                    let body = try response.json()
+                    let contacts = try #require(body["contacts"] as? [[String: Any]])
+                    return (contacts.compactMap { $0["id"] as? String }, body["total"] as? Int)
+                }
+                func filter(_ field: String, _ op: String, _ value: String? = nil) -> String {
+                    #"{"field":"\#(field)","operator":"\#(op)"\#(value.map { #","value":"\#($0)""# } ?? "")}"#
+                }
+                #expect(try await found("") == (ids, 5))
+                // eq and contains, any case; every filter must hold.
+                #expect(try await found(#","filters":[\#(filter("firstNameLowerCase", "eq", "ada"))]"#) == ([ids[0], ids[2]], 2))
+                #expect(try await found(#","filters":[\#(filter("firstName", "eq", "Ada")),\#(filter("lastName", "eq", "byron"))]"#)
+                    == ([ids[2]], 1))
+                #expect(try await found(#","filters":[\#(filter("email", "contains", "@EXAMPLE.com"))]"#)
+                    == ([ids[0], ids[3], ids[4]], 3))
+                #expect(try await found(#","filters":[\#(filter("phone", "contains", "+1555"))]"#) == ([ids[0], ids[2]], 2))
+                #expect(try await found(#","filters":[\#(filter("lastNameLowerCase", "not_contains", "o"))]"#)
+                    == ([ids[3], ids[4]], 2))
+                #expect(try await found(#","filters":[\#(filter("firstName", "not_eq", "ada"))]"#) == ([ids[1], ids[3], ids[4]], 3))
+                #expect(try await found(#","filters":[\#(filter("phone", "exists"))]"#) == ([ids[0], ids[2], ids[3]], 3))
+                #expect(try await found(#","filters":[\#(filter("email", "not_exists"))]"#) == ([ids[2]], 1))
+                #expect(try await found(#","filters":[\#(filter("name", "eq", "ada lovelace"))]"#) == ([ids[0]], 1))
+                #expect(try await found(#","query":"HOPPER""#) == ([ids[1]], 1))
+                // Pages of pageLimit from page 1; the total counts them all.
+                #expect(try await found(#","pageLimit":2"#) == (Array(ids[0..<2]), 5))
+                #expect(try await found(#","pageLimit":2,"page":3"#) == ([ids[4]], 5))
+                #expect(try await found(#","pageLimit":2,"page":4"#) == ([], 5))
+
+                let bad = try await search(
+                    #","page":0,"pageLimit":501,"filters":[{"field":"tags","operator":"eq","value":"x"},{"field":"email","operator":"like"},{"field":"email","operator":"eq"}]"#)
+                #expect(try bad.errorBody() == .validation(
+                    "page must not be less than 1", "pageLimit must not be greater than 500",
+                    "filters.0.field must be one of the following values: firstNameLowerCase, lastNameLowerCase, "
+                        + "firstName, lastName, name, email, phone, companyName",
+                    "filters.1.operator must be one of the following values: eq, not_eq, contains, not_contains, exists, "
+                        + "not_exists",
+                    "filters.2.value should not be empty"))
+                let noLocation = try await client.send(.post, "/contacts/search", headers: tenant.headers, json: "{}")
+                #expect(try noLocation.errorBody() == .validation("locationId should not be empty"))
+                let foreign = try await client.send(
+                    .post, "/contacts/search", headers: tenant.headers, json: #"{"locationId":"\#(other.location)"}"#)
+                #expect(try foreign.errorBody() == HighLevelErrorBody(
+                    statusCode: 403, message: "The token does not have access to this location."))
+            }
+        }
+    }
 }

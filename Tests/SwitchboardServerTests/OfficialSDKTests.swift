@@ -16,7 +16,7 @@ import Testing
         .appendingPathComponent("scripts/sdk/sdk_calls.py").path
 
     @Test(arguments: Backend.allCases)
-    func theOfficialPythonSDKReadsEmailsTranscriptionsAndRecordings(_ backend: Backend) async throws {
+    func theOfficialPythonSDKCallsTheEmailCallFileAndContactOperations(_ backend: Backend) async throws {
         let python = try #require(
             ProcessInfo.processInfo.environment["SWITCHBOARD_WEBHOOK_SDK_PYTHON"].flatMap { $0.isEmpty ? nil : $0 },
             "SWITCHBOARD_WEBHOOK_SDK_PYTHON is not set: run scripts/test.sh, or point it at a Python with gohighlevel-api-client")
@@ -61,7 +61,7 @@ import Testing
 
                 let child = try ChildProcess(
                     [python, Self.script, "http://127.0.0.1:\(port)", tenant.token, email, scheduled,
-                     tenant.location.rawValue, callId, recordedId],
+                     tenant.location.rawValue, callId, recordedId, contact.id.rawValue],
                     environment: ProcessInfo.processInfo.environment, stdout: .pipe, stderr: .pipe)
                 async let out = ChildProcess.readToEnd(child.standardOutput)
                 async let err = ChildProcess.readToEnd(child.standardError)
@@ -113,6 +113,16 @@ import Testing
                 #expect(NSDictionary(dictionary: try #require(results["noRecording"] as? [String: Any])) == [
                     "error": 404, "body": ["statusCode": 404, "message": "Recording not found"],
                 ] as NSDictionary)
+                // Contacts: found by email in any case, updated, deleted.
+                let search = try #require(results["search"] as? [String: Any])
+                #expect(search["total"] as? Int == 1)
+                #expect((search["contacts"] as? [[String: Any]])?.first?["id"] as? String == contact.id.rawValue)
+                let updated = try #require(results["update"] as? [String: Any])
+                #expect(updated["succeded"] as? Bool == true)
+                #expect((updated["contact"] as? [String: Any])?["firstName"] as? String == "Augusta")
+                #expect(NSDictionary(dictionary: try #require(results["delete"] as? [String: Any])) == ["succeded": true])
+                #expect(NSDictionary(dictionary: try #require(results["deletedSearch"] as? [String: Any]))
+                    == ["contacts": [], "total": 0] as NSDictionary)
                 #expect(NSDictionary(dictionary: try #require(results["upload"] as? [String: Any])) == [
                     "error": 400, "body": ["statusCode": 400, "message": "The request must be multipart/form-data with a boundary"],
                 ] as NSDictionary)

@@ -1,8 +1,8 @@
 """HighLevel's official Python SDK (gohighlevel-api-client) calling operations of a running server that its own
 tests do not reach otherwise: emails by id, a provider's email report, a scheduled email's cancel, a call's
-transcription and recording, a file upload.
+transcription and recording, a file upload, and the contacts calls integrations make (search, update, delete).
 
-    python sdk_calls.py BASE_URL TOKEN EMAIL_ID SCHEDULED_EMAIL_ID LOCATION_ID CALL_ID RECORDED_CALL_ID
+    python sdk_calls.py BASE_URL TOKEN EMAIL_ID SCHEDULED_EMAIL_ID LOCATION_ID CALL_ID RECORDED_CALL_ID CONTACT_ID
 
 Prints one JSON object, on the last line (the SDK logs the errors it raises there too): each call's answer, or for a call the SDK raised on, {"error": status, "body": …}.
 OfficialSDKTests (Tests/SwitchboardServerTests) runs it against Switchboard. (The SDK's
@@ -26,7 +26,7 @@ async def answer(call):
         return {"error": error.status_code, "body": error.response}
 
 
-async def main(base, token, email, scheduled, location, call, recorded):
+async def main(base, token, email, scheduled, location, call, recorded, contact):
     HighLevel.BASE_URL = base  # read when a client is made: set it first
     ghl = HighLevel(private_integration_token=token)
     conversations = ghl.conversations
@@ -51,8 +51,15 @@ async def main(base, token, email, scheduled, location, call, recorded):
         results["recording"] = "audio, not JSON"
     results["upload"] = await answer(conversations.upload_file_attachments(
         {"conversationId": "c", "contactId": "c", "locationId": location, "attachmentUrls": []}))
+    contacts = ghl.contacts
+    results["search"] = await answer(contacts.search_contacts_advanced({
+        "locationId": location, "pageLimit": 10,
+        "filters": [{"field": "email", "operator": "eq", "value": "ADA@example.com"}]}))
+    results["update"] = await answer(contacts.update_contact(contact, {"firstName": "Augusta"}))
+    results["delete"] = await answer(contacts.delete_contact(contact))
+    results["deletedSearch"] = await answer(contacts.search_contacts_advanced({"locationId": location}))
     print(json.dumps(results))
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*sys.argv[1:8]))
+    asyncio.run(main(*sys.argv[1:9]))

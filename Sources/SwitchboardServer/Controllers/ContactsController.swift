@@ -11,6 +11,7 @@ struct ContactsController<Store: ConversationStore>: Sendable {
         router.post("/contacts/", use: create)
         router.get("/contacts/", use: list)
         router.post("/contacts/upsert", use: upsert)
+        router.post("/contacts/search", use: search)
         router.get("/contacts/:contactId", use: get)
         router.put("/contacts/:contactId", use: update)
         router.delete("/contacts/:contactId", use: delete)
@@ -134,19 +135,19 @@ struct ContactsController<Store: ConversationStore>: Sendable {
         let startAfter = form.milliseconds("startAfter")
         try form.validate()
         try principal.requireAccess(toLocationNamed: location)
-        var after: (date: Timestamp, id: ContactID)?
+        var after: ContactCursor?
         if let startAfterId {
             let id = ContactID(rawValue: startAfterId)
             guard id.isPlausible, let last = try await store.contact(id, in: principal.locationId, logger: context.logger) else {
                 throw SwitchboardError.badRequest("Invalid startAfterId")
             }
-            after = (startAfter ?? last.dateAdded, id)
+            after = ContactCursor(date: startAfter ?? last.dateAdded, id: id)
         } else if let startAfter {
             // After that millisecond: above every id (ids are ASCII).
-            after = (startAfter, ContactID(rawValue: "\u{7F}"))
+            after = ContactCursor(date: startAfter, id: ContactID(rawValue: "\u{7F}"))
         }
         let (contacts, total) = try await store.listContacts(
-            in: principal.locationId, containing: text, after: after, limit: limit, logger: context.logger)
+            ContactQuery(location: principal.locationId, text: text, after: after, limit: limit), logger: context.logger)
         return JSONResponse.make(traceId: context.traceId) { json in
             json.key("contacts")
             json.beginArray()
@@ -154,6 +155,56 @@ struct ContactsController<Store: ConversationStore>: Sendable {
             json.endArray()
             json.key("count"); json.integer(total)
         }
+    }
+
+    /// `search-contacts-advanced`: the location's contacts matching every filter (`{field, operator, value}`:
+    /// `eq`, `not_eq`, `contains`, `not_contains`, `exists`, `not_exists` on first or last name, name, email, phone
+    /// or company, any case) and `query`, oldest first, page by page (`page` from 1, `pageLimit` 1–500, default 20).
+    @Sendable func search(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal(scope: .contactsReadonly)
+        var body = try await RequestBody.read(request, context: context)
+        let location = body.string("locationId", required: true, maxLength: 64)
+        let page = body.integer("page", minimum: 1, maximum: 1_000_000) ?? 1
+        let pageLimit = body.integer("pageLimit", minimum: 1, maximum: 500) ?? 20
+        let text = body.string("query", maxLength: 256)
+        var filters: [ContactFilter] = []
+        for (index, var item) in (body.objectArray("filters", maxCount: 50) ?? []).enumerated() {
+            if let filter = Self.filter(&item) { filters.append(filter) }
+            body.absorb(item, prefix: "filters.\(index)")
+        }
+        try body.validate()
+        try principal.requireAccess(toLocationNamed: location)
+        let (contacts, total) = try await store.listContacts(
+            ContactQuery(
+                location: principal.locationId, text: text, filters: filters, offset: (page - 1) * pageLimit,
+                limit: pageLimit),
+            logger: context.logger)
+        return JSONResponse.make(traceId: context.traceId) { json in
+            json.key("contacts")
+            json.beginArray()
+            for contact in contacts { contact.write(to: &json) }
+            json.endArray()
+            json.key("total"); json.integer(total)
+        }
+    }
+
+    /// One search filter; its violations are left in `item`.
+    private static func filter(_ item: inout RequestBody) -> ContactFilter? {
+        let fieldName = item.string("field", required: true, maxLength: 64)
+        let operatorName = item.string("operator", required: true, maxLength: 64)
+        let field = fieldName.flatMap(ContactFilter.Field.init(searchName:))
+        if fieldName != nil && field == nil {
+            item.rejectField("field must be one of the following values: "
+                + "firstNameLowerCase, lastNameLowerCase, firstName, lastName, name, email, phone, companyName")
+        }
+        let op = operatorName.flatMap(ContactFilter.Operator.init(rawValue:))
+        if operatorName != nil && op == nil {
+            item.rejectField("operator must be one of the following values: "
+                + ContactFilter.Operator.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        let value = item.string("value", required: op?.takesValue ?? false, maxLength: 256)
+        guard let field, let op, !op.takesValue || value != nil else { return nil }
+        return ContactFilter(field: field, operator: op, value: value ?? "")
     }
 
     /// `delete-contact`: the contact goes with its conversations and their messages.

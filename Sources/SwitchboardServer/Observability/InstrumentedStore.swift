@@ -52,13 +52,8 @@ struct InstrumentedStore<Base: ConversationStore>: ConversationStore {
         if let conversations { cache?.invalidate(conversations) }
         return conversations
     }
-    func listContacts(
-        in location: LocationID, containing text: String?, after: (date: Timestamp, id: ContactID)?, limit: Int,
-        logger: Logger
-    ) async throws -> (contacts: [Contact], total: Int) {
-        try await measure("listContacts") {
-            try await base.listContacts(in: location, containing: text, after: after, limit: limit, logger: logger)
-        }
+    func listContacts(_ query: ContactQuery, logger: Logger) async throws -> (contacts: [Contact], total: Int) {
+        try await measure("listContacts") { try await base.listContacts(query, logger: logger) }
     }
     func locationOfContact(_ id: ContactID, logger: Logger) async throws -> LocationID? {
         try await measure("locationOfContact") { try await base.locationOfContact(id, logger: logger) }
