@@ -443,6 +443,21 @@ import Testing
         }
     }
 
+    /// curl asks before sending a large body (`Expect: 100-continue`) and waits a second for an answer: the server
+    /// answers `100 Continue` before the body has come.
+    @Test func aClientThatAsksBeforeSendingItsBodyIsToldToGoOn() async throws {
+        try await withFiles(.sqlite) { _, tenant, _, _, client in
+            let port = try #require(client.port)
+            let head = "POST /conversations/messages/upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Authorization: Bearer \(tenant.token)\r\nVersion: 2021-04-15\r\n"
+                + "Content-Type: multipart/form-data; boundary=B0undary\r\nContent-Length: 1000\r\n"
+                + "Expect: 100-continue\r\n\r\n"
+            // Only the head: what comes back before the body is sent.
+            let answer = try await rawExchange(port: port, Array(head.utf8), receiveTimeout: 2)
+            #expect(answer.hasPrefix("HTTP/1.1 100 Continue\r\n"), "\(answer)")
+        }
+    }
+
     @Test func multipartReaderFindsPartsAcrossAnySplitOfTheBody() async throws {
         let body = Array("preamble\r\n--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\none\r\n--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x \\\"q\\\".txt\"\r\nContent-Type: text/plain\r\n\r\n\r\n--Xy\r\n--XyZ--\r\nepilogue".utf8)
         // Every split point, so a delimiter cut between two reads is still found.

@@ -318,7 +318,7 @@ final class ConnectionCount: Sendable {
 }
 
 /// Sits behind the HTTP codec and tells the `FrontDoorHandler` in front when a request reached Hummingbird, when its
-/// body ended and when its response was written to the end.
+/// body ended and when its response was written to the end; answers `Expect: 100-continue` with `100 Continue`.
 final class ResponseLedger: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -333,7 +333,13 @@ final class ResponseLedger: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head: front?.handedOverRequestArrived()
+        case .head(let head):
+            front?.handedOverRequestArrived()
+            // A client that asks before sending its body (curl does for large uploads) is told to go on at once,
+            // rather than waiting its timeout (a second for curl) for an answer that would not come.
+            if head.headerFields[.expect]?.lowercased() == "100-continue" {
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+            }
         case .end: front?.handedOverRequestEnded()
         case .body: break
         }

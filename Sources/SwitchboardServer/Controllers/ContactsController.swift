@@ -148,13 +148,7 @@ struct ContactsController<Store: ConversationStore>: Sendable {
         }
         let (contacts, total) = try await store.listContacts(
             ContactQuery(location: principal.locationId, text: text, after: after, limit: limit), logger: context.logger)
-        return JSONResponse.make(traceId: context.traceId) { json in
-            json.key("contacts")
-            json.beginArray()
-            for contact in contacts { contact.write(to: &json) }
-            json.endArray()
-            json.key("count"); json.integer(total)
-        }
+        return Self.page(contacts, total: total, as: "count", traceId: context.traceId)
     }
 
     /// `search-contacts-advanced`: the location's contacts matching every filter (`{field, operator, value}`:
@@ -179,12 +173,17 @@ struct ContactsController<Store: ConversationStore>: Sendable {
                 location: principal.locationId, text: text, filters: filters, offset: (page - 1) * pageLimit,
                 limit: pageLimit),
             logger: context.logger)
-        return JSONResponse.make(traceId: context.traceId) { json in
+        return Self.page(contacts, total: total, as: "total", traceId: context.traceId)
+    }
+
+    /// `{"contacts":[…],"<totalKey>":n}`: the list names its total `count`, the search `total`, as HighLevel's do.
+    private static func page(_ contacts: [Contact], total: Int, as totalKey: StaticString, traceId: String) -> Response {
+        JSONResponse.make(traceId: traceId) { json in
             json.key("contacts")
             json.beginArray()
             for contact in contacts { contact.write(to: &json) }
             json.endArray()
-            json.key("total"); json.integer(total)
+            json.key(totalKey); json.integer(total)
         }
     }
 
