@@ -94,7 +94,10 @@ import Testing
                     #expect(Set(page.curl.keys) == Set(operations.map(\.id)))
                     for operation in operations where operation.hasBody {
                         let line = try #require(page.curl[operation.id])
-                        #expect(line.contains("-d '") || line.contains("--data-urlencode '"), "\(operation.id): \(line)")
+                        #expect(
+                            line.contains("-d '") || line.contains("--data-urlencode '") || line.contains("-F \"")
+                                || line.contains("--data-binary '@"),
+                            "\(operation.id): \(line)")
                     }
                     #expect(page.examples >= operations.filter(\.hasBody).count)
                     // A PNG whose header (IHDR) says it is as wide as the window.

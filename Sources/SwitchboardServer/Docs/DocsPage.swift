@@ -187,6 +187,11 @@ enum DocsPage {
             if (media.example === undefined) continue;
             if (type === FORM) {
               for (const [k, v] of Object.entries(media.example)) lines.push("--data-urlencode " + quote(k + "=" + v));
+            } else if (type === "multipart/form-data") {
+              // Double quotes: the ids are the variables `serve` prints, expanded by the shell.
+              for (const [k, v] of Object.entries(media.example)) lines.push("-F \"" + k + "=" + v + "\"");
+            } else if (typeof media.example === "string" && media.example.startsWith("@")) {
+              lines.push("-H 'Content-Type: " + type + "'", "--data-binary " + quote(media.example));
             } else {
               lines.push("-H 'Content-Type: " + type + "'", "-d " + quote(JSON.stringify(media.example)));
             }
