@@ -11,12 +11,22 @@ public struct Contact: Sendable, Hashable {
     public var companyName: String?
     public var dateAdded: Timestamp
     public var dateUpdated: Timestamp
+    /// In the order they were added, each once.
+    public var tags: [String] = []
+    /// Do not disturb on every channel.
+    public var dnd = false
+    /// Do not disturb per channel.
+    public var dndSettings: [DndChannel: DndSetting] = [:]
 
     public init(
         id: ContactID, locationId: LocationID, firstName: String? = nil, lastName: String? = nil, name: String? = nil,
         email: String? = nil, phone: String? = nil, companyName: String? = nil, dateAdded: Timestamp,
-        dateUpdated: Timestamp? = nil
+        dateUpdated: Timestamp? = nil, tags: [String] = [], dnd: Bool = false,
+        dndSettings: [DndChannel: DndSetting] = [:]
     ) {
+        self.tags = tags
+        self.dnd = dnd
+        self.dndSettings = dndSettings
         self.id = id
         self.locationId = locationId
         self.firstName = firstName
@@ -52,8 +62,66 @@ extension Contact {
         }
         if let phone { json.key("phone"); json.string(phone) }
         if let company = companyName { json.key("companyName"); json.string(company) }
+        json.key("tags"); json.stringArray(tags)
+        json.key("dnd"); json.bool(dnd)
+        if !dndSettings.isEmpty {
+            json.key("dndSettings")
+            json.beginObject()
+            for channel in DndChannel.allCases {
+                guard let setting = dndSettings[channel] else { continue }
+                json.dynamicKey(channel.rawValue)
+                json.beginObject()
+                json.key("status"); json.string(setting.status.rawValue)
+                if let message = setting.message { json.key("message"); json.string(message) }
+                if let code = setting.code { json.key("code"); json.string(code) }
+                json.endObject()
+            }
+            json.endObject()
+        }
         json.key("dateAdded"); json.timestamp(dateAdded)
         json.key("dateUpdated"); json.timestamp(dateUpdated)
         json.endObject()
+    }
+}
+
+/// The channels HighLevel's `dndSettings` names.
+public enum DndChannel: String, Sendable, Hashable, CaseIterable, Codable {
+    case call = "Call", email = "Email", sms = "SMS", whatsApp = "WhatsApp", gmb = "GMB", facebook = "FB"
+
+    /// The channel a message of this type goes out on; nil for types DND does not cover (live chat, comments).
+    public init?(sending type: MessageType) {
+        switch type {
+        case .sms, .customSMS, .rcs: self = .sms
+        case .email, .customEmail: self = .email
+        case .call, .customCall: self = .call
+        case .whatsapp: self = .whatsApp
+        case .gmb: self = .gmb
+        case .facebook, .instagram: self = .facebook
+        default: return nil
+        }
+    }
+}
+
+/// One channel's do-not-disturb state: `active` and `permanent` refuse sends, `inactive` does not.
+public struct DndSetting: Sendable, Hashable, Codable {
+    public enum Status: String, Sendable, Hashable, Codable, CaseIterable {
+        case active, inactive, permanent
+    }
+
+    public var status: Status
+    public var message: String?
+    public var code: String?
+
+    public init(status: Status, message: String? = nil, code: String? = nil) {
+        self.status = status
+        self.message = message
+        self.code = code
+    }
+}
+
+extension Contact {
+    /// Whether do-not-disturb refuses a send on `channel`: `dnd` for every channel, or the channel's own setting.
+    public func refusesSends(on channel: DndChannel) -> Bool {
+        dnd || dndSettings[channel].map { $0.status != .inactive } == true
     }
 }

@@ -114,7 +114,8 @@ public final class PostgresConversationStore: ConversationStore, Service {
             INSERT INTO contacts (\(unescaped: Columns.contact))
             VALUES (\(contact.locationId.rawValue), \(contact.id.rawValue), \(contact.firstName), \(contact.lastName),
                 \(contact.name), \(contact.email), \(contact.phone), \(contact.companyName),
-                \(contact.dateAdded.rawValue), \(contact.dateUpdated.rawValue))
+                \(contact.dateAdded.rawValue), \(contact.dateUpdated.rawValue), \(StringListColumn.encode(contact.tags)),
+                \(contact.dnd), \(DndSettingsColumn.encode(contact.dndSettings)))
             """, logger: logger)
     }
 
@@ -145,7 +146,9 @@ public final class PostgresConversationStore: ConversationStore, Service {
                 \(NullableArray(batch.map(\.firstName)))::text[], \(NullableArray(batch.map(\.lastName)))::text[],
                 \(NullableArray(batch.map(\.name)))::text[], \(NullableArray(batch.map(\.email)))::text[],
                 \(NullableArray(batch.map(\.phone)))::text[], \(NullableArray(batch.map(\.companyName)))::text[],
-                \(batch.map(\.dateAdded.rawValue))::int8[], \(batch.map(\.dateUpdated.rawValue))::int8[])
+                \(batch.map(\.dateAdded.rawValue))::int8[], \(batch.map(\.dateUpdated.rawValue))::int8[],
+                \(batch.map { StringListColumn.encode($0.tags) })::text[], \(batch.map(\.dnd))::bool[],
+                \(NullableArray(batch.map { DndSettingsColumn.encode($0.dndSettings) }))::text[])
             ON CONFLICT (location_id, id) DO NOTHING
             """
         }
@@ -287,7 +290,9 @@ public final class PostgresConversationStore: ConversationStore, Service {
             """
             UPDATE contacts SET first_name = \(contact.firstName), last_name = \(contact.lastName),
                 name = \(contact.name), email = \(contact.email), phone = \(contact.phone),
-                company_name = \(contact.companyName), date_updated = \(contact.dateUpdated.rawValue)
+                company_name = \(contact.companyName), date_updated = \(contact.dateUpdated.rawValue),
+                tags = \(StringListColumn.encode(contact.tags)), dnd = \(contact.dnd),
+                dnd_settings = \(DndSettingsColumn.encode(contact.dndSettings))
             WHERE location_id = \(contact.locationId.rawValue) AND id = \(contact.id.rawValue)
             """, logger: logger)
     }

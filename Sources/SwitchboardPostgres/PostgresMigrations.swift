@@ -131,6 +131,7 @@ enum PostgresMigrations {
         preferences,  // PostgresPreferencesSchema.swift
         callTranscriptions,  // PostgresCallSchema.swift
         files,  // PostgresFileSchema.swift
+        contactTagsAndDnd,  // PostgresContactTagsSchema.swift
     ]
 
     /// Trigram indexes (pg_trgm) over what conversation search matches, so a search reads the matching rows

@@ -12,7 +12,7 @@ extension SQLiteConversationStore {
     public func createContact(_ contact: Contact, logger: Logger) async throws {
         try await write { db in
             try db.execute(
-                sql: "INSERT INTO contacts (\(Self.contactColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                sql: "INSERT INTO contacts (\(Self.contactColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 arguments: Self.arguments(for: contact))
         }
     }
@@ -30,7 +30,7 @@ extension SQLiteConversationStore {
         }
         let contact = try db.cachedStatement(
             sql: """
-                INSERT INTO contacts (\(contactColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO contacts (\(contactColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (location_id, id) DO NOTHING
                 """)
         for new in contacts { try contact.execute(arguments: arguments(for: new)) }
@@ -144,12 +144,13 @@ extension SQLiteConversationStore {
             try db.execute(
                 sql: """
                     UPDATE contacts SET first_name = ?, last_name = ?, name = ?, email = ?, phone = ?, company_name = ?,
-                        date_updated = ?
+                        date_updated = ?, tags = ?, dnd = ?, dnd_settings = ?
                     WHERE location_id = ? AND id = ?
                     """,
                 arguments: [
                     contact.firstName, contact.lastName, contact.name, contact.email, contact.phone, contact.companyName,
-                    contact.dateUpdated.rawValue, contact.locationId.rawValue, contact.id.rawValue,
+                    contact.dateUpdated.rawValue, StringListColumn.encode(contact.tags), contact.dnd,
+                    DndSettingsColumn.encode(contact.dndSettings), contact.locationId.rawValue, contact.id.rawValue,
                 ])
         }
     }
@@ -158,6 +159,7 @@ extension SQLiteConversationStore {
         [
             contact.locationId.rawValue, contact.id.rawValue, contact.firstName, contact.lastName, contact.name,
             contact.email, contact.phone, contact.companyName, contact.dateAdded.rawValue, contact.dateUpdated.rawValue,
+            StringListColumn.encode(contact.tags), contact.dnd, DndSettingsColumn.encode(contact.dndSettings),
         ]
     }
 

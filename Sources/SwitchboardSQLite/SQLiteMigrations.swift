@@ -99,5 +99,6 @@ enum SQLiteMigrations {
         migrator.registerMigration(SQLitePreferencesSchema.migrationName, migrate: SQLitePreferencesSchema.create)
         migrator.registerMigration(SQLiteCallSchema.migrationName, migrate: SQLiteCallSchema.create)
         migrator.registerMigration(SQLiteFileSchema.migrationName, migrate: SQLiteFileSchema.create)
+        migrator.registerMigration(SQLiteContactTagsSchema.migrationName, migrate: SQLiteContactTagsSchema.create)
     }
 }

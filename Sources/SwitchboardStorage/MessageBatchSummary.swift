@@ -84,3 +84,25 @@ public enum StringListColumn {
         (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
     }
 }
+
+/// A contact's `dndSettings` as both backends store them: one JSON object by channel, NULL when there are none.
+public enum DndSettingsColumn {
+    public static func encode(_ settings: [DndChannel: DndSetting]) -> String? {
+        guard !settings.isEmpty else { return nil }
+        let byName = Dictionary(uniqueKeysWithValues: settings.map { ($0.key.rawValue, $0.value) })
+        // Strings and enums only: encoding cannot fail.
+        return (try? String(decoding: JSONEncoder().encode(byName), as: UTF8.self)) ?? nil
+    }
+
+    public static func decode(_ text: String?) throws -> [DndChannel: DndSetting] {
+        guard let text else { return [:] }
+        do {
+            let byName = try JSONDecoder().decode([String: DndSetting].self, from: Data(text.utf8))
+            return Dictionary(uniqueKeysWithValues: byName.compactMap { name, setting in
+                DndChannel(rawValue: name).map { ($0, setting) }
+            })
+        } catch {
+            throw StoreError.corruptRow("dnd_settings: \(error)")
+        }
+    }
+}

@@ -23,7 +23,8 @@ public enum TokenColumn: String, StoredColumns {
 
 public enum ContactColumn: String, StoredColumns {
     case locationId = "location_id", id, firstName = "first_name", lastName = "last_name", name, email, phone
-    case companyName = "company_name", dateAdded = "date_added", dateUpdated = "date_updated"
+    case companyName = "company_name", dateAdded = "date_added", dateUpdated = "date_updated", tags, dnd
+    case dndSettings = "dnd_settings"
 }
 
 public enum ConversationColumn: String, StoredColumns {

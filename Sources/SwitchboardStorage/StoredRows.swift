@@ -53,7 +53,8 @@ public enum StoredRow {
             id: ContactID(rawValue: try row.text()), locationId: location, firstName: try row.optionalText(),
             lastName: try row.optionalText(), name: try row.optionalText(), email: try row.optionalText(),
             phone: try row.optionalText(), companyName: try row.optionalText(), dateAdded: try row.timestamp(),
-            dateUpdated: try row.timestamp())
+            dateUpdated: try row.timestamp(), tags: StringListColumn.decode(try row.text()), dnd: try row.flag(),
+            dndSettings: try DndSettingsColumn.decode(try row.optionalText()))
     }
 
     /// `ContactColumn` order, every cell NULL for a left join that found no contact.
@@ -68,7 +69,8 @@ public enum StoredRow {
             id: ContactID(rawValue: id), locationId: LocationID(rawValue: location), firstName: try row.optionalText(),
             lastName: try row.optionalText(), name: try row.optionalText(), email: try row.optionalText(),
             phone: try row.optionalText(), companyName: try row.optionalText(), dateAdded: try row.timestamp(),
-            dateUpdated: try row.timestamp())
+            dateUpdated: try row.timestamp(), tags: StringListColumn.decode(try row.text()), dnd: try row.flag(),
+            dndSettings: try DndSettingsColumn.decode(try row.optionalText()))
     }
 
     /// `ConversationColumn` order.

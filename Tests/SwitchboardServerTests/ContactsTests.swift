@@ -15,15 +15,15 @@ import Testing
         try await withApp(backend) { store, tenant, client in
             let created = try await client.send(
                 .post, "/contacts/", headers: tenant.headers,
-                json: #"{"locationId":"\#(tenant.location)","firstName":"Ada","lastName":"Lovelace","email":"Ada@Example.com","phone":"+15550100","companyName":"Analytical","tags":["ignored"]}"#)
+                json: #"{"locationId":"\#(tenant.location)","firstName":"Ada","lastName":"Lovelace","email":"Ada@Example.com","phone":"+15550100","companyName":"Analytical","tags":["Kept"]}"#)
             #expect(created.status == .created)
             let contact = try #require(try created.json()["contact"] as? [String: Any])
             let id = try #require(contact["id"] as? String)
             #expect(NSDictionary(dictionary: contact) == [
                 "id": id, "locationId": tenant.location.rawValue, "name": "Ada Lovelace", "firstName": "Ada",
                 "lastName": "Lovelace", "email": "Ada@Example.com", "emailLowerCase": "ada@example.com",
-                "phone": "+15550100", "companyName": "Analytical", "dateAdded": "2026-01-01T00:00:00.000Z",
-                "dateUpdated": "2026-01-01T00:00:00.000Z",
+                "phone": "+15550100", "companyName": "Analytical", "tags": ["kept"], "dnd": false,
+                "dateAdded": "2026-01-01T00:00:00.000Z", "dateUpdated": "2026-01-01T00:00:00.000Z",
             ] as NSDictionary)
             let fetched = try await client.get("/contacts/\(id)", headers: tenant.headers)
             #expect(fetched.status == .ok)
@@ -324,6 +324,76 @@ import Testing
                 #expect(try noLocation.errorBody() == .validation("locationId should not be empty"))
                 let foreign = try await client.send(
                     .post, "/contacts/search", headers: tenant.headers, json: #"{"locationId":"\#(other.location)"}"#)
+                #expect(try foreign.errorBody() == HighLevelErrorBody(
+                    statusCode: 403, message: "The token does not have access to this location."))
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func tagsAreAddedAndRemovedAndDoNotDisturbRefusesSends(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let tenant = try await store.makeTenant()
+            try await makeApplication(store: store).test(.live) { client in
+                let created = try await client.send(
+                    .post, "/contacts/", headers: tenant.headers,
+                    json: #"{"locationId":"\#(tenant.location)","firstName":"Ada","email":"ada@example.com","phone":"+15550100","tags":[" VIP ","lead","vip"],"dndSettings":{"SMS":{"status":"active","message":"asked by text"},"Email":{"status":"inactive"}}}"#)
+                #expect(created.status == .created, "\(created.text)")
+                let contact = try #require(try created.json()["contact"] as? [String: Any])
+                let id = try #require(contact["id"] as? String)
+                #expect(contact["tags"] as? [String] == ["vip", "lead"])
+                #expect(contact["dnd"] as? Bool == false)
+                #expect(contact["dndSettings"] as? NSDictionary == [
+                    "SMS": ["status": "active", "message": "asked by text"], "Email": ["status": "inactive"]])
+
+                let added = try await client.send(
+                    .post, "/contacts/\(id)/tags", headers: tenant.headers, json: #"{"tags":["Customer","lead"]}"#)
+                #expect(added.status == .created)
+                #expect(try added.json() as NSDictionary == ["tags": ["vip", "lead", "customer"]])
+                let removed = try await client.send(
+                    .delete, "/contacts/\(id)/tags", headers: tenant.headers, json: #"{"tags":["VIP","unknown"]}"#)
+                #expect(removed.status == .ok)
+                #expect(try removed.json() as NSDictionary == ["tags": ["lead", "customer"]])
+                let read = try await client.get("/contacts/\(id)", headers: tenant.headers)
+                #expect((try read.json()["contact"] as? [String: Any])?["tags"] as? [String] == ["lead", "customer"])
+                let empty = try await client.send(.post, "/contacts/\(id)/tags", headers: tenant.headers, json: "{}")
+                #expect(try empty.errorBody() == .validation("tags should not be empty"))
+                let unknown = try await client.send(
+                    .post, "/contacts/NoSuchContact0000000/tags", headers: tenant.headers, json: #"{"tags":["a"]}"#)
+                #expect(try unknown.errorBody() == HighLevelErrorBody(
+                    statusCode: 400, message: "Contact with id NoSuchContact0000000 not found"))
+                let badSettings = try await client.send(
+                    .put, "/contacts/\(id)", headers: tenant.headers, json: #"{"dndSettings":{"SMS":{"status":"sometimes"}}}"#)
+                #expect(try badSettings.errorBody() == .validation(
+                    "dndSettings.SMS.status must be one of the following values: active, inactive, permanent"))
+
+                // SMS is refused while its setting is active; email, inactive, goes out.
+                func send(_ type: String) async throws -> TestResponse {
+                    try await client.send(
+                        .post, "/conversations/messages", headers: tenant.headers,
+                        json: #"{"type":"\#(type)","contactId":"\#(id)","message":"hi","html":"<p>hi</p>","subject":"Hi"}"#)
+                }
+                let sms = try await send("SMS")
+                #expect(try sms.errorBody() == HighLevelErrorBody(
+                    statusCode: 400, message: "Cannot send message as DND is active for SMS."))
+                #expect(try await send("Email").status == .created)
+                // `dnd` covers every channel; turned off, the per-channel settings decide again.
+                _ = try await client.send(.put, "/contacts/\(id)", headers: tenant.headers, json: #"{"dnd":true}"#)
+                #expect(try await send("Email").errorBody() == HighLevelErrorBody(
+                    statusCode: 400, message: "Cannot send message as DND is active for Email."))
+                _ = try await client.send(
+                    .put, "/contacts/\(id)", headers: tenant.headers,
+                    json: #"{"dnd":false,"dndSettings":{"SMS":{"status":"inactive"}}}"#)
+                #expect(try await send("SMS").status == .created)
+                // Refused sends stored nothing: the two that went out are the conversation's messages.
+                let conversation = try #require(
+                    try await store.conversation(forContact: ContactID(rawValue: id), in: tenant.location, logger: .test))
+                let page = try await client.get("/conversations/\(conversation.id)/messages", headers: tenant.headers)
+                #expect(try page.page().messages.messages.count == 2)
+
+                let other = try await store.makeTenant()
+                let foreign = try await client.send(
+                    .post, "/contacts/\(id)/tags", headers: other.headers, json: #"{"tags":["x"]}"#)
                 #expect(try foreign.errorBody() == HighLevelErrorBody(
                     statusCode: 403, message: "The token does not have access to this location."))
             }

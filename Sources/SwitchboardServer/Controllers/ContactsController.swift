@@ -15,6 +15,8 @@ struct ContactsController<Store: ConversationStore>: Sendable {
         router.get("/contacts/:contactId", use: get)
         router.put("/contacts/:contactId", use: update)
         router.delete("/contacts/:contactId", use: delete)
+        router.post("/contacts/:contactId/tags", use: addTags)
+        router.delete("/contacts/:contactId/tags", use: removeTags)
     }
 
     struct Fields {
@@ -25,6 +27,9 @@ struct ContactsController<Store: ConversationStore>: Sendable {
         var phone: String?
         var companyName: String?
         var location: String?
+        var tags: [String]?
+        var dnd: Bool?
+        var dndSettings: [DndChannel: DndSetting]?
 
         /// `requireLocation`: creates name their location; an update's contact already has one.
         init(_ body: inout RequestBody, requireLocation: Bool = true) {
@@ -35,6 +40,9 @@ struct ContactsController<Store: ConversationStore>: Sendable {
             email = body.email("email")
             phone = body.string("phone", maxLength: 64)
             companyName = body.string("companyName", maxLength: 512)
+            tags = Self.tags(&body)
+            dnd = body.bool("dnd")
+            dndSettings = Self.dndSettings(&body)
         }
 
         /// Fields given in the request replace the stored ones; absent fields are kept.
@@ -46,6 +54,9 @@ struct ContactsController<Store: ConversationStore>: Sendable {
             updated.email = email ?? contact.email
             updated.phone = phone ?? contact.phone
             updated.companyName = companyName ?? contact.companyName
+            updated.tags = tags ?? contact.tags
+            updated.dnd = dnd ?? contact.dnd
+            updated.dndSettings = dndSettings ?? contact.dndSettings
             updated.dateUpdated = time
             return updated
         }

@@ -53,7 +53,7 @@ struct MessageWritesController<Store: ConversationStore>: Sendable {
         }
         let contact = try await store.accessibleContact(contactId, for: principal, logger: context.logger)
         try await store.requireSendPermission(
-            to: contact, emailTo: emailTo ?? contact.email, isEmail: isEmail, customSubtypeId: customSubtypeId,
+            to: contact, on: DndChannel(sending: messageType), emailTo: emailTo ?? contact.email, isEmail: isEmail, customSubtypeId: customSubtypeId,
             logger: context.logger)
         let conversationId = try await store.conversation(forContact: contact.id, in: principal.locationId, logger: context.logger)?.id
             ?? .generate()

@@ -3,12 +3,15 @@ import SwitchboardCore
 import SwitchboardStorage
 
 extension PreferencesStore {
-    /// Refuses (400) a send whose contact unsubscribed from what it is (`SendPermission`), and a `customSubtypeId`
+    /// Refuses (400) a send on a channel the contact's do-not-disturb covers, a send whose contact unsubscribed from
+    /// what it is (`SendPermission`), and a `customSubtypeId`
     /// that is not one of the location's live subtypes of the send's channel. Email sends and sends naming a subtype
     /// read the contact's choices; other sends read nothing.
     func requireSendPermission(
-        to contact: Contact, emailTo address: String?, isEmail: Bool, customSubtypeId: String?, logger: Logger
+        to contact: Contact, on channel: DndChannel?, emailTo address: String?, isEmail: Bool, customSubtypeId: String?,
+        logger: Logger
     ) async throws {
+        try contact.requireNoDoNotDisturb(on: channel)
         var subtype: CustomSubtype?
         if let id = customSubtypeId {
             guard let found = try await self.subtype(id, in: contact.locationId, logger: logger) else {
@@ -31,5 +34,13 @@ extension PreferencesStore {
             case .custom: subtype?.name ?? "this subtype"
             }
         throw SwitchboardError.badRequest("Cannot send message as the contact has unsubscribed from \(what).")
+    }
+}
+
+extension Contact {
+    /// Do-not-disturb refuses a send on its channel, as an unsubscription does.
+    func requireNoDoNotDisturb(on channel: DndChannel?) throws(SwitchboardError) {
+        guard let channel, refusesSends(on: channel) else { return }
+        throw .badRequest("Cannot send message as DND is active for \(channel.rawValue).")
     }
 }
