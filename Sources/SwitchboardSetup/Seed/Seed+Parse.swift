@@ -37,7 +37,7 @@ private struct SeedReader {
     static let tokenFields: Set<String> = ["token", "scopes"]
     static let contactFields: Set<String> = [
         "id", "locationId", "name", "firstName", "lastName", "email", "emailLowerCase", "phone", "companyName",
-        "dateAdded", "dateUpdated",
+        "dateAdded", "dateUpdated", "tags", "dnd", "dndSettings",
     ]
     /// The fields of the conversation shapes the API serves; those that follow from the messages or the contact
     /// (`lastMessage…`, `fullName`, `type`, …) are accepted and recomputed.
@@ -171,7 +171,8 @@ private struct SeedReader {
                 lastName: try object.string("lastName"), name: try object.string("name"),
                 email: try object.string("email"), phone: try object.string("phone"),
                 companyName: try object.string("companyName"), dateAdded: added,
-                dateUpdated: try object.date("dateUpdated") ?? added))
+                dateUpdated: try object.date("dateUpdated") ?? added, tags: try object.strings("tags") ?? [],
+                dnd: try object.bool("dnd") ?? false, dndSettings: try object.dndSettings("dndSettings")))
         contactLocations[id] = location
     }
 
@@ -315,6 +316,37 @@ private struct SeedObject {
         }
     }
 
+    func strings(_ key: String) throws(SeedError) -> [String]? {
+        switch fields[key] {
+        case nil, .null?: return nil
+        case .array(let values)?:
+            var strings: [String] = []
+            for case .string(let value) in values { strings.append(value) }
+            guard strings.count == values.count else { throw error("each value in \(key) must be a string") }
+            return strings
+        default: throw error("\(key) must be an array of strings")
+        }
+    }
+
+    /// `{"SMS":{"status":"active","message":…,"code":…},…}`, as a contact's `dndSettings` is served.
+    func dndSettings(_ key: String) throws(SeedError) -> [DndChannel: DndSetting] {
+        guard case .object(let channels)? = fields[key] else {
+            if fields[key] == nil || fields[key] == .null { return [:] }
+            throw error("\(key) must be an object")
+        }
+        var settings: [DndChannel: DndSetting] = [:]
+        for (name, value) in channels {
+            guard let channel = DndChannel(rawValue: name) else { throw error("\(key) has an unknown channel \"\(name)\"") }
+            let setting = SeedObject(fields: value.objectFields ?? [:], path: "\(path).\(key).\(name)", line: line)
+            guard value.objectFields != nil,
+                let status = try setting.string("status").flatMap(DndSetting.Status.init(rawValue:))
+            else { throw error("\(key).\(name).status must be active, inactive or permanent") }
+            settings[channel] = DndSetting(
+                status: status, message: try setting.string("message"), code: try setting.string("code"))
+        }
+        return settings
+    }
+
     func requiredString(_ key: String) throws(SeedError) -> String {
         guard let value = try string(key) else { throw error("\(key) is missing") }
         return value
@@ -365,5 +397,12 @@ private struct SeedObject {
         case .array(let values)?: return values
         default: throw error("\(key) must be an array")
         }
+    }
+}
+
+extension JSONValue {
+    fileprivate var objectFields: [String: JSONValue]? {
+        if case .object(let fields) = self { return fields }
+        return nil
     }
 }
