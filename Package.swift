@@ -115,11 +115,11 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings,
-            // openapi.yaml (repository root) compiled in as `EmbeddedOpenAPIDocument.yaml`.
-            plugins: ["EmbedOpenAPIDocument"]
+            // openapi.yaml and ui/ (repository root) compiled in as `EmbeddedOpenAPIDocument` and `EmbeddedInboxFiles`.
+            plugins: ["EmbedResources"]
         ),
-        .executableTarget(name: "OpenAPIEmbedder", swiftSettings: swiftSettings),
-        .plugin(name: "EmbedOpenAPIDocument", capability: .buildTool(), dependencies: ["OpenAPIEmbedder"]),
+        .executableTarget(name: "ResourceEmbedder", swiftSettings: swiftSettings),
+        .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["ResourceEmbedder"]),
         .target(
             name: "SwitchboardClient",
             dependencies: [

@@ -90,14 +90,6 @@ extension Timestamp {
     }
 }
 
-extension String {
-    var trimmingSpaces: String {
-        var slice = self[...]
-        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
-        return String(slice)
-    }
-}
 
 extension Duration {
     /// `1.5s`, `250ms`: for log lines and error descriptions.

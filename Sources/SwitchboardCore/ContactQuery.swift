@@ -41,6 +41,11 @@ public struct ContactFilter: Sendable, Hashable {
         case firstName, lastName, name, email, phone, companyName
 
         /// HighLevel's search names these fields in lower case (`firstNameLowerCase`) as well.
+        /// The names a refusal lists (the switch below also takes HighLevel's other spellings of them).
+        public static let listedNames = [
+            "firstNameLowerCase", "lastNameLowerCase", "firstName", "lastName", "name", "email", "phone", "companyName",
+        ]
+
         public init?(searchName: String) {
             switch searchName {
             case "firstName", "firstNameLowerCase", "first_name_lower_case": self = .firstName

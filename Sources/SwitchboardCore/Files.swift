@@ -122,15 +122,6 @@ public enum UploadRules {
     }
 }
 
-extension String {
-    fileprivate var trimmingSpaces: String {
-        var scalars = Substring(self)
-        while scalars.first == " " { scalars = scalars.dropFirst() }
-        while scalars.last == " " { scalars = scalars.dropLast() }
-        return String(scalars)
-    }
-}
-
 /// The URL path files are served at, and how a URL names a file.
 public enum FileLocation {
     public static let pathPrefix = "/conversations-assets/"
@@ -178,7 +169,7 @@ public enum ByteRangeRequest: Equatable, Sendable {
             self = .whole
             return
         }
-        let spec = header.dropFirst("bytes=".count).trimmingCharacters(in: " ")
+        let spec = header.dropFirst("bytes=".count).trimmingSpaces
         guard let dash = spec.firstIndex(of: "-") else {
             self = .whole
             return
@@ -198,11 +189,3 @@ public enum ByteRangeRequest: Equatable, Sendable {
     }
 }
 
-extension Substring {
-    fileprivate func trimmingCharacters(in character: Character) -> Substring {
-        var text = self
-        while text.first == character { text = text.dropFirst() }
-        while text.last == character { text = text.dropLast() }
-        return text
-    }
-}

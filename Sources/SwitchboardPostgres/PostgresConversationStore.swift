@@ -1,3 +1,4 @@
+import Foundation
 public import Logging
 public import PostgresNIO
 public import ServiceLifecycle
@@ -18,6 +19,8 @@ public final class PostgresConversationStore: ConversationStore, Service {
     let statementTimeout: Duration
     /// How the signing keys' secrets are kept (see `SigningKeySeal`).
     let keySeal: SigningKeySeal
+    /// This process's name on the event relay's channel, so it skips its own notifications.
+    let relayOrigin = UUID().uuidString
 
     /// Creates the store's pool from `options`; `run()` it before using the store.
     /// `keySeal`: how the signing keys' secrets are kept; every instance on one database needs the same.

@@ -34,7 +34,7 @@ public func buildApplication(
             options: try postgresOptions(url), backgroundLogger: logger, keySeal: seal(configuration.secretKey))
         // The client runs as a service by the time migrations run; the advisory lock makes concurrent starts safe.
         return buildApplication(
-            store: store, configuration: configuration, services: [store],
+            store: store, configuration: configuration, services: [store], eventRelay: store,
             migrate: { try await store.migrate(logger: logger) }, logger: logger,
             whenListening: { await whenListening(store, $0) })
     }
@@ -74,20 +74,30 @@ private func postgresOptions(_ url: String) throws -> PostgresOptions {
 /// Builds the server on a store that is already open (tests call this directly).
 public func buildApplication<Store: ConversationStore>(
     store: Store, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(),
-    services: [any Service] = [], migrate: (@Sendable () async throws -> Void)? = nil, logger: Logger,
+    services: [any Service] = [], eventRelay: (any EventRelay)? = nil,
+    migrate: (@Sendable () async throws -> Void)? = nil, logger: Logger,
     whenListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> Application<RouterResponder<AppRequestContext>> {
     var configuration = configuration
     // A store written by others unseen (other instances on one database) cannot keep answers fresh: none is cached.
     if !store.seesEveryWrite { configuration.cacheResponses = false }
     if let clock = configuration.control?.testClock { configuration.now = clock.now }
-    let shared = SharedState(store: store, configuration: configuration, metrics: metrics)
+    let relayQueue = eventRelay.map { _ in
+        AsyncStream.makeStream(of: [WebhookEvent].self, bufferingPolicy: .bufferingNewest(EventRelayService<Store>.queuedBatches))
+    }
+    let shared = SharedState(store: store, configuration: configuration, metrics: metrics, relay: relayQueue?.continuation)
     let cache = shared.cache
     let router = buildRouter(
         store: InstrumentedStore(base: store, metrics: metrics, cache: cache), configuration: configuration,
         shared: shared)
     var services = services
     services.append(shared.scheduledSends)
+    if let eventRelay, let relayQueue {
+        services.append(
+            EventRelayService(
+                relay: eventRelay, store: store, outgoing: relayQueue.stream, live: shared.events.live,
+                doorbell: shared.webhookDoorbell, logger: logger))
+    }
     if configuration.faults.isActive {
         logger.warning(
             "fault injection is on: API requests may answer 429 or 503 or be delayed on purpose",
@@ -169,14 +179,17 @@ struct SharedState: Sendable {
     /// The control API's run-time faults and request journal (nil while it is off).
     let faultRules: FaultRules?
     let journal: RequestJournal?
-    /// What writes announce their events to: the dispatcher's doorbell, and live listeners when the control API is on.
+    /// What writes announce their events to: the dispatcher's doorbell, and live listeners.
     let events: EventAnnouncer
     /// Sends scheduled messages when their time comes (a service of the application).
     let scheduledSends: ScheduledSender
 
     /// The state a configuration calls for: a response cache only when answers are cached, a rate limiter only
     /// when there is a policy.
-    init(store: some ConversationStore, configuration: ServerConfiguration, metrics: ServerMetrics) {
+    init(
+        store: some ConversationStore, configuration: ServerConfiguration, metrics: ServerMetrics,
+        relay: AsyncStream<[WebhookEvent]>.Continuation? = nil
+    ) {
         tokens = TokenCache()
         cache = configuration.cacheResponses ? ResponseCache(limits: .init(bytes: configuration.responseCacheBytes)) : nil
         rateLimiter = configuration.rateLimit.map { RateLimiter(policy: $0, testClock: configuration.control?.testClock) }
@@ -186,7 +199,7 @@ struct SharedState: Sendable {
         webhookSigner = WebhookSigner(includesRSA: configuration.webhooks.rsaSignature)
         faultRules = configuration.control.map { _ in FaultRules(seed: configuration.faults.seed) }
         journal = configuration.control.map { RequestJournal(capacity: $0.journalCapacity, now: configuration.now) }
-        events = EventAnnouncer(doorbell: webhookDoorbell, live: configuration.control.map { _ in LiveEvents() })
+        events = EventAnnouncer(doorbell: webhookDoorbell, live: LiveEvents(), relay: relay)
         scheduledSends = ScheduledSender(store: store, cache: cache, now: configuration.now, events: events)
     }
 }
@@ -206,6 +219,7 @@ func buildRouter<Store: ConversationStore>(
     }
     HealthController(store: store, metrics: shared.metrics).addRoutes(to: router)
     DocsController().addRoutes(to: router)  // GET /openapi.json, GET /docs (openapi.yaml)
+    InboxController().addRoutes(to: router)  // GET /ui/… (the web inbox's files)
     // POST /oauth/token: no Version header, no bearer token, not rate-limited (HighLevel's limits are the API's).
     OAuthController(
         store: store, accessTokens: shared.accessTokens, now: configuration.now, failures: shared.authenticationFailures
@@ -240,17 +254,15 @@ func buildRouter<Store: ConversationStore>(
             store: store, control: control, shared: shared, apiRoutes: apiRoutes, seed: configuration.seed,
             now: configuration.now)
             .addRoutes(to: router)
-        if let live = shared.events.live {
-            // A location's token, checked as on the API, without its injected faults.
-            let listeners = router.group().add(
-                middleware: APIMiddleware(
-                    gatekeeper: Gatekeeper(store: store, cache: shared.tokens, accessTokens: shared.accessTokens),
-                    failures: shared.authenticationFailures, rateLimiter: shared.rateLimiter, faults: nil,
-                    faultRules: nil))
-            EventsController(live: live, signer: shared.webhookSigner, signs: configuration.webhooks.enabled)
-                .addRoutes(to: listeners)
-        }
     }
+    // The live event stream (the inbox's, `switchboard listen`'s): a location's token, checked as on the API,
+    // without injected faults.
+    let listeners = router.group().add(
+        middleware: APIMiddleware(
+            gatekeeper: Gatekeeper(store: store, cache: shared.tokens, accessTokens: shared.accessTokens),
+            failures: shared.authenticationFailures, rateLimiter: shared.rateLimiter, faults: nil, faultRules: nil))
+    EventsController(live: shared.events.live, signer: shared.webhookSigner, signs: configuration.webhooks.enabled)
+        .addRoutes(to: listeners)
     return router
 }
 

@@ -71,38 +71,3 @@ public struct ConversationSummaryChange: Sendable {
         inboundCount += later.inboundCount
     }
 }
-
-/// Lists of strings (attachments, email message ids) are kept as a JSON array in one text column, by both backends.
-public enum StringListColumn {
-    public static func encode(_ values: [String]) -> String {
-        var json = JSONWriter(capacity: 64)
-        json.stringArray(values)
-        return String(decoding: json.bytes, as: UTF8.self)
-    }
-
-    public static func decode(_ text: String) -> [String] {
-        (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
-    }
-}
-
-/// A contact's `dndSettings` as both backends store them: one JSON object by channel, NULL when there are none.
-public enum DndSettingsColumn {
-    public static func encode(_ settings: [DndChannel: DndSetting]) -> String? {
-        guard !settings.isEmpty else { return nil }
-        let byName = Dictionary(uniqueKeysWithValues: settings.map { ($0.key.rawValue, $0.value) })
-        // Strings and enums only: encoding cannot fail.
-        return (try? String(decoding: JSONEncoder().encode(byName), as: UTF8.self)) ?? nil
-    }
-
-    public static func decode(_ text: String?) throws -> [DndChannel: DndSetting] {
-        guard let text else { return [:] }
-        do {
-            let byName = try JSONDecoder().decode([String: DndSetting].self, from: Data(text.utf8))
-            return Dictionary(uniqueKeysWithValues: byName.compactMap { name, setting in
-                DndChannel(rawValue: name).map { ($0, setting) }
-            })
-        } catch {
-            throw StoreError.corruptRow("dnd_settings: \(error)")
-        }
-    }
-}

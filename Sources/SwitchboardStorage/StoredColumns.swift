@@ -1,3 +1,6 @@
+import Foundation
+public import SwitchboardCore
+
 /// The columns of each table as both backends select and decode them, in the order their rows are read. A backend
 /// builds its SELECT and INSERT lists from these, never from a list of its own.
 public protocol StoredColumns: CaseIterable, RawRepresentable where RawValue == String, AllCases: RandomAccessCollection {}
@@ -84,4 +87,39 @@ public enum WebhookDeliveryRecordColumn: String, StoredColumns {
     case webhookId = "d.webhook_id", subscriptionId = "d.subscription_id", type = "e.type", state = "d.state"
     case attempts = "d.attempts", createdAt = "e.created_at", lastAttemptAt = "d.last_attempt_at"
     case lastStatus = "d.last_status", lastError = "d.last_error", latency = "d.latency_ms"
+}
+
+/// Lists of strings (attachments, email message ids) are kept as a JSON array in one text column, by both backends.
+public enum StringListColumn {
+    public static func encode(_ values: [String]) -> String {
+        var json = JSONWriter(capacity: 64)
+        json.stringArray(values)
+        return String(decoding: json.bytes, as: UTF8.self)
+    }
+
+    public static func decode(_ text: String) -> [String] {
+        (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+    }
+}
+
+/// A contact's `dndSettings` as both backends store them: one JSON object by channel, NULL when there are none.
+public enum DndSettingsColumn {
+    public static func encode(_ settings: [DndChannel: DndSetting]) -> String? {
+        guard !settings.isEmpty else { return nil }
+        let byName = Dictionary(uniqueKeysWithValues: settings.map { ($0.key.rawValue, $0.value) })
+        // Strings and enums only: encoding cannot fail.
+        return (try? String(decoding: JSONEncoder().encode(byName), as: UTF8.self)) ?? nil
+    }
+
+    public static func decode(_ text: String?) throws -> [DndChannel: DndSetting] {
+        guard let text else { return [:] }
+        do {
+            let byName = try JSONDecoder().decode([String: DndSetting].self, from: Data(text.utf8))
+            return Dictionary(uniqueKeysWithValues: byName.compactMap { name, setting in
+                DndChannel(rawValue: name).map { ($0, setting) }
+            })
+        } catch {
+            throw StoreError.corruptRow("dnd_settings: \(error)")
+        }
+    }
 }

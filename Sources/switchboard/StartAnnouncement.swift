@@ -8,7 +8,7 @@ import SwitchboardStorage
 
 /// What `serve` prints once it listens (never before, so a server that cannot bind creates and prints nothing): on a
 /// first start the location, its token, lines to paste into a shell and the demo's conversations, one item per line;
-/// then, last, where it listens and its docs, which scripts can wait for.
+/// then the web inbox's address, and, last, where it listens and its docs, which scripts can wait for.
 struct StartAnnouncement: Sendable {
     let configuration: ServerConfiguration
     let demo: Bool
@@ -25,6 +25,9 @@ struct StartAnnouncement: Sendable {
             try await hintWithoutTokens(store: store, logger: logger)
         }
         if let seed = configuration.seed { Output.line("seed: \(seed.summary)") }
+        if let location = try await store.locations(logger: logger).first?.id {
+            Output.line("inbox: \(baseURL)/ui/#location=\(location)")
+        }
         if let control = configuration.control {
             // On a line of its own, for scripts; only the control API (`/_switchboard/…`) takes it.
             Output.line("admin token: \(control.adminToken)")

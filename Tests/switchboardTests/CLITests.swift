@@ -80,7 +80,9 @@ import Testing
         #expect(lines.last == "listening on \(server.baseURL) (API docs: \(server.baseURL)/docs)")
         // --demo turns the control API on: its admin token comes just before the last line.
         #expect(lines[lines.count - 2].range(of: #"^admin token: sbadmin_[0-9a-f]{32}$"#, options: .regularExpression) != nil)
-        let conversations = lines.dropFirst(4).dropLast(2)
+        // The web inbox, opened on the new location.
+        #expect(lines[lines.count - 3] == "inbox: \(server.baseURL)/ui/#location=\(location)")
+        let conversations = lines.dropFirst(4).dropLast(3)
         #expect(conversations.allSatisfy { $0.hasPrefix("conversation: ") })
         for channel in ["SMS", "Email", "Calls and voicemail", "Facebook", "Instagram", "WhatsApp",
                         "Google Business Messages", "Live chat", "Internal comments and activity"] {
@@ -125,8 +127,9 @@ import Testing
         let second = try ServerProcess(database: database, arguments: ["--demo"])
         defer { second.stop() }
         try await second.waitUntilReady()
-        #expect(second.output.count == 2)
-        #expect(second.output.first?.hasPrefix("admin token: sbadmin_") == true)  // --demo turns the control API on
+        #expect(second.output.count == 3)
+        #expect(second.output.first?.hasPrefix("inbox: \(second.baseURL)/ui/#location=") == true)
+        #expect(second.output[1].hasPrefix("admin token: sbadmin_") == true)  // --demo turns the control API on
         #expect(second.output.last == "listening on \(second.baseURL) (API docs: \(second.baseURL)/docs)")
         let response = try await second.get(
             "/conversations/\(conversation)/messages?limit=1",

@@ -48,17 +48,37 @@ struct TestFailure: Error, CustomStringConvertible {
 }
 
 @Suite(.serialized, .timeLimit(.minutes(5))) struct PostgresServerTests {
+    /// Two servers on one fresh schema, rate limits off; the first made the location and token.
+    static func twoInstances() async throws -> (ServerProcess, ServerProcess) {
+        let database = try await PostgresForTests.schemaURL()
+        let first = try ServerProcess(database: database, arguments: ["--rate-limit", "off"])
+        do {
+            try await first.waitUntilReady()
+            let second = try ServerProcess(database: database, arguments: ["--rate-limit", "off"])
+            do {
+                try await second.waitUntilReady()
+            } catch {
+                second.stop()
+                throw error
+            }
+            return (first, second)
+        } catch {
+            first.stop()
+            throw error
+        }
+    }
+
     /// Two stateless instances on one database: what one writes, the other reads at once; concurrent writers on
     /// both lose nothing (issue 4).
     @Test func twoInstancesShareOneDatabase() async throws {
-        let database = try await PostgresForTests.schemaURL()
-        let first = try ServerProcess(database: database, arguments: ["--rate-limit", "off"])
-        defer { first.stop() }
-        try await first.waitUntilReady()
-        let second = try ServerProcess(database: database, arguments: ["--rate-limit", "off"])
-        defer { second.stop() }
-        try await second.waitUntilReady()
-        #expect(second.output == ["listening on \(second.baseURL) (API docs: \(second.baseURL)/docs)"])  // initialised by the first
+        let (first, second) = try await Self.twoInstances()
+        defer { first.stop(); second.stop() }
+        // Initialised by the first: the second prints only the inbox's address and where it listens.
+        #expect(
+            second.output == [
+                "inbox: \(second.baseURL)/ui/#location=\(first.location)",
+                "listening on \(second.baseURL) (API docs: \(second.baseURL)/docs)",
+            ])
         let token = first.token
         let contact = try await first.send(
             .POST, "/contacts/", token: token, json: #"{"locationId":"\#(first.location)","firstName":"Both"}"#)
@@ -98,6 +118,45 @@ struct TestFailure: Error, CustomStringConvertible {
         }
         #expect(bodies.count == 4 * perWriter + 1)
         #expect(Set(bodies).count == 4 * perWriter + 1)
+    }
+
+    /// Live events cross instances (issue 22): a listener on one instance sees what another wrote, within a second,
+    /// once (the writer's own listener does not get it twice), also for a message too large to relay whole.
+    @Test func aListenerOnOneInstanceSeesTheOtherInstancesWrites() async throws {
+        let (first, second) = try await Self.twoInstances()
+        defer { first.stop(); second.stop() }
+        let token = first.token
+        let ready = "listening for every event (Ctrl-C stops)"
+        let (elsewhere, seenElsewhere) = try await ToolkitCLITests.startListening(
+            ["--base-url", second.baseURL, "--token", token], until: ready)
+        defer { kill(elsewhere.processIdentifier, SIGTERM) }
+        let (here, seenHere) = try await ToolkitCLITests.startListening(
+            ["--base-url", first.baseURL, "--token", token], until: ready)
+        defer { kill(here.processIdentifier, SIGTERM) }
+        let headers = ["Authorization": "Bearer \(token)", "Version": "2021-04-15"]
+        let contactId = try await ToolkitCLITests.makeContact(first, location: first.location, headers: headers)
+
+        let sent = try await first.send(
+            .POST, "/conversations/messages", token: token,
+            json: #"{"type":"SMS","contactId":"\#(contactId)","message":"across instances"}"#)
+        #expect(sent.status == 201)
+        let acknowledged = ContinuousClock.now
+        try await ToolkitCLITests.waitFor { seenElsewhere.all.contains { $0.contains(#""body":"across instances""#) } }
+        #expect(ContinuousClock.now - acknowledged < .seconds(1))
+
+        // Over PostgreSQL's 8,000-byte NOTIFY limit: relayed by message id, read again by the receiving instance.
+        let long = String(repeating: "long message ", count: 800)
+        let large = try await first.send(
+            .POST, "/conversations/messages", token: token,
+            json: #"{"type":"SMS","contactId":"\#(contactId)","message":"\#(long)"}"#)
+        #expect(large.status == 201)
+        let largeId = try #require(jsonField(large.body, "messageId"))
+        try await ToolkitCLITests.waitFor { seenElsewhere.all.contains { $0.contains(largeId) && $0.contains(long) } }
+
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(seenHere.all.filter { $0.contains(#""body":"across instances""#) }.count == 1)
+        #expect(seenElsewhere.all.filter { $0.contains(#""body":"across instances""#) }.count == 1)
+        #expect(seenHere.all.filter { $0.contains(largeId) }.count == 1)
     }
 
     /// PostgreSQL goes away mid-run: every request is answered within 10 seconds, 503 with HighLevel's body;

@@ -4,8 +4,8 @@ reader would meet there: the page's scroll width against the window's, the first
 the operations rendered, and each operation's curl line as the page shows it. Saves a screenshot per width.
 
 Drives Chromium over the DevTools protocol on a pipe (--remote-debugging-pipe: JSON messages ended by NUL on file
-descriptors 3 and 4), so it needs only Python's standard library, and can set an exact window width (a headless
-window is otherwise at least 500 px wide).
+descriptors 3 and 4; see scripts/browser/devtools.py), so it needs only Python's standard library, and can set an
+exact window width (a headless window is otherwise at least 500 px wide).
 
 Usage: check_page.py CHROMIUM URL SCREENSHOT_DIR WIDTH [WIDTH…]
 """
@@ -15,10 +15,12 @@ from __future__ import annotations
 import base64
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
+
+# The shared DevTools driver, in scripts/browser (this script is run by its path, so its folder is not a package).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "browser"))
+from devtools import DevTools  # noqa: E402
 
 MEASURE = """(() => {
   const root = document.documentElement;
@@ -35,68 +37,12 @@ MEASURE = """(() => {
 })()"""
 
 
-class DevTools:
-    def __init__(self, chromium: str):
-        self.to_chrome_read, self.to_chrome_write = os.pipe()
-        self.from_chrome_read, self.from_chrome_write = os.pipe()
-        self.profile = tempfile.mkdtemp(prefix="switchboard-docs-chromium-")
-        self.process = subprocess.Popen(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--no-first-run",
-             "--remote-debugging-pipe", f"--user-data-dir={self.profile}", "about:blank"],
-            pass_fds=(3, 4), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            preexec_fn=self._pipes_at_3_and_4)
-        os.close(self.to_chrome_read)
-        os.close(self.from_chrome_write)
-        self.buffer = b""
-        self.next_id = 0
-
-    def _pipes_at_3_and_4(self) -> None:
-        """In the child, before exec: its commands' pipe on fd 3, its answers' on fd 4 (copied out of the way first,
-        since either may already sit on 3 or 4)."""
-        commands, answers = os.dup(self.to_chrome_read), os.dup(self.from_chrome_write)
-        os.dup2(commands, 3)
-        os.dup2(answers, 4)
-
-    def call(self, method: str, params: dict | None = None, session: str | None = None, timeout: float = 30):
-        self.next_id += 1
-        message = {"id": self.next_id, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        os.write(self.to_chrome_write, json.dumps(message).encode() + b"\0")
-        deadline = time.monotonic() + timeout
-        while True:
-            while b"\0" in self.buffer:
-                raw, self.buffer = self.buffer.split(b"\0", 1)
-                reply = json.loads(raw)
-                if reply.get("id") == self.next_id:
-                    if "error" in reply:
-                        raise RuntimeError(f"{method}: {reply['error']}")
-                    return reply.get("result", {})
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{method}: no answer within {timeout} s")
-            chunk = os.read(self.from_chrome_read, 1 << 16)
-            if not chunk:
-                raise RuntimeError("Chromium closed the DevTools pipe")
-            self.buffer += chunk
-
-    def close(self):
-        try:
-            self.call("Browser.close", timeout=5)
-        except Exception:  # noqa: BLE001 - closing either way
-            pass
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        subprocess.run(["rm", "-rf", self.profile], check=False)
-
-
 def main(argv: list[str]) -> int:
     if len(argv) < 5:
         print(__doc__, file=sys.stderr)
         return 2
     chromium, url, screenshots, widths = argv[1], argv[2], argv[3], [int(w) for w in argv[4:]]
-    tools = DevTools(chromium)
+    tools = DevTools(chromium, profile_prefix="switchboard-docs-chromium-")
     results = {}
     try:
         target = tools.call("Target.createTarget", {"url": "about:blank"})["targetId"]

@@ -9,7 +9,7 @@ extension ContactsController {
     /// with all its tags.
     @Sendable func addTags(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await changeTags(request, context: context, status: .created) { tags, given in
-            tags + given.filter { !tags.contains($0) }.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+            tags + given.filter { !tags.contains($0) }  // `given` is already without repeats (Fields.tags)
         }
     }
 
@@ -70,11 +70,3 @@ extension ContactsController.Fields {
     }
 }
 
-extension String {
-    fileprivate var trimmingSpaces: String {
-        var text = Substring(self)
-        while text.first?.isWhitespace == true { text = text.dropFirst() }
-        while text.last?.isWhitespace == true { text = text.dropLast() }
-        return String(text)
-    }
-}

@@ -204,8 +204,9 @@ struct ContactsController<Store: ConversationStore>: Sendable {
         let operatorName = item.string("operator", required: true, maxLength: 64)
         let field = fieldName.flatMap(ContactFilter.Field.init(searchName:))
         if fieldName != nil && field == nil {
-            item.rejectField("field must be one of the following values: "
-                + "firstNameLowerCase, lastNameLowerCase, firstName, lastName, name, email, phone, companyName")
+            item.rejectField(
+                "field must be one of the following values: "
+                    + ContactFilter.Field.listedNames.joined(separator: ", "))
         }
         let op = operatorName.flatMap(ContactFilter.Operator.init(rawValue:))
         if operatorName != nil && op == nil {

@@ -2,10 +2,10 @@ import SwitchboardCore
 import Yams
 
 /// Switchboard's own OpenAPI document: `openapi.yaml` from the repository root, compiled in by the
-/// EmbedOpenAPIDocument plugin and converted to JSON once per process, the first time the router is built.
+/// EmbedResources plugin and converted to JSON once per process, the first time the router is built.
 enum OpenAPIDocument {
     /// The document as YAML, byte for byte the repository's `openapi.yaml`.
-    static var yaml: String { EmbeddedOpenAPIDocument.yaml }
+    static var yaml: String { EmbeddedOpenAPIDocument.files["openapi.yaml"] ?? "" }
 
     /// The document as compact JSON (key order kept), or the reason it could not be converted.
     static let json: Result<[UInt8], ConversionError> = converted.map(\.bytes)

@@ -11,6 +11,10 @@ import SwitchboardStorage
 /// signature `headers` a webhook delivery of its `body` carries (when webhook signing is on), and that exact `body`,
 /// so a listener can forward it to a handler as HighLevel would have delivered it. A comment line every 15 seconds
 /// keeps proxies from closing the stream and tells a gone listener from a quiet one.
+///
+/// Each event's SSE `id` lets a listener that lost its connection resume after it (`Last-Event-ID`, or the
+/// `lastEventId` query parameter for a client that cannot set headers); when the server no longer has what came
+/// after it, the stream starts with an `event: reset` frame, and the listener should read the state afresh.
 struct EventsController: Sendable {
     let live: LiveEvents
     let signer: WebhookSigner
@@ -36,22 +40,24 @@ struct EventsController: Sendable {
                 types.insert(String(name))
             }
         }
-        guard let stream = live.listen(to: principal.locationId, types: types) else {
+        let lastEventId = try request.headers[Self.lastEventID] ?? query.single("lastEventId").map(String.init)
+        guard let subscription = live.listen(to: principal.locationId, types: types, after: lastEventId) else {
             throw SwitchboardError.serviceUnavailable
         }
-        let signer = signer
+        let stream = subscription.events
+        let signer = signer, live = live
         let body = ResponseBody { writer in
             // The events and the keep-alive comments, merged into one sequence of frames for the one writer.
             let (frames, output) = AsyncStream.makeStream(
                 of: [UInt8].self, bufferingPolicy: .bufferingNewest(LiveEvents.bufferedEvents))
             let pump = Task { [signs] in
                 var keysRead = !signs
-                for await event in stream {
+                for await numbered in stream {
                     if !keysRead {
                         await signer.waitForKeys(atMost: .seconds(10))
                         keysRead = true
                     }
-                    output.yield(Self.frame(event, signer: signer))
+                    output.yield(Self.frame(numbered.event, id: live.eventId(numbered), signer: signer))
                 }
             }
             let ticker = Task {
@@ -65,6 +71,9 @@ struct EventsController: Sendable {
                 ticker.cancel()
             }
             try await writer.write(ByteBuffer(string: ": listening\n\n"))
+            if subscription.mayHaveMissedEvents {
+                try await writer.write(ByteBuffer(string: "event: reset\ndata: {}\n\n"))
+            }
             // The server shutting down ends the stream, so shutdown does not wait for a listener that never leaves.
             try await withGracefulShutdownHandler {
                 for await frame in frames { try await writer.write(ByteBuffer(bytes: frame)) }
@@ -79,8 +88,10 @@ struct EventsController: Sendable {
             body: body)
     }
 
-    /// `event: TYPE`, `id: WEBHOOK_ID`, `data: {…}`, a blank line.
-    static func frame(_ event: WebhookEvent, signer: WebhookSigner) -> [UInt8] {
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!  // a valid literal field name
+
+    /// `event: TYPE`, `id: EVENT_ID`, `data: {…}`, a blank line.
+    static func frame(_ event: WebhookEvent, id: String, signer: WebhookSigner) -> [UInt8] {
         let webhookId = UUID().uuidString.lowercased()
         let body = WebhookEnvelope.body(type: event.type, payload: event.payload, webhookId: webhookId, timestamp: event.createdAt)
         var json = JSONWriter(capacity: body.count + 1_024)
@@ -95,7 +106,7 @@ struct EventsController: Sendable {
         json.endObject()
         json.key("body"); json.string(String(decoding: body, as: UTF8.self))
         json.endObject()
-        var frame = Array("event: \(event.type)\nid: \(webhookId)\ndata: ".utf8)
+        var frame = Array("event: \(event.type)\nid: \(id)\ndata: ".utf8)
         frame += json.bytes
         frame += Array("\n\n".utf8)
         return frame

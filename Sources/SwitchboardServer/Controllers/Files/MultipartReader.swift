@@ -115,7 +115,7 @@ struct MultipartReader<Source: AsyncIteratorProtocol> where Source.Element == By
         for line in block.split(separator: "\r\n") {
             guard let colon = line.firstIndex(of: ":") else { throw Failure.malformed("A part's header has no colon") }
             let field = line[..<colon].lowercased()
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t")
+            let value = line[line.index(after: colon)...].trimmingSpaces
             switch field {
             case "content-disposition":
                 let parameters = Self.dispositionParameters(value)
@@ -135,13 +135,13 @@ struct MultipartReader<Source: AsyncIteratorProtocol> where Source.Element == By
     static func dispositionParameters(_ value: String) -> [String: String] {
         var parameters: [String: String] = [:]
         var rest = Substring(value)
-        guard let first = rest.firstIndex(of: ";"), rest[..<first].trimmingCharacters(in: " \t").lowercased() == "form-data"
+        guard let first = rest.firstIndex(of: ";"), rest[..<first].trimmingSpaces.lowercased() == "form-data"
         else { return [:] }
         rest = rest[rest.index(after: first)...]
         while !rest.isEmpty {
             rest = rest.drop { $0 == " " || $0 == "\t" || $0 == ";" }
             guard let equals = rest.firstIndex(of: "=") else { break }
-            let key = rest[..<equals].trimmingCharacters(in: " \t").lowercased()
+            let key = rest[..<equals].trimmingSpaces.lowercased()
             rest = rest[rest.index(after: equals)...]
             var parsed = ""
             if rest.first == "\"" {
@@ -162,7 +162,7 @@ struct MultipartReader<Source: AsyncIteratorProtocol> where Source.Element == By
                 }
             } else {
                 let end = rest.firstIndex(of: ";") ?? rest.endIndex
-                parsed = rest[..<end].trimmingCharacters(in: " \t")
+                parsed = rest[..<end].trimmingSpaces
                 rest = rest[end...]
             }
             if parameters[key] == nil { parameters[key] = parsed }
@@ -221,12 +221,12 @@ enum Multipart {
     /// 1 to 70 characters (RFC 2046), quoted or not.
     static func boundary(inContentType contentType: String?) -> String? {
         guard let contentType else { return nil }
-        let parameters = contentType.split(separator: ";").map { $0.trimmingCharacters(in: " \t") }
+        let parameters = contentType.split(separator: ";").map { $0.trimmingSpaces }
         guard parameters.first?.lowercased() == "multipart/form-data" else { return nil }
         for parameter in parameters.dropFirst() {
             let pair = parameter.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2, pair[0].trimmingCharacters(in: " \t").lowercased() == "boundary" else { continue }
-            var value = pair[1].trimmingCharacters(in: " \t")
+            guard pair.count == 2, pair[0].trimmingSpaces.lowercased() == "boundary" else { continue }
+            var value = pair[1].trimmingSpaces
             if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
             return (1...70).contains(value.utf8.count) ? value : nil
         }
@@ -234,11 +234,3 @@ enum Multipart {
     }
 }
 
-extension StringProtocol {
-    fileprivate func trimmingCharacters(in characters: String) -> String {
-        var text = Substring(self)
-        while let first = text.first, characters.contains(first) { text = text.dropFirst() }
-        while let last = text.last, characters.contains(last) { text = text.dropLast() }
-        return String(text)
-    }
-}

@@ -1,0 +1,81 @@
+import Foundation
+public import Logging
+import PostgresNIO
+public import SwitchboardCore
+public import SwitchboardStorage
+
+/// The event relay on PostgreSQL: each instance NOTIFYs the events it committed on Switchboard's own channel, and
+/// LISTENs there for the others'. A notification is one JSON object:
+/// `{"v":1,"origin","type","location","conversation","createdAt","payload"}`, or, for an event whose payload would
+/// not fit PostgreSQL's 8,000-byte limit, `"messageId"` in place of `"payload"` (the receiver reads the message).
+/// An instance skips its own notifications (its listeners had the events first-hand) and ignores any it cannot read
+/// (another version's, or malformed), so a bad notification costs nothing but itself.
+extension PostgresConversationStore: EventRelay {
+    static let eventChannel = "switchboard_events"
+    /// Under PostgreSQL's 8,000-byte payload limit, with room for the envelope.
+    static let largestRelayedPayload = 7_000
+
+    public func relay(_ events: [WebhookEvent], logger: Logger) async throws {
+        let notifications = events.compactMap(notification)
+        guard !notifications.isEmpty else { return }
+        // One statement: delivered together, in this order, to every listener.
+        try await execute(
+            "relayEvents",
+            "SELECT pg_notify('\(unescaped: Self.eventChannel)', n) FROM unnest(\(notifications)::text[]) WITH ORDINALITY AS t(n, i) ORDER BY i",
+            logger: logger)
+    }
+
+    public func receiveRelayedEvents(logger: Logger, _ receive: @Sendable ([RelayedEvent]) async -> Void) async throws {
+        try await client.withConnection { connection in
+            try await connection.listen(on: Self.eventChannel) { notifications in
+                for try await notification in notifications {
+                    guard let event = self.relayedEvent(notification.payload) else { continue }
+                    await receive([event])
+                }
+            }
+        }
+    }
+
+    /// The notification of one event, or nil for one that is not the location's to see (a provider's own).
+    func notification(_ event: WebhookEvent) -> String? {
+        guard event.recipient == nil else { return nil }
+        var json = JSONWriter(capacity: event.payload.count + 256)
+        json.beginObject()
+        json.key("v"); json.integer(1)
+        json.key("origin"); json.string(relayOrigin)
+        json.key("type"); json.string(event.type)
+        json.key("location"); json.string(event.locationId.rawValue)
+        if let conversation = event.conversationId {
+            json.key("conversation"); json.string(conversation.rawValue)
+        }
+        json.key("createdAt"); json.integer(Int(event.createdAt.rawValue))
+        if event.payload.count <= Self.largestRelayedPayload {
+            json.key("payload"); json.string(String(decoding: event.payload, as: UTF8.self))
+        } else {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(event.payload)) as? [String: Any],
+                let messageId = object["messageId"] as? String
+            else { return nil }
+            json.key("messageId"); json.string(messageId)
+        }
+        json.endObject()
+        return String(decoding: json.bytes, as: UTF8.self)
+    }
+
+    /// The event another instance relayed; nil for this instance's own, and for what it cannot read.
+    func relayedEvent(_ text: String) -> RelayedEvent? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+            object["v"] as? Int == 1, let origin = object["origin"] as? String, origin != relayOrigin,
+            let type = object["type"] as? String, let location = (object["location"] as? String).map(LocationID.init),
+            let createdAt = (object["createdAt"] as? Int).map({ Timestamp(rawValue: Int64($0)) })
+        else { return nil }
+        if let payload = object["payload"] as? String {
+            return .event(
+                WebhookEvent(
+                    type: type, locationId: location,
+                    conversationId: (object["conversation"] as? String).map(ConversationID.init), payload: Array(payload.utf8),
+                    createdAt: createdAt))
+        }
+        guard let messageId = object["messageId"] as? String else { return nil }
+        return .message(MessageID(rawValue: messageId), in: location, at: createdAt)
+    }
+}
