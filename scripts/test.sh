@@ -34,6 +34,7 @@ SWITCHBOARD_TIMED_TESTS='SearchSpeedTests|TimerSleepTests|theHundredAndFirstRequ
 SWITCHBOARD_TIMED_TESTS+='|idleConnectionsAreClosedAndBusyOnesKept|aHangingReceiverTimesOutAndHoldsUpNobodyElse'
 SWITCHBOARD_TIMED_TESTS+='|aConversationsEventsArriveInTheOrderTheyWereStored|unreachableDatabaseIsUnavailableWithinTheTimeout'
 SWITCHBOARD_TIMED_TESTS+='|resetIsFastEnoughToRunBetweenEveryTest|aPersonReadsSearchesAndRepliesInTheInboxInChromium'
+SWITCHBOARD_TIMED_TESTS+='|aListenerOnOneInstanceSeesTheOtherInstancesWrites'
 
 # Sanitizers (issue 15): the server's and the stores' suites, both backends, under AddressSanitizer and then under
 # ThreadSanitizer (every server the CLI tests would start is left out: their memory bounds do not hold under the

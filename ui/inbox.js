@@ -23,8 +23,8 @@ const state = {
   token: null,
   location: null,
   list: { items: [], complete: false, loading: false, generation: 0, refreshTimer: 0 },
-  thread: null, // { id, conversation, messages: Map, cursor, complete, loading, generation, types: Set, refreshTimer }
-  stream: { lastEventId: null, controller: null, connected: false },
+  thread: null, // see newThread()
+  stream: { lastEventId: null, controller: null, connected: false, watchdog: 0 },
   pendingSends: 0,
 };
 
@@ -121,9 +121,12 @@ const contactName = (c) => (c && (c.fullName || c.contactName || c.email || c.ph
 
 /* ---------- Sign-in ---------- */
 
+/* Decodes a URL component; a malformed one (a stray `%`) is taken as written. */
+const decoded = (text) => { try { return decodeURIComponent(text); } catch { return text; } };
+
 function fromHash(name) {
   const match = new RegExp("(?:^#|&)" + name + "=([^&]+)").exec(window.location.hash);
-  return match ? decodeURIComponent(match[1]) : null;
+  return match ? decoded(match[1]) : null;
 }
 const locationFromHash = () => fromHash("location");
 
@@ -156,24 +159,45 @@ async function signIn(token, location) {
   sessionStorage.setItem("switchboard.token", token);
   sessionStorage.setItem("switchboard.location", location);
   const reopen = fromHash("conversation");
+  // Signing in again (another location in the address) starts over: one stream, no thread of the last location.
+  stopStream();
+  closeThread();
   writeHash();
   $("sign-in").hidden = true;
   $("inbox").hidden = false;
   $("location-label").textContent = "Location " + location;
-  reloadList();
+  // The stream first, so no event between the list's read and the stream's start goes unseen.
   startStream();
+  reloadList();
   if (reopen) openThread(reopen);
+}
+
+function stopStream() {
+  if (state.stream.controller) state.stream.controller.abort();
+  clearTimeout(state.stream.watchdog);
+  state.stream = { lastEventId: null, controller: null, connected: false, watchdog: 0 };
+}
+
+function closeThread() {
+  const thread = state.thread;
+  if (thread) { clearTimeout(thread.refreshTimer); clearTimeout(thread.markReadTimer); }
+  state.thread = null;
+  $("messages").replaceChildren();
+  $("composer").hidden = true;
+  delete $("thread").dataset.conversationId;
+  $("inbox").classList.remove("thread-open");
+  renderThreadHead();
 }
 
 function signOut() {
   sessionStorage.removeItem("switchboard.token");
-  if (state.stream.controller) state.stream.controller.abort();
-  state.stream = { lastEventId: null, controller: null, connected: false };
+  stopStream();
+  closeThread();
   state.token = null;
-  state.thread = null;
   state.list.items = [];
+  state.list.generation++;
+  emailHeaders.clear();
   $("conversations").replaceChildren();
-  $("messages").replaceChildren();
   $("token").value = "";
   showSignIn("");
 }
@@ -195,6 +219,7 @@ async function reloadList() {
   const generation = ++list.generation;
   list.items = [];
   list.complete = false;
+  list.loading = false; // a page still in flight belongs to the last generation and is dropped
   renderList();
   await loadMoreConversations(generation);
 }
@@ -209,8 +234,10 @@ async function loadMoreConversations(generation = state.list.generation) {
     const page = await fetchListPage(last ? last.lastMessageDate : undefined);
     if (generation !== list.generation) return;
     const known = new Set(list.items.map((c) => c.id));
-    list.items.push(...page.filter((c) => !known.has(c.id)));
-    list.complete = page.length < LIST_PAGE;
+    const added = page.filter((c) => !known.has(c.id));
+    list.items.push(...added);
+    // A page that adds nothing cannot lead anywhere new: the list ends there.
+    list.complete = page.length < LIST_PAGE || added.length === 0;
   } catch (error) {
     if (generation === list.generation) setListStatus("Could not load conversations: " + error.message);
     return;
@@ -236,16 +263,25 @@ async function refreshListTop() {
     list.items = [...page, ...rest];
     if (page.length < LIST_PAGE) list.complete = true;
     renderList();
+    retries.list.reset();
   } catch (error) {
     setListStatus("Could not refresh: " + error.message);
-    retryLater(scheduleListRefresh);
+    retries.list.later(scheduleListRefresh);
   }
 }
 
-/* A refresh that failed (offline, 429, 503) is tried again: an event is not repeated. */
-function retryLater(schedule) {
-  setTimeout(() => { if (state.token) schedule(); }, 1000);
+/* A refresh that failed (offline, 429, 503) is tried again, once at a time, waiting longer each time (1 s to
+   30 s): the event that asked for it is not repeated. */
+class Retry {
+  constructor() { this.timer = 0; this.delay = 1000; }
+  later(schedule) {
+    if (this.timer) return;
+    this.timer = setTimeout(() => { this.timer = 0; if (state.token) schedule(); }, this.delay);
+    this.delay = Math.min(this.delay * 2, 30000);
+  }
+  reset() { clearTimeout(this.timer); this.timer = 0; this.delay = 1000; }
 }
+const retries = { list: new Retry(), thread: new Retry() };
 
 function setListStatus(text) {
   const list = state.list;
@@ -327,14 +363,23 @@ function onListKey(event) {
 
 /* ---------- Thread ---------- */
 
+/* A thread's state; a new object whenever what it shows starts over (another conversation, another filter), so a
+   late answer for the old one can tell and is dropped. */
+function newThread(id, conversation) {
+  const previous = state.thread;
+  if (previous) { clearTimeout(previous.refreshTimer); clearTimeout(previous.markReadTimer); }
+  // The type chips pressed now apply, whatever was open before.
+  const types = new Set([...document.querySelectorAll("#type-filters button[aria-pressed='true']")].map((b) => b.dataset.type));
+  state.thread = {
+    id, conversation, messages: new Map(), cursor: null, complete: false, loading: false, types,
+    refreshTimer: 0, markReadTimer: 0,
+  };
+  return state.thread;
+}
+
 async function openThread(id) {
   const known = state.list.items.find((c) => c.id === id);
-  const previous = state.thread;
-  if (previous && previous.refreshTimer) clearTimeout(previous.refreshTimer);
-  state.thread = {
-    id, conversation: known || null, messages: new Map(), cursor: null, complete: false, loading: false,
-    generation: (previous ? previous.generation : 0) + 1, types: previous ? previous.types : new Set(), refreshTimer: 0,
-  };
+  const thread = newThread(id, known || null);
   $("thread").dataset.conversationId = id;
   writeHash();
   $("inbox").classList.add("thread-open");
@@ -349,15 +394,14 @@ async function openThread(id) {
       const conversation = await api("GET", "/conversations/" + encodeURIComponent(id));
       const answer = await api("GET", "/contacts/" + encodeURIComponent(conversation.contactId));
       const contact = (answer && answer.contact) || {};
-      if (state.thread && state.thread.id === id) {
-        state.thread.conversation = {
-          ...conversation, fullName: contact.name || [contact.firstName, contact.lastName].filter(Boolean).join(" "),
-          email: contact.email, phone: contact.phone,
-        };
-        renderThreadHead();
-      }
+      if (state.thread !== thread) return; // another conversation was opened meanwhile
+      thread.conversation = {
+        ...conversation, fullName: contact.name || [contact.firstName, contact.lastName].filter(Boolean).join(" "),
+        email: contact.email, phone: contact.phone,
+      };
+      renderThreadHead();
     } catch (error) {
-      setThreadStatus("Could not open the conversation: " + error.message);
+      if (state.thread === thread) setThreadStatus("Could not open the conversation: " + error.message);
       return;
     }
   }
@@ -421,8 +465,10 @@ async function loadOlderMessages(first) {
     const page = await fetchMessages(thread, thread.cursor, THREAD_PAGE);
     if (state.thread !== thread) return;
     for (const message of page.messages || []) if (!thread.messages.has(message.id)) thread.messages.set(message.id, message);
+    // A page without messages or without a new cursor cannot lead further back: the thread starts there.
+    const moved = Boolean(page.lastMessageId) && page.lastMessageId !== thread.cursor;
     thread.cursor = page.lastMessageId || thread.cursor;
-    thread.complete = !page.nextPage || !(page.messages || []).length;
+    thread.complete = !page.nextPage || !(page.messages || []).length || !moved;
   } catch (error) {
     if (state.thread === thread) setThreadStatus("Could not load messages: " + error.message);
     thread.loading = false;
@@ -442,13 +488,26 @@ async function refreshThreadBottom() {
   const scroller = $("thread-scroll");
   const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
   try {
-    const page = await fetchMessages(thread, null, 20);
-    if (state.thread !== thread) return;
-    for (const message of page.messages || []) thread.messages.set(message.id, message);
-    if (!thread.cursor) { thread.cursor = page.lastMessageId; thread.complete = !page.nextPage; }
+    // Newest first, page by page, until the pages meet what is shown: messages that came while the stream was
+    // down are not skipped. Far behind (ten pages), the thread is read again from its newest page.
+    const shown = new Set([...thread.messages.keys()].filter((id) => !id.startsWith("pending-")));
+    let cursor = null, met = false;
+    for (let pages = 0; pages < 10 && !met; pages++) {
+      const page = await fetchMessages(thread, cursor, pages ? THREAD_PAGE : 20);
+      if (state.thread !== thread) return;
+      const messages = page.messages || [];
+      for (const message of messages) thread.messages.set(message.id, message);
+      // Nothing shown yet (an empty thread): this page is where older paging continues from.
+      if (!thread.cursor) { thread.cursor = page.lastMessageId; thread.complete = !page.nextPage; }
+      met = shown.size === 0 || messages.some((message) => shown.has(message.id)) || !page.nextPage || !page.lastMessageId;
+      cursor = page.lastMessageId;
+    }
+    retries.thread.reset();
+    if (!met) { openThread(thread.id); return; }
   } catch (error) {
+    if (state.thread !== thread) return;
     setThreadStatus("Could not refresh: " + error.message);
-    retryLater(scheduleThreadRefresh);
+    retries.thread.later(scheduleThreadRefresh);
     return;
   }
   renderMessages();
@@ -553,7 +612,8 @@ const emailHeaders = new Map();
 async function loadEmailHeaders(id, head) {
   if (!emailHeaders.has(id)) {
     emailHeaders.set(id, api("GET", "/conversations/messages/email/" + encodeURIComponent(id))
-      .then((answer) => (answer && answer.emailMessage) || answer).catch(() => null));
+      // A failed lookup is not remembered: the next render asks again.
+      .then((answer) => (answer && answer.emailMessage) || answer).catch(() => { emailHeaders.delete(id); return null; }));
   }
   const email = await emailHeaders.get(id);
   if (!email) return;
@@ -579,29 +639,29 @@ function attachmentsView(message) {
   if (!urls.length) return null;
   const box = el("div", { class: "attachments" });
   for (const url of urls) {
-    const name = decodeURIComponent(url.split("?")[0].split("/").pop() || "attachment");
+    const name = decoded(url.split("?")[0].split("/").pop() || "attachment");
     // Only this server's files are shown inline: the page may load nothing from elsewhere.
     if (sameOrigin(url) && /\.(wav|mp3|ogg|m4a|webm)$/i.test(name)) {
       box.append(el("audio", { controls: true, preload: "none", src: url, "aria-label": "Recording " + name }));
     } else if (sameOrigin(url) && /\.(png|jpe?g|gif|webp|svg)$/i.test(name)) {
       box.append(el("img", { src: url, alt: name, loading: "lazy" }));
-    } else {
+    } else if (/^https?:/i.test(new URL(url, window.location.href).protocol)) {
       box.append(el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: name }));
+    } else {
+      box.append(el("span", { text: name })); // not a web address: shown, not followed
     }
   }
   return box;
 }
 
 function toggleType(button) {
-  const thread = state.thread;
-  const type = button.dataset.type;
   button.setAttribute("aria-pressed", String(button.getAttribute("aria-pressed") !== "true"));
-  const types = new Set([...document.querySelectorAll("#type-filters button[aria-pressed='true']")].map((b) => b.dataset.type));
+  const thread = state.thread;
   if (!thread) return;
-  const id = thread.id;
-  state.thread = { ...thread, types, messages: new Map(), cursor: null, complete: false, loading: false, generation: thread.generation + 1 };
+  // The thread starts over with the chips pressed now.
+  newThread(thread.id, thread.conversation);
   $("messages").replaceChildren();
-  if (state.thread.id === id) loadOlderMessages(true);
+  loadOlderMessages(true);
 }
 
 /* ---------- Composer ---------- */
@@ -681,19 +741,37 @@ async function startStream() {
   }
 }
 
+/* The server writes a comment every 15 s: a stream silent for 45 s is half-open (a dropped network), and is
+   ended so the loop above reconnects. */
+const STREAM_SILENCE_MS = 45000;
+
 async function readEvents(body, stream) {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const watch = () => {
+    clearTimeout(stream.watchdog);
+    stream.watchdog = setTimeout(() => { if (stream.controller) stream.controller.abort(); }, STREAM_SILENCE_MS);
+  };
+  watch();
   let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value.replace(/\r\n?/g, "\n");
-    let end;
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      handleFrame(frame, stream);
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      watch();
+      buffer += value;
+      // Line ends as the SSE format allows (CRLF, CR or LF); a CR at the very end may be half of a CRLF.
+      const held = buffer.endsWith("\r") ? "\r" : "";
+      buffer = buffer.slice(0, buffer.length - held.length).replace(/\r\n?/g, "\n");
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        handleFrame(frame, stream);
+      }
+      buffer += held;
     }
+  } finally {
+    clearTimeout(stream.watchdog);
   }
 }
 
@@ -710,7 +788,8 @@ function handleFrame(frame, stream) {
     else if (field === "data") data.push(value);
   }
   if (id) stream.lastEventId = id;
-  if (type === "reset") { refreshAll(); return; }
+  // The server could not resume: read afresh, and resume from nothing older than what comes next.
+  if (type === "reset") { stream.lastEventId = null; refreshAll(); return; }
   if (!data.length) return;
   let conversationId = null;
   try {

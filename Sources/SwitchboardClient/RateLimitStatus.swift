@@ -90,7 +90,6 @@ extension Timestamp {
     }
 }
 
-
 extension Duration {
     /// `1.5s`, `250ms`: for log lines and error descriptions.
     var readableSeconds: String {

@@ -48,7 +48,7 @@ public struct MessageTypeFilter: Sendable, Hashable {
         var unknown: [String] = []
         for raw in rawValues {
             for part in raw.split(separator: ",", omittingEmptySubsequences: false) {
-                let value = part.trimmingASCIISpaces()
+                let value = part.trimmedOfSpaces
                 if value.isEmpty { continue }
                 if let type = lookup[value] {
                     selected.append(type)
@@ -64,15 +64,6 @@ public struct MessageTypeFilter: Sendable, Hashable {
     }
 
     static let allowedList = documentedValues.map(\.key).joined(separator: ", ")
-}
-
-extension Substring {
-    func trimmingASCIISpaces() -> Substring {
-        var result = self
-        while let first = result.first, first == " " || first == "\t" { result = result.dropFirst() }
-        while let last = result.last, last == " " || last == "\t" { result = result.dropLast() }
-        return result
-    }
 }
 
 extension String {

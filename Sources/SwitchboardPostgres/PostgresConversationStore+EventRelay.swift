@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 import PostgresNIO
+import Synchronization
 public import SwitchboardCore
 public import SwitchboardStorage
 
@@ -10,10 +11,16 @@ public import SwitchboardStorage
 /// not fit PostgreSQL's 8,000-byte limit, `"messageId"` in place of `"payload"` (the receiver reads the message).
 /// An instance skips its own notifications (its listeners had the events first-hand) and ignores any it cannot read
 /// (another version's, or malformed), so a bad notification costs nothing but itself.
+///
+/// LISTEN holds a connection of its own (not one of the store's pool). A connection the network drops silently
+/// sends no error, so the listener pings itself through the channel every `pingInterval` and gives up listening
+/// when its ping has not come back for `pingTimeout`; the caller listens again.
 extension PostgresConversationStore: EventRelay {
     static let eventChannel = "switchboard_events"
-    /// Under PostgreSQL's 8,000-byte payload limit, with room for the envelope.
-    static let largestRelayedPayload = 7_000
+    /// PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more.
+    static let largestNotification = 7_999
+    static let pingInterval: Duration = .seconds(10)
+    static let pingTimeout: Duration = .seconds(25)
 
     public func relay(_ events: [WebhookEvent], logger: Logger) async throws {
         let notifications = events.compactMap(notification)
@@ -25,16 +32,45 @@ extension PostgresConversationStore: EventRelay {
             logger: logger)
     }
 
-    public func receiveRelayedEvents(logger: Logger, _ receive: @Sendable ([RelayedEvent]) async -> Void) async throws {
-        try await client.withConnection { connection in
-            try await connection.listen(on: Self.eventChannel) { notifications in
-                for try await notification in notifications {
-                    guard let event = self.relayedEvent(notification.payload) else { continue }
-                    await receive([event])
+    public func receiveRelayedEvents(
+        logger: Logger, listening: @Sendable () -> Void, _ receive: @Sendable ([RelayedEvent]) async -> Void
+    ) async throws {
+        let listener = PostgresClient(configuration: listenerConfiguration, backgroundLogger: logger)
+        let lastPing = HeardAt()
+        let ping = pingNotification
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await listener.run() }
+            group.addTask {
+                // Pings through the store's pool; a ping not heard back in time ends the listening (below).
+                while true {
+                    try await Task.sleep(for: Self.pingInterval)
+                    try? await self.execute(
+                        "relayPing", "SELECT pg_notify('\(unescaped: Self.eventChannel)', \(ping))", logger: logger)
+                    if lastPing.silence > Self.pingTimeout {
+                        throw RelayListenerLost()
+                    }
                 }
             }
+            try await listener.withConnection { connection in
+                try await connection.listen(on: Self.eventChannel) { notifications in
+                    lastPing.mark()
+                    listening()
+                    for try await notification in notifications {
+                        if notification.payload == ping {
+                            lastPing.mark()
+                            continue
+                        }
+                        guard let event = self.relayedEvent(notification.payload) else { continue }
+                        await receive([event])
+                    }
+                }
+            }
+            throw RelayListenerLost()
         }
     }
+
+    /// What this instance sends itself to know its LISTEN connection still hears.
+    private var pingNotification: String { #"{"v":1,"ping":""# + relayOrigin + #""}"# }
 
     /// The notification of one event, or nil for one that is not the location's to see (a provider's own).
     func notification(_ event: WebhookEvent) -> String? {
@@ -49,14 +85,15 @@ extension PostgresConversationStore: EventRelay {
             json.key("conversation"); json.string(conversation.rawValue)
         }
         json.key("createdAt"); json.integer(Int(event.createdAt.rawValue))
-        if event.payload.count <= Self.largestRelayedPayload {
-            json.key("payload"); json.string(String(decoding: event.payload, as: UTF8.self))
-        } else {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(event.payload)) as? [String: Any],
-                let messageId = object["messageId"] as? String
-            else { return nil }
-            json.key("messageId"); json.string(messageId)
-        }
+        var whole = json
+        whole.key("payload"); whole.string(String(decoding: event.payload, as: UTF8.self))
+        whole.endObject()
+        // Measured as sent: the payload is escaped again inside the notification, so it can grow.
+        if whole.bytes.count <= Self.largestNotification { return String(decoding: whole.bytes, as: UTF8.self) }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(event.payload)) as? [String: Any],
+            let messageId = object["messageId"] as? String
+        else { return nil }
+        json.key("messageId"); json.string(messageId)
         json.endObject()
         return String(decoding: json.bytes, as: UTF8.self)
     }
@@ -78,4 +115,16 @@ extension PostgresConversationStore: EventRelay {
         guard let messageId = object["messageId"] as? String else { return nil }
         return .message(MessageID(rawValue: messageId), in: location, at: createdAt)
     }
+}
+
+/// The relay's LISTEN connection stopped hearing its own pings, or ended.
+struct RelayListenerLost: Error, CustomStringConvertible {
+    var description: String { "the event relay's LISTEN connection was lost" }
+}
+
+/// When the relay's listener last heard its own ping.
+private final class HeardAt: Sendable {
+    private let time = Mutex(ContinuousClock.now)
+    func mark() { time.withLock { $0 = .now } }
+    var silence: Duration { ContinuousClock.now - time.withLock { $0 } }
 }

@@ -21,6 +21,8 @@ public final class PostgresConversationStore: ConversationStore, Service {
     let keySeal: SigningKeySeal
     /// This process's name on the event relay's channel, so it skips its own notifications.
     let relayOrigin = UUID().uuidString
+    /// The event relay's LISTEN connection: a pool of one of its own, so it never holds one of the store's.
+    let listenerConfiguration: PostgresClient.Configuration
 
     /// Creates the store's pool from `options`; `run()` it before using the store.
     /// `keySeal`: how the signing keys' secrets are kept; every instance on one database needs the same.
@@ -28,6 +30,9 @@ public final class PostgresConversationStore: ConversationStore, Service {
         self.keySeal = keySeal
         connectionTimeout = options.connectionTimeout
         statementTimeout = options.statementTimeout
+        var listener = options
+        listener.maximumConnections = 1
+        listenerConfiguration = listener.clientConfiguration
         // Leased connections outlive a replacement by at most their statement's time.
         pool = RenewablePostgresClient(
             retirementGrace: max(options.statementTimeout, .seconds(1)) + .seconds(5), logger: backgroundLogger

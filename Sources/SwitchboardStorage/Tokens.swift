@@ -7,8 +7,6 @@ public struct TokenHash: RawRepresentable, Hashable, Sendable {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
     public init(token: String) {
         self.init(utf8: Array(token.utf8))
     }
@@ -18,14 +16,7 @@ public struct TokenHash: RawRepresentable, Hashable, Sendable {
     }
 
     private init(utf8: [UInt8]) {
-        let digest = SHA256.hash(data: utf8)
-        var hex = [UInt8]()
-        hex.reserveCapacity(64)
-        for byte in digest {
-            hex.append(Self.hexDigits[Int(byte >> 4)])
-            hex.append(Self.hexDigits[Int(byte & 0x0F)])
-        }
-        rawValue = String(decoding: hex, as: UTF8.self)
+        rawValue = SHA256.hash(data: utf8).hexEncoded
     }
 }
 

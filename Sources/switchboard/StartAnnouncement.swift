@@ -25,7 +25,8 @@ struct StartAnnouncement: Sendable {
             try await hintWithoutTokens(store: store, logger: logger)
         }
         if let seed = configuration.seed { Output.line("seed: \(seed.summary)") }
-        if let location = try await store.locations(logger: logger).first?.id {
+        // A convenience: a store that cannot list its locations just now still serves.
+        if let location = try? await store.locations(logger: logger).first?.id {
             Output.line("inbox: \(baseURL)/ui/#location=\(location)")
         }
         if let control = configuration.control {

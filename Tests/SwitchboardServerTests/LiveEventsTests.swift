@@ -60,4 +60,41 @@ import Testing
         let inbound = try #require(live.listen(to: Self.location, types: ["InboundMessage"], after: "\(live.epoch).0"))
         #expect(await Self.drain(inbound) == [1, 4])
     }
+
+    @Test func aListenerThatFallsTooFarBehindIsEndedNotSkipped() async throws {
+        let live = LiveEvents()
+        let slow = try #require(live.listen(to: Self.location, types: []))
+        live.publish((1...(LiveEvents.bufferedEvents + 5)).map { Self.event($0) })
+        // What fit is read, then the stream ends: nothing after a gap is delivered.
+        var sequences: [Int] = []
+        for await numbered in slow.events { sequences.append(numbered.sequence) }
+        let readUpToTheGap = sequences == Array(1...LiveEvents.bufferedEvents)
+        #expect(readUpToTheGap, "read \(sequences.count), last \(sequences.last ?? 0)")
+        #expect(live.listenerCount == 0)
+    }
+
+    @Test func forgettingTheHistoryEndsEveryStreamAndOldIdsCannotResume() async throws {
+        let live = LiveEvents()
+        live.publish([Self.event(1)])
+        let before = live.epoch
+        let listening = try #require(live.listen(to: Self.location, types: []))
+        live.forgetHistory()
+        var count = 0
+        for await _ in listening.events { count += 1 }
+        #expect(count == 0)
+        #expect(live.epoch != before)
+        let again = try #require(live.listen(to: Self.location, types: [], after: "\(before).1"))
+        #expect(again.mayHaveMissedEvents == true)
+    }
+
+    @Test func oneLocationCannotTakeEveryListenerSlot() async throws {
+        let live = LiveEvents()
+        var held: [LiveEvents.Subscription] = []
+        for _ in 0..<LiveEvents.maximumListenersPerLocation {
+            held.append(try #require(live.listen(to: Self.location, types: [])))
+        }
+        #expect(live.listen(to: Self.location, types: []) == nil)
+        #expect(live.listen(to: LocationID(rawValue: "another-location"), types: []) != nil)
+        #expect(held.count == LiveEvents.maximumListenersPerLocation)
+    }
 }

@@ -268,6 +268,7 @@ import Testing
         var phoneOverflowing: [String]?
         var lightBackground: String?
         var darkBackground: String?
+        var resumedFrom: [String?]?
         var lightLowContrast: [String]?
         var darkLowContrast: [String]?
         var unlabelledControls: [String]?
@@ -427,6 +428,12 @@ import Testing
         let resume = try #require(report.resumeMs)
         #expect(resume < 10_000, "the message sent while the stream was down took \(resume) ms after it came back")
         #expect(report.resumeCount == 1)
+        // The reconnection after the drop asked to resume after the last event it had read (`EPOCH.SEQUENCE`).
+        let resumedFrom = try #require(report.resumedFrom)
+        #expect(resumedFrom.first == .some(nil), "\(resumedFrom)")
+        #expect(
+            resumedFrom.dropFirst().contains { $0?.range(of: #"^[0-9a-z]+\.[0-9]+$"#, options: .regularExpression) != nil },
+            "\(resumedFrom)")
         #expect(report.resumeBodyCount == 1)
         #expect(report.liveAfterResume == "open")
         #expect(report.resumeThreadIdsUnique == true)

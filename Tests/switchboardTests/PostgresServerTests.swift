@@ -135,6 +135,18 @@ struct TestFailure: Error, CustomStringConvertible {
         defer { kill(here.processIdentifier, SIGTERM) }
         let headers = ["Authorization": "Bearer \(token)", "Version": "2021-04-15"]
         let contactId = try await ToolkitCLITests.makeContact(first, location: first.location, headers: headers)
+        // "listening on" comes before the relay's LISTEN is surely in place: a first message proves it is.
+        var relaying = false
+        for attempt in 0..<20 where !relaying {
+            _ = try await first.send(
+                .POST, "/conversations/messages", token: token,
+                json: #"{"type":"SMS","contactId":"\#(contactId)","message":"warm-up \#(attempt)"}"#)
+            for _ in 0..<10 where !relaying {
+                try await Task.sleep(for: .milliseconds(100))
+                relaying = seenElsewhere.all.contains { $0.contains(#""body":"warm-up \#(attempt)""#) }
+            }
+        }
+        #expect(relaying)
 
         let sent = try await first.send(
             .POST, "/conversations/messages", token: token,
@@ -152,6 +164,15 @@ struct TestFailure: Error, CustomStringConvertible {
         #expect(large.status == 201)
         let largeId = try #require(jsonField(large.body, "messageId"))
         try await ToolkitCLITests.waitFor { seenElsewhere.all.contains { $0.contains(largeId) && $0.contains(long) } }
+
+        // Under the limit as stored, over it once escaped again inside the notification (3,000 quotes: 6 kB in the
+        // payload, 12 kB in the notification): relayed by message id as well.
+        let quoted = try await first.send(
+            .POST, "/conversations/messages", token: token,
+            json: #"{"type":"SMS","contactId":"\#(contactId)","message":"\#(String(repeating: #"\""#, count: 3000))"}"#)
+        #expect(quoted.status == 201)
+        let quotedId = try #require(jsonField(quoted.body, "messageId"))
+        try await ToolkitCLITests.waitFor { seenElsewhere.all.contains { $0.contains(quotedId) } }
 
         try await Task.sleep(for: .milliseconds(300))
         #expect(seenHere.all.filter { $0.contains(#""body":"across instances""#) }.count == 1)

@@ -76,10 +76,13 @@ RECORDER = """(() => {
 STREAM_BREAKER = """(() => {
   if (window.__driverStreams) return;
   const streams = window.__driverStreams = [];
+  // The Last-Event-ID each connection of the live stream sent (null on a first connection).
+  const resumedFrom = window.__driverResumedFrom = [];
   const original = window.fetch;
   window.fetch = async function (input, init) {
-    const response = await original.call(this, input, init);
     const url = typeof input === 'string' ? input : (input && input.url) || String(input);
+    if (url.includes('/_switchboard/events')) resumedFrom.push(((init && init.headers) || {})['Last-Event-ID'] || null);
+    const response = await original.call(this, input, init);
     if (!url.includes('/_switchboard/events') || !response.body) return response;
     const reader = response.body.getReader();
     let control;
@@ -641,6 +644,7 @@ class Driver:
             pass
         self.pump(1.5)  # any duplicate would have come by now
         report["resumeCount"] = self.count_id(answer["messageId"])
+        report["resumedFrom"] = self.evaluate("window.__driverResumedFrom || []")
         report["resumeBodyCount"] = self.count_bodies(text)
         report["liveStatesDuringDrop"] = [state for _, state in self.evaluate("window.__driver.live")[changes_before:]]
         report["liveAfterResume"] = self.live_state()

@@ -17,7 +17,7 @@ public struct LiveEvent: Sendable, Hashable {
 }
 
 extension ConversationsClient {
-    /// `GET /_switchboard/events` (Switchboard only, with its control API on): the token's location's events, as
+    /// `GET /_switchboard/events` (Switchboard only): the token's location's events, as
     /// they are committed, until the server stops or the task is cancelled. `types` narrows them (`InboundMessage`,
     /// `OutboundMessage`). The stream is open once the first element would be waited for: events of writes made
     /// after this returns are all seen.

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import SwitchboardCore
 import SwitchboardStorage
@@ -47,7 +48,7 @@ extension ContactsController.Fields {
             body.rejectField("each value in tags must be shorter than or equal to 256 characters")
             return nil
         }
-        return given.map { $0.trimmingSpaces.lowercased() }.filter { !$0.isEmpty }
+        return given.map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }.filter { !$0.isEmpty }
             .reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
     }
 

@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import Synchronization
 import SwitchboardCore
 import SwitchboardStorage
 
@@ -40,16 +41,24 @@ struct EventRelayService<Store: ConversationStore>: Service {
     }
 
     private func receiveIncoming() async {
+        let listenedBefore = Mutex(false)
         while !Task.isCancelled {
             do {
-                try await relay.receiveRelayedEvents(logger: logger) { relayed in
+                try await relay.receiveRelayedEvents(logger: logger, listening: {
+                    // Listening again after a loss: what other instances wrote meanwhile was not heard, so live
+                    // listeners start over (they reconnect and are told to read afresh).
+                    if listenedBefore.withLock({ before in defer { before = true }; return before }) {
+                        live.forgetHistory()
+                    }
+                }) { relayed in
                     var events: [WebhookEvent] = []
                     for item in relayed {
                         switch item {
                         case .event(let event):
                             events.append(event)
                         case .message(let id, let location, let time):
-                            // Too large to relay whole: read again, as the writing instance built it.
+                            // Too large to relay whole: the message is read again (as it is now, which may be
+                            // newer than when the event was written).
                             if let message = try? await store.message(id, in: location, logger: logger) {
                                 events.append(await store.messageEvent(message, at: time, logger: logger))
                             }

@@ -40,16 +40,18 @@ struct EventsController: Sendable {
                 types.insert(String(name))
             }
         }
-        let lastEventId = try request.headers[Self.lastEventID] ?? query.single("lastEventId").map(String.init)
+        // An empty id is no id (EventSource sends none on a first connection; some clients send it empty).
+        let lastEventId = try (request.headers[Self.lastEventID] ?? query.single("lastEventId").map(String.init))
+            .flatMap { $0.isEmpty ? nil : $0 }
         guard let subscription = live.listen(to: principal.locationId, types: types, after: lastEventId) else {
             throw SwitchboardError.serviceUnavailable
         }
         let stream = subscription.events
-        let signer = signer, live = live
+        let signer = signer
         let body = ResponseBody { writer in
             // The events and the keep-alive comments, merged into one sequence of frames for the one writer.
             let (frames, output) = AsyncStream.makeStream(
-                of: [UInt8].self, bufferingPolicy: .bufferingNewest(LiveEvents.bufferedEvents))
+                of: [UInt8].self, bufferingPolicy: .bufferingOldest(LiveEvents.bufferedEvents))
             let pump = Task { [signs] in
                 var keysRead = !signs
                 for await numbered in stream {
@@ -57,8 +59,15 @@ struct EventsController: Sendable {
                         await signer.waitForKeys(atMost: .seconds(10))
                         keysRead = true
                     }
-                    output.yield(Self.frame(numbered.event, id: live.eventId(numbered), signer: signer))
+                    // A frame that does not fit ends the response after what is buffered: the listener resumes
+                    // from the last id it read instead of skipping this one unknowingly.
+                    if case .dropped = output.yield(Self.frame(numbered.event, id: numbered.id, signer: signer)) {
+                        output.finish()
+                        return
+                    }
                 }
+                // The listener was ended (it overflowed, or the history was forgotten): so is the response.
+                output.finish()
             }
             let ticker = Task {
                 while (try? await Task.sleep(for: Self.keepAliveInterval)) != nil {

@@ -17,7 +17,7 @@ struct InboxController: Sendable {
         let etag: String
     }
 
-    static let contentSecurityPolicy = [
+    static let policy = [
         "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:",
         "media-src 'self'", "connect-src 'self'", "frame-src 'self'", "base-uri 'none'", "form-action 'none'",
         "frame-ancestors 'none'",
@@ -25,8 +25,7 @@ struct InboxController: Sendable {
 
     /// The inbox's files by name, read once from the embedded copies.
     static let assets: [String: Asset] = EmbeddedInboxFiles.files.reduce(into: [:]) { assets, file in
-        let digest = SHA256.hash(data: Array(file.value.utf8))
-        let etag = "\"" + digest.prefix(12).map { String($0, radix: 16).leftPadded(to: 2) }.joined() + "\""
+        let etag = "\"" + SHA256.hash(data: Array(file.value.utf8)).prefix(12).hexEncoded + "\""
         assets[file.key] = Asset(bytes: ByteBuffer(string: file.value), contentType: contentType(of: file.key), etag: etag)
     }
 
@@ -60,12 +59,10 @@ struct InboxController: Sendable {
         }
         var headers: HTTPFields = [
             .contentType: asset.contentType, .eTag: asset.etag, .cacheControl: "no-cache",
-            DocsController.contentSecurityPolicy: contentSecurityPolicy,
+            DocsController.contentSecurityPolicy: policy,
             Self.contentTypeOptions: "nosniff", Self.referrerPolicy: "no-referrer",
         ]
-        if let wanted = request.headers[.ifNoneMatch],
-            wanted == "*" || wanted.split(separator: ",").contains(where: { $0.trimmingSpaces == asset.etag })
-        {
+        if EntityTag.ifNoneMatch(request.headers[.ifNoneMatch], matches: asset.etag) {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentLength] = String(asset.bytes.readableBytes)
@@ -74,10 +71,4 @@ struct InboxController: Sendable {
 
     static let contentTypeOptions = HTTPField.Name("X-Content-Type-Options")!  // a valid literal field name
     static let referrerPolicy = HTTPField.Name("Referrer-Policy")!  // a valid literal field name
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
 }

@@ -8,9 +8,12 @@ public protocol EventRelay: Sendable {
     /// Hands the events this process committed to the other instances, in order.
     func relay(_ events: [WebhookEvent], logger: Logger) async throws
 
-    /// Calls `receive` with each batch of events another instance relayed, as they arrive, until cancelled. Returns
-    /// or throws when the connection it listens on is lost; events relayed until it listens again are not seen.
-    func receiveRelayedEvents(logger: Logger, _ receive: @Sendable ([RelayedEvent]) async -> Void) async throws
+    /// Calls `listening` once it listens, then `receive` with each batch of events another instance relayed, as
+    /// they arrive, until cancelled. Throws when the connection it listens on is lost (or stops hearing); events
+    /// relayed until it listens again are not seen.
+    func receiveRelayedEvents(
+        logger: Logger, listening: @Sendable () -> Void, _ receive: @Sendable ([RelayedEvent]) async -> Void
+    ) async throws
 }
 
 /// An event another instance committed: whole, or, when too large to relay whole, the message it is about.

@@ -14,8 +14,8 @@ struct ListenCommand: AsyncParsableCommand {
         commandName: "listen",
         abstract: "Print a location's events as they happen, or forward each to a local handler.",
         discussion: """
-            Needs a Switchboard server with its control API on (serve --control, --test-clock or --demo); the \
-            token's location is the one listened to. Without --forward-to, each event's JSON body is printed on a \
+            Needs a Switchboard server (any: the event stream does not need the control API); the token's \
+            location is the one listened to. Without --forward-to, each event's JSON body is printed on a \
             line of its own. With it, each is POSTed there exactly as a webhook delivery (body and x-wh-signature / \
             x-ghl-signature headers) and a line says what the handler answered. Runs until interrupted or the \
             server stops.

@@ -25,9 +25,7 @@ enum FileResponse {
         // The URL names one file's bytes forever: a new upload gets a new URL.
         headers[.cacheControl] = "public, max-age=31536000, immutable"
         headers[.contentDisposition] = "\(disposition); filename=\"\(file.name.replacingQuotes)\""
-        if let wanted = request.headers[.ifNoneMatch], wanted == "*" || wanted.split(separator: ",").contains(where: {
-            $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "") == etag
-        }) {
+        if EntityTag.ifNoneMatch(request.headers[.ifNoneMatch], matches: etag) {
             return Response(status: .notModified, headers: headers)
         }
         let range: ClosedRange<Int>
