@@ -239,6 +239,11 @@ for backend in sqlite $($with_postgres && echo postgres); do
     read -r rate rss <<<"${results[$backend,import,more]}"
     printf '| %s | %s realistic, into the %s | %s | %s |\n' "$backend" "$more" "$total" "$rate" "$rss"
 done
+echo "bench.sh: starting an in-memory server 21 times" >&2
+read -r memory_listening memory_answered < <(python3 scripts/bench-start.py "$bin")
+printf '\n| `serve --database :memory: --port 0`, median of 21 starts | to the `listening on` line (ms) | to the first answer (ms) |\n'
+printf '| --- | ---: | ---: |\n'
+printf '| new in-memory store (target < 50 ms) | %s | %s |\n' "$memory_listening" "$memory_answered"
 printf '\n| backend | server RSS after the read cases (MB) | cold start to first 200 (ms) |\n'
 printf '| --- | ---: | ---: |\n'
 for backend in sqlite $($with_postgres && echo postgres); do

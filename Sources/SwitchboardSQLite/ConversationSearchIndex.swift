@@ -17,6 +17,13 @@ enum ConversationSearchIndex {
         text.count >= 3 && !text.utf8.contains(0)
     }
 
+    /// Whether the index's hits are exactly the conversations the search rule matches (a substring of one field,
+    /// compared with `lower()`): for a text of ASCII characters without NUL, they are. The index folds the case of
+    /// every letter and `lower()` only ASCII's, so a text with other characters is also checked by the rule.
+    static func decides(_ text: String) -> Bool {
+        canSearch(text) && text.utf8.allSatisfy { $0 < 0x80 }
+    }
+
     /// The FTS5 query for a substring anywhere in one column: a phrase of the text's trigrams.
     static func phrase(_ text: String) -> String {
         "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""

@@ -126,19 +126,21 @@ extension SQLiteConversationStore {
             var from = "FROM conversations c"
             var arguments: StatementArguments = []
             let indexed = query.searchText.map(ConversationSearchIndex.canSearch) ?? false
+            // Whether the index's hits need no check by the rule below (`ConversationSearchIndex.decides`).
+            let indexDecides = query.searchText.map(ConversationSearchIndex.decides) ?? false
             if let text = query.searchText, indexed {
-                // The index's hits drive the query (CROSS JOIN keeps them the outer loop); the exact rule below
-                // decides among them.
+                // The index's hits drive the query (CROSS JOIN keeps them the outer loop).
                 from = """
                     FROM (SELECT rowid AS hit FROM \(ConversationSearchIndex.table) WHERE \(ConversationSearchIndex.table) MATCH ?) h
                     CROSS JOIN conversations c ON c.rowid = h.hit
                     """
                 arguments += [ConversationSearchIndex.phrase(text)]
             }
-            from += " LEFT JOIN contacts p ON p.location_id = c.location_id AND p.id = c.contact_id"
+            // The hits of a search the index decides are counted without their contacts (a broad text's thousands).
+            if !indexDecides { from += " LEFT JOIN contacts p ON p.location_id = c.location_id AND p.id = c.contact_id" }
             var conditions = SQLConditions("c.location_id = ?", query.locationId.rawValue)
             if let contactId = query.contactId { conditions.and("c.contact_id = ?", contactId.rawValue) }
-            if let text = query.searchText, !text.isEmpty {
+            if let text = query.searchText, !text.isEmpty, !indexDecides {
                 let fields = ["p.name", "p.first_name || ' ' || p.last_name", "p.email", "p.phone", "c.last_message_body"]
                 conditions.and(
                     "(" + fields.map { "instr(lower(COALESCE(\($0), '')), lower(?)) > 0" }.joined(separator: " OR ") + ")",
@@ -160,9 +162,10 @@ extension SQLiteConversationStore {
             // The cursor's condition on a sort key, and its argument.
             func after(_ key: String) -> String { query.startAfterDate == nil ? "" : " AND \(key) \(comparison) ?" }
             let cursorArguments: StatementArguments = query.startAfterDate.map { [$0.rawValue] } ?? []
-            if indexed {
-                // The index's hits are read, filtered and joined once: counted, and paged, in one statement; the
-                // count runs alone only when the page is empty.
+            if let text = query.searchText, !text.isEmpty {
+                // What matches (the index's hits, or every conversation for a text shorter than a trigram) is read,
+                // filtered and joined once: counted, and paged, in one statement; the count runs alone only when the
+                // page is empty.
                 let rows = try Row.fetchAll(
                     db,
                     sql: """

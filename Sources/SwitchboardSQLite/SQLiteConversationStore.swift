@@ -15,13 +15,14 @@ public final class SQLiteConversationStore: ConversationStore {
     /// A separate connection that only watches for commits (see `changeToken`).
     private let watcher: DatabaseQueue
 
-    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    /// Opens (creating if needed) the database at `path` and applies pending migrations (unless `migrating` is
+    /// false: then the caller runs `migrate()` before anything else reads or writes).
     /// A new file is created readable by its owner alone (`SQLiteFile`); with `checkIntegrity`, a damaged file is
     /// refused (`SQLiteFile.Refusal`) before anything is read from it. `:memory:` is a new, empty store kept in
     /// memory until the process exits (`SQLiteMemoryFolder`).
     public init(
         path: String, maximumReaderCount: Int = 8, durability: SQLiteFile.Durability = .normal,
-        checkIntegrity: Bool = false, keySeal: SigningKeySeal = .plain
+        checkIntegrity: Bool = false, keySeal: SigningKeySeal = .plain, migrating: Bool = true
     ) throws {
         let path = path == ":memory:" ? try SQLiteMemoryFolder.make() : path
         self.path = path
@@ -33,13 +34,16 @@ public final class SQLiteConversationStore: ConversationStore {
         // After the pool's own set-up, which chooses NORMAL for WAL; only the one writer connection commits.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(durability.pragma)") }
         if checkIntegrity { try SQLiteFile.checkIntegrity(pool, path: path) }
-        var migrator = DatabaseMigrator()
-        SQLiteMigrations.register(in: &migrator)
-        try migrator.migrate(pool)
+        if migrating { try SQLiteMigrations.migrate(pool) }
         var watcherConfiguration = Configuration()
         watcherConfiguration.readonly = true
         watcherConfiguration.busyMode = .timeout(5)
         watcher = try DatabaseQueue(path: path, configuration: watcherConfiguration)
+    }
+
+    /// Applies pending migrations (for a store opened with `migrating: false`).
+    public func migrate() throws {
+        try SQLiteMigrations.migrate(pool)
     }
 
     /// Every connection's settings.

@@ -61,7 +61,9 @@ public final class TestServer: Sendable {
         }
         // No signal handlers: the test process owns its signals; `stop()` shuts the group down.
         let group = ServiceGroup(
-            configuration: .init(services: [application], gracefulShutdownSignals: [], logger: logger))
+            configuration: .init(
+                services: [NamedService(name: "switchboard test server", application)], gracefulShutdownSignals: [],
+                logger: logger))
         let running = Task {
             defer { portContinuation.finish() }
             try await group.run()

@@ -56,4 +56,40 @@ import Testing
         #expect(try await store.removeSubscription("sub_old", logger: .test))
         #expect(try await store.pendingDeliveryCount(logger: .test) == 0)
     }
+
+    /// A new database gets every migration in one transaction: the same tables, indexes, triggers and recorded
+    /// migrations as one made a migration at a time by GRDB's migrator, and later starts find nothing to do.
+    @Test func aNewDatabaseInOneTransactionIsTheDatabaseTheMigratorMakes() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func schema(_ pool: DatabasePool) async throws -> [[String?]] {
+            try await pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")
+                    .map { [$0[0], $0[1], $0[2], $0[3]] }
+            }
+        }
+        func recorded(_ pool: DatabasePool) async throws -> [String] {
+            try await pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") }
+        }
+        let stepwise = try DatabasePool(
+            path: directory.appendingPathComponent("stepwise.sqlite").path, configuration: SQLiteConversationStore.configuration())
+        var migrator = DatabaseMigrator()
+        SQLiteMigrations.register(in: &migrator)
+        try migrator.migrate(stepwise)
+        let atOnce = try DatabasePool(
+            path: directory.appendingPathComponent("at-once.sqlite").path, configuration: SQLiteConversationStore.configuration())
+        try SQLiteMigrations.migrate(atOnce)
+
+        let expected = try await schema(stepwise)
+        let made = try await schema(atOnce)
+        #expect(expected.count > 40)
+        #expect(made == expected)
+        #expect(try await recorded(atOnce) == SQLiteMigrations.all.map(\.name).sorted())
+        #expect(try await recorded(atOnce) == recorded(stepwise))
+        let migrated = migrator
+        #expect(try await atOnce.read { db in try migrated.hasCompletedMigrations(db) })
+        // A second start changes nothing.
+        try SQLiteMigrations.migrate(atOnce)
+        #expect(try await schema(atOnce) == expected)
+    }
 }

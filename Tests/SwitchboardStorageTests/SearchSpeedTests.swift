@@ -118,6 +118,25 @@ import Testing
             // A NUL ends the text, as it ends every stored and bound text.
             #expect(try await found("zed\u{0}quux") == [conversation])
             #expect(try await found("nothing\u{0}second") == [])
+
+            // Letters other than ASCII's keep their case (the rule's `lower()`), whether or not the index folds them;
+            // a text matches within one field, never across two.
+            let other = Contact(
+                id: .generate(), locationId: tenant.location, firstName: "Émile", lastName: "Zola",
+                email: "ez@example.org", dateAdded: testEpoch)
+            try await store.createContact(other, logger: .test)
+            let second = ConversationID.generate()
+            try await store.insertMessages(
+                [makeMessage(conversation: second, location: tenant.location, contact: other.id, at: 3, body: "Ça va")],
+                logger: .test)
+            #expect(try await found("ÉMILE zola") == [second])
+            #expect(try await found("émile") == [])
+            #expect(try await found("ça va") == [])
+            #expect(try await found("ÇA VA") == [second])
+            #expect(try await found("MILE ZOL") == [second])
+            #expect(try await found("zola ez@") == [])
+            #expect(try await found("va") == [second])
+            #expect(try await found("example.org") == [second, conversation])
         }
     }
 }

@@ -15,7 +15,7 @@ struct DocsController: Sendable {
     /// request, and not before the server listens (the YAML takes tens of milliseconds to parse, most of an
     /// in-memory server's start). A request that comes sooner waits for it (the global is initialised once).
     init() {
-        Thread.detachNewThread { _ = OpenAPIDocument.json }
+        LowPriorityThread.run { _ = OpenAPIDocument.json }
     }
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {

@@ -69,7 +69,7 @@ public struct WebhookKeys: Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 waiting.withLock { $0 = continuation }
-                Thread.detachNewThread {
+                LowPriorityThread.run {
                     let key = Result { try makeKey(algorithm, at: time) }
                     waiting.withLock { $0.take() }?.resume(with: key)
                 }
