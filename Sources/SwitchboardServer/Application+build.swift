@@ -119,9 +119,12 @@ public func buildApplication<Store: ConversationStore>(
                 doorbell: shared.webhookDoorbell, metrics: metrics, now: configuration.now,
                 random: { Double.random(in: 0..<1) }, logger: logger))
     }
+    // Rung once the server listens and its first start's writes are done (`whenListening` has returned).
+    let started = Doorbell()
     var hotPathOrNil: HotPath?
     if let cache {
-        services.append(CacheWatcher(store: store, cache: cache, interval: .milliseconds(100), logger: logger))
+        services.append(
+            CacheWatcher(store: store, cache: cache, interval: .milliseconds(100), started: started, logger: logger))
         // Injected faults apply to every API request, so the hot path stands aside while they are on.
         if !configuration.faults.isActive {
             let dates = HTTPDateCache()
@@ -155,7 +158,10 @@ public func buildApplication<Store: ConversationStore>(
         server: server,
         configuration: .init(address: .hostname(configuration.hostname, port: configuration.port), serverName: nil),
         services: services,
-        onServerRunning: { [port = configuration.port] channel in await whenListening(channel.localAddress?.port ?? port) },
+        onServerRunning: { [port = configuration.port] channel in
+            await whenListening(channel.localAddress?.port ?? port)
+            started.ring()
+        },
         logger: logger)
     // Migrations first (a database server's schema may be behind), then the OAuth signing keys of the first start.
     application.beforeServerStarts {

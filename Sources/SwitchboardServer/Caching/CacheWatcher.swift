@@ -11,9 +11,14 @@ struct CacheWatcher<Store: ConversationStore>: Service, CustomStringConvertible 
     let store: Store
     let cache: ResponseCache
     let interval: Duration
+    /// Rung when the server's own start (migrations, a first start's location, token and demo data) is written:
+    /// the database is compared with its state from then on, so those writes do not empty the cache 100 ms into the
+    /// first requests.
+    let started: Doorbell
     let logger: Logger
 
     func run() async throws {
+        await started.wait()
         var last = try? await store.changeToken(logger: logger)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: interval)
