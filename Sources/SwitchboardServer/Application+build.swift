@@ -119,8 +119,8 @@ public func buildApplication<Store: ConversationStore>(
                 doorbell: shared.webhookDoorbell, metrics: metrics, now: configuration.now,
                 random: { Double.random(in: 0..<1) }, logger: logger))
     }
-    // Rung once the server listens and its first start's writes are done (`whenListening` has returned).
-    let started = Doorbell()
+    // Set once the server listens and its first start's writes are done (`whenListening` has returned).
+    let started = Locked(false)
     var hotPathOrNil: HotPath?
     if let cache {
         services.append(
@@ -160,7 +160,7 @@ public func buildApplication<Store: ConversationStore>(
         services: services,
         onServerRunning: { [port = configuration.port] channel in
             await whenListening(channel.localAddress?.port ?? port)
-            started.ring()
+            started.withLock { $0 = true }
         },
         logger: logger)
     // Migrations first (a database server's schema may be behind), then the OAuth signing keys of the first start.

@@ -11,20 +11,26 @@ struct CacheWatcher<Store: ConversationStore>: Service, CustomStringConvertible 
     let store: Store
     let cache: ResponseCache
     let interval: Duration
-    /// Rung when the server's own start (migrations, a first start's location, token and demo data) is written:
-    /// the database is compared with its state from then on, so those writes do not empty the cache 100 ms into the
-    /// first requests.
-    let started: Doorbell
+    /// Set once the server's own start (migrations, a first start's location, token and demo data) is written: until
+    /// then the watcher only follows the database, so those writes do not empty the cache 100 ms into the first
+    /// requests. (A flag, not a wait: a server tested without a listener never sets it, and must still stop.)
+    let started: Locked<Bool>
     let logger: Logger
 
     func run() async throws {
-        await started.wait()
         var last = try? await store.changeToken(logger: logger)
+        // Whether `last` was read after the start was written.
+        var comparing = false
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: interval)
             do {
+                // The flag first: a token read after it was set was read after the start's writes.
+                let startWritten = started.withLock { $0 }
                 let current = try await store.changeToken(logger: logger)
-                if current != last {
+                if !comparing {
+                    last = current
+                    comparing = startWritten
+                } else if current != last {
                     cache.invalidateAll()
                     last = current
                 }
