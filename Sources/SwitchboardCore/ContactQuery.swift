@@ -39,11 +39,15 @@ public struct ContactCursor: Sendable, Hashable {
 public struct ContactFilter: Sendable, Hashable {
     public enum Field: String, Sendable, CaseIterable {
         case firstName, lastName, name, email, phone, companyName
+        /// The contact's tags: the operators ask about each tag (`eq`: has this tag; `contains`: a tag contains the
+        /// value; `exists`: has a tag), and the negated ones about every tag.
+        case tags
 
         /// HighLevel's search names these fields in lower case (`firstNameLowerCase`) as well.
         /// The names a refusal lists (the switch below also takes HighLevel's other spellings of them).
         public static let listedNames = [
             "firstNameLowerCase", "lastNameLowerCase", "firstName", "lastName", "name", "email", "phone", "companyName",
+            "tags",
         ]
 
         public init?(searchName: String) {
@@ -54,6 +58,7 @@ public struct ContactFilter: Sendable, Hashable {
             case "email": self = .email
             case "phone": self = .phone
             case "companyName", "businessName": self = .companyName
+            case "tags": self = .tags
             default: return nil
             }
         }

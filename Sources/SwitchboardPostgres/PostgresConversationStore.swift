@@ -218,7 +218,9 @@ public final class PostgresConversationStore: ConversationStore, Service {
         }
         for filter in query.filters {
             let value = filter.operator.takesValue ? placeholder(filter.value) : ""
-            conditions.append(ContactFilterSQL.condition(filter, placeholder: value, position: "strpos"))
+            conditions.append(ContactFilterSQL.condition(
+                filter, placeholder: value, position: "strpos",
+                tagElements: "json_array_elements_text(contacts.tags::json) AS tag(value)"))
         }
         var pageCondition = "true"
         if let after = query.after {

@@ -71,7 +71,8 @@ extension SQLiteConversationStore {
                     arguments: StatementArguments(fields.map { _ in text }))
             }
             for filter in query.filters {
-                let condition = ContactFilterSQL.condition(filter, placeholder: "?", position: "instr")
+                let condition = ContactFilterSQL.condition(
+                    filter, placeholder: "?", position: "instr", tagElements: "json_each(contacts.tags)")
                 if filter.operator.takesValue { conditions.and(condition, filter.value) } else { conditions.and(condition) }
             }
             let total = try Int.fetchOne(

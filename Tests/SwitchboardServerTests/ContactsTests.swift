@@ -312,11 +312,11 @@ import Testing
                 #expect(try await found(#","pageLimit":2,"page":4"#) == ([], 5))
 
                 let bad = try await search(
-                    #","page":0,"pageLimit":501,"filters":[{"field":"tags","operator":"eq","value":"x"},{"field":"email","operator":"like"},{"field":"email","operator":"eq"}]"#)
+                    #","page":0,"pageLimit":501,"filters":[{"field":"city","operator":"eq","value":"x"},{"field":"email","operator":"like"},{"field":"email","operator":"eq"}]"#)
                 #expect(try bad.errorBody() == .validation(
                     "page must not be less than 1", "pageLimit must not be greater than 500",
                     "filters.0.field must be one of the following values: firstNameLowerCase, lastNameLowerCase, "
-                        + "firstName, lastName, name, email, phone, companyName",
+                        + "firstName, lastName, name, email, phone, companyName, tags",
                     "filters.1.operator must be one of the following values: eq, not_eq, contains, not_contains, exists, "
                         + "not_exists",
                     "filters.2.value should not be empty"))
@@ -326,6 +326,55 @@ import Testing
                     .post, "/contacts/search", headers: tenant.headers, json: #"{"locationId":"\#(other.location)"}"#)
                 #expect(try foreign.errorBody() == HighLevelErrorBody(
                     statusCode: 403, message: "The token does not have access to this location."))
+            }
+        }
+    }
+
+    /// `tags` in the search's filters: `eq` (has the tag), `contains` (a tag contains the text), `exists` (has a tag)
+    /// and their negations (no tag does), compared as tags are stored: trimmed, in lower case.
+    @Test(arguments: Backend.allCases)
+    func contactsAreSearchedByTag(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let tenant = try await store.makeTenant()
+            let other = try await store.makeTenant()
+            try await makeApplication(store: store).test(.live) { client in
+                func create(_ tenant: Tenant, _ name: String, _ tags: String) async throws -> String {
+                    let created = try await client.send(
+                        .post, "/contacts/", headers: tenant.headers,
+                        json: #"{"locationId":"\#(tenant.location)","firstName":"\#(name)","tags":\#(tags)}"#)
+                    #expect(created.status == .created, "\(created.text)")
+                    return try #require((try created.json()["contact"] as? [String: Any])?["id"] as? String)
+                }
+                let vip = try await create(tenant, "Ada", #"["VIP","Lead"]"#)
+                let lead = try await create(tenant, "Grace", #"["lead","Été"]"#)
+                let untagged = try await create(tenant, "Alan", "[]")
+                _ = try await create(other, "Elsewhere", #"["vip"]"#)
+                // Sets: contacts made in the same millisecond have no order to check here.
+                func found(_ op: String, _ value: String? = nil) async throws -> Set<String> {
+                    let filter = #"{"field":"tags","operator":"\#(op)"\#(value.map { #","value":"\#($0)""# } ?? "")}"#
+                    let response = try await client.send(
+                        .post, "/contacts/search", headers: tenant.headers,
+                        json: #"{"locationId":"\#(tenant.location)","filters":[\#(filter)]}"#)
+                    #expect(response.status == .ok, "\(response.text)")
+                    let body = try response.json()
+                    let ids = try #require(body["contacts"] as? [[String: Any]]).compactMap { $0["id"] as? String }
+                    #expect(body["total"] as? Int == ids.count)
+                    return Set(ids)
+                }
+                #expect(try await found("eq", " Vip ") == Set([vip]))
+                #expect(try await found("eq", "lead") == Set([vip, lead]))
+                #expect(try await found("eq", "le") == Set())
+                #expect(try await found("eq", "ÉTÉ") == Set([lead]))
+                #expect(try await found("not_eq", "vip") == Set([lead, untagged]))
+                #expect(try await found("contains", "EA") == Set([vip, lead]))
+                #expect(try await found("not_contains", "v") == Set([lead, untagged]))
+                #expect(try await found("exists") == Set([vip, lead]))
+                #expect(try await found("not_exists") == Set([untagged]))
+                let valueless = try await client.send(
+                    .post, "/contacts/search", headers: tenant.headers,
+                    json: #"{"locationId":"\#(tenant.location)","filters":[{"field":"tags","operator":"eq"}]}"#)
+                #expect(valueless.status == .unprocessableContent)
+                #expect(try valueless.errorBody() == .validation("filters.0.value should not be empty"))
             }
         }
     }

@@ -48,8 +48,13 @@ extension ContactsController.Fields {
             body.rejectField("each value in tags must be shorter than or equal to 256 characters")
             return nil
         }
-        return given.map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }.filter { !$0.isEmpty }
+        return given.map(normalizedTag).filter { !$0.isEmpty }
             .reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+    }
+
+    /// A tag as it is stored: trimmed and lower-cased. A search by tag compares its value in the same form.
+    static func normalizedTag(_ tag: String) -> String {
+        tag.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
     }
 
     /// `dndSettings`: `{"SMS":{"status":"active","message":…,"code":…},…}` for HighLevel's channels (`Call`,

@@ -163,8 +163,8 @@ struct ContactsController<Store: ConversationStore>: Sendable {
     }
 
     /// `search-contacts-advanced`: the location's contacts matching every filter (`{field, operator, value}`:
-    /// `eq`, `not_eq`, `contains`, `not_contains`, `exists`, `not_exists` on first or last name, name, email, phone
-    /// or company, any case) and `query`, oldest first, page by page (`page` from 1, `pageLimit` 1–500, default 20).
+    /// `eq`, `not_eq`, `contains`, `not_contains`, `exists`, `not_exists` on first or last name, name, email, phone,
+    /// company or tags, any case) and `query`, oldest first, page by page (`page` from 1, `pageLimit` 1–500, default 20).
     @Sendable func search(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal(scope: .contactsReadonly)
         var body = try await RequestBody.read(request, context: context)
@@ -215,7 +215,8 @@ struct ContactsController<Store: ConversationStore>: Sendable {
         }
         let value = item.string("value", required: op?.takesValue ?? false, maxLength: 256)
         guard let field, let op, !op.takesValue || value != nil else { return nil }
-        return ContactFilter(field: field, operator: op, value: value ?? "")
+        let compared = field == .tags ? Fields.normalizedTag(value ?? "") : value ?? ""
+        return ContactFilter(field: field, operator: op, value: compared)
     }
 
     /// `delete-contact`: the contact goes with its conversations and their messages.
