@@ -181,6 +181,7 @@ function stopStream() {
 function closeThread() {
   const thread = state.thread;
   if (thread) { clearTimeout(thread.refreshTimer); clearTimeout(thread.markReadTimer); }
+  showTyping(false);
   state.thread = null;
   $("messages").replaceChildren();
   $("composer").hidden = true;
@@ -368,6 +369,7 @@ function onListKey(event) {
 function newThread(id, conversation) {
   const previous = state.thread;
   if (previous) { clearTimeout(previous.refreshTimer); clearTimeout(previous.markReadTimer); }
+  showTyping(false);
   // The type chips pressed now apply, whatever was open before.
   const types = new Set([...document.querySelectorAll("#type-filters button[aria-pressed='true']")].map((b) => b.dataset.type));
   state.thread = {
@@ -791,20 +793,37 @@ function handleFrame(frame, stream) {
   // The server could not resume: read afresh, and resume from nothing older than what comes next.
   if (type === "reset") { stream.lastEventId = null; refreshAll(); return; }
   if (!data.length) return;
-  let conversationId = null;
+  let conversationId = null, isTyping = false;
   try {
     const envelope = JSON.parse(data.join("\n"));
     const event = JSON.parse(envelope.body);
     conversationId = event.conversationId || null;
+    isTyping = event.isTyping === true;
   } catch {
+    return;
+  }
+  // Live chat's typing indicator changes nothing stored: it is shown in its open conversation, and that is all.
+  if (type === "LiveChatTyping") {
+    if (conversationId && state.thread && state.thread.id === conversationId) showTyping(isTyping);
     return;
   }
   scheduleListRefresh();
   if (conversationId && state.thread && state.thread.id === conversationId) {
+    showTyping(false);
     scheduleThreadRefresh();
     // The reader is looking at it: what arrives there is read.
     if (type === "InboundMessage" && document.visibilityState === "visible") scheduleMarkRead();
   }
+}
+
+/* "Typing…" under the open thread, until the typist says it stopped, a message arrives, or TYPING_SHOWN_MS pass
+   without a new word (a typist that went away sends no stop). */
+const TYPING_SHOWN_MS = 8000;
+let typingTimer = 0;
+function showTyping(on) {
+  clearTimeout(typingTimer);
+  $("typing").hidden = !on;
+  if (on) typingTimer = setTimeout(() => { $("typing").hidden = true; }, TYPING_SHOWN_MS);
 }
 
 function scheduleMarkRead() {

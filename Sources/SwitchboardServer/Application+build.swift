@@ -258,7 +258,7 @@ func buildRouter<Store: ConversationStore>(
     files.addRoutes(to: api)
     ConversationsController(store: store, now: configuration.now).addRoutes(to: api)
     ContactsController(store: store, now: configuration.now).addRoutes(to: api)
-    LiveChatController(store: store).addRoutes(to: api)
+    LiveChatController(store: store, events: shared.events, now: configuration.now).addRoutes(to: api)
     if let control = configuration.control {
         // What a fault rule may name: the routes so far that the API middleware guards.
         let apiRoutes = Set(router.routes.map(\.description)).subtracting(outsideTheAPI)

@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 import SwitchboardClient
 import SwitchboardCore
 import SwitchboardTesting
@@ -53,6 +55,66 @@ import Testing
         }
     }
 
+    /// `POST /conversations/providers/live-chat/typing` stores nothing; its `LiveChatTyping` event is on the live
+    /// stream (and nowhere else: HighLevel sends no webhook for it), for the conversation's location only.
+    @Test func liveChatTypingIsALiveEvent() async throws {
+        try await withTestServer { server in
+            let client = ConversationsClient(configuration: ClientConfiguration(baseURL: server.baseURL, token: server.token))
+            let location = LocationID(rawValue: server.locationId)
+            let typingOnly = try await server.events(types: ["LiveChatTyping"])
+            let messagesOnly = try await server.events(types: ["InboundMessage", "OutboundMessage"])
+            let (otherLocation, otherToken) = try await server.makeLocation()
+            let other = ConversationsClient(configuration: ClientConfiguration(baseURL: server.baseURL, token: otherToken))
+            let otherEvents = try await other.liveEvents()
+
+            let contact = try await client.createContact(ContactFields(locationId: location, phone: "+15550100"))
+            let sent = try await client.sendMessage(SendMessageRequest(type: .sms, contactId: contact.id, message: "Hi"))
+            let conversation = try #require(sent.conversationId)
+            for flag in [true, false] {
+                var request = HTTPClientRequest(url: server.baseURL + "/conversations/providers/live-chat/typing")
+                request.method = .POST
+                request.headers.add(name: "Authorization", value: "Bearer \(server.token)")
+                request.headers.add(name: "Version", value: "2021-04-15")
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(string:
+                    #"{"locationId":"\#(server.locationId)","isTyping":\#(flag),"visitorId":"visitor-7","conversationId":"\#(conversation.rawValue)"}"#))
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+                #expect(response.status.code == 201)
+            }
+            _ = try await client.addInboundMessage(
+                InboundMessageRequest(type: .sms, conversationId: conversation, contactId: contact.id, message: "In"))
+
+            var typing = typingOnly.makeAsyncIterator()
+            for flag in [true, false] {
+                let event = try #require(try await typing.next())
+                #expect(event.type == "LiveChatTyping")
+                let body = try #require(try JSONSerialization.jsonObject(with: Data(event.body)) as? [String: Any])
+                #expect(body.keys.sorted() == [
+                    "conversationId", "isTyping", "locationId", "timestamp", "type", "visitorId", "webhookId"])
+                #expect(body["type"] as? String == "LiveChatTyping")
+                #expect(body["locationId"] as? String == server.locationId)
+                #expect(body["conversationId"] as? String == conversation.rawValue)
+                #expect(body["visitorId"] as? String == "visitor-7")
+                #expect(body["isTyping"] as? Bool == flag)
+                #expect(body["webhookId"] as? String == event.webhookId)
+            }
+            // A stream of the message events has the send and the inbound message, and no typing between them.
+            var messages = messagesOnly.makeAsyncIterator()
+            let first = try #require(try await messages.next())
+            let second = try #require(try await messages.next())
+            #expect([first.type, second.type] == ["OutboundMessage", "InboundMessage"])
+            // Nothing was stored: the conversation's messages are the two.
+            let page = try await client.messages(in: conversation)
+            #expect(page.messages.count == 2)
+            // Another location sees none of it: its first event is its own send.
+            let otherContact = try await other.createContact(
+                ContactFields(locationId: LocationID(rawValue: otherLocation), phone: "+15550199"))
+            _ = try await other.sendMessage(SendMessageRequest(type: .sms, contactId: otherContact.id, message: "Elsewhere"))
+            var elsewhere = otherEvents.makeAsyncIterator()
+            #expect(try await elsewhere.next()?.type == "OutboundMessage")
+        }
+    }
+
     @Test func listenersNeedALocationTokenAndKnownTypes() async throws {
         try await withTestServer { server in
             let stranger = ConversationsClient(configuration: ClientConfiguration(baseURL: server.baseURL, token: "pit-nope"))
@@ -68,7 +130,7 @@ import Testing
             await #expect { try await client.liveEvents(types: ["MessageRead"]) } throws: { error in
                 (error as? HighLevelAPIError)?.status == 422
                     && (error as? HighLevelAPIError)?.messages
-                        == ["event must be one of the following values: InboundMessage, OutboundMessage"]
+                        == ["event must be one of the following values: InboundMessage, OutboundMessage, LiveChatTyping"]
             }
         }
     }

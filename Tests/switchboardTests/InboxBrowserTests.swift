@@ -235,6 +235,9 @@ import Testing
         var liveCount: Int?
         var livePreview: String?
         var liveBodyShown: Int?
+        var typingShown: Bool?
+        var typingText: String?
+        var typingHidden: Bool?
         var resumeDuringDropCount: Int?
         var resumeMs: Double?
         var resumeCount: Int?
@@ -422,6 +425,10 @@ import Testing
         #expect(report.liveCount == 1)
         #expect(report.liveBodyShown == 1)
         #expect(report.livePreview?.contains(report.liveText ?? "\u{0}") == true, "\(report.livePreview ?? "nil")")
+        // Live chat's typing indicator (`LiveChatTyping`) shows in the open conversation and goes when it stops.
+        #expect(report.typingShown == true)
+        #expect(report.typingText == "Typing…")
+        #expect(report.typingHidden == true)
         #expect(report.resumeDuringDropCount == 0)
         #expect(report.liveStatesDuringDrop?.contains { $0 != "open" } == true, "\(report.liveStatesDuringDrop ?? [])")
         #expect(report.liveStatesDuringDrop?.last == "open")

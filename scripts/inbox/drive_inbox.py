@@ -614,6 +614,18 @@ class Driver:
         self.timed("live", started)
         self.shot("06-live")
 
+        # Live chat's typing indicator: shown in the open conversation when a typist says so, gone when it stops.
+        def typing(flag: bool) -> None:
+            self.api.request("POST", "/conversations/providers/live-chat/typing", {
+                "locationId": self.location, "isTyping": flag, "visitorId": "driver", "conversationId": self.long_id})
+        typing(True)
+        report["typingShown"] = self.soft(lambda: self.wait_for(
+            "!document.getElementById('typing').hidden", "the typing indicator to show", timeout=5)) is not None
+        report["typingText"] = self.evaluate("document.getElementById('typing').textContent")
+        typing(False)
+        report["typingHidden"] = self.soft(lambda: self.wait_for(
+            "document.getElementById('typing').hidden", "the typing indicator to go", timeout=5)) is not None
+
         # The stream dropped: offline for 2 s while a message is posted, then online again.
         self.step = "6b live resume"
         text = f"resume check {secrets.token_hex(6)}"

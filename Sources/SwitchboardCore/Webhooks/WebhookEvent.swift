@@ -44,8 +44,9 @@ public enum WebhookEventType {
     public static let messages = ["InboundMessage", "OutboundMessage"]
     public static let all = messages + [UnreadWebhookEvent.type]
     /// What the live event stream (`switchboard listen`) carries: the message events, which the server announces
-    /// as it commits them. Unread updates are read inside the writing transaction, and delivered as webhooks only.
-    public static let live = messages
+    /// as it commits them, and live chat's typing indicator, which only that stream carries (`LiveChatTypingEvent`).
+    /// Unread updates are read inside the writing transaction, and delivered as webhooks only.
+    public static let live = messages + [LiveChatTypingEvent.type]
 
     /// The scope that owns an event: an app subscription receives only the events its installation's scopes allow.
     public static func requiredScope(of type: String) -> Scope? {

@@ -3,10 +3,12 @@ import SwitchboardCore
 import SwitchboardStorage
 
 /// Live chat's typing indicator (`live-chat-agent-typing`): an agent or a bot tells the visitor's chat widget that a
-/// reply is being written. Switchboard has no chat widget: the call is checked as HighLevel checks it and answered,
-/// and nothing is stored.
+/// reply is being written. Switchboard has no chat widget: the call is checked as HighLevel checks it, announced on
+/// the live event stream as a `LiveChatTyping` event (which the web inbox shows), and answered; nothing is stored.
 struct LiveChatController<Store: ConversationStore>: Sendable {
     let store: Store
+    let events: EventAnnouncer
+    let now: @Sendable () -> Timestamp
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.post("/conversations/providers/live-chat/typing", use: typing)
@@ -16,13 +18,17 @@ struct LiveChatController<Store: ConversationStore>: Sendable {
         let principal = try context.requirePrincipal(scope: .liveChatWrite)
         var body = try await RequestBody.read(request, context: context)
         let location = body.string("locationId", required: true)
-        _ = body.flag("isTyping", required: true)
-        _ = body.string("visitorId", required: true)
+        let isTyping = body.flag("isTyping", required: true)
+        let visitorId = body.string("visitorId", required: true, maxLength: 256)
         let conversationId = body.string("conversationId", required: true).map(ConversationID.init(rawValue:))
         try body.validate()
         try principal.requireAccess(toLocationNamed: location)
-        guard let conversationId else { throw SwitchboardError.internalError }
-        _ = try await store.accessibleConversation(conversationId, for: principal, logger: context.logger)
+        guard let conversationId, let isTyping, let visitorId else { throw SwitchboardError.internalError }
+        let conversation = try await store.accessibleConversation(conversationId, for: principal, logger: context.logger)
+        events.announceLive([
+            .liveChatTyping(
+                in: conversation.id, of: conversation.locationId, visitorId: visitorId, isTyping: isTyping, at: now())
+        ])
         return JSONResponse.make(status: .created, traceId: context.traceId) { json in
             json.key("success"); json.bool(true)
         }
