@@ -85,6 +85,10 @@ public enum UploadRules {
     public static let maximumFileCount = 10
     /// A signed upload URL takes bytes for this long (HighLevel's: 15 minutes).
     public static let signedURLLifetimeMilliseconds: Int64 = 15 * 60 * 1000
+    /// A file not served this long after it was recorded was abandoned (a signed upload never filled or never
+    /// completed, an upload a stopped server cut short) and is swept with its bytes. An hour: four times a signed
+    /// URL's lifetime, room for the slowest `PUT` of a file at the size limit.
+    public static let abandonedAfterMilliseconds: Int64 = 60 * 60 * 1000
     /// Bytes are stored in chunks of this size, so neither an upload nor a read holds a whole file in memory.
     public static let chunkSize = 256 << 10
 

@@ -102,6 +102,20 @@ extension PostgresConversationStore {
         }
     }
 
+    public func sweepAbandonedUploads(recordedBefore cutoff: Timestamp, limit: Int, logger: Logger) async throws -> Int {
+        try await fetch(
+            "sweepAbandonedUploads",
+            """
+            WITH gone AS (
+                DELETE FROM files WHERE token IN (
+                    SELECT token FROM files WHERE NOT served AND created_at < \(cutoff.rawValue) LIMIT \(limit))
+                RETURNING token),
+            chunks AS (DELETE FROM file_chunks WHERE token IN (SELECT token FROM gone))
+            SELECT count(*) FROM gone
+            """, logger: logger
+        ) { row in try row.decode(Int.self) }.first ?? 0
+    }
+
     /// Deletes the files a `WITH gone AS (DELETE FROM files … RETURNING token)` clause removes, and their bytes,
     /// in one statement.
     static func deleteFiles(_ removal: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws {

@@ -99,6 +99,16 @@ extension SQLiteConversationStore {
         }
     }
 
+    public func sweepAbandonedUploads(recordedBefore cutoff: Timestamp, limit: Int, logger: Logger) async throws -> Int {
+        try await write { db in
+            let tokens = try String.fetchAll(
+                db, sql: "SELECT token FROM files WHERE served = 0 AND created_at < ? LIMIT ?",
+                arguments: [cutoff.rawValue, limit])
+            for token in tokens { try Self.deleteFiles(where: "token = ?", [token], db: db) }
+            return tokens.count
+        }
+    }
+
     /// Files matching `condition` and their bytes, inside the caller's transaction.
     static func deleteFiles(where condition: String, _ arguments: StatementArguments, db: Database) throws {
         try db.execute(

@@ -98,6 +98,7 @@ public func buildApplication<Store: ConversationStore>(
         shared: shared)
     var services = services
     services.append(shared.scheduledSends)
+    services.append(shared.uploadSweeper)
     if let eventRelay, let relayQueue {
         services.append(
             EventRelayService(
@@ -195,6 +196,8 @@ struct SharedState: Sendable {
     let events: EventAnnouncer
     /// Sends scheduled messages when their time comes (a service of the application).
     let scheduledSends: ScheduledSender
+    /// Removes uploads nobody finished (a service of the application).
+    let uploadSweeper: UploadSweeper
 
     /// The state a configuration calls for: a response cache only when answers are cached, a rate limiter only
     /// when there is a policy.
@@ -213,6 +216,7 @@ struct SharedState: Sendable {
         journal = configuration.control.map { RequestJournal(capacity: $0.journalCapacity, now: configuration.now) }
         events = EventAnnouncer(doorbell: webhookDoorbell, live: LiveEvents(), relay: relay)
         scheduledSends = ScheduledSender(store: store, cache: cache, now: configuration.now, events: events)
+        uploadSweeper = UploadSweeper(store: store, now: configuration.now)
     }
 }
 

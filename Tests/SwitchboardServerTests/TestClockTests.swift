@@ -177,6 +177,61 @@ import Testing
         }
     }
 
+    /// Uploads nobody finished (a signed URL never filled, one filled and never completed) are removed with their
+    /// bytes an hour after they began (`UploadRules.abandonedAfterMilliseconds`); served files stay.
+    @Test(arguments: Backend.allCases)
+    func abandonedUploadsAreSweptAnHourAfterTheyBegan(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let tenant = try await store.makeTenant()
+            let (conversation, contact) = try await store.makeConversation(tenant)
+            try await ControlAPITests.application(store, clock: Self.frozenClock()).test(.live) { client in
+                func initiate(_ filename: String) async throws -> (uploadId: String, filePath: String, path: String) {
+                    let answer = try await client.send(
+                        .post, "/conversations/messages/upload/initiate", headers: tenant.headers,
+                        json: #"{"locationId":"\#(tenant.location)","conversationId":"\#(conversation)","filename":"\#(filename)","contentType":"video/mp4","channel":"SMS"}"#
+                    ).json()
+                    return (
+                        try #require(answer["uploadId"] as? String), try #require(answer["filePath"] as? String),
+                        try FilesTests.path(try #require(answer["uploadUrl"] as? String)))
+                }
+                func stored(_ uploadId: String) async throws -> StoredFile? {
+                    try await store.upload(uploadId, in: tenant.location, logger: .test)
+                }
+                let neverFilled = try await initiate("never.mp4")
+                let neverCompleted = try await initiate("filled.mp4")
+                let put = try await client.execute(
+                    uri: neverCompleted.path, method: .put, headers: [.contentType: "application/octet-stream"],
+                    body: ByteBuffer(bytes: FilesTests.bytes(300_000)))
+                #expect(put.status == .ok)
+                let filledToken = try #require(try await stored(neverCompleted.uploadId)).token
+                #expect(try await store.fileChunks(filledToken, 0...10, logger: .test).count == 2)
+                let kept = try await FilesTests.upload(client, tenant, body: FilesTests.multipart(
+                    fields: [("conversationId", conversation.rawValue), ("contactId", contact.rawValue), ("locationId", tenant.location.rawValue)],
+                    files: [("kept.txt", [65, 66])]))
+                let keptPath = try FilesTests.path(
+                    try #require((try kept.json()["uploadedFiles"] as? [String: String])?["kept.txt"]))
+
+                // 59 minutes on, both are still there.
+                #expect(try await Self.move(client, #"{"advance":"59m"}"#).status == .ok)
+                #expect(try await stored(neverFilled.uploadId) != nil)
+                #expect(try await stored(neverCompleted.uploadId) != nil)
+                // Past the hour, the clock's move sweeps them (the server also sweeps every five minutes).
+                #expect(try await Self.move(client, #"{"advance":"61s"}"#).status == .ok)
+                #expect(try await stored(neverFilled.uploadId) == nil)
+                #expect(try await stored(neverCompleted.uploadId) == nil)
+                #expect(try await store.fileChunks(filledToken, 0...10, logger: .test).isEmpty)
+                let completion = try await client.send(
+                    .post, "/conversations/messages/upload/complete", headers: tenant.headers,
+                    json: #"{"uploadId":"\#(neverCompleted.uploadId)","filePath":"\#(neverCompleted.filePath)","locationId":"\#(tenant.location)","conversationId":"\#(conversation)","filename":"filled.mp4"}"#)
+                #expect(try completion.errorBody() == HighLevelErrorBody(
+                    statusCode: 404, message: "File not found in storage - upload may have failed or URL expired"))
+                let served = try await client.get(keptPath, headers: [:])
+                #expect(served.status == .ok)
+                #expect(Array(buffer: served.body) == [65, 66])
+            }
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func accessTokensCodesAndRefreshTokensExpireAsTheClockAdvances(_ backend: Backend) async throws {
         try await withStore(backend) { store in

@@ -109,9 +109,10 @@ struct ControlController<Store: ConversationStore>: Sendable {
             }
             clock.set(to: target)
         }
-        // Scheduled messages that came due by the move are sent before the answer; webhook retries that came due
-        // go now, not at the dispatcher's next timer.
+        // Scheduled messages that came due by the move are sent, and uploads it abandoned removed, before the
+        // answer; webhook retries that came due go now, not at the dispatcher's next timer.
         try await shared.scheduledSends.sendDue()
+        try await shared.uploadSweeper.sweep()
         shared.webhookDoorbell.ring()
         return clockResponse(traceId: context.traceId)
     }

@@ -30,6 +30,12 @@ extension InstrumentedStore {
         try await measure("discardFile") { try await base.discardFile(token, logger: logger) }
     }
 
+    func sweepAbandonedUploads(recordedBefore cutoff: Timestamp, limit: Int, logger: Logger) async throws -> Int {
+        try await measure("sweepAbandonedUploads") {
+            try await base.sweepAbandonedUploads(recordedBefore: cutoff, limit: limit, logger: logger)
+        }
+    }
+
     func upload(_ uploadId: String, in location: LocationID, logger: Logger) async throws -> StoredFile? {
         try await measure("upload") { try await base.upload(uploadId, in: location, logger: logger) }
     }

@@ -30,6 +30,10 @@ public protocol FileStore: Sendable {
     func files(of conversation: ConversationID, in location: LocationID, logger: Logger) async throws -> [StoredFile]
     /// The bytes of the file's chunks `indices`, in order.
     func fileChunks(_ token: FileToken, _ indices: ClosedRange<Int>, logger: Logger) async throws -> [[UInt8]]
+    /// Removes at most `limit` files that were never served and were recorded before `cutoff`, with their bytes:
+    /// signed uploads never filled or never completed, and uploads cut short by a stopped server. How many it
+    /// removed.
+    func sweepAbandonedUploads(recordedBefore cutoff: Timestamp, limit: Int, logger: Logger) async throws -> Int
 }
 
 /// The `files` table's columns, in the order `StoredRow.file` reads them.
