@@ -18,15 +18,18 @@ extension PostgresConversationStore {
     }
 
     public func setTranscription(_ transcription: CallTranscription, logger: Logger) async throws {
-        try await execute(
-            "setTranscription",
-            """
-            INSERT INTO call_transcriptions (location_id, message_id, conversation_id, sentences)
-            VALUES (\(transcription.locationId.rawValue), \(transcription.messageId.rawValue),
-                \(transcription.conversationId.rawValue), \(transcription.storedSentences))
-            ON CONFLICT (location_id, message_id) DO UPDATE SET sentences = EXCLUDED.sentences,
-                conversation_id = EXCLUDED.conversation_id
-            """, logger: logger)
+        try await execute("setTranscription", Self.setTranscriptionStatement(transcription), logger: logger)
+    }
+
+    /// The statement that stores a transcription (an import runs it in its transaction).
+    static func setTranscriptionStatement(_ transcription: CallTranscription) -> PostgresQuery {
+        """
+        INSERT INTO call_transcriptions (location_id, message_id, conversation_id, sentences)
+        VALUES (\(transcription.locationId.rawValue), \(transcription.messageId.rawValue),
+            \(transcription.conversationId.rawValue), \(transcription.storedSentences))
+        ON CONFLICT (location_id, message_id) DO UPDATE SET sentences = EXCLUDED.sentences,
+            conversation_id = EXCLUDED.conversation_id
+        """
     }
 
     public func transcription(of message: MessageID, in location: LocationID, logger: Logger) async throws

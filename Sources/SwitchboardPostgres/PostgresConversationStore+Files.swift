@@ -6,14 +6,17 @@ public import SwitchboardStorage
 
 extension PostgresConversationStore {
     public func createFile(_ file: StoredFile, logger: Logger) async throws {
-        try await execute(
-            "createFile",
-            """
-            INSERT INTO files (\(unescaped: FileColumn.list), claimed)
-            VALUES (\(file.token.rawValue), \(file.uploadId), \(file.locationId.rawValue), \(file.conversationId.rawValue),
-                \(file.name), \(file.contentType), \(file.maxSize), \(file.expiresAt?.rawValue),
-                \(file.createdAt.rawValue), \(file.size), \(file.etag), \(file.served), \(file.uploadId == nil))
-            """, logger: logger)
+        try await execute("createFile", Self.createFileStatement(file), logger: logger)
+    }
+
+    /// The statement that records a file (an import runs it in its transaction).
+    static func createFileStatement(_ file: StoredFile) -> PostgresQuery {
+        """
+        INSERT INTO files (\(unescaped: FileColumn.list), claimed)
+        VALUES (\(file.token.rawValue), \(file.uploadId), \(file.locationId.rawValue), \(file.conversationId.rawValue),
+            \(file.name), \(file.contentType), \(file.maxSize), \(file.expiresAt?.rawValue),
+            \(file.createdAt.rawValue), \(file.size), \(file.etag), \(file.served), \(file.uploadId == nil))
+        """
     }
 
     public func claimUpload(_ uploadId: String, at time: Timestamp, logger: Logger) async throws -> StoredFile? {
@@ -28,10 +31,12 @@ extension PostgresConversationStore {
     }
 
     public func appendFileChunk(_ token: FileToken, index: Int, bytes: [UInt8], logger: Logger) async throws {
-        try await execute(
-            "appendFileChunk",
-            "INSERT INTO file_chunks (token, chunk, bytes) VALUES (\(token.rawValue), \(index), \(ByteBuffer(bytes: bytes)))",
-            logger: logger)
+        try await execute("appendFileChunk", Self.appendFileChunkStatement(token, index: index, bytes: bytes), logger: logger)
+    }
+
+    /// The statement that stores one chunk of a file's bytes (an import runs it in its transaction).
+    static func appendFileChunkStatement(_ token: FileToken, index: Int, bytes: [UInt8]) -> PostgresQuery {
+        "INSERT INTO file_chunks (token, chunk, bytes) VALUES (\(token.rawValue), \(index), \(ByteBuffer(bytes: bytes)))"
     }
 
     public func finishFile(

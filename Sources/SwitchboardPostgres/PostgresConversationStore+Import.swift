@@ -65,6 +65,25 @@ struct PostgresTransactionImport: MessageImportWriter {
                 + [PostgresConversationStore.enqueue(events)].compactMap { $0 })
     }
 
+    func storeCallMedia(_ media: [ImportedCallMedia]) async throws {
+        var statements: [PostgresQuery] = []
+        for item in media {
+            if let transcription = item.transcription {
+                statements.append(PostgresConversationStore.setTranscriptionStatement(transcription))
+            }
+            guard let recording = item.recording else { continue }
+            // Served as it is written: the transaction shows it whole or not at all.
+            var file = recording.file
+            file.served = true
+            statements.append(PostgresConversationStore.createFileStatement(file))
+            for (index, chunk) in recording.chunks.enumerated() {
+                statements.append(PostgresConversationStore.appendFileChunkStatement(file.token, index: index, bytes: chunk))
+            }
+        }
+        guard !statements.isEmpty else { return }
+        try await inSavepoint(statements)
+    }
+
     /// All of `statements` or none of them; a key they break is its `StoreError` (see `messageInsertStatements`).
     private func inSavepoint(_ statements: [PostgresQuery]) async throws {
         try await connection.query("SAVEPOINT import_batch", logger: logger)

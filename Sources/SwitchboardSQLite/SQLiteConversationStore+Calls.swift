@@ -19,17 +19,20 @@ extension SQLiteConversationStore {
     }
 
     public func setTranscription(_ transcription: CallTranscription, logger: Logger) async throws {
-        try await write { db in
-            try db.execute(
-                sql: """
-                    INSERT OR REPLACE INTO call_transcriptions (location_id, message_id, conversation_id, sentences)
-                    VALUES (?, ?, ?, ?)
-                    """,
-                arguments: [
-                    transcription.locationId.rawValue, transcription.messageId.rawValue,
-                    transcription.conversationId.rawValue, transcription.storedSentences,
-                ])
-        }
+        try await write { db in try Self.setTranscription(transcription, db: db) }
+    }
+
+    /// Inside the caller's transaction (an import's too).
+    static func setTranscription(_ transcription: CallTranscription, db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO call_transcriptions (location_id, message_id, conversation_id, sentences)
+                VALUES (?, ?, ?, ?)
+                """,
+            arguments: [
+                transcription.locationId.rawValue, transcription.messageId.rawValue,
+                transcription.conversationId.rawValue, transcription.storedSentences,
+            ])
     }
 
     public func transcription(of message: MessageID, in location: LocationID, logger: Logger) async throws

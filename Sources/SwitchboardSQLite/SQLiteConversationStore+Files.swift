@@ -6,15 +6,18 @@ public import SwitchboardStorage
 
 extension SQLiteConversationStore {
     public func createFile(_ file: StoredFile, logger: Logger) async throws {
-        try await write { db in
-            try db.execute(
-                sql: "INSERT INTO files (\(FileColumn.list), claimed) VALUES (\(Self.placeholders(FileColumn.count + 1)))",
-                arguments: [
-                    file.token.rawValue, file.uploadId, file.locationId.rawValue, file.conversationId.rawValue, file.name,
-                    file.contentType, file.maxSize, file.expiresAt?.rawValue, file.createdAt.rawValue, file.size,
-                    file.etag, file.served, file.uploadId == nil,
-                ])
-        }
+        try await write { db in try Self.createFile(file, db: db) }
+    }
+
+    /// Inside the caller's transaction (an import's too).
+    static func createFile(_ file: StoredFile, db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO files (\(FileColumn.list), claimed) VALUES (\(Self.placeholders(FileColumn.count + 1)))",
+            arguments: [
+                file.token.rawValue, file.uploadId, file.locationId.rawValue, file.conversationId.rawValue, file.name,
+                file.contentType, file.maxSize, file.expiresAt?.rawValue, file.createdAt.rawValue, file.size,
+                file.etag, file.served, file.uploadId == nil,
+            ])
     }
 
     public func claimUpload(_ uploadId: String, at time: Timestamp, logger: Logger) async throws -> StoredFile? {
@@ -30,11 +33,14 @@ extension SQLiteConversationStore {
     }
 
     public func appendFileChunk(_ token: FileToken, index: Int, bytes: [UInt8], logger: Logger) async throws {
-        try await write { db in
-            try db.execute(
-                sql: "INSERT INTO file_chunks (token, chunk, bytes) VALUES (?, ?, ?)",
-                arguments: [token.rawValue, index, Data(bytes)])
-        }
+        try await write { db in try Self.appendFileChunk(token, index: index, bytes: bytes, db: db) }
+    }
+
+    /// Inside the caller's transaction (an import's too).
+    static func appendFileChunk(_ token: FileToken, index: Int, bytes: [UInt8], db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO file_chunks (token, chunk, bytes) VALUES (?, ?, ?)",
+            arguments: [token.rawValue, index, Data(bytes)])
     }
 
     public func finishFile(

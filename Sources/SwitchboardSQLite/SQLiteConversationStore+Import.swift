@@ -125,6 +125,23 @@ final class SQLiteBulkLoad: MessageImportWriter {
         }
     }
 
+    func storeCallMedia(_ media: [ImportedCallMedia]) async throws {
+        guard !media.isEmpty else { return }
+        try await inSavepoint { db in
+            for item in media {
+                if let transcription = item.transcription { try SQLiteConversationStore.setTranscription(transcription, db: db) }
+                guard let recording = item.recording else { continue }
+                // Served as it is written: the transaction shows it whole or not at all.
+                var file = recording.file
+                file.served = true
+                try SQLiteConversationStore.createFile(file, db: db)
+                for (index, chunk) in recording.chunks.enumerated() {
+                    try SQLiteConversationStore.appendFileChunk(file.token, index: index, bytes: chunk, db: db)
+                }
+            }
+        }
+    }
+
     /// Writes the summaries, builds the indexes and commits.
     func commit() async throws {
         let summaries = progress.withLock { progress in progress.summaries }

@@ -29,11 +29,19 @@ public struct MessageImporter: Sendable {
     /// Whether the imported messages emit their webhooks (`import --webhooks`); off by default, since an import
     /// usually loads history that was delivered long ago.
     public var emitsWebhooks = false
+    /// Where the server serves files (`import --file-base-url`): an imported recording's URL begins with it.
+    public var fileBaseURL = "http://127.0.0.1:8080"
+    /// A batch is cut short once the recordings it holds reach this many bytes, so memory stays bounded however
+    /// many recordings a file carries.
+    static let batchMediaBytes = 64 << 20
 
     public init(batchSize: Int? = nil, now: @escaping @Sendable () -> Timestamp = Timestamp.now) {
         self.batchSize = batchSize
         self.now = now
     }
+
+    /// A line's message and the media of its call (`CallMediaLine`).
+    typealias Entry = (line: Int, message: Message, media: ImportedCallMedia?)
 
     /// Parses one line; nil for a blank line.
     public static func parse(_ line: Data, decoder: JSONDecoder) throws -> Message? {
@@ -88,16 +96,17 @@ public struct MessageImporter: Sendable {
         do {
             try await store.withImport(allOrNothing: strict, logger: logger) { writer in
                 let size = batchSize ?? writer.preferredBatchSize ?? Self.defaultBatchSize
-                func nextBatch(_ problems: inout [Problem]) throws -> [(line: Int, message: Message)] {
+                func nextBatch(_ problems: inout [Problem]) throws -> [Entry] {
                     try self.nextBatch(of: size, from: &reader, decoder: decoder, problems: &problems)
                 }
                 var batch = try nextBatch(&summary.problems)
                 var batchEnd = reader.bytesRead
                 while !batch.isEmpty {
                     let messages = batch.map(\.message)
+                    let media = batch.compactMap(\.media)
                     let unseen = known.unseen(in: messages, now: now())
                     // The store writes this batch on its own thread while this one parses the next: two cores, not one.
-                    async let stored = Self.insert(messages, creating: unseen, into: writer, events: events)
+                    async let stored = Self.insert(messages, media: media, creating: unseen, into: writer, events: events)
                     let following = try nextBatch(&summary.problems)
                     let followingEnd = reader.bytesRead
                     if try await stored {
@@ -105,7 +114,9 @@ public struct MessageImporter: Sendable {
                     } else {
                         // The batch was rolled back as a whole: find the offending lines one by one.
                         for entry in batch {
-                            if try await Self.insert([entry.message], into: writer, events: events) {
+                            if try await Self.insert(
+                                [entry.message], media: entry.media.map { [$0] } ?? [], into: writer, events: events)
+                            {
                                 summary.imported += 1
                             } else {
                                 summary.problems.append(Problem(
@@ -138,12 +149,19 @@ public struct MessageImporter: Sendable {
     /// The next `size` messages; the lines that are not messages go to `problems`. Empty at the end.
     private func nextBatch(
         of size: Int, from reader: inout RecordReader, decoder: JSONDecoder, problems: inout [Problem]
-    ) throws -> [(line: Int, message: Message)] {
-        var batch: [(line: Int, message: Message)] = []
+    ) throws -> [Entry] {
+        var batch: [Entry] = []
         batch.reserveCapacity(size)
-        while batch.count < size, let (number, line) = try reader.next() {
+        var mediaBytes = 0
+        while batch.count < size, mediaBytes < Self.batchMediaBytes, let (number, line) = try reader.next() {
             do {
-                if let message = try Self.parse(line, decoder: decoder) { batch.append((number, message)) }
+                guard var message = try Self.parse(line, decoder: decoder) else { continue }
+                var media: ImportedCallMedia?
+                if CallMediaLine.mayCarryMedia(line, of: message) {
+                    media = try CallMediaLine.read(line, into: &message, fileBaseURL: fileBaseURL, decoder: decoder)
+                    mediaBytes += media?.heldBytes ?? 0
+                }
+                batch.append((number, message, media))
             } catch {
                 problems.append(Problem(line: number, reason: Self.reason(error), unit: reader.unit))
             }
@@ -153,23 +171,26 @@ public struct MessageImporter: Sendable {
 
     /// Creates the batch's missing locations and contacts, then inserts its messages.
     private static func insert(
-        _ messages: [Message], creating unseen: KnownRows.Unseen, into writer: any MessageImportWriter,
-        events: @Sendable ([Message]) -> [WebhookEvent]
+        _ messages: [Message], media: [ImportedCallMedia], creating unseen: KnownRows.Unseen,
+        into writer: any MessageImportWriter, events: @Sendable ([Message]) -> [WebhookEvent]
     ) async throws -> Bool {
         try await writer.createMissing(locations: unseen.locations, contacts: unseen.contacts)
-        return try await insert(messages, into: writer, events: events)
+        return try await insert(messages, media: media, into: writer, events: events)
     }
 
-    /// False when the store refused the batch as a duplicate (and wrote none of it).
+    /// Inserts the messages, then their calls' media. False when the store refused the messages as a duplicate (and
+    /// wrote none of them, nor their media).
     private static func insert(
-        _ messages: [Message], into writer: any MessageImportWriter, events: @Sendable ([Message]) -> [WebhookEvent]
+        _ messages: [Message], media: [ImportedCallMedia], into writer: any MessageImportWriter,
+        events: @Sendable ([Message]) -> [WebhookEvent]
     ) async throws -> Bool {
         do {
             try await writer.insertMessages(messages, events: events(messages))
-            return true
         } catch StoreError.duplicate {
             return false
         }
+        if !media.isEmpty { try await writer.storeCallMedia(media) }
+        return true
     }
 
     static func reason(_ error: any Error) -> String {

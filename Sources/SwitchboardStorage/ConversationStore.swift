@@ -136,6 +136,8 @@ public protocol MessageImportWriter: Sendable {
     /// As `ConversationStore.insertMessages`: throws `StoreError.duplicate`, having written none of the batch (nor
     /// its events), when a message id is taken or a contact already has another conversation.
     func insertMessages(_ messages: [Message], events: [WebhookEvent]) async throws
+    /// Stores the transcriptions and recordings of calls this writer has inserted; a recording is served from then on.
+    func storeCallMedia(_ media: [ImportedCallMedia]) async throws
     /// How many messages this writer takes best at a time, when the importer is not told; nil for no preference.
     var preferredBatchSize: Int? { get }
 }
@@ -165,6 +167,21 @@ public struct BatchTransactionsWriter: MessageImportWriter {
 
     public func insertMessages(_ messages: [Message], events: [WebhookEvent]) async throws {
         try await store.insertMessages(messages, events: events, logger: logger)
+    }
+
+    public func storeCallMedia(_ media: [ImportedCallMedia]) async throws {
+        for item in media {
+            if let transcription = item.transcription { try await store.setTranscription(transcription, logger: logger) }
+            guard let recording = item.recording else { continue }
+            // Recorded unserved, then filled, then served: never served part-written.
+            var file = recording.file
+            file.served = false
+            try await store.createFile(file, logger: logger)
+            for (index, chunk) in recording.chunks.enumerated() {
+                try await store.appendFileChunk(file.token, index: index, bytes: chunk, logger: logger)
+            }
+            try await store.serveFile(file.token, logger: logger)
+        }
     }
 }
 

@@ -31,6 +31,11 @@ struct ImportCommand: AsyncParsableCommand {
         updates every conversation it touches once, so larger batches go faster; about 300 MB in memory).
         """)
     var batchSize: Int?
+    @Option(help: """
+        Where the server serves files: a call's `recording` (Switchboard's extension of the message JSON, see the \
+        README) is stored as an uploaded file and its URL, on this address, added to the call's attachments.
+        """)
+    var fileBaseURL = "http://127.0.0.1:8080"
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
@@ -40,9 +45,13 @@ struct ImportCommand: AsyncParsableCommand {
         let lines = LineSource(path: file)
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if strict && allowSkips { throw ValidationError("--strict stores nothing when a line is bad; leave out --allow-skips") }
-        let importer = {
+        guard let base = URL(string: fileBaseURL), ["http", "https"].contains(base.scheme?.lowercased() ?? ""),
+            base.host?.isEmpty == false, base.query == nil
+        else { throw ValidationError("--file-base-url must be an http or https URL, such as http://127.0.0.1:8080") }
+        let importer = { [fileBaseURL] in
             var importer = MessageImporter(batchSize: batchSize)
             importer.emitsWebhooks = webhooks
+            importer.fileBaseURL = fileBaseURL.hasSuffix("/") ? String(fileBaseURL.dropLast()) : fileBaseURL
             return importer
         }()
         // On a terminal, a progress line: drawn at each batch and redrawn twice a second, so the clock keeps moving

@@ -43,9 +43,7 @@ public struct FileWriter {
     /// Stores what is pending; the file's size and entity tag (the SHA-256 of its bytes, hex), for `finishFile`.
     public mutating func finish() async throws -> (size: Int, etag: String) {
         if !pending.isEmpty { try await flush() }
-        let digits = Array("0123456789abcdef")
-        let etag = String(hash.finalize().flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] })
-        return (size, etag)
+        return (size, hash.finalize().hexEncoded)
     }
 
     private mutating func flush() async throws {
