@@ -62,7 +62,9 @@ extension PostgresConversationStore {
                 SELECT i.client_id FROM oauth_installations i
                 WHERE i.location_id = u.location_id AND strpos(' ' || i.scopes || ' ', ' ' || u.scope || ' ') > 0))
             AND ((u.recipient IS NULL
-                AND (s.events = '' OR strpos(' ' || s.events || ' ', ' ' || u.type || ' ') > 0)) OR s.id = u.recipient)
+                AND ((s.events = '' AND u.type NOT IN (\(Self.namedOnly)))
+                    OR strpos(' ' || s.events || ' ', ' ' || u.type || ' ') > 0))
+                OR s.id = u.recipient)
             """
         // ORDER BY the events' position: the sequence numbers, which order a conversation's deliveries, follow it.
         return """
@@ -87,6 +89,9 @@ extension PostgresConversationStore {
             FOR KEY SHARE OF s
             """
     }
+
+    /// `WebhookEventType.namedOnly` for SQL: constant names, no quotes.
+    private static let namedOnly = WebhookEventType.namedOnly.map { "'\($0)'" }.joined(separator: ", ")
 
     /// The event types an app needs a scope for, with that scope.
     private static let scopedEventTypes: (types: [String], scopes: [String]) = {
@@ -250,6 +255,11 @@ extension PostgresConversationStore {
                 return events.count
             }
         }
+    }
+
+    public func recordEvents(_ events: [WebhookEvent], logger: Logger) async throws {
+        guard let statement = Self.enqueue(events) else { return }
+        try await execute("recordEvents", statement, logger: logger)
     }
 
     public func pendingDeliveryCount(logger: Logger) async throws -> Int {

@@ -88,8 +88,12 @@ extension SQLiteConversationStore {
         (s.location_id = ?1 OR s.app_client_id IN (
             SELECT i.client_id FROM oauth_installations i
             WHERE i.location_id = ?1 AND instr(' ' || i.scopes || ' ', ?4) > 0))
-        AND ((?2 IS NULL AND (s.events = '' OR instr(' ' || s.events || ' ', ?3) > 0)) OR s.id = ?2)
+        AND ((?2 IS NULL AND ((s.events = '' AND ?3 NOT IN (\(namedOnly))) OR instr(' ' || s.events || ' ', ?3) > 0))
+            OR s.id = ?2)
         """
+
+    /// `WebhookEventType.namedOnly` as `?3` spells a type (between spaces), for SQL: constant names, no quotes.
+    private static let namedOnly = WebhookEventType.namedOnly.map { "' \($0) '" }.joined(separator: ", ")
 
     /// A version-4 UUID, made by SQLite: the delivery's `webhookId`.
     private static let randomUUID = """
@@ -282,6 +286,11 @@ extension SQLiteConversationStore {
             for seq in Set(events) { try orphaned.execute(arguments: [seq, seq]) }
             return events.count
         }
+    }
+
+    public func recordEvents(_ events: [WebhookEvent], logger: Logger) async throws {
+        guard !events.isEmpty else { return }
+        try await write { db in try Self.enqueue(events, db: db) }
     }
 
     public func pendingDeliveryCount(logger: Logger) async throws -> Int {

@@ -63,11 +63,7 @@ public final class SQLiteConversationStore: ConversationStore {
         return configuration
     }
 
-    public static var migrationNames: [String] {
-        var migrator = DatabaseMigrator()
-        SQLiteMigrations.register(in: &migrator)
-        return migrator.migrations
-    }
+    public static var migrationNames: [String] { SQLiteMigrations.all.map(\.name) }
 
     // MARK: Locations and tokens
 

@@ -101,9 +101,11 @@ public func buildApplication<Store: ConversationStore>(
     services.append(shared.uploadSweeper)
     if let eventRelay, let relayQueue {
         services.append(
-            EventRelayService(
-                relay: eventRelay, store: store, outgoing: relayQueue.stream, live: shared.events.live,
-                doorbell: shared.webhookDoorbell, logger: logger))
+            NamedService(
+                name: "event relay",
+                EventRelayService(
+                    relay: eventRelay, store: store, outgoing: relayQueue.stream, live: shared.events.live,
+                    doorbell: shared.webhookDoorbell, logger: logger)))
     }
     if configuration.faults.isActive {
         logger.warning(
@@ -115,17 +117,21 @@ public func buildApplication<Store: ConversationStore>(
     }
     if configuration.webhooks.enabled {
         services.append(
-            WebhookDispatcher(
-                store: store, configuration: configuration.webhooks, signer: shared.webhookSigner,
-                doorbell: shared.webhookDoorbell, metrics: metrics, now: configuration.now,
-                random: { Double.random(in: 0..<1) }, logger: logger))
+            NamedService(
+                name: "webhook dispatcher",
+                WebhookDispatcher(
+                    store: store, configuration: configuration.webhooks, signer: shared.webhookSigner,
+                    doorbell: shared.webhookDoorbell, metrics: metrics, now: configuration.now,
+                    random: { Double.random(in: 0..<1) }, logger: logger)))
     }
     // Set once the server listens and its first start's writes are done (`whenListening` has returned).
     let started = Locked(false)
     var hotPathOrNil: HotPath?
     if let cache {
         services.append(
-            CacheWatcher(store: store, cache: cache, interval: .milliseconds(100), started: started, logger: logger))
+            NamedService(
+                name: "cache watcher",
+                CacheWatcher(store: store, cache: cache, interval: .milliseconds(100), started: started, logger: logger)))
         // Injected faults apply to every API request, so the hot path stands aside while they are on.
         if !configuration.faults.isActive {
             let dates = HTTPDateCache()
@@ -320,7 +326,7 @@ public func runUntilSignalled(
 
 /// A service by a name of its own. ServiceLifecycle names each service it runs by `"\(service)"`, which for a
 /// struct without a description walks all its stored values: for the application, the whole router, 5 ms of every
-/// start.
+/// start. The application and the struct services `buildApplication` adds are wrapped in it.
 public struct NamedService<Base: Service>: Service, CustomStringConvertible {
     public let description: String
     let base: Base

@@ -367,7 +367,7 @@ import Testing
                     ("/_switchboard/webhooks", #"{"locationId":"\#(tenant.location)","url":"ftp://example.com/x"}"#,
                      .validation("url must be an http:// or https:// URL with a host")),
                     ("/_switchboard/webhooks", #"{"locationId":"\#(tenant.location)","url":"http://a/b","events":["Nope"]}"#,
-                     .validation("each value in events must be one of the following values: InboundMessage, OutboundMessage, ConversationUnreadUpdate")),
+                     .validation("each value in events must be one of the following values: InboundMessage, OutboundMessage, ConversationUnreadUpdate, LiveChatTyping")),
                     ("/_switchboard/webhooks", #"{"url":"http://a/b"}"#, .validation("locationId should not be empty")),
                     ("/_switchboard/webhooks", #"{"locationId":"nowhere","url":"http://a/b"}"#,
                      .validation("locationId nowhere is not a location of this server")),

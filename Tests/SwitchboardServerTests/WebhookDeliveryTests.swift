@@ -209,6 +209,40 @@ import Testing
         }
     }
 
+    /// `LiveChatTyping` is Switchboard's own event (HighLevel sends no webhook for typing): a subscription that names it
+    /// receives it, in its conversation's order; one to "every event" receives only what HighLevel would send.
+    @Test(arguments: Backend.allCases)
+    func liveChatTypingGoesOnlyToSubscriptionsThatNameIt(_ backend: Backend) async throws {
+        let receiver = WebhookReceiver()
+        try await withWebhooks(backend, receiver: receiver, paths: ["/all"], events: []) {
+            store, tenant, conversation, contact, client in
+            // Beside the receiver's `/all` subscription, one to `/typing` that names the event.
+            let all = try #require(try await store.subscriptions(in: tenant.location, logger: .test).first?.url)
+            try await store.subscribe(
+                tenant, id: "sub-typing", url: all.replacingOccurrences(of: "/all", with: "/typing"),
+                events: ["LiveChatTyping", "InboundMessage"])
+            let typing = try await client.send(
+                .post, "/conversations/providers/live-chat/typing", headers: tenant.headers,
+                json: #"{"locationId":"\#(tenant.location)","isTyping":true,"visitorId":"visitor-1","conversationId":"\#(conversation)"}"#)
+            #expect(typing.status == .created)
+            let messageId = try await inbound(client, tenant, conversation, contact, "typed")
+            func distinct(_ path: String) -> [WebhookReceiver.Delivery] {
+                var seen = Set<String>()
+                return receiver.deliveries.filter { $0.path == path && seen.insert($0.webhookId ?? "").inserted }
+            }
+            try await eventually(timeout: .seconds(15)) { distinct("/typing").count >= 2 && distinct("/all").count >= 2 }
+            try await Task.sleep(for: .milliseconds(300))
+            let named = distinct("/typing")
+            #expect(named.map { $0.json?["type"] as? String } == ["LiveChatTyping", "InboundMessage"])
+            let body = String(decoding: try #require(named.first).body, as: UTF8.self)
+            #expect(body.hasPrefix(
+                #"{"type":"LiveChatTyping","locationId":"\#(tenant.location)","conversationId":"\#(conversation)","visitorId":"visitor-1","isTyping":true,"webhookId":""#),
+                "\(body)")
+            #expect(named.last?.json?["messageId"] as? String == messageId)
+            #expect(distinct("/all").map { $0.json?["type"] as? String } == ["InboundMessage", "ConversationUnreadUpdate"])
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func withoutRSATheLegacySignatureIsLeftOut(_ backend: Backend) async throws {
         let receiver = WebhookReceiver()

@@ -1,7 +1,7 @@
 /// `LiveChatTyping`: an agent or a bot said it is (or stopped) writing to a live-chat visitor
 /// (`POST /conversations/providers/live-chat/typing`). HighLevel shows this in its chat widget and sends no webhook
-/// for it, so neither does Switchboard: the event goes to the live event stream alone (`switchboard listen`,
-/// `TestServer.events`, the web inbox), as it happens, and is not stored.
+/// for it, so Switchboard delivers it only to subscriptions that name it (`WebhookEventType.namedOnly`); the live
+/// event stream (`switchboard listen`, `TestServer.events`, the web inbox) carries it to every listener.
 public enum LiveChatTypingEvent {
     public static let type = "LiveChatTyping"
 

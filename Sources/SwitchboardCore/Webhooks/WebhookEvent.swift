@@ -42,7 +42,10 @@ public struct WebhookEvent: Sendable, Hashable {
 /// The events a subscription can ask for by name; `webhook add` refuses any other.
 public enum WebhookEventType {
     public static let messages = ["InboundMessage", "OutboundMessage"]
-    public static let all = messages + [UnreadWebhookEvent.type]
+    /// Switchboard's own events, which HighLevel never sends: delivered only to a subscription that names them, so
+    /// that one receiving "every event" receives exactly what HighLevel would send it.
+    public static let namedOnly = [LiveChatTypingEvent.type]
+    public static let all = messages + [UnreadWebhookEvent.type] + namedOnly
     /// What the live event stream (`switchboard listen`) carries: the message events, which the server announces
     /// as it commits them, and live chat's typing indicator, which only that stream carries (`LiveChatTypingEvent`).
     /// Unread updates are read inside the writing transaction, and delivered as webhooks only.
@@ -51,7 +54,7 @@ public enum WebhookEventType {
     /// The scope that owns an event: an app subscription receives only the events its installation's scopes allow.
     public static func requiredScope(of type: String) -> Scope? {
         if messages.contains(type) { return .messagesReadonly }
-        if type == UnreadWebhookEvent.type { return .conversationsReadonly }
+        if type == UnreadWebhookEvent.type || type == LiveChatTypingEvent.type { return .conversationsReadonly }
         return nil
     }
 }

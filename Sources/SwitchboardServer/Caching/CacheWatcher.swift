@@ -4,10 +4,7 @@ import SwitchboardStorage
 
 /// Drops every cached answer when the database changed in a way this process did not announce (another process
 /// writing the same SQLite file: `switchboard import`, a second server). Checked every `interval`.
-struct CacheWatcher<Store: ConversationStore>: Service, CustomStringConvertible {
-    /// What ServiceLifecycle names it by (it would otherwise describe every stored value).
-    var description: String { "cache watcher" }
-
+struct CacheWatcher<Store: ConversationStore>: Service {
     let store: Store
     let cache: ResponseCache
     let interval: Duration

@@ -3,8 +3,9 @@ import SwitchboardCore
 import SwitchboardStorage
 
 /// Live chat's typing indicator (`live-chat-agent-typing`): an agent or a bot tells the visitor's chat widget that a
-/// reply is being written. Switchboard has no chat widget: the call is checked as HighLevel checks it, announced on
-/// the live event stream as a `LiveChatTyping` event (which the web inbox shows), and answered; nothing is stored.
+/// reply is being written. Switchboard has no chat widget: the call is checked as HighLevel checks it and answered
+/// with a `LiveChatTyping` event, on the live event stream (which the web inbox shows) and to the webhook
+/// subscriptions that name it (HighLevel sends no such webhook).
 struct LiveChatController<Store: ConversationStore>: Sendable {
     let store: Store
     let events: EventAnnouncer
@@ -25,10 +26,10 @@ struct LiveChatController<Store: ConversationStore>: Sendable {
         try principal.requireAccess(toLocationNamed: location)
         guard let conversationId, let isTyping, let visitorId else { throw SwitchboardError.internalError }
         let conversation = try await store.accessibleConversation(conversationId, for: principal, logger: context.logger)
-        events.announceLive([
-            .liveChatTyping(
-                in: conversation.id, of: conversation.locationId, visitorId: visitorId, isTyping: isTyping, at: now())
-        ])
+        let event = WebhookEvent.liveChatTyping(
+            in: conversation.id, of: conversation.locationId, visitorId: visitorId, isTyping: isTyping, at: now())
+        try await store.recordEvents([event], logger: context.logger)
+        events.announce([event])
         return JSONResponse.make(status: .created, traceId: context.traceId) { json in
             json.key("success"); json.bool(true)
         }

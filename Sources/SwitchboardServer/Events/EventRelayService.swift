@@ -7,10 +7,7 @@ import SwitchboardStorage
 /// Joins this instance's live events to the other instances' on one database (a service while the store has an
 /// `EventRelay`): what this instance commits goes out in commit order; what the others commit comes in, to this
 /// instance's live listeners and its webhook dispatcher's doorbell (their outbox rows are already committed).
-struct EventRelayService<Store: ConversationStore>: Service, CustomStringConvertible {
-    /// What ServiceLifecycle names it by (it would otherwise describe every stored value).
-    var description: String { "event relay" }
-
+struct EventRelayService<Store: ConversationStore>: Service {
     let relay: any EventRelay
     let store: Store
     let outgoing: AsyncStream<[WebhookEvent]>

@@ -163,12 +163,6 @@ struct EventAnnouncer: Sendable {
 
     func announce(_ events: [WebhookEvent]) {
         doorbell.ring()
-        announceLive(events)
-    }
-
-    /// Events of the live stream alone (no outbox row, so no delivery to wake): to this instance's listeners and,
-    /// through the relay, the other instances'.
-    func announceLive(_ events: [WebhookEvent]) {
         live.publish(events)
         relay?.yield(events)
     }

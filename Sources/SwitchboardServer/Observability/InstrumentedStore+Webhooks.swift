@@ -39,6 +39,9 @@ extension InstrumentedStore {
             try await base.pruneDeliveries(settledBefore: cutoff, limit: limit, logger: logger)
         }
     }
+    func recordEvents(_ events: [WebhookEvent], logger: Logger) async throws {
+        try await measure("recordEvents") { try await base.recordEvents(events, logger: logger) }
+    }
     func pendingDeliveryCount(logger: Logger) async throws -> Int {
         try await measure("pendingDeliveryCount") { try await base.pendingDeliveryCount(logger: logger) }
     }

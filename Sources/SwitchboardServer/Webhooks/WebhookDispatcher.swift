@@ -14,10 +14,7 @@ private let answerLimit = 64 << 10
 /// Delivers the outbox: leases due deliveries (the oldest of each conversation, per subscription), POSTs each signed
 /// body to its subscription's URL with at most `concurrency` in flight, and records every attempt's outcome. It
 /// runs beside the server and never holds up a request: a write only rings its doorbell.
-struct WebhookDispatcher<Store: ConversationStore>: Service, CustomStringConvertible {
-    /// What ServiceLifecycle names it by (it would otherwise describe every stored value).
-    var description: String { "webhook dispatcher" }
-
+struct WebhookDispatcher<Store: ConversationStore>: Service {
     let store: Store
     let configuration: WebhookDeliveryConfiguration
     let signer: WebhookSigner

@@ -36,6 +36,9 @@ public protocol WebhookStore: Sendable {
     func pruneDeliveries(settledBefore cutoff: Timestamp, limit: Int, logger: Logger) async throws -> Int
     /// Deliveries not yet delivered or dead: the outbox's depth.
     func pendingDeliveryCount(logger: Logger) async throws -> Int
+    /// Puts events that no stored write carries (live chat's typing) in the outbox, in a transaction of their own,
+    /// as a write's are put there (only where a subscription receives them).
+    func recordEvents(_ events: [WebhookEvent], logger: Logger) async throws
 
     /// The active key of `algorithm`, storing `candidate` if there is none (the first start).
     func activeWebhookKey(_ algorithm: WebhookKeyAlgorithm, orCreate candidate: SigningKey, logger: Logger)
@@ -114,7 +117,10 @@ public struct WebhookSubscription: Sendable, Hashable {
         if case .app(let clientId) = owner { clientId } else { nil }
     }
 
-    public func receives(_ type: String) -> Bool { events.isEmpty || events.contains(type) }
+    /// Every event but Switchboard's own when it names none (`WebhookEventType.namedOnly`), else those it names.
+    public func receives(_ type: String) -> Bool {
+        events.isEmpty ? !WebhookEventType.namedOnly.contains(type) : events.contains(type)
+    }
 }
 
 /// A delivery leased for an attempt: an event, the subscription it goes to, and its `webhookId`.

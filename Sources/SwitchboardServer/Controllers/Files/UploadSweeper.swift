@@ -6,9 +6,7 @@ import SwitchboardStorage
 /// Removes abandoned uploads (`UploadRules.abandonedAfterMilliseconds`) and their bytes every few minutes, so that
 /// uploads nobody finished do not grow the store. The control API sweeps at once when the test clock moves.
 /// Several instances on one database may sweep together: each file is removed once.
-final class UploadSweeper: Service, Sendable, CustomStringConvertible {
-    var description: String { "upload sweeper" }
-
+final class UploadSweeper: Service, Sendable {
     private let store: any FileStore
     private let now: @Sendable () -> Timestamp
     private let logger = Logger(label: "switchboard.upload-sweeper")
