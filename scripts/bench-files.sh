@@ -15,28 +15,12 @@ files=${BENCH_FILES:-100}
 duration=${BENCH_DURATION:-5s}
 size=$((5 << 20))
 
-need() {
-    command -v "$1" >/dev/null 2>&1 && return 0
-    echo "bench-files.sh: installing $2" >&2
-    apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y "$2" >/dev/null
-}
+# shellcheck source=scripts/bench-lib.sh
+source scripts/bench-lib.sh
 need wrk wrk
 need nginx nginx
 need curl curl
-
-[ -n "${BENCH_SKIP_BUILD:-}" ] || swift build -c release --product switchboard >&2
-bin="$PWD/.build/release/switchboard"
-work=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-bench-files.XXXXXX")
-chmod 755 "$work"  # nginx's workers run as another user and must read the files
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-# shellcheck source=scripts/bench-lib.sh
-source scripts/bench-lib.sh
+bench_setup bench-files
 
 # The server as the README starts it, on a new SQLite file (its first start prints the location and a token), with
 # rate limits on and budgets no run reaches, as in bench.sh: 100 uploads in a few seconds pass HighLevel's burst.

@@ -1,4 +1,31 @@
-# Shared by scripts/bench.sh and scripts/bench-webhooks.sh (sourced): a free port, the clock, and nginx.
+# Shared by the bench scripts (sourced): their set-up and clean-up, a free port, the clock, and nginx.
+
+# Installs Debian package $2 when command $1 is missing.
+need() {
+    command -v "$1" >/dev/null 2>&1 && return 0
+    echo "$(basename "$0"): installing $2" >&2
+    apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y "$2" >/dev/null
+}
+
+# The release binary in $bin (built first unless BENCH_SKIP_BUILD is set); a new folder in $work, named after $1,
+# that nginx's workers (another user) can read; $pids, the processes the exit stops. $2, when given, names a
+# function the exit runs too (before the folder goes).
+bench_setup() {
+    [ -n "${BENCH_SKIP_BUILD:-}" ] || swift build -c release --product switchboard >&2
+    bin="$PWD/.build/release/switchboard"
+    work=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-$1.XXXXXX")
+    chmod 755 "$work"
+    pids=()
+    bench_also_on_exit=${2:-}
+    trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+    [ -z "$bench_also_on_exit" ] || "$bench_also_on_exit" || true
+    rm -rf "$work"
+}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now_ms() { date +%s%3N; }

@@ -12,19 +12,9 @@ cd "$(dirname "$0")/.."
 
 duration=${BENCH_DURATION:-10s}
 events=${BENCH_EVENTS:-40000}
-[ -n "${BENCH_SKIP_BUILD:-}" ] || swift build -c release --product switchboard >&2
-bin="$PWD/.build/release/switchboard"
-work=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-bench-webhooks.XXXXXX")
-chmod 755 "$work"
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
 # shellcheck source=scripts/bench-lib.sh
 source scripts/bench-lib.sh
+bench_setup bench-webhooks
 
 # The receiver: nginx answering 200 to every POST, logging one line per delivery.
 nginx_port=$(free_port)

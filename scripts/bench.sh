@@ -24,30 +24,13 @@ large=${BENCH_LARGE:-100000}
 threads=2
 connections=64
 
-need() {
-    command -v "$1" >/dev/null 2>&1 && return 0
-    echo "bench.sh: installing $2" >&2
-    apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y "$2" >/dev/null
-}
+# shellcheck source=scripts/bench-lib.sh
+source scripts/bench-lib.sh
 need wrk wrk
 need nginx nginx
 need curl curl
-
-[ -n "${BENCH_SKIP_BUILD:-}" ] || swift build -c release --product switchboard >&2
-bin="$PWD/.build/release/switchboard"
-work=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-bench.XXXXXX")
-chmod 755 "$work"  # nginx's workers run as another user and must read the baseline file
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-    if $with_postgres; then switchboard_postgres_stop || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-# shellcheck source=scripts/bench-lib.sh
-source scripts/bench-lib.sh
+stop_postgres() { if $with_postgres; then switchboard_postgres_stop; fi; }
+bench_setup bench stop_postgres
 
 location=BenchLocation0000000
 total=$((messages + large))
