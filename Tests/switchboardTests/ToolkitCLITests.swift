@@ -132,6 +132,9 @@ import Testing
             if parts.count == 4 { conversations.insert(String(parts[3]).trimmingCharacters(in: .whitespacesAndNewlines)) }
         }
         #expect(conversations.count == 1)  // one conversation per contact, made by the first trigger
+        let typing = try await runCLI(["trigger", "typing"] + target + ["--visitor", "visitor-9"] + client)
+        #expect(typing.status == 0, "\(typing.stderr)")
+        #expect(typing.stdout == "conversation: \(conversations.first ?? "?") typing: true\n")
         let sent = try await runCLI(["send", "--contact", contactId, "--type", "SMS", "--message", "Out", "--format", "json"] + client)
         let messageId = try #require(
             (try JSONSerialization.jsonObject(with: Data(sent.stdout.utf8)) as? [String: Any])?["messageId"] as? String)
@@ -140,12 +143,16 @@ import Testing
         let refused = try await runCLI(["trigger", "call"] + target + ["--status", "ringing"] + client)
         #expect(refused.status != 0 && refused.stderr.contains("--status must be one of pending, completed"))
 
-        try await Self.waitFor { lines.all.filter { $0.hasPrefix("{") }.count == 5 }
-        let events = lines.all.filter { $0.hasPrefix("{") }.compactMap {
+        try await Self.waitFor { lines.all.filter { $0.hasPrefix("{") }.count == 6 }
+        var events = lines.all.filter { $0.hasPrefix("{") }.compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
         #expect(events.map { $0["type"] as? String }
-            == ["InboundMessage", "InboundMessage", "InboundMessage", "OutboundMessage", "OutboundMessage"])
+            == ["InboundMessage", "InboundMessage", "InboundMessage", "LiveChatTyping", "OutboundMessage", "OutboundMessage"])
+        let typed = events.remove(at: 3)
+        #expect(typed["conversationId"] as? String == conversations.first)
+        #expect(typed["visitorId"] as? String == "visitor-9")
+        #expect(typed["isTyping"] as? Bool == true)
         #expect(events.map { $0["messageType"] as? String } == ["SMS", "Email", "CALL", "SMS", "SMS"])
         #expect(events[0]["body"] as? String == "Hello")
         #expect(events[1]["body"] as? String == "<p>Hi</p>")  // (subjects are not stored yet: issue 17)

@@ -8,8 +8,8 @@ import SwitchboardCore
 struct TriggerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trigger",
-        abstract: "Make the common events happen: an inbound SMS or email, a call, a provider's status.",
-        subcommands: [InboundSMS.self, InboundEmail.self, Call.self, ProviderStatus.self])
+        abstract: "Make the common events happen: an inbound SMS or email, a call, a provider's status, live chat typing.",
+        subcommands: [InboundSMS.self, InboundEmail.self, Call.self, ProviderStatus.self, Typing.self])
 
     /// `--contact` and `--location`, and the contact's conversation, made when it has none.
     struct Target: ParsableArguments {
@@ -109,6 +109,26 @@ struct TriggerCommand: AsyncParsableCommand {
             }
             Output.line(
                 "message: \(updated.messageId?.rawValue ?? message) conversation: \(updated.conversationId?.rawValue ?? "?") status: \(status)")
+        }
+    }
+
+    struct Typing: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "typing",
+            abstract: "Live chat's typing indicator in the contact's conversation (LiveChatTyping).")
+        @OptionGroup var target: Target
+        @Option(help: "The chat widget's visitor.") var visitor = "switchboard-cli"
+        @Flag(help: "Say the typing stopped (isTyping false).") var stop = false
+        @OptionGroup var client: ClientOptions
+
+        func run() async throws {
+            let location = try ClientOptions.location(target.location)
+            try await client.withClient { client in
+                let conversation = try await target.conversation(using: client)
+                try await client.liveChatTyping(
+                    locationId: location, conversationId: conversation, visitorId: visitor, isTyping: !stop)
+                Output.line("conversation: \(conversation) typing: \(!stop)")
+            }
         }
     }
 }
