@@ -107,11 +107,11 @@ extension SQLiteConversationStore {
 
     public func sweepAbandonedUploads(recordedBefore cutoff: Timestamp, limit: Int, logger: Logger) async throws -> Int {
         try await write { db in
-            let tokens = try String.fetchAll(
-                db, sql: "SELECT token FROM files WHERE served = 0 AND created_at < ? LIMIT ?",
-                arguments: [cutoff.rawValue, limit])
-            for token in tokens { try Self.deleteFiles(where: "token = ?", [token], db: db) }
-            return tokens.count
+            // The files' rows go last, so the count of changes is theirs.
+            try Self.deleteFiles(
+                where: "token IN (SELECT token FROM files WHERE served = 0 AND created_at < ? LIMIT ?)",
+                [cutoff.rawValue, limit], db: db)
+            return db.changesCount
         }
     }
 

@@ -43,13 +43,10 @@ enum CallMediaLine {
             guard given.contentType.lowercased().hasPrefix("audio/") else {
                 throw MessageImporter.ImportError("recording.contentType must be an audio type (audio/…)")
             }
+            // The text's length first, so an oversized one is not decoded.
             guard given.data.utf8.count <= (UploadRules.maximumFileSize + 2) / 3 * 4 + 4,
-                let bytes = Data(base64Encoded: given.data)
+                let bytes = Data(base64Encoded: given.data), bytes.count <= UploadRules.maximumFileSize
             else {
-                throw MessageImporter.ImportError(
-                    "recording.data must be base64 of at most \(UploadRules.maximumFileSize) bytes")
-            }
-            guard bytes.count <= UploadRules.maximumFileSize else {
                 throw MessageImporter.ImportError(
                     "recording.data must be base64 of at most \(UploadRules.maximumFileSize) bytes")
             }
