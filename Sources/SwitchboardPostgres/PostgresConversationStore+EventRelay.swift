@@ -46,7 +46,7 @@ extension PostgresConversationStore: EventRelay {
                     try await Task.sleep(for: Self.pingInterval)
                     try? await self.execute(
                         "relayPing", "SELECT pg_notify('\(unescaped: Self.eventChannel)', \(ping))", logger: logger)
-                    if lastPing.silence > Self.pingTimeout {
+                    if let silence = lastPing.silence, silence > Self.pingTimeout {
                         throw RelayListenerLost()
                     }
                 }
@@ -122,9 +122,10 @@ struct RelayListenerLost: Error, CustomStringConvertible {
     var description: String { "the event relay's LISTEN connection was lost" }
 }
 
-/// When the relay's listener last heard its own ping.
-private final class HeardAt: Sendable {
-    private let time = Mutex(ContinuousClock.now)
+/// When a listener last heard its channel.
+final class HeardAt: Sendable {
+    private let time = Mutex<ContinuousClock.Instant?>(nil)
     func mark() { time.withLock { $0 = .now } }
-    var silence: Duration { ContinuousClock.now - time.withLock { $0 } }
+    /// Since it last heard; nil until it first heard (it is not listening yet).
+    var silence: Duration? { time.withLock { $0 }.map { ContinuousClock.now - $0 } }
 }

@@ -132,6 +132,7 @@ enum PostgresMigrations {
         callTranscriptions,  // PostgresCallSchema.swift
         files,  // PostgresFileSchema.swift
         contactTagsAndDnd,  // PostgresContactTagsSchema.swift
+        clusterCoordination,  // PostgresClusterSchema.swift, PostgresRateLimitSchema.swift
     ]
 
     /// Trigram indexes (pg_trgm) over what conversation search matches, so a search reads the matching rows

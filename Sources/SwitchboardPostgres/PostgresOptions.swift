@@ -40,6 +40,8 @@ public struct PostgresOptions: Sendable, Hashable {
     public var connectionTimeout: Duration
     /// Sent as the `search_path` startup parameter when set (tests give each store its own schema).
     public var searchPath: String?
+    /// Sent as `application_name`: how an operator tells the instances' connections apart in `pg_stat_activity`.
+    public var applicationName = "switchboard"
     /// Whether the pool opens all its connections at start and keeps them (the default, and the only setting
     /// whose memory stays flat under load: see `clientConfiguration`), or opens them as needed and closes idle
     /// ones after a minute (test suites, which run many small stores at once against one cluster).
@@ -92,7 +94,9 @@ public struct PostgresOptions: Sendable, Hashable {
             configuration.options.keepAliveBehavior = nil
         }
         configuration.options.connectTimeout = connectionTimeout
-        var parameters = [("statement_timeout", "\(Self.milliseconds(statementTimeout))")]
+        var parameters = [
+            ("statement_timeout", "\(Self.milliseconds(statementTimeout))"), ("application_name", applicationName),
+        ]
         if let searchPath { parameters.append(("search_path", searchPath)) }
         configuration.options.additionalStartupParameters = parameters
         return configuration

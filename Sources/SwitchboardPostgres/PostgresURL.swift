@@ -7,15 +7,18 @@ public struct PostgresURLError: Error, Sendable, Hashable, CustomStringConvertib
 
 extension PostgresOptions {
     /// The query parameters a URL may carry.
-    public static let urlParameters = ["sslmode", "connect_timeout", "statement_timeout", "pool_size", "search_path"]
+    public static let urlParameters = [
+        "sslmode", "connect_timeout", "statement_timeout", "pool_size", "search_path", "application_name",
+    ]
 
     /// Parses `postgres://user:password@host:port/database?sslmode=disable` (or `postgresql://`).
     ///
     /// - user and password are percent-decoded; the user is required.
     /// - the port defaults to 5432; an IPv6 host goes in brackets (`[::1]`).
     /// - query parameters: `sslmode` (libpq's values), `connect_timeout` (seconds), `statement_timeout`
-    ///   (milliseconds, 0 for none), `pool_size` (the connections the pool opens and keeps), `search_path`. Anything else is refused,
-    ///   so a typo cannot silently fall back to a default.
+    ///   (milliseconds, 0 for none), `pool_size` (the connections the pool opens and keeps), `search_path`, `application_name` (what
+    ///   `pg_stat_activity` shows for each connection; default `switchboard`). Anything else is refused, so a typo
+    ///   cannot silently fall back to a default.
     public init(url: String) throws(PostgresURLError) {
         guard let colon = url.firstIndex(of: ":"), url[colon...].hasPrefix("://") else {
             throw PostgresURLError("expected postgres://user:password@host:port/database")
@@ -86,6 +89,12 @@ extension PostgresOptions {
             case "search_path":
                 guard !value.isEmpty else { throw PostgresURLError("search_path is empty") }
                 searchPath = value
+            case "application_name":
+                // PostgreSQL keeps 63 bytes of it; a name that long is a mistake worth saying.
+                guard !value.isEmpty, value.utf8.count <= 63 else {
+                    throw PostgresURLError("application_name must be 1 to 63 bytes")
+                }
+                applicationName = value
             default:
                 throw PostgresURLError(
                     "unknown query parameter \(name) (allowed: \(Self.urlParameters.joined(separator: ", ")))")

@@ -20,6 +20,7 @@ enum SQLiteMigrations {
         (SQLiteCallSchema.migrationName, SQLiteCallSchema.create),
         (SQLiteFileSchema.migrationName, SQLiteFileSchema.create),
         (SQLiteContactTagsSchema.migrationName, SQLiteContactTagsSchema.create),
+        (SQLiteClusterSchema.migrationName, SQLiteClusterSchema.create),
     ]
 
     static func register(in migrator: inout DatabaseMigrator) {

@@ -39,7 +39,7 @@ public func buildApplication(
             options: try postgresOptions(url), backgroundLogger: logger, keySeal: seal(configuration.secretKey))
         // The client runs as a service by the time migrations run; the advisory lock makes concurrent starts safe.
         return buildApplication(
-            store: store, configuration: configuration, services: [store], eventRelay: store,
+            store: store, configuration: configuration, services: [store], sharedDatabase: SharedDatabase(store),
             migrate: { try await store.migrate(logger: logger) }, logger: logger,
             whenListening: { await whenListening(store, $0) })
     }
@@ -80,18 +80,21 @@ private func postgresOptions(_ url: String) throws -> PostgresOptions {
 /// Builds the server on a store that is already open (tests call this directly).
 public func buildApplication<Store: ConversationStore>(
     store: Store, configuration: ServerConfiguration, metrics: ServerMetrics = ServerMetrics(),
-    services: [any Service] = [], eventRelay: (any EventRelay)? = nil,
+    services: [any Service] = [], sharedDatabase: SharedDatabase? = nil,
     migrate: (@Sendable () async throws -> Void)? = nil, logger: Logger,
     whenListening: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> Application<RouterResponder<AppRequestContext>> {
     var configuration = configuration
-    // A store written by others unseen (other instances on one database) cannot keep answers fresh: none is cached.
-    if !store.seesEveryWrite { configuration.cacheResponses = false }
+    // A store written by others unseen (other instances on one database) keeps answers fresh only by hearing
+    // their writes through a change feed; without one, none is cached.
+    if !store.seesEveryWrite && sharedDatabase == nil { configuration.cacheResponses = false }
     if let clock = configuration.control?.testClock { configuration.now = clock.now }
-    let relayQueue = eventRelay.map { _ in
+    let relayQueue = sharedDatabase.map { _ in
         AsyncStream.makeStream(of: [WebhookEvent].self, bufferingPolicy: .bufferingNewest(EventRelayService<Store>.queuedBatches))
     }
-    let shared = SharedState(store: store, configuration: configuration, metrics: metrics, relay: relayQueue?.continuation)
+    let shared = SharedState(
+        store: store, configuration: configuration, metrics: metrics, relay: relayQueue?.continuation,
+        sharedDatabase: sharedDatabase, logger: logger)
     let cache = shared.cache
     let router = buildRouter(
         store: InstrumentedStore(base: store, metrics: metrics, cache: cache), configuration: configuration,
@@ -99,12 +102,12 @@ public func buildApplication<Store: ConversationStore>(
     var services = services
     services.append(shared.scheduledSends)
     services.append(shared.uploadSweeper)
-    if let eventRelay, let relayQueue {
+    if let sharedDatabase, let relayQueue {
         services.append(
             NamedService(
                 name: "event relay",
                 EventRelayService(
-                    relay: eventRelay, store: store, outgoing: relayQueue.stream, live: shared.events.live,
+                    relay: sharedDatabase.events, store: store, outgoing: relayQueue.stream, live: shared.events.live,
                     doorbell: shared.webhookDoorbell, logger: logger)))
     }
     if configuration.faults.isActive {
@@ -128,10 +131,18 @@ public func buildApplication<Store: ConversationStore>(
     let started = Locked(false)
     var hotPathOrNil: HotPath?
     if let cache {
-        services.append(
-            NamedService(
-                name: "cache watcher",
-                CacheWatcher(store: store, cache: cache, interval: .milliseconds(100), started: started, logger: logger)))
+        if store.seesEveryWrite {
+            services.append(
+                NamedService(
+                    name: "cache watcher",
+                    CacheWatcher(
+                        store: store, cache: cache, interval: .milliseconds(100), started: started, logger: logger)))
+        } else if let sharedDatabase {
+            services.append(
+                NamedService(
+                    name: "cache coherence",
+                    CacheCoherence(feed: sharedDatabase.changes, cache: cache, metrics: metrics, logger: logger)))
+        }
         // Injected faults apply to every API request, so the hot path stands aside while they are on.
         if !configuration.faults.isActive {
             let dates = HTTPDateCache()
@@ -206,14 +217,22 @@ struct SharedState: Sendable {
     let uploadSweeper: UploadSweeper
 
     /// The state a configuration calls for: a response cache only when answers are cached, a rate limiter only
-    /// when there is a policy.
+    /// when there is a policy (drawing from the shared database's counters when there is one).
     init(
         store: some ConversationStore, configuration: ServerConfiguration, metrics: ServerMetrics,
-        relay: AsyncStream<[WebhookEvent]>.Continuation? = nil
+        relay: AsyncStream<[WebhookEvent]>.Continuation? = nil, sharedDatabase: SharedDatabase? = nil,
+        logger: Logger = Logger(label: "switchboard")
     ) {
         tokens = TokenCache()
-        cache = configuration.cacheResponses ? ResponseCache(limits: .init(bytes: configuration.responseCacheBytes)) : nil
-        rateLimiter = configuration.rateLimit.map { RateLimiter(policy: $0, testClock: configuration.control?.testClock) }
+        // On a shared database the cache waits for the change feed to listen.
+        cache = configuration.cacheResponses
+            ? ResponseCache(limits: .init(bytes: configuration.responseCacheBytes), serving: sharedDatabase == nil)
+            : nil
+        rateLimiter = configuration.rateLimit.map { policy in
+            RateLimiter(
+                policy: policy, testClock: configuration.control?.testClock,
+                leases: sharedDatabase.map { LeasedAllowances(policy: policy, ledger: $0.rateLimits, logger: logger) })
+        }
         self.metrics = metrics
         accessTokens = AccessTokenAuthority(store: store, now: configuration.now)
         authenticationFailures = AuthenticationFailureBudget(policy: configuration.authenticationFailures)
@@ -236,6 +255,9 @@ func buildRouter<Store: ConversationStore>(
         middleware: ObservationMiddleware(
             metrics: shared.metrics, accessLog: configuration.accessLog, journal: shared.journal))
     router.add(middleware: HighLevelErrorMiddleware())
+    if !configuration.trustedProxies.isEmpty {
+        router.add(middleware: ForwardedClientMiddleware(trustedProxies: configuration.trustedProxies))
+    }
     if configuration.requestTimeout > .zero {
         router.add(middleware: RequestTimeoutMiddleware(timeout: configuration.requestTimeout))
     }

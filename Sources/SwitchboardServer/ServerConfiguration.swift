@@ -58,6 +58,8 @@ public struct ServerConfiguration: Sendable {
     public var responseCacheBytes = 64 << 20
     /// Failed authentications allowed per client address and window; past them the address is answered 429.
     public var authenticationFailures = AuthenticationFailurePolicy()
+    /// Proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
+    public var trustedProxies: Set<String> = []
     /// A request head must arrive whole within this time of its first byte (`--header-timeout`); slower heads are
     /// answered 408 and their connection closed.
     public var headerTimeout: Duration = .seconds(10)

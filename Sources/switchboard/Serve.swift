@@ -59,7 +59,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a request head may take to arrive whole, from its first byte (408 after).")
     var headerTimeout: Int = 10
     @Option(help: "Open connections allowed; more are answered 503 and closed.") var maxConnections: Int = 4_096
-    @Option(help: "Megabytes of encoded answers kept in memory (least recently used out first).")
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: """
+            An IP address of a proxy in front of the server (repeatable): behind it, the client is the address the \
+            proxy adds to X-Forwarded-For (failed authentications are counted per client).
+            """)
+    var trustedProxies: [String] = []
+    @Option(help: "Megabytes of encoded answers kept in memory (least recently used out first; 0: none cached).")
     var cacheSize: Int = 64
 
     enum RateLimitMode: String, ExpressibleByArgument, CaseIterable { case highlevel, off }
@@ -95,7 +102,16 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("timeouts must be positive")
         }
         if maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
-        if !(1...65_536).contains(cacheSize) { throw ValidationError("--cache-size must be from 1 to 65536 (megabytes)") }
+        if !(0...65_536).contains(cacheSize) { throw ValidationError("--cache-size must be from 0 to 65536 (megabytes)") }
+        for proxy in trustedProxies where !Self.isIPAddress(proxy) {
+            throw ValidationError("--trusted-proxy must be an IP address, like 127.0.0.1 or ::1 (not \(proxy))")
+        }
+    }
+
+    static func isIPAddress(_ text: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
     }
 
     func run() async throws {
@@ -120,6 +136,8 @@ struct Serve: AsyncParsableCommand {
         configuration.headerTimeout = Duration.seconds(headerTimeout)
         configuration.maximumConnections = maxConnections
         configuration.responseCacheBytes = cacheSize << 20
+        configuration.trustedProxies = Set(trustedProxies)
+        if cacheSize == 0 { configuration.cacheResponses = false }
         configuration.sqliteFile = SQLiteFileRules(allowShared: allowSharedFile, durability: durability)
         webhooks.apply(to: &configuration.webhooks)
         if let seedFile { configuration.seed = try Self.readSeed(seedFile, now: configuration.now()) }

@@ -62,8 +62,10 @@ import Testing
         #expect(configuration.options.minimumConnections == 7)
         #expect(configuration.options.keepAliveBehavior == nil)
         let parameters = configuration.options.additionalStartupParameters
-        #expect(parameters.map(\.0) == ["statement_timeout", "search_path"])
-        #expect(parameters.map(\.1) == ["2500", "t_1"])
+        #expect(parameters.map(\.0) == ["statement_timeout", "application_name", "search_path"])
+        #expect(parameters.map(\.1) == ["2500", "switchboard", "t_1"])
+        let named = try PostgresOptions(url: "postgres://u@h/db?application_name=switchboard-eu-1")
+        #expect(named.clientConfiguration.options.additionalStartupParameters.map(\.1).contains("switchboard-eu-1"))
     }
 
     @Test func descriptionHidesThePassword() throws {
@@ -103,6 +105,8 @@ import Testing
         ("postgres://u@h/db?pool_size=0", "pool_size"),
         ("postgres://u@h/db?pool_size=abc", "pool_size"),
         ("postgres://u@h/db?user=x", "unknown query parameter user"),
+        ("postgres://u@h/db?application_name=", "application_name must be 1 to 63 bytes"),
+        ("postgres://u@h/db?application_name=\(String(repeating: "a", count: 64))", "application_name must be 1 to 63 bytes"),
     ])
     func malformedURLsAreRefusedWithAReason(url: String, reason: String) throws {
         let error = try #require(throws: PostgresURLError.self) { try PostgresOptions(url: url) }

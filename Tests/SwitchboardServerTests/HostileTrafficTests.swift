@@ -284,6 +284,45 @@ import Testing
         }
     }
 
+    /// Behind a trusted proxy, failed authentications count against the client the proxy names in X-Forwarded-For:
+    /// one guesser is throttled, another client behind the same proxy is not. A peer that is not trusted is counted
+    /// itself, whatever X-Forwarded-For it sends.
+    @Test func failedAuthenticationIsCountedPerClientBehindATrustedProxy() async throws {
+        try await withStore(.sqlite) { store in
+            let tenant = try await store.makeTenant()
+            let (conversation, _) = try await seedConversation(store, tenant: tenant, count: 1)
+            let path = "/conversations/\(conversation)/messages"
+            @Sendable func guess(_ n: Int, from client: String) -> String {
+                "GET \(path) HTTP/1.1\r\nHost: localhost\r\nVersion: 2021-04-15\r\nX-Forwarded-For: 198.51.100.1, \(client)\r\n"
+                    + "Authorization: Bearer pit-00000000-0000-4000-8000-00000000000\(n)\r\n\r\n"
+            }
+            for trusted in [true, false] {
+                try await makeApplication(store: store, configure: {
+                    $0.authenticationFailures = AuthenticationFailurePolicy(failures: 3, window: .seconds(30))
+                    $0.trustedProxies = trusted ? ["127.0.0.1"] : []
+                }).test(.live) { client in
+                    let connection = try RawConnection(port: try #require(client.port))
+                    for n in 0..<3 {
+                        connection.write(guess(n, from: "203.0.113.5"))
+                        #expect(try await connection.response().head.hasPrefix("HTTP/1.1 401 Unauthorized\r\n"))
+                    }
+                    connection.write(guess(4, from: "203.0.113.5"))
+                    #expect(try await connection.response().head.hasPrefix("HTTP/1.1 429 Too Many Requests\r\n"))
+                    // Another client behind the same proxy: its own budget only when the proxy is trusted.
+                    connection.write(guess(5, from: "203.0.113.6"))
+                    let other = try await connection.response()
+                    #expect(
+                        other.head.hasPrefix(trusted ? "HTTP/1.1 401 Unauthorized\r\n" : "HTTP/1.1 429 Too Many Requests\r\n"),
+                        "trusted: \(trusted)")
+                }
+            }
+        }
+        #expect(ForwardedClientMiddleware.client(peer: "10.0.0.1", forwardedFor: ["1.2.3.4"], trusted: ["127.0.0.1"]) == "10.0.0.1")
+        #expect(ForwardedClientMiddleware.client(peer: "127.0.0.1", forwardedFor: ["1.2.3.4, 10.0.0.9"], trusted: ["127.0.0.1", "10.0.0.9"]) == "1.2.3.4")
+        #expect(ForwardedClientMiddleware.client(peer: "127.0.0.1", forwardedFor: [], trusted: ["127.0.0.1"]) == "127.0.0.1")
+        #expect(ForwardedClientMiddleware.client(peer: "127.0.0.1", forwardedFor: [String(repeating: "9", count: 46)], trusted: ["127.0.0.1"]) == "127.0.0.1")
+    }
+
     /// The hot path's memo of resolved requests is fed only by answers from the cache, with short strings: 200
     /// requests with a 60 KB cursor (each answered 400 by the full path) leave nothing in it.
     @Test func theHotPathRemembersOnlyAnsweredRequests() throws {

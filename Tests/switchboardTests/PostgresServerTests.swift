@@ -14,11 +14,22 @@ enum PostgresForTests {
 
     /// A fresh schema, and the URL that points the server at it.
     static func schemaURL() async throws -> String {
+        try await schema().url
+    }
+
+    /// A fresh schema: its name (for `sql`) and the URL that points the server at it.
+    static func schema() async throws -> (name: String, url: String) {
         let base = try url()
         let schema = "srv_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
         try await run(psql(), ["-q", "-d", base, "-c", "CREATE SCHEMA \(schema)"])
         // A small pool: a store opens its whole pool at once, and many tests run servers and CLIs in parallel.
-        return base + (base.contains("?") ? "&" : "?") + "search_path=\(schema)&pool_size=4"
+        return (schema, base + (base.contains("?") ? "&" : "?") + "search_path=\(schema)&pool_size=4")
+    }
+
+    /// Runs SQL in `schema` of the shared cluster, as its superuser; the rows, one per line, fields split by `|`.
+    @discardableResult
+    static func sql(_ statements: String, in schema: String) async throws -> String {
+        try await run(psql(), ["-q", "-At", "-d", url(), "-c", "SET search_path = \(schema); \(statements)"])
     }
 
     static func psql() throws -> String {
@@ -48,13 +59,14 @@ struct TestFailure: Error, CustomStringConvertible {
 }
 
 @Suite(.serialized, .timeLimit(.minutes(5))) struct PostgresServerTests {
-    /// Two servers on one fresh schema, rate limits off; the first made the location and token.
-    static func twoInstances() async throws -> (ServerProcess, ServerProcess) {
+    /// Two servers on one fresh schema (rate limits off unless `arguments` say otherwise); the first made the
+    /// location and token.
+    static func twoInstances(arguments: [String] = ["--rate-limit", "off"]) async throws -> (ServerProcess, ServerProcess) {
         let database = try await PostgresForTests.schemaURL()
-        let first = try ServerProcess(database: database, arguments: ["--rate-limit", "off"])
+        let first = try ServerProcess(database: database, arguments: arguments)
         do {
             try await first.waitUntilReady()
-            let second = try ServerProcess(database: database, arguments: ["--rate-limit", "off"])
+            let second = try ServerProcess(database: database, arguments: arguments)
             do {
                 try await second.waitUntilReady()
             } catch {
@@ -301,6 +313,12 @@ private struct DemoServer {
             var answers = try await [("read", read), ("write", write), ("readyz", ready)]
             if let unknown = try await unknown { answers.append(("unknown token", unknown)) }
             for (name, (response, elapsed)) in answers {
+                // A cached answer may still be served until the change feed has been silent for its limit (1 s):
+                // no write can commit meanwhile, so it is not stale. The second round is past that.
+                if round == 1, name == "read", response.status == 200 {
+                    #expect(withPlaceholderTraceId(response.body) == withPlaceholderTraceId(before.body))
+                    continue
+                }
                 #expect(response.status == 503, "round \(round), \(name): \(response.body)")
                 #expect(withPlaceholderTraceId(response.body) == unavailable, "round \(round), \(name)")
                 #expect(elapsed < .seconds(10), "round \(round), \(name) took \(elapsed)")

@@ -37,6 +37,14 @@ final class ResponseCache: Sendable {
         var generations: [ConversationID: UInt64] = [:]
         var writes: UInt64 = 0  // every write, for answers whose conversation is not known in advance
         var epoch: UInt64 = 0  // moves when everything is dropped at once
+        /// False while writes may go unheard (another instance's, with the change feed not listening).
+        var serving: Bool
+
+        mutating func dropAll() {
+            epoch &+= 1
+            entries.removeAll()
+            keysByConversation.removeAll(keepingCapacity: true)
+        }
 
         mutating func forget(_ key: Key, of conversation: ConversationID) {
             guard var keys = keysByConversation[conversation] else { return }
@@ -62,9 +70,11 @@ final class ResponseCache: Sendable {
     private let state: Locked<State>
     let limits: Limits
 
-    init(limits: Limits = Limits()) {
+    /// `serving`: false for a cache whose writes are heard through a change feed, until it listens (`startServing`).
+    init(limits: Limits = Limits(), serving: Bool = true) {
         self.limits = limits
-        state = Locked(State(entries: LRUDictionary(maximumCount: limits.entries, maximumCost: limits.bytes)))
+        state = Locked(
+            State(entries: LRUDictionary(maximumCount: limits.entries, maximumCost: limits.bytes), serving: serving))
     }
 
     /// Bytes held by the answers, as counted against `limits.bytes`.
@@ -95,13 +105,13 @@ final class ResponseCache: Sendable {
     }
 
     func lookup(_ key: Key) -> Entry? {
-        state.withLock { $0.entries.value(forKey: key) }
+        state.withLock { $0.serving ? $0.entries.value(forKey: key) : nil }
     }
 
     func store(_ entry: Entry, for key: Key, ticket: Ticket) {
         state.withLock { state in
             let current = ticket.conversation.map { state.generations[$0, default: 0] } ?? state.writes
-            guard state.epoch == ticket.epoch, current == ticket.generation else { return }
+            guard state.serving, state.epoch == ticket.epoch, current == ticket.generation else { return }
             let cost = Self.cost(of: entry, key: key)
             guard cost <= limits.largestEntry else { return }
             if let replaced = state.entries.peek(key), replaced.conversation != entry.conversation {
@@ -129,10 +139,22 @@ final class ResponseCache: Sendable {
 
     /// Drops everything: another process changed the database.
     func invalidateAll() {
+        state.withLock { $0.dropAll() }
+    }
+
+    /// Drops everything and neither answers nor keeps answers until `startServing`: writes may go unheard.
+    func stopServing() {
         state.withLock { state in
-            state.epoch &+= 1
-            state.entries.removeAll()
-            state.keysByConversation.removeAll(keepingCapacity: true)
+            state.dropAll()
+            state.serving = false
+        }
+    }
+
+    /// Every later write is heard again; what was read before is not trusted (a write may have gone unheard).
+    func startServing() {
+        state.withLock { state in
+            state.dropAll()
+            state.serving = true
         }
     }
 }

@@ -43,7 +43,7 @@ struct ControlController<Store: ConversationStore>: Sendable {
             try await SeedLoader.load(seed, into: store, at: now(), existing: .fill, logger: context.logger)
         }
         shared.tokens.forgetAll()
-        shared.rateLimiter?.forgetAll()
+        try await shared.rateLimiter?.forgetAll()
         _ = shared.faultRules?.removeAll()
         shared.journal?.removeAll()
         return JSONResponse.make(traceId: context.traceId) { json in

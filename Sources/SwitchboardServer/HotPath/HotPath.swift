@@ -96,7 +96,9 @@ final class HotPath: Sendable {
         let traceId = TraceID.make()
         var limit: RateLimitState?
         if let rateLimiter {
-            limit = rateLimiter.admit(resolution.rateLimitKey, now: start)
+            // Nothing leased of the shared counters yet: the router leases (it may wait; the hot path does not).
+            guard let admitted = rateLimiter.admitAtOnce(resolution.rateLimitKey, now: start) else { return nil }
+            limit = admitted
         }
         var head = allocator.buffer(capacity: 512)
         var answer: Answer

@@ -3,7 +3,8 @@ import SwitchboardStorage
 import SwitchboardCore
 
 /// HighLevel's limits (CONTRACT.md §8): a burst of `burst` requests per fixed window of `window`, and `daily`
-/// requests per UTC day, counted per app and location. State lives in this process only.
+/// requests per UTC day, counted per app and location. One server counts in memory; instances on a shared database
+/// draw from the database's counters (`LeasedAllowances`).
 public struct RateLimitPolicy: Sendable, Hashable {
     public var burst: Int
     public var window: Duration
@@ -53,7 +54,7 @@ enum RateLimitHeader {
 }
 
 /// Fixed windows: the first request of a key opens a window; the `burst + 1`-th request inside it is refused,
-/// and the window starts over once it has lasted `window`.
+/// and the window starts over once it has lasted `window`. Counted here, or, with a ledger, shared by every instance.
 final class RateLimiter: Sendable {
     private struct Counters {
         var windowStart: ContinuousClock.Instant
@@ -66,22 +67,46 @@ final class RateLimiter: Sendable {
     private let counters = Locked<[String: Counters]>([:])
     /// The test clock, when on: its moves move the windows and the day too.
     private let testClock: TestClock?
+    /// The cluster's shared counters, when instances share a database.
+    private let leases: LeasedAllowances?
 
-    init(policy: RateLimitPolicy, testClock: TestClock? = nil) {
+    init(policy: RateLimitPolicy, testClock: TestClock? = nil, leases: LeasedAllowances? = nil) {
         self.policy = policy
         self.testClock = testClock
+        self.leases = leases
     }
 
     /// Counts one request for `key` now; the daily quota follows the UTC day of the wall clock (or the test clock).
-    /// Both doors (the router and the hot path) call this, so they count alike.
-    func admit(_ key: String, now: ContinuousClock.Instant = .now) -> RateLimitState {
+    /// nil only with shared counters, when this instance must lease first: the hot path then leaves the request to
+    /// the router, whose `admitWaiting` does.
+    func admitAtOnce(_ key: String, now: ContinuousClock.Instant = .now) -> RateLimitState? {
+        if let leases {
+            let time = wallClock
+            return leases.admitAtOnce(key, now: time, day: time / 86_400_000)
+        }
         guard let testClock else { return admit(key, now: now, day: Timestamp.now().rawValue / 86_400_000) }
         return admit(key, now: now + testClock.offset, day: testClock.now().rawValue / 86_400_000)
     }
 
-    /// Every count starts over (a reset).
-    func forgetAll() {
+    /// Counts one request for `key` now, leasing from the shared counters when needed.
+    func admitWaiting(_ key: String) async throws -> RateLimitState {
+        if let leases {
+            let time = wallClock
+            return try await leases.admitWaiting(key, now: time, day: time / 86_400_000)
+        }
+        // Without shared counters, every request is admitted at once.
+        return admitAtOnce(key) ?? RateLimitState(
+            allowed: true, burstRemaining: policy.burst, dailyRemaining: policy.daily, retryAfterSeconds: 0,
+            policy: policy)
+    }
+
+    /// Milliseconds since 1970 on the test clock, or the wall clock.
+    private var wallClock: Int64 { (testClock?.now() ?? Timestamp.now()).rawValue }
+
+    /// Every count starts over (a reset), the shared ones too.
+    func forgetAll() async throws {
         counters.withLock { $0 = [:] }
+        try await leases?.forgetAll()
     }
 
     /// Counts one request for `key` at `now` (`day` is the UTC day number, for the daily quota).

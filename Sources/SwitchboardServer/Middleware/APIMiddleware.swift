@@ -46,7 +46,7 @@ struct APIMiddleware<Store: ConversationStore>: RouterMiddleware {
             throw Self.injected(status: status, policy: rateLimiter?.policy ?? .highLevel)
         }
         guard let rateLimiter else { return try await next(request, context) }
-        let state = rateLimiter.admit(principal.rateLimitKey)
+        let state = try await rateLimiter.admitWaiting(principal.rateLimitKey)
         guard state.allowed else { throw RateLimitedError(state: state) }
         do {
             var response = try await next(request, context)

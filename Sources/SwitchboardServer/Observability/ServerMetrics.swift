@@ -14,6 +14,10 @@ public final class ServerMetrics: Sendable {
     private let storeTimers = Locked<[String: Metrics.Timer]>([:])
     let messagesStored: Metrics.Counter
     let webhooks: WebhookMetrics
+    /// On a shared database: whether the response cache serves (1) or waits for the change feed (0), and how
+    /// often the feed was lost.
+    private let cacheServing: Metrics.Gauge
+    private let cacheFeedLost: Metrics.Counter
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -26,6 +30,8 @@ public final class ServerMetrics: Sendable {
         self.factory = factory
         messagesStored = Metrics.Counter(label: "switchboard_messages_stored_total", factory: factory)
         webhooks = WebhookMetrics(factory: factory)
+        cacheServing = Metrics.Gauge(label: "switchboard_cache_serving", factory: factory)
+        cacheFeedLost = Metrics.Counter(label: "switchboard_cache_feed_lost_total", factory: factory)
     }
 
     /// The webhook dispatcher's: attempts by outcome, delivery latency, and the outbox's depth.
@@ -48,6 +54,9 @@ public final class ServerMetrics: Sendable {
             outboxDepth = Metrics.Gauge(label: "switchboard_webhook_outbox_pending", factory: factory)
         }
     }
+
+    func recordCacheServing(_ serving: Bool) { cacheServing.record(serving ? 1 : 0) }
+    func recordCacheFeedLost() { cacheFeedLost.increment() }
 
     /// The counter and timer for one route, method and status, for callers that record the same ones often.
     struct RequestRecorder: Sendable {
