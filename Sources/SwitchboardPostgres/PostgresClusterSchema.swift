@@ -5,8 +5,10 @@
 /// `switchboard_changes`, so each instance drops exactly the cached answers that went stale (`ChangeFeed`).
 /// Triggers, not the store's write paths: a write by any process (another instance, `import`, psql) is announced,
 /// and in its own transaction, so only a commit is heard. One notification per statement:
-/// `{"v":1,"conversations":[…]}` for up to 200 conversations that fit PostgreSQL's 8,000-byte payload, else
-/// `{"v":1,"everything":true}` (an import, a reset). PostgreSQL drops a transaction's duplicate notifications.
+/// `{"v":1,"schema":…,"conversations":[…]}` for up to 200 conversations that fit PostgreSQL's 8,000-byte payload,
+/// else `{"v":1,"schema":…,"everything":true}` (an import, a reset). The schema, because the channel is the database's:
+/// deployments in other schemas of it hear each other, and ignore what is not theirs. PostgreSQL drops a
+/// transaction's duplicate notifications.
 extension PostgresMigrations {
     static let changeChannel = "switchboard_changes"
 
@@ -24,9 +26,9 @@ extension PostgresMigrations {
                 IF changed IS NULL THEN
                     RETURN NULL;
                 END IF;
-                payload := json_build_object('v', 1, 'conversations', to_json(changed))::text;
+                payload := json_build_object('v', 1, 'schema', TG_TABLE_SCHEMA, 'conversations', to_json(changed))::text;
                 IF cardinality(changed) > 200 OR octet_length(payload) > 7900 THEN
-                    payload := '{"v":1,"everything":true}';
+                    payload := json_build_object('v', 1, 'schema', TG_TABLE_SCHEMA, 'everything', true)::text;
                 END IF;
                 PERFORM pg_notify('\(changeChannel)', payload);
                 RETURN NULL;
@@ -35,7 +37,8 @@ extension PostgresMigrations {
             """
             CREATE FUNCTION switchboard_messages_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
-                PERFORM pg_notify('\(changeChannel)', '{"v":1,"everything":true}');
+                PERFORM pg_notify('\(changeChannel)',
+                    json_build_object('v', 1, 'schema', TG_TABLE_SCHEMA, 'everything', true)::text);
                 RETURN NULL;
             END $$
             """,

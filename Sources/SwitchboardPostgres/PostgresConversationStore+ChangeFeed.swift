@@ -28,7 +28,10 @@ extension PostgresConversationStore: ChangeFeed {
             group.addTask { await listener.run() }
             group.addTask {
                 while true {
-                    try? await self.execute("changePing", "SELECT pg_notify(\(channel), \(ping))", logger: logger)
+                    // Only once listening: while the database is away, a ping would only add a failure to the log.
+                    if heard.silence != nil {
+                        try? await self.execute("changePing", "SELECT pg_notify(\(channel), \(ping))", logger: logger)
+                    }
                     try await Task.sleep(for: Self.changePingInterval)
                 }
             }
@@ -46,12 +49,16 @@ extension PostgresConversationStore: ChangeFeed {
                 }
             }
             try await listener.withConnection { connection in
+                // The schema the store's tables are in (the listener has the store's search_path).
+                let schema = try await connection.fetch("SELECT current_schema()", logger: logger) {
+                    try $0.decode(String.self)
+                }.first ?? "public"
                 try await connection.listen(on: channel) { notifications in
                     heard.mark()
                     listening()
                     for try await notification in notifications {
                         heard.mark()
-                        if let change = Self.change(notification.payload) { changed(change) }
+                        if let change = Self.change(notification.payload, schema: schema) { changed(change) }
                     }
                 }
             }
@@ -59,13 +66,14 @@ extension PostgresConversationStore: ChangeFeed {
         }
     }
 
-    /// What a notification says changed; nil for a ping. What cannot be read (malformed, another version's) may
-    /// have changed anything.
-    static func change(_ text: String) -> ChangedConversations? {
+    /// What a notification says changed in `schema`; nil for a ping, and for another schema's changes. What cannot
+    /// be read (malformed, another version's) may have changed anything.
+    static func change(_ text: String, schema: String) -> ChangedConversations? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
             object["v"] as? Int == 1
         else { return .everything }
         if object["ping"] is String { return nil }
+        guard object["schema"] as? String == schema else { return object["schema"] is String ? nil : .everything }
         if let ids = object["conversations"] as? [String] { return .conversations(ids.map(ConversationID.init)) }
         return .everything
     }

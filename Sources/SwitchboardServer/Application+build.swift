@@ -224,9 +224,9 @@ struct SharedState: Sendable {
         logger: Logger = Logger(label: "switchboard")
     ) {
         tokens = TokenCache()
-        // On a shared database the cache waits for the change feed to listen.
+        // A store that others write too: the cache waits for the change feed to listen.
         cache = configuration.cacheResponses
-            ? ResponseCache(limits: .init(bytes: configuration.responseCacheBytes), serving: sharedDatabase == nil)
+            ? ResponseCache(limits: .init(bytes: configuration.responseCacheBytes), serving: store.seesEveryWrite)
             : nil
         rateLimiter = configuration.rateLimit.map { policy in
             RateLimiter(

@@ -136,7 +136,8 @@ import Testing
     }
 
     /// The reader serves from its cache until the feed names the conversation; a notification naming another
-    /// conversation leaves it cached; one it cannot read (malformed, another version's) drops everything.
+    /// conversation, or another schema's (a deployment beside it in the same database), leaves it cached; one it
+    /// cannot read (malformed, another version's, without a schema) drops everything.
     @Test func cachedAnswersLastUntilTheFeedSaysOtherwise() async throws {
         let pair = try await Pair.start()
         defer { pair.stop() }
@@ -145,15 +146,19 @@ import Testing
         try await pair.changeQuietly(to: "quiet one")
         try await Task.sleep(for: .milliseconds(300))
         #expect(try await pair.newestBody(on: pair.reader) == "original", "served from the cache")
-        try await pair.notify(#"{"v":1,"conversations":["someOtherConversation"]}"#)
+        try await pair.notify(#"{"v":1,"schema":"\#(pair.schema)","conversations":["someOtherConversation"]}"#)
+        try await pair.notify(#"{"v":1,"schema":"someOtherSchema","conversations":["\#(pair.conversation)"]}"#)
+        try await pair.notify(#"{"v":1,"schema":"someOtherSchema","everything":true}"#)
         try await Task.sleep(for: .milliseconds(300))
-        #expect(try await pair.newestBody(on: pair.reader) == "original", "another conversation's change")
-        try await pair.notify(#"{"v":1,"conversations":["\#(pair.conversation)"]}"#)
+        #expect(try await pair.newestBody(on: pair.reader) == "original", "another conversation's or schema's change")
+        try await pair.notify(#"{"v":1,"schema":"\#(pair.schema)","conversations":["\#(pair.conversation)"]}"#)
         #expect(try await pair.timeUntil(pair.reader, serves: "quiet one") < .milliseconds(500))
 
-        for (round, payload) in ["not json", #"{"v":2,"conversations":[]}"#, #"{"v":1}"#, #"{"v":1,"conversations":"x"}"#]
-            .enumerated()
-        {
+        let unreadable = [
+            "not json", #"{"v":2,"conversations":[]}"#, #"{"v":1}"#, #"{"v":1,"conversations":"x"}"#,
+            #"{"v":1,"schema":"\#(pair.schema)","conversations":"x"}"#,
+        ]
+        for (round, payload) in unreadable.enumerated() {
             let body = "quiet \(round + 2)"
             _ = try await pair.newestBody(on: pair.reader)  // cached again
             try await pair.changeQuietly(to: body)

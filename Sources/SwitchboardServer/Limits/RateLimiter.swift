@@ -84,8 +84,7 @@ final class RateLimiter: Sendable {
             let time = wallClock
             return leases.admitAtOnce(key, now: time, day: time / 86_400_000)
         }
-        guard let testClock else { return admit(key, now: now, day: Timestamp.now().rawValue / 86_400_000) }
-        return admit(key, now: now + testClock.offset, day: testClock.now().rawValue / 86_400_000)
+        return admitHere(key, now: now)
     }
 
     /// Counts one request for `key` now, leasing from the shared counters when needed.
@@ -94,10 +93,13 @@ final class RateLimiter: Sendable {
             let time = wallClock
             return try await leases.admitWaiting(key, now: time, day: time / 86_400_000)
         }
-        // Without shared counters, every request is admitted at once.
-        return admitAtOnce(key) ?? RateLimitState(
-            allowed: true, burstRemaining: policy.burst, dailyRemaining: policy.daily, retryAfterSeconds: 0,
-            policy: policy)
+        return admitHere(key, now: .now)
+    }
+
+    /// Counted in this process's own counters.
+    private func admitHere(_ key: String, now: ContinuousClock.Instant) -> RateLimitState {
+        guard let testClock else { return admit(key, now: now, day: Timestamp.now().rawValue / 86_400_000) }
+        return admit(key, now: now + testClock.offset, day: testClock.now().rawValue / 86_400_000)
     }
 
     /// Milliseconds since 1970 on the test clock, or the wall clock.
