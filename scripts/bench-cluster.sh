@@ -83,26 +83,9 @@ start_balancer() {
     local port=$1; shift
     local servers=""
     for upstream in "$@"; do servers+="server 127.0.0.1:$upstream; "; done
-    cat >"$work/nginx.conf" <<CONF
-worker_processes 2;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    upstream switchboard { $servers keepalive 64; }
-    server {
-        listen 127.0.0.1:$port;
-        location / {
-            proxy_pass http://switchboard;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host \$http_host;
-        }
-    }
-}
-CONF
-    nginx -c "$work/nginx.conf" -p "$work"
+    start_nginx "$work" "$port" off \
+        'proxy_pass http://switchboard; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $http_host;' \
+        "upstream switchboard { $servers keepalive 64; }"
     sleep 0.3
 }
 stop_balancer() { kill "$(cat "$work/nginx.pid")"; rm -f "$work/nginx.pid"; sleep 0.3; }

@@ -120,16 +120,7 @@ final class ServerProcess: Sendable {
     func send(_ method: HTTPMethod, _ path: String, headers: [String: String], json: String? = nil) async throws
         -> (status: Int, body: String)
     {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = method
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let json {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: json))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        let body = try await response.body.collect(upTo: 16 << 20)
-        return (Int(response.status.code), String(buffer: body))
+        try await httpExchange(baseURL + path, method, headers: headers, json: json)
     }
 
     /// Signals the server and reaps it on a thread of its own, without waiting (for `defer` blocks, which cannot
@@ -147,6 +138,22 @@ final class ServerProcess: Sendable {
     }
 
     deinit { if process.isRunning { kill(process.processIdentifier, SIGTERM) } }
+}
+
+/// One HTTP request (a JSON body when `json` is given), answered within 10 s: its status and body.
+func httpExchange(_ url: String, _ method: HTTPMethod, headers: [String: String], json: String? = nil) async throws
+    -> (status: Int, body: String)
+{
+    var request = HTTPClientRequest(url: url)
+    request.method = method
+    for (name, value) in headers { request.headers.add(name: name, value: value) }
+    if let json {
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: json))
+    }
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let body = try await response.body.collect(upTo: 16 << 20)
+    return (Int(response.status.code), String(buffer: body))
 }
 
 func temporaryDatabase() throws -> String {

@@ -60,27 +60,13 @@ import Testing
         }
 
         static func get(port: Int, _ path: String, headers: [String: String]) async throws -> (Int, String) {
-            try await send(port: port, .GET, path, headers: headers)
-        }
-
-        static func send(port: Int, _ method: HTTPMethod, _ path: String, headers: [String: String], json: String? = nil)
-            async throws -> (Int, String)
-        {
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-            request.method = method
-            for (name, value) in headers { request.headers.add(name: name, value: value) }
-            if let json {
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(string: json))
-            }
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-            return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 16 << 20)))
+            try await httpExchange("http://127.0.0.1:\(port)\(path)", .GET, headers: headers)
         }
 
         func send(_ method: HTTPMethod, _ path: String, headers: [String: String], json: String? = nil) async throws
             -> (Int, String)
         {
-            try await Self.send(port: port, method, path, headers: headers, json: json)
+            try await httpExchange("http://127.0.0.1:\(port)\(path)", method, headers: headers, json: json)
         }
 
         func stop() {
