@@ -48,6 +48,7 @@ SWITCHBOARD_TIMED_TESTS+='|aConversationsEventsArriveInTheOrderTheyWereStored|un
 SWITCHBOARD_TIMED_TESTS+='|resetIsFastEnoughToRunBetweenEveryTest|aPersonReadsSearchesAndRepliesInTheInboxInChromium'
 SWITCHBOARD_TIMED_TESTS+='|aListenerOnOneInstanceSeesTheOtherInstancesWrites'
 SWITCHBOARD_TIMED_TESTS+='|anotherInstancesWriteIsReadWithinTheBound|aLostOrSilentFeedStopsTheCacheWithinItsLimit'
+SWITCHBOARD_TIMED_TESTS+='|theWindowStartsOverForTheCluster'
 
 # Sanitizers (issue 15): the server's and the stores' suites, both backends, under AddressSanitizer and then under
 # ThreadSanitizer (every server the CLI tests would start is left out: their memory bounds do not hold under the

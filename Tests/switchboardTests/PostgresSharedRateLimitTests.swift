@@ -87,6 +87,24 @@ import Testing
         #expect(refusal.headers["X-RateLimit-Daily-Remaining"] == ["0"])
     }
 
+    /// A window that ends starts over for the whole cluster: 5 per 2 s across both instances, then, once the window
+    /// has passed, 5 again.
+    @Test func theWindowStartsOverForTheCluster() async throws {
+        let (first, second) = try await Self.start(["--rate-limit-burst", "5", "--rate-limit-window-ms", "2000"])
+        defer { first.stop(); second.stop() }
+        func admitted() async throws -> Int {
+            var admitted = 0
+            for n in 0..<12 {
+                let answer = try await Self.get(n % 2 == 0 ? first : second, "/conversations/messages/x", token: first.token)
+                if answer.status != 429 { admitted += 1 }
+            }
+            return admitted
+        }
+        #expect(try await admitted() == 5)
+        try await Task.sleep(for: .milliseconds(2_200))
+        #expect(try await admitted() == 5)
+    }
+
     /// Concurrent clients on both instances: never more than the burst, and the burst is reached.
     @Test func concurrentClientsOnBothInstancesNeverGoOver() async throws {
         let (first, second) = try await Self.start(["--rate-limit-burst", "50", "--rate-limit-window-ms", "60000"])

@@ -80,6 +80,11 @@ final class LeasedAllowances: Sendable {
         }
         return allowances.withLock { allowances in
             var allowance: Allowance
+            if let held = allowances[key], lease.windowStart < held.windowStart {
+                // Back after a lease of a newer window: its unspent requests are void, what this instance holds stays.
+                guard takingOne else { return allowed(held) }
+                return lease.granted > 0 ? allowed(held) : refused(held, now: now)
+            }
             if var held = allowances[key], held.windowStart == lease.windowStart, held.day == day {
                 held.unspent += lease.granted
                 held.windowUsed = max(held.windowUsed, lease.windowUsed)
