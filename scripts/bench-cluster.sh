@@ -67,15 +67,6 @@ stop_instances() {
     for pid in "$@"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
 }
 
-# wrk on $1 with token $2 ($3: a wrk Lua script); prints "requests/s p50 p99" (ms). Non-2xx answers fail the run.
-measure() {
-    local url=$1 token=$2 script=${3:-} out
-    out=$(wrk -t2 -c"$connections" -d"$duration" --latency ${script:+-s "$script"} \
-        -H "Authorization: Bearer $token" -H "Version: 2021-04-15" "$url")
-    if grep -q "Non-2xx" <<<"$out"; then echo "bench-cluster.sh: non-2xx answers from $url" >&2; exit 1; fi
-    echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(to_ms "$(awk '$1=="50%" {print $2}' <<<"$out")") $(to_ms "$(awk '$1=="99%" {print $2}' <<<"$out")")"
-}
-to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) printf "%.3f", v/1000; else if (v ~ /ms$/) printf "%.3f", v+0; else if (v ~ /s$/) printf "%.3f", v*1000; else print v }'; }
 
 # nginx in front of the instances on ports $2…, as docs/nginx/switchboard-cluster.conf, but round robin: wrk is
 # one client with one token, which the example's hash would send to one instance.
@@ -136,7 +127,7 @@ request = function()
 end
 LUA
 start_instance "$postgres" "--cache-size 0" "$postgres_token"
-results[uncached]=$(measure "http://127.0.0.1:$port/" "$postgres_token" "$work/random.lua")
+results[uncached]=$(measure "http://127.0.0.1:$port/" "$postgres_token" "$connections" "$work/random.lua")
 stop_instances "$server_pid"
 pgbench_url="${postgres%/*}/pgbench"
 "$pg_bin/psql" -q -d "$postgres" -c "CREATE DATABASE pgbench" >/dev/null

@@ -27,6 +27,25 @@ bench_cleanup() {
     rm -rf "$work"
 }
 
+# Runs wrk on URL $1 with bearer token $2 for $duration, $3 connections (default $connections, or 64) on up to 2
+# threads, $4 an optional wrk Lua script; prints "requests/s p50 p99" (latencies in ms). Any non-2xx answer stops the
+# run: the numbers would not mean anything.
+measure() {
+    local url=$1 token=$2 clients=${3:-${connections:-64}} script=${4:-} out
+    out=$(wrk -t"$((clients < 2 ? clients : 2))" -c"$clients" -d"$duration" --latency ${script:+-s "$script"} \
+        -H "Authorization: Bearer $token" -H "Version: 2021-04-15" "$url")
+    local errors
+    errors=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+    if [ -n "$errors" ]; then
+        echo "$(basename "$0"): $errors non-2xx answers for $url: the numbers would not mean anything" >&2
+        exit 1
+    fi
+    echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(to_ms "$(awk '$1=="50%" {print $2}' <<<"$out")")" \
+        "$(to_ms "$(awk '$1=="99%" {print $2}' <<<"$out")")"
+}
+# wrk's latency ("812.00us", "1.20ms", "2.01s") in milliseconds.
+to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) printf "%.3f", v/1000; else if (v ~ /ms$/) printf "%.3f", v+0; else if (v ~ /s$/) printf "%.3f", v*1000; else print v }'; }
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now_ms() { date +%s%3N; }
 

@@ -76,24 +76,6 @@ print(typical, last["conversationId"], cursor, single, urllib.parse.quote(narrow
 PY
 )
 
-# Runs one wrk case; prints "requests/s p50 p99" (latencies in ms). $3: connections (default 64).
-measure() {
-    local url=$1 token=$2 clients=${3:-$connections} out
-    out=$(wrk -t"$((clients < threads ? clients : threads))" -c"$clients" -d"$duration" --latency \
-        -H "Authorization: Bearer $token" -H "Version: 2021-04-15" "$url")
-    local rps p50 p99
-    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-    p50=$(awk '$1=="50%" {print $2}' <<<"$out")
-    p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-    local errors
-    errors=$(awk '/Non-2xx/ {print $5}' <<<"$out")
-    if [ -n "$errors" ]; then
-        echo "bench.sh: $errors non-2xx answers for $url: the numbers would not mean anything" >&2
-        exit 1
-    fi
-    echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
-}
-to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) printf "%.3f", v/1000; else if (v ~ /ms$/) printf "%.3f", v+0; else if (v ~ /s$/) printf "%.3f", v*1000; else print v }'; }
 
 # Imports $1 into $2; prints "messages/s peak-RSS-MB". Peak RSS is the import process's own (getrusage).
 timed_import() {

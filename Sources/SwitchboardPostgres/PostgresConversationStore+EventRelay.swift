@@ -1,7 +1,6 @@
 import Foundation
 public import Logging
 import PostgresNIO
-import Synchronization
 public import SwitchboardCore
 public import SwitchboardStorage
 
@@ -12,9 +11,7 @@ public import SwitchboardStorage
 /// An instance skips its own notifications (its listeners had the events first-hand) and ignores any it cannot read
 /// (another version's, or malformed), so a bad notification costs nothing but itself.
 ///
-/// LISTEN holds a connection of its own (not one of the store's pool). A connection the network drops silently
-/// sends no error, so the listener pings itself through the channel every `pingInterval` and gives up listening
-/// when its ping has not come back for `pingTimeout`; the caller listens again.
+/// Listened to by `PostgresChannelListener`: a ping every `pingInterval`, given up after `pingTimeout` unheard.
 extension PostgresConversationStore: EventRelay {
     static let eventChannel = "switchboard_events"
     /// PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more.
@@ -35,42 +32,13 @@ extension PostgresConversationStore: EventRelay {
     public func receiveRelayedEvents(
         logger: Logger, listening: @Sendable () -> Void, _ receive: @Sendable ([RelayedEvent]) async -> Void
     ) async throws {
-        let listener = PostgresClient(configuration: listenerConfiguration, backgroundLogger: logger)
-        let lastPing = HeardAt()
-        let ping = pingNotification
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await listener.run() }
-            group.addTask {
-                // Pings through the store's pool; a ping not heard back in time ends the listening (below).
-                while true {
-                    try await Task.sleep(for: Self.pingInterval)
-                    try? await self.execute(
-                        "relayPing", "SELECT pg_notify('\(unescaped: Self.eventChannel)', \(ping))", logger: logger)
-                    if let silence = lastPing.silence, silence > Self.pingTimeout {
-                        throw RelayListenerLost()
-                    }
-                }
-            }
-            try await listener.withConnection { connection in
-                try await connection.listen(on: Self.eventChannel) { notifications in
-                    lastPing.mark()
-                    listening()
-                    for try await notification in notifications {
-                        if notification.payload == ping {
-                            lastPing.mark()
-                            continue
-                        }
-                        guard let event = self.relayedEvent(notification.payload) else { continue }
-                        await receive([event])
-                    }
-                }
-            }
-            throw RelayListenerLost()
+        let listener = PostgresChannelListener(
+            channel: Self.eventChannel, pingInterval: Self.pingInterval, silenceLimit: Self.pingTimeout)
+        try await listener.listen(store: self, logger: logger, listening: listening) { payload in
+            guard let event = self.relayedEvent(payload) else { return }
+            await receive([event])
         }
     }
-
-    /// What this instance sends itself to know its LISTEN connection still hears.
-    private var pingNotification: String { #"{"v":1,"ping":""# + relayOrigin + #""}"# }
 
     /// The notification of one event, or nil for one that is not the location's to see (a provider's own).
     func notification(_ event: WebhookEvent) -> String? {
@@ -115,17 +83,4 @@ extension PostgresConversationStore: EventRelay {
         guard let messageId = object["messageId"] as? String else { return nil }
         return .message(MessageID(rawValue: messageId), in: location, at: createdAt)
     }
-}
-
-/// The relay's LISTEN connection stopped hearing its own pings, or ended.
-struct RelayListenerLost: Error, CustomStringConvertible {
-    var description: String { "the event relay's LISTEN connection was lost" }
-}
-
-/// When a listener last heard its channel.
-final class HeardAt: Sendable {
-    private let time = Mutex<ContinuousClock.Instant?>(nil)
-    func mark() { time.withLock { $0 = .now } }
-    /// Since it last heard; nil until it first heard (it is not listening yet).
-    var silence: Duration? { time.withLock { $0 }.map { ContinuousClock.now - $0 } }
 }

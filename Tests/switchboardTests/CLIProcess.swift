@@ -123,6 +123,13 @@ final class ServerProcess: Sendable {
         try await httpExchange(baseURL + path, method, headers: headers, json: json)
     }
 
+    /// A metric without labels from the server's `/metrics`; nil when it is not there.
+    func metric(_ name: String) async throws -> Double? {
+        let exposition = try await get("/metrics", headers: [:]).body
+        let line = exposition.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") }
+    }
+
     /// Signals the server and reaps it on a thread of its own, without waiting (for `defer` blocks, which cannot
     /// await; blocking there would hold a thread of the concurrency pool that other suites' servers need).
     func stop() {

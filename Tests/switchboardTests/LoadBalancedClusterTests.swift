@@ -28,7 +28,7 @@ import Testing
             // nginx's workers may run as another user (when the tests run as root): they read the folder.
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.path)
             var cluster = try String(contentsOf: LoadBalancedClusterTests.example, encoding: .utf8)
-            port = try freeLoopbackPort()
+            port = try freePort()
             cluster = cluster.replacingOccurrences(of: "listen 8080;", with: "listen 127.0.0.1:\(port);")
             for (index, upstream) in upstreams.enumerated() {
                 cluster = cluster.replacingOccurrences(of: "127.0.0.1:\(8081 + index) ", with: "127.0.0.1:\(upstream) ")
@@ -156,7 +156,7 @@ import Testing
         for n in 0..<200 {
             if n == 60 {
                 // The instance that took the writes (the token's): its stored-messages counter moved.
-                let firstStored = try await LoadBalancedClusterTests.storedMessages(first)
+                let firstStored = try await first.metric("switchboard_messages_stored_total") ?? 0
                 killed = firstStored > 0 ? first : second
                 if let killed { kill(killed.process.processIdentifier, SIGKILL) }
             }
@@ -181,30 +181,4 @@ import Testing
         #expect(reads.filter { $0 != 200 }.count <= 2, "reads: \(reads.filter { $0 != 200 })")
         #expect(reads.count > 20)
     }
-
-    /// The messages an instance has stored since it started (its own counter in /metrics).
-    static func storedMessages(_ server: ServerProcess) async throws -> Double {
-        let metrics = try await server.get("/metrics", headers: [:]).body
-        let line = metrics.split(separator: "\n").first { $0.hasPrefix("switchboard_messages_stored_total ") }
-        return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
-    }
-}
-
-/// A loopback port nothing listens on now (for a child that cannot be told to pick one, like nginx).
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw TestFailure("socket() failed") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-        }
-    }
-    guard bound else { throw TestFailure("bind() failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }

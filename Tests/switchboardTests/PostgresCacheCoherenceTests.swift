@@ -72,7 +72,7 @@ import Testing
         /// Waits (at most 5 s) until `server` serves the page from its cache: a quiet change stays unseen.
         func waitUntilCaching(_ server: ServerProcess) async throws {
             for _ in 0..<50 {
-                if try await metric("switchboard_cache_serving", of: server) == 1 {
+                if try await server.metric("switchboard_cache_serving") == 1 {
                     _ = try await newestBody(on: server)  // cached now
                     return
                 }
@@ -101,12 +101,6 @@ import Testing
         }
     }
 
-    static func metric(_ name: String, of server: ServerProcess) async throws -> Double? {
-        let exposition = try await server.get("/metrics", headers: [:]).body
-        let line = exposition.split(separator: "\n").first { $0.hasPrefix(name + " ") }
-        return line.flatMap { Double($0.split(separator: " ").last ?? "") }
-    }
-
     /// A write on one instance is read on the other within 50 ms at p99 (from the writer's acknowledgement to the
     /// first read that shows it, the reader's page being cached before each write); the writer reads its own write
     /// at once. 100 writes.
@@ -132,7 +126,7 @@ import Testing
         print("cache coherence across instances: write acknowledged → read elsewhere p50 \(p50), p99 \(p99), max \(delays.last ?? .zero)")
         #expect(p99 < .milliseconds(50))
         // The reader did cache: its feed has been listening all along.
-        #expect(try await Self.metric("switchboard_cache_feed_lost_total", of: pair.reader) ?? 0 == 0)
+        #expect(try await pair.reader.metric("switchboard_cache_feed_lost_total") ?? 0 == 0)
     }
 
     /// The reader serves from its cache until the feed names the conversation; a notification naming another
@@ -190,7 +184,7 @@ import Testing
         try await pair.changeQuietly(to: "after the kill")
         let afterKill = try await pair.timeUntil(pair.reader, serves: "after the kill", limit: .seconds(2))
         #expect(afterKill < .milliseconds(1_200))
-        #expect(try await Self.metric("switchboard_cache_feed_lost_total", of: pair.reader) == 1)
+        #expect(try await pair.reader.metric("switchboard_cache_feed_lost_total") == 1)
         try await pair.waitUntilCaching(pair.reader)
 
         let frozen = try await pair.readerFeedBackend()
@@ -203,7 +197,7 @@ import Testing
         let silentFor = ContinuousClock.now - stopped
         print("change feed: killed connection → fresh answers after \(afterKill); silent one after \(silentFor)")
         #expect(silentFor < .milliseconds(1_500), "a silent feed stopped the cache only after \(silentFor)")
-        #expect(try await Self.metric("switchboard_cache_feed_lost_total", of: pair.reader) == 2)
+        #expect(try await pair.reader.metric("switchboard_cache_feed_lost_total") == 2)
         kill(frozen, SIGCONT)
         try await pair.waitUntilCaching(pair.reader)
         #expect(try await pair.newestBody(on: pair.reader) == "while silent")

@@ -7,15 +7,11 @@ public import SwitchboardCore
 /// for one file).
 public protocol ChangeFeed: Sendable {
     /// Calls `listening` once every later commit will be heard, then `changed` with each commit's changes as they
-    /// arrive, until cancelled. Throws when the connection it listens on is lost, or has not heard itself for
-    /// longer than `silenceLimit`: from then on, commits may go unheard until it listens again.
+    /// arrive, until cancelled. Throws when the connection it listens on is lost, or has been silent past the
+    /// feed's limit (PostgreSQL's: 1 s): from then on, commits may go unheard until it listens again.
     func receiveChanges(
         logger: Logger, listening: @Sendable () -> Void, _ changed: @Sendable (ChangedConversations) -> Void
     ) async throws
-
-    /// How long the feed may stay silent before it gives up listening: the longest a cached answer can outlive
-    /// a write nobody heard of.
-    var silenceLimit: Duration { get }
 }
 
 /// What one commit changed, as the feed heard it.
