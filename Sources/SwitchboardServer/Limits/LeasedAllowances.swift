@@ -34,7 +34,7 @@ final class LeasedAllowances: Sendable {
         block = min(max(policy.burst / 10, 1), 1_000)
     }
 
-    private var windowMilliseconds: Int64 { Int64(policy.window.wholeMilliseconds) }
+    private var windowMilliseconds: Int64 { policy.window.wholeMilliseconds }
 
     /// Admits or refuses a request of `key` from what this instance holds; nil when it holds nothing for the
     /// current window and day (`admitWaiting` leases). `now` in milliseconds since 1970.
@@ -124,11 +124,12 @@ final class LeasedAllowances: Sendable {
     }
 
     private func refused(_ allowance: Allowance, now: Int64) -> RateLimitState {
-        let windowLeft = windowMilliseconds - (now - allowance.windowStart)
-        let dailySpent = allowance.dayUsed >= policy.daily && allowance.windowUsed < policy.burst
-        return RateLimitState(
+        RateLimitState(
             allowed: false, burstRemaining: max(policy.burst - allowance.windowUsed, 0),
             dailyRemaining: max(policy.daily - allowance.dayUsed, 0),
-            retryAfterSeconds: dailySpent ? 86_400 : max(1, Int((windowLeft + 999) / 1000)), policy: policy)
+            retryAfterSeconds: policy.retryAfterSeconds(
+                windowLeftMilliseconds: windowMilliseconds - (now - allowance.windowStart),
+                usedInWindow: allowance.windowUsed, usedToday: allowance.dayUsed),
+            policy: policy)
     }
 }

@@ -17,6 +17,12 @@ public struct RateLimitPolicy: Sendable, Hashable {
     }
 
     public static let highLevel = RateLimitPolicy()
+
+    /// Seconds until a refused request may try again: the day's end when the daily quota is spent and the burst is
+    /// not, else the window's end (at least 1).
+    func retryAfterSeconds(windowLeftMilliseconds: Int64, usedInWindow: Int, usedToday: Int) -> Int {
+        usedToday >= daily && usedInWindow < burst ? 86_400 : max(1, Int((windowLeftMilliseconds + 999) / 1000))
+    }
 }
 
 /// The numbers HighLevel reports on every response, and whether this request may go on.
@@ -129,9 +135,9 @@ final class RateLimiter: Sendable {
                 entry.today += 1
             }
             counters[key] = entry
-            let windowLeft = policy.window - (now - entry.windowStart)
-            let retryAfter = entry.today >= policy.daily && entry.inWindow < policy.burst
-                ? 86_400 : max(1, Int((windowLeft.wholeMilliseconds + 999) / 1000))
+            let retryAfter = policy.retryAfterSeconds(
+                windowLeftMilliseconds: (policy.window - (now - entry.windowStart)).wholeMilliseconds,
+                usedInWindow: entry.inWindow, usedToday: entry.today)
             return RateLimitState(
                 allowed: allowed, burstRemaining: policy.burst - entry.inWindow,
                 dailyRemaining: policy.daily - entry.today, retryAfterSeconds: retryAfter, policy: policy)
