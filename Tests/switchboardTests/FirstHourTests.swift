@@ -237,31 +237,31 @@ import Testing
     /// Both doors write the same access-log fields (the hot path used to leave out the time taken and the request
     /// id), and `--log-format json` writes each line as one JSON object with them as fields.
     @Test func bothDoorsLogTheSameFieldsAndJSONLinesCarryThem() async throws {
-        let (lines, path) = try await logLinesOfThreeReads(["--log-format", "json"])
+        let (lines, path) = try await logLinesOfReads(["--log-format", "json"])
         let access = lines.compactMap { line in
             (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
         }.filter { ($0["message"] as? String) == "GET \(path) 200" }
-        #expect(access.count == 3, "\(lines)")
-        #expect(access.map { $0["request.id"] as? String } == ["first-look", "second-look", "third-look"])
+        #expect(access.count >= 3, "\(lines)")
+        #expect(access.prefix(3).map { $0["request.id"] as? String } == ["first-look", "second-look", "third-look"])
         for line in access {
             #expect(line["level"] as? String == "info")
             #expect(line["route"] as? String == "/conversations/{conversationId}/messages")
             #expect((line["duration_ms"] as? Double).map { $0 >= 0 } == true, "\(line)")
             #expect(line["time"] as? String != nil)
         }
-        // The first answer is the router's, which caches it; the hot path serves it from then on.
+        // The first answer is the router's, which caches it; the hot path serves it from then on (until the token
+        // cache's entry, a second old, sends one read back to the router to check the token again).
         #expect(access.first?["door"] as? String == "router")
-        #expect(access.last?["door"] as? String == "hot")
+        #expect(access.last?["door"] as? String == "hot", "\(access.map { $0["door"] as? String })")
     }
 
     /// The default text format: one line per request, UTC time to the millisecond, then the level, the label, the
     /// message and the metadata sorted by key — written by the log's own thread, so the lines arrive whole.
     @Test func theDefaultTextLogHasOneWholeLinePerRequest() async throws {
-        let (lines, path) = try await logLinesOfThreeReads([])
+        let (lines, path) = try await logLinesOfReads([])
         let access = lines.filter { $0.contains(" GET \(path) 200 ") }
-        #expect(access.count == 3, "\(lines)")
-        // The first read is the router's (it fills the cache); which door answers the others depends on whether
-        // the client reuses its connection, which the JSON test above pins down.
+        #expect(access.count >= 3, "\(lines)")
+        // The first read is the router's (it fills the cache); the others may be either's (see the JSON test).
         let doors = ["router", "(router|hot)", "(router|hot)"]
         for (index, requestId) in ["first-look", "second-look", "third-look"].enumerated() where index < access.count {
             let pattern = #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z info switchboard: GET "#
@@ -273,8 +273,10 @@ import Testing
     }
 
     /// Starts `serve --demo` with `arguments`, reads a conversation's page three times (request ids `first-look`,
-    /// `second-look`, `third-look`), and returns the lines the server wrote to stderr once three access lines are in.
-    private func logLinesOfThreeReads(_ arguments: [String]) async throws -> (lines: [String], path: String) {
+    /// `second-look`, `third-look`), then again (`look-4`, …, at most 20 reads) until the hot path has answered one,
+    /// and returns the lines the server wrote to stderr. More reads than three are needed only when the machine is so
+    /// slow that the token cache's one-second entry lapsed between reads.
+    private func logLinesOfReads(_ arguments: [String]) async throws -> (lines: [String], path: String) {
         let lines = Mutex<[String]>([])
         let database = try temporaryDatabase()
         let server = try ChildProcess(
@@ -293,7 +295,15 @@ import Testing
         let token = try #require(output.first { $0.hasPrefix("token: ") }).dropFirst("token: ".count)
         let conversation = try #require(output.last { $0.hasPrefix("conversation: ") }?.split(separator: " ").dropFirst().first)
         let path = "/conversations/\(conversation)/messages"
-        for requestId in ["first-look", "second-look", "third-look"] {
+        let accessLines = { lines.withLock { $0.filter { $0.contains("GET \(path) 200") } } }
+        let answeredHot = { accessLines().contains { $0.contains("door=hot") || $0.contains(#""door":"hot""#) } }
+        let requestIds = ["first-look", "second-look", "third-look"] + (4...20).map { "look-\($0)" }
+        for (index, requestId) in requestIds.enumerated() {
+            if index >= 3 {
+                // The access log is written by its own thread: wait for the earlier reads' lines first.
+                for _ in 0..<50 where accessLines().count < index { try await Task.sleep(for: .milliseconds(20)) }
+                if answeredHot() { break }
+            }
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)?limit=3")
             request.headers.add(name: "Authorization", value: "Bearer \(token)")
             request.headers.add(name: "Version", value: "2021-04-15")
@@ -302,7 +312,7 @@ import Testing
             #expect(response.status == .ok)
             _ = try await response.body.collect(upTo: 1 << 20)
         }
-        for _ in 0..<50 where lines.withLock({ $0.filter { $0.contains("GET \(path) 200") }.count }) < 3 {
+        for _ in 0..<50 where accessLines().count < 3 {
             try await Task.sleep(for: .milliseconds(100))
         }
         return (lines.withLock { $0 }, path)
