@@ -21,7 +21,12 @@ need nginx nginx
 need curl curl
 # shellcheck source=scripts/postgres.sh
 source scripts/postgres.sh
-bench_setup cluster switchboard_postgres_stop
+standby_data=""
+stop_clusters() {
+    [ -z "$standby_data" ] || switchboard_postgres_stop "$standby_data"
+    switchboard_postgres_stop
+}
+bench_setup cluster stop_clusters
 switchboard_postgres_start >&2  # a throwaway cluster on a free port, stopped by cleanup
 postgres=$SWITCHBOARD_TEST_POSTGRES_URL
 pg_bin=$SWITCHBOARD_TEST_POSTGRES_BIN
@@ -129,6 +134,16 @@ LUA
 start_instance "$postgres" "--cache-size 0" "$postgres_token"
 results[uncached]=$(measure "http://127.0.0.1:$port/" "$postgres_token" "$connections" "$work/random.lua")
 stop_instances "$server_pid"
+
+echo "bench-cluster.sh: uncached pages read from a streaming replica (--read-database)" >&2
+{ read -r standby_url; read -r standby_data; } < <(switchboard_postgres_start_standby)
+start_instance "$postgres" "--cache-size 0 --read-database $standby_url" "$postgres_token"
+results[replica]=$(measure "http://127.0.0.1:$port/" "$postgres_token" "$connections" "$work/random.lua")
+replica_share=$(curl -s "http://127.0.0.1:$port/metrics" | awk '
+    /^switchboard_replica_reads_total\{answered_by="replica"\}/ {replica = $2}
+    /^switchboard_replica_reads_total\{answered_by="primary"\}/ {primary = $2}
+    END { printf "%.3f", replica / (replica + primary) }')
+stop_instances "$server_pid"
 pgbench_url="${postgres%/*}/pgbench"
 "$pg_bin/psql" -q -d "$postgres" -c "CREATE DATABASE pgbench" >/dev/null
 "$pg_bin/pgbench" -q -i -s 10 "$pgbench_url" >/dev/null 2>&1
@@ -189,6 +204,9 @@ printf '| one PostgreSQL instance: shared rate limits / rate limits off (two run
     "$(ratio "$shared_rps" "$off_rps")"
 printf '| uncached page, one PostgreSQL instance, random conversations: requests/s (p50 / p99 ms) | %s (%s / %s) |\n' \
     "$uncached_rps" "$uncached_p50" "$uncached_p99"
+read -r replica_rps replica_p50 replica_p99 <<<"${results[replica]}"
+printf '| the same, the reads sent to a streaming replica on this machine: requests/s (p50 / p99 ms); share answered by it | %s (%s / %s); %s |\n' \
+    "$replica_rps" "$replica_p50" "$replica_p99" "$replica_share"
 printf '| pgbench -S, same cluster, -c%s -j2: transactions/s | %s |\n' "$connections" "$pgbench_tps"
 printf '| uncached page / pgbench -S | %s |\n' "$(ratio "$uncached_rps" "$pgbench_tps")"
 printf '| write on one instance → read on the other that shows it, p50 / p99 ms (200 rounds) | %s / %s |\n' \

@@ -167,6 +167,37 @@ EOF
     _switchboard_postgres_log "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (${locale_args[*]}), data in $data"
 }
 
+# A streaming replica of the running cluster (`pg_basebackup -R`, hot standby) on a port of its own; prints its URL
+# and its data directory, a line each. Stop and delete it with `switchboard_postgres_stop DATA`.
+switchboard_postgres_start_standby() {
+    [ -n "${SWITCHBOARD_TEST_POSTGRES_URL:-}" ] && [ -n "${SWITCHBOARD_TEST_POSTGRES_BIN:-}" ] \
+        || { _switchboard_postgres_log "no cluster to replicate (start one first)"; return 1; }
+    local bin=$SWITCHBOARD_TEST_POSTGRES_BIN owner primary_port root data port attempt
+    owner=${SWITCHBOARD_TEST_POSTGRES_OS_USER:-$(id -un)}
+    primary_port=$(sed -E 's#^.*:([0-9]+)/.*$#\1#' <<<"$SWITCHBOARD_TEST_POSTGRES_URL")
+    root=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-postgres.XXXXXX") || return 1
+    chmod 755 "$root"
+    chown "$owner" "$root" || return 1
+    data="$root/data"
+    SWITCHBOARD_TEST_POSTGRES_OS_USER=$owner _switchboard_postgres_as_owner "$bin/pg_basebackup" -h 127.0.0.1 \
+        -p "$primary_port" -U postgres -D "$data" -R -X stream -c fast >"$root/basebackup.log" 2>&1 || {
+        _switchboard_postgres_log "pg_basebackup failed:"; cat "$root/basebackup.log" >&2; rm -rf "$root"; return 1; }
+    for attempt in 1 2 3 4 5; do
+        port=$(_switchboard_postgres_free_port) || { rm -rf "$root"; return 1; }
+        # After the primary's lines, copied with the backup: the last setting wins.
+        printf '%s\n' "# switchboard test standby" "port = $port" "unix_socket_directories = '$root'" \
+            "hot_standby = on" "hot_standby_feedback = on" >>"$data/postgresql.conf"
+        if (_switchboard_postgres_close_inherited_fds
+            SWITCHBOARD_TEST_POSTGRES_OS_USER=$owner _switchboard_postgres_as_owner \
+                "$bin/pg_ctl" -D "$data" -l "$root/postgres.log" -w -t 60 start </dev/null >/dev/null 2>&1); then
+            printf '%s\n' "postgres://postgres@127.0.0.1:$port/switchboard_test" "$data"
+            return 0
+        fi
+    done
+    _switchboard_postgres_log "the standby did not start:"; tail -n 20 "$root/postgres.log" >&2; rm -rf "$root"
+    return 1
+}
+
 switchboard_postgres_stop() {
     local data="${1:-${SWITCHBOARD_TEST_POSTGRES_DATA:-}}"
     [ -n "$data" ] || return 0

@@ -135,9 +135,11 @@ if [ $# -eq 0 ]; then
 else
     swift test --skip-build "$@"
 fi
-# openapi.yaml: every exchange the suites recorded is checked against it, then a real server is fuzzed with it.
+# openapi.yaml: every exchange the suites recorded is checked against it, then a real server is fuzzed with it, and
+# two instances on PostgreSQL behind nginx.
 switchboard_openapi_validate
 switchboard_openapi_fuzz "$SWITCHBOARD_BINARY"
+switchboard_openapi_fuzz_cluster "$SWITCHBOARD_BINARY"
 if [ $# -eq 0 ] && [ "${SWITCHBOARD_SANITIZE:-0}" != 0 ]; then
     switchboard_sanitizers
 fi

@@ -150,7 +150,7 @@ extension PostgresConversationStore {
         let conversation = query.conversationId.rawValue
         let location = query.locationId.rawValue
         // The cursor's position is one primary-key lookup: it shares the bound's margin with the page query.
-        var messages = try await run("messagePage", logger: logger) { connection in
+        let read: @Sendable (PostgresConnection) async throws -> [Message] = { connection in
             var messages: [Message] = []
             messages.reserveCapacity(min(max(limit ?? 0, 0), MessagePageQuery.maximumLimit + 1))
             if let cursor = query.lastMessageId {
@@ -172,19 +172,30 @@ extension PostgresConversationStore {
             }
             return messages
         }
+        var messages: [Message]
+        if let replicated = await readReplica?.read("messagePage", of: query.conversationId, logger: logger, read) {
+            messages = replicated
+        } else {
+            messages = try await run("messagePage", logger: logger, read)
+        }
         let nextPage = messages.count > query.limit
         if nextPage, !messages.isEmpty { messages.removeLast() }
         return MessagePage(messages: messages, nextPage: nextPage)
     }
 
     public func message(_ id: MessageID, in location: LocationID, logger: Logger) async throws -> Message? {
-        try await fetch(
-            "message",
-            """
+        let query: PostgresQuery = """
             SELECT \(unescaped: Columns.message) FROM messages
             WHERE location_id = \(location.rawValue) AND id = \(id.rawValue)
-            """, logger: logger, Decode.message
-        ).first
+            """
+        if let readReplica {
+            let found = await readReplica.read("message", of: nil, logger: logger) { connection in
+                try await connection.fetch(query, logger: logger, Decode.message).first
+            }
+            // Only the primary can say that a message does not exist.
+            if let found, let message = found { return message }
+        }
+        return try await fetch("message", query, logger: logger, Decode.message).first
     }
 
     public func locationOfMessage(_ id: MessageID, logger: Logger) async throws -> LocationID? {

@@ -23,11 +23,18 @@ public final class PostgresConversationStore: ConversationStore, Service {
     let relayOrigin = UUID().uuidString
     /// The event relay's LISTEN connection: a pool of one of its own, so it never holds one of the store's.
     let listenerConfiguration: PostgresClient.Configuration
+    /// The streaming replica that answers page and message reads, when there is one (`serve --read-database`).
+    public let readReplica: PostgresReadReplica?
 
     /// Creates the store's pool from `options`; `run()` it before using the store.
     /// `keySeal`: how the signing keys' secrets are kept; every instance on one database needs the same.
-    public init(options: PostgresOptions, backgroundLogger: Logger, keySeal: SigningKeySeal = .plain) {
+    /// `readReplica`: a streaming replica of the same database, for page and message reads.
+    public init(
+        options: PostgresOptions, backgroundLogger: Logger, keySeal: SigningKeySeal = .plain,
+        readReplica: PostgresOptions? = nil
+    ) {
         self.keySeal = keySeal
+        self.readReplica = readReplica.map { PostgresReadReplica(options: $0, backgroundLogger: backgroundLogger) }
         connectionTimeout = options.connectionTimeout
         statementTimeout = options.statementTimeout
         var listener = options
@@ -44,9 +51,16 @@ public final class PostgresConversationStore: ConversationStore, Service {
     /// The connection pool in use now (it changes when `run()` replaces it).
     public var client: PostgresClient { pool.current.client }
 
-    /// Runs the connection pool until cancelled or until graceful shutdown.
+    /// Runs the connection pool (and the read replica's, with its monitor) until cancelled or until graceful shutdown.
     public func run() async throws {
-        await cancelWhenGracefulShutdown { await self.pool.run() }
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.pool.run() }
+                if let readReplica = self.readReplica {
+                    group.addTask { await readReplica.run(primaryPosition: { try await self.primaryPosition(logger: $0) }) }
+                }
+            }
+        }
     }
 
     // MARK: Locations and tokens

@@ -36,11 +36,16 @@ public func buildApplication(
                 "signing keys are stored unsealed in PostgreSQL: set SWITCHBOARD_SECRET_KEY, the same on every instance")
         }
         let store = PostgresConversationStore(
-            options: try postgresOptions(url), backgroundLogger: logger, keySeal: seal(configuration.secretKey))
+            options: try postgresOptions(url), backgroundLogger: logger, keySeal: seal(configuration.secretKey),
+            readReplica: try configuration.readDatabase.map(postgresOptions))
         // The client runs as a service by the time migrations run; the advisory lock makes concurrent starts safe.
         return buildApplication(
-            store: store, configuration: configuration, services: [store], sharedDatabase: SharedDatabase(store),
-            migrate: { try await store.migrate(logger: logger) }, logger: logger,
+            store: store, configuration: configuration, services: [store],
+            sharedDatabase: SharedDatabase(store, replica: store.readReplica),
+            migrate: {
+                try await store.migrate(logger: logger)
+                try await store.checkReadReplica(logger: logger)
+            }, logger: logger,
             whenListening: { await whenListening(store, $0) })
     }
 }
@@ -97,7 +102,7 @@ public func buildApplication<Store: ConversationStore>(
         sharedDatabase: sharedDatabase, logger: logger)
     let cache = shared.cache
     let router = buildRouter(
-        store: InstrumentedStore(base: store, metrics: metrics, cache: cache), configuration: configuration,
+        store: InstrumentedStore(base: store, metrics: metrics, writes: shared.writes), configuration: configuration,
         shared: shared)
     var services = services
     services.append(shared.scheduledSends)
@@ -130,6 +135,15 @@ public func buildApplication<Store: ConversationStore>(
     // Set once the server listens and its first start's writes are done (`whenListening` has returned).
     let started = Locked(false)
     var hotPathOrNil: HotPath?
+    if let replica = sharedDatabase?.replica {
+        replica.reportReads { metrics.recordReplicaRead(answeredByReplica: $0) }
+    }
+    if let sharedDatabase, !store.seesEveryWrite, !shared.writes.isEmpty {
+        services.append(
+            NamedService(
+                name: "cache coherence",
+                CacheCoherence(feed: sharedDatabase.changes, writes: shared.writes, metrics: metrics, logger: logger)))
+    }
     if let cache {
         if store.seesEveryWrite {
             services.append(
@@ -137,11 +151,6 @@ public func buildApplication<Store: ConversationStore>(
                     name: "cache watcher",
                     CacheWatcher(
                         store: store, cache: cache, interval: .milliseconds(100), started: started, logger: logger)))
-        } else if let sharedDatabase {
-            services.append(
-                NamedService(
-                    name: "cache coherence",
-                    CacheCoherence(feed: sharedDatabase.changes, cache: cache, metrics: metrics, logger: logger)))
         }
         // Injected faults apply to every API request, so the hot path stands aside while they are on.
         if !configuration.faults.isActive {
@@ -199,6 +208,8 @@ public func buildApplication<Store: ConversationStore>(
 struct SharedState: Sendable {
     let tokens: TokenCache
     let cache: ResponseCache?
+    /// Told of every committed change to messages: the cache, and the read replica's routing.
+    let writes: CommittedWrites
     let rateLimiter: RateLimiter?
     let metrics: ServerMetrics
     let accessTokens: AccessTokenAuthority
@@ -240,7 +251,8 @@ struct SharedState: Sendable {
         faultRules = configuration.control.map { _ in FaultRules(seed: configuration.faults.seed) }
         journal = configuration.control.map { RequestJournal(capacity: $0.journalCapacity, now: configuration.now) }
         events = EventAnnouncer(doorbell: webhookDoorbell, live: LiveEvents(), relay: relay)
-        scheduledSends = ScheduledSender(store: store, cache: cache, now: configuration.now, events: events)
+        writes = CommittedWrites(cache: cache, replica: sharedDatabase?.replica)
+        scheduledSends = ScheduledSender(store: store, writes: writes, now: configuration.now, events: events)
         uploadSweeper = UploadSweeper(store: store, now: configuration.now)
     }
 }

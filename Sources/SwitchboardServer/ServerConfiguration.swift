@@ -43,6 +43,8 @@ public struct ServerConfiguration: Sendable {
     public var hostname: String
     public var port: Int
     public var database: Database
+    /// A streaming replica of the PostgreSQL database (`--read-database`), for page and message reads.
+    public var readDatabase: String?
     /// HighLevel's rate limits, or nil for none (`--rate-limit off`).
     public var rateLimit: RateLimitPolicy? = .highLevel
     /// Faults injected into API responses (off by default).

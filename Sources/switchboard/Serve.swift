@@ -14,6 +14,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (env: SWITCHBOARD_PORT; default 8080).") var port: Int?
     @Option(help: "SQLite file path, :memory: (kept in memory until the server stops) or postgres://… URL (env: SWITCHBOARD_DATABASE; default ./switchboard.sqlite).")
     var database: String?
+    @Option(help: """
+        postgres://… URL of a streaming replica of --database: page and message reads go to it once it has replayed         every change they depend on, and to the primary meanwhile.
+        """)
+    var readDatabase: String?
     @Flag(help: "Serve a SQLite file that other users can read or write (refused by default: it holds the signing keys).")
     var allowSharedFile = false
     @Option(help: """
@@ -121,6 +125,15 @@ struct Serve: AsyncParsableCommand {
                 hostname: hostname, port: port, database: database, environment: ProcessInfo.processInfo.environment)
         } catch let error as ServerConfiguration.InvalidValue {
             throw ValidationError(error.description)
+        }
+        if let readDatabase {
+            guard case .postgres = configuration.database else {
+                throw ValidationError("--read-database needs a PostgreSQL --database (a replica of it)")
+            }
+            guard readDatabase.hasPrefix("postgres://") || readDatabase.hasPrefix("postgresql://") else {
+                throw ValidationError("--read-database must be a postgres://… URL")
+            }
+            configuration.readDatabase = readDatabase
         }
         configuration.rateLimit = rateLimit == .off ? nil : RateLimitPolicy(
             burst: rateLimitBurst ?? RateLimitPolicy.highLevel.burst,

@@ -117,8 +117,30 @@ public struct PostgresTestCluster: Sendable {
         return cluster
     }
 
+    /// A streaming replica (hot standby, `pg_basebackup -R`) of the cluster the tests of this process share, on a
+    /// port of its own; `delete()` it when done.
+    public static func standbyOfSharedCluster() async throws -> PostgresTestCluster {
+        let environment = ProcessInfo.processInfo.environment.filter { $0.key.hasPrefix("SWITCHBOARD_TEST_POSTGRES_") }
+        guard let bin = environment["SWITCHBOARD_TEST_POSTGRES_BIN"] else {
+            throw PostgresTestSetupError(description: "no shared cluster to replicate: run the tests through scripts/test.sh")
+        }
+        let output = try await runScript(#"source "$1" && switchboard_postgres_start_standby"#, environment: environment)
+        let lines = output.split(separator: "\n").map(String.init)
+        guard lines.count == 2 else {
+            throw PostgresTestSetupError(description: "switchboard_postgres_start_standby printed \(lines) instead of 2 lines")
+        }
+        let standby = PostgresTestCluster(
+            url: lines[0], dataDirectory: lines[1], bin: bin,
+            owner: environment["SWITCHBOARD_TEST_POSTGRES_OS_USER"] ?? NSUserName())
+        // Reaped by the next start should this process die without deleting it.
+        let marker = URL(fileURLWithPath: standby.dataDirectory).deletingLastPathComponent()
+            .appendingPathComponent("creator.pid")
+        try "\(getpid())\n".write(to: marker, atomically: true, encoding: .utf8)
+        return standby
+    }
+
     /// Stops the server and deletes the cluster's directory.
-    func delete() async throws {
+    public func delete() async throws {
         try await Self.runScript(#"source "$1" && switchboard_postgres_stop"#, environment: exports)
     }
 

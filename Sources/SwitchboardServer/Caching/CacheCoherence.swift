@@ -2,13 +2,14 @@ import Logging
 import ServiceLifecycle
 import SwitchboardStorage
 
-/// Keeps the response cache of one instance among several on a shared database fresh: every commit the change feed
-/// hears drops the answers of the conversations it changed (this instance's own writes were dropped already, before
-/// they were acknowledged, so a reader always sees its own writes). While the feed is not listening (starting,
-/// lost, silent past its limit) the cache answers nothing: requests are served from the database, never stale.
+/// Keeps what one instance among several on a shared database derives from the messages fresh — its response cache,
+/// its read replica's routing: every commit the change feed hears is told to `writes` (this instance's own writes
+/// were told already, before they were acknowledged, so a reader always sees its own writes). While the feed is not
+/// listening (starting, lost, silent past its limit) neither answers anything: requests are served from the primary
+/// database, never stale.
 struct CacheCoherence: Service {
     let feed: any ChangeFeed
-    let cache: ResponseCache
+    let writes: CommittedWrites
     let metrics: ServerMetrics
     let logger: Logger
     /// How long to wait before listening again after the feed was lost.
@@ -19,12 +20,12 @@ struct CacheCoherence: Service {
             while !Task.isCancelled {
                 do {
                     try await feed.receiveChanges(logger: logger, listening: {
-                        cache.startServing()
+                        writes.startHearing()
                         metrics.recordCacheServing(true)
                     }) { change in
                         switch change {
-                        case .conversations(let conversations): cache.invalidate(conversations)
-                        case .everything: cache.invalidateAll()
+                        case .conversations(let conversations): writes.invalidate(conversations)
+                        case .everything: writes.invalidateAll()
                         }
                     }
                 } catch {
@@ -34,7 +35,7 @@ struct CacheCoherence: Service {
                             metadata: ["error": "\(error)"])
                     }
                 }
-                cache.stopServing()
+                writes.stopHearing()
                 metrics.recordCacheServing(false)
                 if !Task.isCancelled { metrics.recordCacheFeedLost() }
                 try? await Task.sleep(for: Self.relistenDelay)

@@ -9,7 +9,7 @@ extension InstrumentedStore {
         let message = try await measure("replaceAttachments") {
             try await base.replaceAttachments(id, in: location, with: attachments, at: time, logger: logger)
         }
-        if let message { cache?.invalidate([message.conversationId]) }
+        if let message { writes.invalidate([message.conversationId]) }
         return message
     }
 

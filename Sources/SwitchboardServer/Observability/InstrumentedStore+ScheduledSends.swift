@@ -8,7 +8,7 @@ extension InstrumentedStore {
         try await measure("insertScheduledMessage") {
             try await base.insertScheduledMessage(message, dueAt: dueAt, held: held, logger: logger)
         }
-        cache?.invalidate([message.conversationId])
+        writes.invalidate([message.conversationId])
         metrics.messagesStored.increment(by: 1)
     }
     func earliestScheduledSend(logger: Logger) async throws -> Timestamp? {
@@ -24,7 +24,7 @@ extension InstrumentedStore {
         let message = try await measure("completeScheduledSend") {
             try await base.completeScheduledSend(send, status: status, at: time, logger: logger)
         }
-        if let message { cache?.invalidate([message.conversationId]) }
+        if let message { writes.invalidate([message.conversationId]) }
         return message
     }
     func cancelScheduledSend(_ id: MessageID, in location: LocationID, at time: Timestamp, logger: Logger) async throws
@@ -33,7 +33,7 @@ extension InstrumentedStore {
         let message = try await measure("cancelScheduledSend") {
             try await base.cancelScheduledSend(id, in: location, at: time, logger: logger)
         }
-        if let message { cache?.invalidate([message.conversationId]) }
+        if let message { writes.invalidate([message.conversationId]) }
         return message
     }
 }

@@ -4,11 +4,11 @@ import SwitchboardCore
 import SwitchboardStorage
 
 /// Wraps a store to time every operation into `switchboard_store_query_duration_seconds`, count stored messages,
-/// and void cached answers once a write has committed (before the write is acknowledged).
+/// and tell `writes` (the cached answers, the replica's routing) once a write has committed, before it is acknowledged.
 struct InstrumentedStore<Base: ConversationStore>: ConversationStore {
     let base: Base
     let metrics: ServerMetrics
-    let cache: ResponseCache?
+    let writes: CommittedWrites
 
     /// Times `body` as one store operation (the OAuth and webhook extensions use it too).
     @inline(__always)
@@ -49,7 +49,7 @@ struct InstrumentedStore<Base: ConversationStore>: ConversationStore {
         let conversations = try await measure("deleteContact") {
             try await base.deleteContact(id, in: location, logger: logger)
         }
-        if let conversations { cache?.invalidate(conversations) }
+        if let conversations { writes.invalidate(conversations) }
         return conversations
     }
     func listContacts(_ query: ContactQuery, logger: Logger) async throws -> (contacts: [Contact], total: Int) {
@@ -89,7 +89,7 @@ struct InstrumentedStore<Base: ConversationStore>: ConversationStore {
         }
     }
     func deleteConversation(_ id: ConversationID, in location: LocationID, logger: Logger) async throws -> Bool {
-        defer { cache?.invalidate([id]) }
+        defer { writes.invalidate([id]) }
         return try await measure("deleteConversation") { try await base.deleteConversation(id, in: location, logger: logger) }
     }
     func searchConversations(_ query: ConversationSearchQuery, logger: Logger) async throws -> ConversationSearchResult {
@@ -97,14 +97,14 @@ struct InstrumentedStore<Base: ConversationStore>: ConversationStore {
     }
     func insertMessages(_ messages: [Message], events: [WebhookEvent], logger: Logger) async throws {
         try await measure("insertMessages") { try await base.insertMessages(messages, events: events, logger: logger) }
-        cache?.invalidate(Set(messages.map(\.conversationId)))
+        writes.invalidate(Set(messages.map(\.conversationId)))
         metrics.messagesStored.increment(by: Int64(messages.count))
     }
     func withImport<Result: Sendable>(
         allOrNothing: Bool, logger: Logger, _ body: (any MessageImportWriter) async throws -> Result
     ) async throws -> Result {
         // An import may touch any conversation, and its writes bypass this wrapper's `insertMessages`.
-        defer { cache?.invalidateAll() }
+        defer { writes.invalidateAll() }
         return try await base.withImport(allOrNothing: allOrNothing, logger: logger, body)
     }
     func messagePage(_ query: MessagePageQuery, logger: Logger) async throws -> MessagePage {
@@ -122,7 +122,7 @@ struct InstrumentedStore<Base: ConversationStore>: ConversationStore {
         let message = try await measure("updateMessageStatus") {
             try await base.updateMessageStatus(id, in: location, status: status, at: time, logger: logger)
         }
-        if let message { cache?.invalidate([message.conversationId]) }
+        if let message { writes.invalidate([message.conversationId]) }
         return message
     }
     func exportMessages(_ query: MessageExportQuery, logger: Logger) async throws -> MessageExportPage {

@@ -18,6 +18,10 @@ public final class ServerMetrics: Sendable {
     /// often the feed was lost.
     private let cacheServing: Metrics.Gauge
     private let cacheFeedLost: Metrics.Counter
+    /// With `--read-database`: the page and message reads the replica answered, and those the primary answered
+    /// because the replica was behind, away, or not yet told the change was replayed.
+    private let replicaReads: Metrics.Counter
+    private let primaryReads: Metrics.Counter
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -32,6 +36,10 @@ public final class ServerMetrics: Sendable {
         webhooks = WebhookMetrics(factory: factory)
         cacheServing = Metrics.Gauge(label: "switchboard_cache_serving", factory: factory)
         cacheFeedLost = Metrics.Counter(label: "switchboard_cache_feed_lost_total", factory: factory)
+        replicaReads = Metrics.Counter(
+            label: "switchboard_replica_reads_total", dimensions: [("answered_by", "replica")], factory: factory)
+        primaryReads = Metrics.Counter(
+            label: "switchboard_replica_reads_total", dimensions: [("answered_by", "primary")], factory: factory)
     }
 
     /// The webhook dispatcher's: attempts by outcome, delivery latency, and the outbox's depth.
@@ -57,6 +65,7 @@ public final class ServerMetrics: Sendable {
 
     func recordCacheServing(_ serving: Bool) { cacheServing.record(serving ? 1 : 0) }
     func recordCacheFeedLost() { cacheFeedLost.increment() }
+    func recordReplicaRead(answeredByReplica: Bool) { (answeredByReplica ? replicaReads : primaryReads).increment() }
 
     /// The counter and timer for one route, method and status, for callers that record the same ones often.
     struct RequestRecorder: Sendable {

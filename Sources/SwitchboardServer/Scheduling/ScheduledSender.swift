@@ -8,7 +8,7 @@ import SwitchboardStorage
 /// Several instances on one database may look together: the store lets one of them send each message.
 final class ScheduledSender: Service, Sendable {
     private let store: any ScheduledSendStore & EmailStore
-    private let cache: ResponseCache?
+    private let writes: CommittedWrites
     private let now: @Sendable () -> Timestamp
     private let events: EventAnnouncer
     private let logger = Logger(label: "switchboard.scheduled-sends")
@@ -16,11 +16,11 @@ final class ScheduledSender: Service, Sendable {
     static let batch = 100
 
     init(
-        store: any ScheduledSendStore & EmailStore, cache: ResponseCache?, now: @escaping @Sendable () -> Timestamp,
+        store: any ScheduledSendStore & EmailStore, writes: CommittedWrites, now: @escaping @Sendable () -> Timestamp,
         events: EventAnnouncer
     ) {
         self.store = store
-        self.cache = cache
+        self.writes = writes
         self.now = now
         self.events = events
     }
@@ -54,7 +54,7 @@ final class ScheduledSender: Service, Sendable {
                     let message = try await store.completeScheduledSend(
                         send, status: send.held == nil ? "delivered" : "pending", at: send.dueAt, logger: logger)
                 else { continue }
-                cache?.invalidate([message.conversationId])
+                writes.invalidate([message.conversationId])
                 events.announce([await store.messageEvent(message, at: message.dateUpdated, logger: logger)])
                 sent += 1
             }

@@ -1,7 +1,6 @@
-import SwitchboardStorage
-
-/// Wakes the webhook dispatcher: rung after a write that may have put events in the outbox, after a delivery ends,
-/// and by a timer. A ring while nobody waits is remembered, so none is lost between a check and a wait.
+/// Wakes a background loop (the webhook dispatcher: after a write that may have put events in the outbox, after a
+/// delivery ends; the read replica's monitor: after a write). A ring while nobody waits is remembered, so none is
+/// lost between a check and a wait.
 public final class Doorbell: Sendable {
     private struct State {
         var rung = false
@@ -26,7 +25,7 @@ public final class Doorbell: Sendable {
 
     /// Returns at the next ring (at once if one came since the last wait), or when the task is cancelled. One
     /// waiter at a time.
-    func wait() async {
+    public func wait() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let ready = state.withLock { state -> Bool in
