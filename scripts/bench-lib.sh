@@ -1,4 +1,5 @@
-# Shared by the bench scripts (sourced): their set-up and clean-up, a free port, the clock, and nginx.
+# Shared by the bench scripts (sourced): their set-up and clean-up, a free port, the clock, and nginx (which
+# scripts/openapi.sh also uses to put a balancer in front of two instances).
 
 # Installs Debian package $2 when command $1 is missing.
 need() {
@@ -51,7 +52,7 @@ now_ms() { date +%s%3N; }
 
 # Starts nginx (2 workers) on port $2 with its files in $1; $3 is the access log ("off" for none), $4 the body of
 # `location /`, $5 (optional) more of the `http` block (an upstream). The caller's cleanup stops it through
-# $1/nginx.pid.
+# $1/nginx.pid. SWITCHBOARD_NGINX, when set, is the nginx to run.
 start_nginx() {
     local work=$1 port=$2 access_log=$3 location=$4 http_extra=${5:-}
     cat >"$work/nginx.conf" <<CONF
@@ -70,5 +71,5 @@ http {
     }
 }
 CONF
-    nginx -c "$work/nginx.conf" -p "$work"
+    "${SWITCHBOARD_NGINX:-nginx}" -c "$work/nginx.conf" -p "$work"
 }

@@ -18,6 +18,8 @@
 _switchboard_openapi_log() { echo "openapi.sh: $*" >&2; }
 
 SWITCHBOARD_OPENAPI_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/bench-lib.sh
+source "$SWITCHBOARD_OPENAPI_ROOT/scripts/bench-lib.sh"  # free_port, start_nginx
 SWITCHBOARD_OPENAPI_VENV="$SWITCHBOARD_OPENAPI_ROOT/.venv"
 SWITCHBOARD_OPENAPI_SERVER_PIDS=()
 SWITCHBOARD_OPENAPI_WORK=""
@@ -64,10 +66,6 @@ _switchboard_openapi_stop_server() {
         rm -rf "$SWITCHBOARD_OPENAPI_WORK"
         SWITCHBOARD_OPENAPI_WORK=""
     fi
-}
-
-_switchboard_openapi_free_port() {
-    "$SWITCHBOARD_OPENAPI_VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # `serve` on DATABASE and PORT, its log in the work folder as server-PORT.log (rate limits high enough never to
@@ -127,7 +125,7 @@ switchboard_openapi_fuzz() {
     local database="$SWITCHBOARD_OPENAPI_WORK/fuzz.sqlite"
     "$binary" import "$SWITCHBOARD_OPENAPI_ROOT/scripts/openapi/fuzz-fixture.ndjson" --strict --database "$database" >&2
     token=$("$binary" token create --location FuzzLocation00000001 --name fuzz --database "$database")
-    port=$(_switchboard_openapi_free_port)
+    port=$(free_port)
     _switchboard_openapi_serve "$binary" "$database" "$port"
     _switchboard_openapi_schemathesis "http://127.0.0.1:$port" "$token" "${SWITCHBOARD_FUZZ_EXAMPLES:-300}"
     "$SWITCHBOARD_OPENAPI_VENV/bin/python" "$SWITCHBOARD_OPENAPI_ROOT/scripts/openapi/fuzz_http.py" "$port" "$token" \
@@ -149,35 +147,15 @@ switchboard_openapi_fuzz_cluster() {
     database="$SWITCHBOARD_TEST_POSTGRES_URL?search_path=$schema&pool_size=4"
     "$binary" import "$SWITCHBOARD_OPENAPI_ROOT/scripts/openapi/fuzz-fixture.ndjson" --strict --database "$database" >&2
     token=$("$binary" token create --location FuzzLocation00000001 --name fuzz --database "$database")
-    first=$(_switchboard_openapi_free_port)
-    second=$(_switchboard_openapi_free_port)
-    balancer=$(_switchboard_openapi_free_port)
+    first=$(free_port)
+    second=$(free_port)
+    balancer=$(free_port)
     _switchboard_openapi_serve "$binary" "$database" "$first"
     _switchboard_openapi_serve "$binary" "$database" "$second"
-    cat >"$SWITCHBOARD_OPENAPI_WORK/nginx.conf" <<EOF
-worker_processes 1;
-pid $SWITCHBOARD_OPENAPI_WORK/nginx.pid;
-error_log $SWITCHBOARD_OPENAPI_WORK/nginx-error.log;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $SWITCHBOARD_OPENAPI_WORK/nginx-body;
-    client_max_body_size 0;
-    client_body_buffer_size 32m;
-    upstream switchboard { server 127.0.0.1:$first; server 127.0.0.1:$second; keepalive 8; }
-    server {
-        listen 127.0.0.1:$balancer;
-        location / {
-            proxy_pass http://switchboard;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host \$http_host;
-            proxy_buffering off;
-        }
-    }
-}
-EOF
-    "$SWITCHBOARD_NGINX" -c "$SWITCHBOARD_OPENAPI_WORK/nginx.conf" -p "$SWITCHBOARD_OPENAPI_WORK"
+    # Round robin, bodies of any size, answers passed on as they come.
+    start_nginx "$SWITCHBOARD_OPENAPI_WORK" "$balancer" off \
+        'proxy_pass http://switchboard; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $http_host; proxy_buffering off;' \
+        "upstream switchboard { server 127.0.0.1:$first; server 127.0.0.1:$second; keepalive 8; } client_max_body_size 0; client_body_buffer_size 32m;"
     _switchboard_openapi_schemathesis "http://127.0.0.1:$balancer" "$token" "${SWITCHBOARD_FUZZ_CLUSTER_EXAMPLES:-40}"
     _switchboard_openapi_check_servers
     _switchboard_openapi_stop_server

@@ -40,12 +40,7 @@ public final class PostgresConversationStore: ConversationStore, Service {
         var listener = options
         listener.maximumConnections = 1
         listenerConfiguration = listener.clientConfiguration
-        // Leased connections outlive a replacement by at most their statement's time.
-        pool = RenewablePostgresClient(
-            retirementGrace: max(options.statementTimeout, .seconds(1)) + .seconds(5), logger: backgroundLogger
-        ) {
-            PostgresClient(configuration: options.clientConfiguration, backgroundLogger: backgroundLogger)
-        }
+        pool = RenewablePostgresClient(options: options, logger: backgroundLogger)
     }
 
     /// The connection pool in use now (it changes when `run()` replaces it).

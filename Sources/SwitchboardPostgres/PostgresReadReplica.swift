@@ -28,11 +28,7 @@ public final class PostgresReadReplica: ReplicaReads, Sendable {
         connectionTimeout = min(options.connectionTimeout, .milliseconds(500))
         statementTimeout = options.statementTimeout
         logger = backgroundLogger
-        pool = RenewablePostgresClient(
-            retirementGrace: max(options.statementTimeout, .seconds(1)) + .seconds(5), logger: backgroundLogger
-        ) {
-            PostgresClient(configuration: options.clientConfiguration, backgroundLogger: backgroundLogger)
-        }
+        pool = RenewablePostgresClient(options: options, logger: backgroundLogger)
     }
 
     // MARK: ReplicaReads
@@ -73,11 +69,15 @@ public final class PostgresReadReplica: ReplicaReads, Sendable {
         let leasedFrom = pool.current
         do {
             let result = try await leaseConnection(
-                from: leasedFrom, within: connectionTimeout, workBound: statementTimeout + .seconds(1)
+                from: leasedFrom, within: connectionTimeout,
+                workBound: statementTimeout > .zero ? statementTimeout + .seconds(2) : nil
             ) { connection in try await body(connection) }
             pool.leaseSucceeded(from: leasedFrom)
             report(byReplica: true)
             return result
+        } catch is CancellationError {
+            // The request was given up: nothing to learn of the replica.
+            return nil
         } catch let error as SwitchboardError {
             // A refusal (an unknown cursor, say) is the primary's to make: the replica may be missing what it names.
             logger.debug("replica read refused, asking the primary", metadata: ["operation": "\(operation)", "error": "\(error)"])

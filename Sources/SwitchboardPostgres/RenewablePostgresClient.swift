@@ -43,6 +43,14 @@ final class RenewablePostgresClient: Sendable {
         state = Locked(State(pool: StartedPool(makeClient()), lastLease: .now))
     }
 
+    /// A pool of `options`' connections: a replaced pool keeps running until the statements leased from it have had
+    /// their time.
+    convenience init(options: PostgresOptions, logger: Logger) {
+        self.init(retirementGrace: max(options.statementTimeout, .seconds(1)) + .seconds(5), logger: logger) {
+            PostgresClient(configuration: options.clientConfiguration, backgroundLogger: logger)
+        }
+    }
+
     /// The pool operations lease from now.
     var current: StartedPool { state.withLock { $0.pool } }
 

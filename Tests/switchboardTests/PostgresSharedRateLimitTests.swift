@@ -63,11 +63,14 @@ import Testing
             let retryAfter = try #require(refused.headers["Retry-After"].first.flatMap { Int($0) })
             #expect((1...10).contains(retryAfter))
         }
-        // Remaining counts down across both instances (within what each holds unspent).
+        // Remaining counts down across both instances. Each instance says what it knew at its last lease (the
+        // cluster's count then, and what it holds): with the requests alternating and blocks of 2, the other
+        // instance has leased at most a couple of blocks since, so the last answer is within 4 of the truth, 0.
         let remaining = admitted.compactMap { $0.headers["X-RateLimit-Remaining"].first.flatMap { Int($0) } }
         #expect(remaining.count == 18)
-        #expect(remaining.last == 0)
+        #expect((0...4).contains(remaining.last ?? -1), "\(remaining)")
         #expect(remaining.allSatisfy { (0..<18).contains($0) })
+        #expect((remaining.first ?? 0) >= 12, "\(remaining)")
     }
 
     /// The daily quota is the cluster's too: 30 a day across two instances, then 429 with `Retry-After: 86400`.
