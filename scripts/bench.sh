@@ -6,7 +6,8 @@
 # Release build; wrk and nginx are installed with apt-get if missing.
 #
 #   ./scripts/bench.sh                      # SQLite (default)
-#   ./scripts/bench.sh --database postgres  # the same read cases on a throwaway PostgreSQL cluster, beside SQLite
+#   ./scripts/bench.sh --database postgres  # the same read cases on a throwaway PostgreSQL cluster, beside SQLite,
+#                                           # then scripts/bench-cluster.sh (several instances, a standby)
 #   BENCH_DURATION=5s BENCH_MESSAGES=100000 BENCH_LARGE=60000 ./scripts/bench.sh   # a quicker, smaller run
 #   BENCH_MORE=200000 ...                   # the size of the file imported into the full database (default: the same)
 set -euo pipefail
@@ -214,3 +215,11 @@ printf '| --- | ---: | ---: |\n'
 for backend in sqlite $($with_postgres && echo postgres); do
     printf '| %s | %s | %s |\n' "$backend" "${results[$backend,default,rss]}" "${results[$backend,coldstart]}"
 done
+
+# Issue 21's cases (two instances behind nginx, shared rate limits, uncached pages against `pgbench -S`, reads from
+# a standby): scripts/bench-cluster.sh, the same binary, on a PostgreSQL cluster of its own.
+if $with_postgres; then
+    echo "bench.sh: the cluster cases (scripts/bench-cluster.sh)" >&2
+    env -u SWITCHBOARD_TEST_POSTGRES_URL -u SWITCHBOARD_TEST_POSTGRES_DATA -u SWITCHBOARD_TEST_POSTGRES_BIN \
+        -u SWITCHBOARD_TEST_POSTGRES_OS_USER BENCH_SKIP_BUILD=1 BENCH_DURATION="$duration" ./scripts/bench-cluster.sh
+fi

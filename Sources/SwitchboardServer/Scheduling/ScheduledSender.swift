@@ -26,17 +26,8 @@ final class ScheduledSender: Service, Sendable {
     }
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while (try? await TimerSleep.sleep(for: .seconds(1))) != nil {
-                do {
-                    _ = try await self.sendDue()
-                } catch where !Task.isCancelled {
-                    // A store that cannot be reached now may be reached at the next look.
-                    self.logger.warning("scheduled sends not sent yet", metadata: ["error": "\(error)"])
-                } catch {
-                    return  // the server is stopping
-                }
-            }
+        await repeatUntilShutdown(first: .seconds(1), every: .seconds(1), logger: logger, failure: "scheduled sends not sent yet") {
+            try await self.sendDue()
         }
     }
 

@@ -20,20 +20,12 @@ final class UploadSweeper: Service, Sendable {
     }
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            // The first sweep after a minute: the store is migrated by then, and a start is not slowed by it.
-            var wait: Duration = .seconds(60)
-            while (try? await TimerSleep.sleep(for: wait)) != nil {
-                wait = Self.interval
-                do {
-                    let swept = try await self.sweep()
-                    if swept > 0 { self.logger.info("abandoned uploads removed", metadata: ["files": "\(swept)"]) }
-                } catch where !Task.isCancelled {
-                    self.logger.warning("abandoned uploads not removed yet", metadata: ["error": "\(error)"])
-                } catch {
-                    return  // the server is stopping
-                }
-            }
+        // The first sweep after a minute: the store is migrated by then, and a start is not slowed by it.
+        await repeatUntilShutdown(
+            first: .seconds(60), every: Self.interval, logger: logger, failure: "abandoned uploads not removed yet"
+        ) {
+            let swept = try await self.sweep()
+            if swept > 0 { self.logger.info("abandoned uploads removed", metadata: ["files": "\(swept)"]) }
         }
     }
 
