@@ -66,4 +66,13 @@ import Testing
     func headsItCannotVouchForAreUnusual(_ text: String) {
         #expect(Self.read(text) == .unusual)
     }
+
+    /// The path the hot path logs: the target up to its query, whatever characters it holds.
+    @Test func theLoggedPathEndsAtTheQuery() {
+        #expect(HotPath.path(of: "/conversations/abc/messages?limit=3&type=TYPE_SMS") == "/conversations/abc/messages")
+        #expect(HotPath.path(of: "/conversations/abc/messages") == "/conversations/abc/messages")
+        #expect(HotPath.path(of: "/conversations/é🙂/messages?x=?") == "/conversations/é🙂/messages")
+        #expect(HotPath.path(of: "?only=query") == "")
+        #expect(HotPath.path(of: "") == "")
+    }
 }

@@ -126,12 +126,17 @@ final class HotPath: Sendable {
         let duration = ContinuousClock.now - start
         if limit?.allowed == false { recorder.limited.record(duration) } else { recorder.ok.record(duration) }
         accessLog.record(
-            logger, method: "GET", path: request.target.prefix { $0 != "?" }, status: limit?.allowed == false ? 429 : 200,
+            logger, method: "GET", path: Self.path(of: request.target), status: limit?.allowed == false ? 429 : 200,
             route: route, duration: duration, requestId: requestId, door: .hot)
         journal?.record(
             method: "GET", path: request.target, status: limit?.allowed == false ? 429 : 200,
             location: resolution.key.location)
         return answer
+    }
+
+    /// The target up to its query, found in its UTF-8 bytes (walking its characters cost 2% of the hot path).
+    static func path(of target: String) -> Substring {
+        target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? target[...]
     }
 
     private static func writeField(_ buffer: inout ByteBuffer, _ name: String, _ value: String) {
