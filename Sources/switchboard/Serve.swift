@@ -15,7 +15,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "SQLite file path, :memory: (kept in memory until the server stops) or postgres://… URL (env: SWITCHBOARD_DATABASE; default ./switchboard.sqlite).")
     var database: String?
     @Option(help: """
-        postgres://… URL of a streaming replica of --database: page and message reads go to it once it has replayed         every change they depend on, and to the primary meanwhile.
+        postgres://… URL of a streaming replica of --database: page and message reads go to it once it has \
+        replayed every change they depend on, and to the primary meanwhile.
         """)
     var readDatabase: String?
     @Flag(help: "Serve a SQLite file that other users can read or write (refused by default: it holds the signing keys).")
