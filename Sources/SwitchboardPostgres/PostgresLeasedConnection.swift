@@ -76,8 +76,7 @@ extension PostgresConversationStore {
     /// The server's `statement_timeout` cannot end a statement when the server itself stopped answering (frozen, or
     /// cut off by the network without a reset), and postgres-nio waits for a reply as long as the socket is open.
     func workBound(statements: Int) -> Duration? {
-        guard statementTimeout > .zero else { return nil }
-        return statementTimeout * max(statements, 1) + .seconds(2)
+        postgresWorkBound(statementTimeout: statementTimeout, statements: statements)
     }
 
     /// A pooled connection from `started`, waited for at most `connectionTimeout`; the store's pool learns whether
@@ -96,6 +95,12 @@ extension PostgresConversationStore {
             throw StoreError.unavailable(reason)
         }
     }
+}
+
+/// `PostgresConversationStore.workBound(statements:)`'s rule, for any pool working under `statementTimeout`.
+func postgresWorkBound(statementTimeout: Duration, statements: Int) -> Duration? {
+    guard statementTimeout > .zero else { return nil }
+    return statementTimeout * max(statements, 1) + .seconds(2)
 }
 
 private enum Race<T: Sendable>: Sendable {

@@ -70,7 +70,7 @@ public final class PostgresReadReplica: ReplicaReads, Sendable {
         do {
             let result = try await leaseConnection(
                 from: leasedFrom, within: connectionTimeout,
-                workBound: statementTimeout > .zero ? statementTimeout + .seconds(2) : nil
+                workBound: postgresWorkBound(statementTimeout: statementTimeout, statements: 1)
             ) { connection in try await body(connection) }
             pool.leaseSucceeded(from: leasedFrom)
             report(byReplica: true)
