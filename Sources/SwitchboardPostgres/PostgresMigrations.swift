@@ -133,7 +133,13 @@ enum PostgresMigrations {
         files,  // PostgresFileSchema.swift
         contactTagsAndDnd,  // PostgresContactTagsSchema.swift
         clusterCoordination,  // PostgresClusterSchema.swift, PostgresRateLimitSchema.swift
+        messagesRowKey,
     ]
+
+    /// Migration 015 rebuilt SQLite's messages table around its integer row key, so that a bulk load can set the
+    /// id's index aside (`SQLiteMessageKeySchema`). A PostgreSQL table's rows are never ordered by its primary key,
+    /// and its import copies rows in with the indexes kept, so here the migration only keeps the names in step.
+    static let messagesRowKey = Migration(name: "015_messages_row_key", statements: [])
 
     /// Trigram indexes (pg_trgm) over what conversation search matches, so a search reads the matching rows
     /// rather than every conversation of the location. pg_trgm is created if missing (it is a trusted extension

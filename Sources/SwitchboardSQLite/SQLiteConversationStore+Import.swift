@@ -6,8 +6,9 @@ public import SwitchboardStorage
 
 extension SQLiteConversationStore {
     /// An import into a database that holds no message yet is a bulk load: one transaction on a connection of its
-    /// own, with the messages' secondary indexes dropped while the rows go in and built again, sorted, before the
-    /// commit, and each conversation's summary written once instead of once per batch. Readers see nothing of it
+    /// own, with the messages' indexes dropped while the rows go in and built again, sorted, before the commit (the
+    /// load refuses a repeated id itself meanwhile: `BulkLoadMessageKeys`), and each conversation's summary written
+    /// once instead of once per batch. Readers see nothing of it
     /// until it commits, and nothing at all if it fails. An `allOrNothing` import into a database that holds
     /// messages is one transaction too, with the indexes kept. Any other import writes a transaction per batch, so
     /// it does not hold the write lock for its whole length over data that others are using.
@@ -46,12 +47,16 @@ final class SQLiteBulkLoad: MessageImportWriter {
     private struct Progress {
         /// The summary change of every conversation written so far, applied once at the end.
         var summaries: [ConversationKey: ConversationSummaryChange] = [:]
+        /// The ids written so far, while their unique index is set aside (nil when it is not).
+        var keys: BulkLoadMessageKeys?
     }
-    private let progress = Locked(Progress())
+    private let progress: Locked<Progress>
 
     /// Nil, having written nothing, when the database already holds messages, unless `evenWhenNotEmpty`: then the
     /// transaction stays open and the indexes stay as they are.
-    static func begin(path: String, evenWhenNotEmpty: Bool) async throws -> SQLiteBulkLoad? {
+    static func begin(
+        path: String, evenWhenNotEmpty: Bool, keyHash: @escaping BulkLoadMessageKeys.Hash = BulkLoadMessageKeys.randomlySeeded
+    ) async throws -> SQLiteBulkLoad? {
         var configuration = SQLiteConversationStore.configuration()
         configuration.allowsUnsafeTransactions = true
         let connection = try DatabaseQueue(path: path, configuration: configuration)
@@ -85,7 +90,9 @@ final class SQLiteBulkLoad: MessageImportWriter {
             try connection.close()
             return nil
         }
-        return SQLiteBulkLoad(connection: connection, deferredIndexes: deferred)
+        return SQLiteBulkLoad(
+            connection: connection, deferredIndexes: deferred,
+            keys: deferred.isEmpty ? nil : BulkLoadMessageKeys(hash: keyHash))
     }
 
     /// Into an empty database, batches of 5,000: every batch is a savepoint whose rows and parsed messages are held
@@ -94,9 +101,10 @@ final class SQLiteBulkLoad: MessageImportWriter {
     /// transaction that updates its conversations, larger batches stay faster.)
     var preferredBatchSize: Int? { deferredIndexes.isEmpty ? nil : 5_000 }
 
-    private init(connection: DatabaseQueue, deferredIndexes: [String]) {
+    private init(connection: DatabaseQueue, deferredIndexes: [String], keys: BulkLoadMessageKeys?) {
         self.connection = connection
         self.deferredIndexes = deferredIndexes
+        self.progress = Locked(Progress(keys: keys))
     }
 
     func createMissing(locations: [Location], contacts: [Contact]) async throws {
@@ -110,13 +118,21 @@ final class SQLiteBulkLoad: MessageImportWriter {
         guard !messages.isEmpty else { return }
         // The summaries are worked out here, on the importer's side, so that the writing thread only writes.
         let changes = ConversationSummaryChange.perConversation(messages)
-        let new = progress.withLock { progress in changes.filter { progress.summaries[$0.key] == nil } }
-        try await inSavepoint { db in
+        let (new, keys) = try progress.withLock { progress in
+            (changes.filter { progress.summaries[$0.key] == nil }, try progress.keys?.check(messages))
+        }
+        let firstRow = try await inSavepoint { db -> Int64? in
+            try keys?.refuseStoredIds(db)
             for (key, change) in new { try SQLiteConversationStore.createIfMissing(key, change, db: db) }
+            let lastRow = try Self.lastMessageRow(db)
             try SQLiteConversationStore.insertRows(messages, db: db)
             try SQLiteConversationStore.enqueue(events, db: db)
+            // A row key is the largest so far plus one, so the batch went to the rows after `lastRow`, in order,
+            // unless the keys ran out (then SQLite picks free ones at random, and the rows are not known).
+            return try Self.lastMessageRow(db) == lastRow + Int64(messages.count) ? lastRow + 1 : nil
         }
         progress.withLock { progress in
+            if let keys { progress.keys?.record(keys, firstRow: firstRow) }
             progress.summaries.merge(changes) { earlier, later in
                 var merged = earlier
                 merged.add(later)
@@ -144,7 +160,11 @@ final class SQLiteBulkLoad: MessageImportWriter {
 
     /// Writes the summaries, builds the indexes and commits.
     func commit() async throws {
-        let summaries = progress.withLock { progress in progress.summaries }
+        // The ids are let go first: the index builds below are the import's peak of memory.
+        let summaries = progress.withLock { progress in
+            progress.keys = nil
+            return progress.summaries
+        }
         try await connection.writeWithoutTransaction { [deferredIndexes] db in
             try Self.requireTransaction(db)
             for table in ["contacts", "conversations"] where try Row.fetchOne(db, sql: "PRAGMA foreign_key_check(\(table))") != nil {
@@ -190,15 +210,21 @@ final class SQLiteBulkLoad: MessageImportWriter {
         }
     }
 
+    private static func lastMessageRow(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM messages") ?? 0
+    }
+
     /// Runs `body` all or nothing within the load's transaction; a unique key it breaks is `StoreError.duplicate`.
-    private func inSavepoint(_ body: @escaping @Sendable (Database) throws -> Void) async throws {
+    @discardableResult
+    private func inSavepoint<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
-            try await connection.writeWithoutTransaction { db in
+            return try await connection.writeWithoutTransaction { db in
                 try Self.requireTransaction(db)
                 try db.execute(sql: "SAVEPOINT import_batch")
                 do {
-                    try body(db)
+                    let result = try body(db)
                     try db.execute(sql: "RELEASE import_batch")
+                    return result
                 } catch {
                     // Unless SQLite has already ended the whole transaction (then this error is the one to report).
                     if db.isInsideTransaction {

@@ -21,6 +21,7 @@ enum SQLiteMigrations {
         (SQLiteFileSchema.migrationName, SQLiteFileSchema.create),
         (SQLiteContactTagsSchema.migrationName, SQLiteContactTagsSchema.create),
         (SQLiteClusterSchema.migrationName, SQLiteClusterSchema.create),
+        (SQLiteMessageKeySchema.migrationName, SQLiteMessageKeySchema.create),
     ]
 
     static func register(in migrator: inout DatabaseMigrator) {

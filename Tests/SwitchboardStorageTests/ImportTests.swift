@@ -187,7 +187,51 @@ import Testing
         }
     }
 
+    /// While the id's unique index is set aside, a bulk load refuses a repeated id itself, as that index would:
+    /// within a batch and against an earlier batch, writing nothing of the batch; the same id in another location
+    /// is another message. Also when every id has the same hash, so that each is looked for in the whole table.
+    @Test(arguments: [false, true])
+    func aBulkLoadRefusesARepeatedId(everyHashShared: Bool) async throws {
+        try await withTemporarySQLitePath { path in
+            let store = try SQLiteConversationStore(path: path)
+            let here = LocationID.generate()
+            let there = LocationID.generate()
+            let contact = ContactID.generate()
+            let conversation = ConversationID.generate()
+            func message(_ id: String, at milliseconds: Int64, in location: LocationID? = nil) -> Message {
+                makeMessage(id, conversation: conversation, location: location ?? here, contact: contact, at: milliseconds)
+            }
+            let shared: BulkLoadMessageKeys.Hash = { _, _ in 7 }
+            let hash = everyHashShared ? shared : BulkLoadMessageKeys.randomlySeeded
+            let load = try #require(try await SQLiteBulkLoad.begin(path: path, evenWhenNotEmpty: false, keyHash: hash))
+            try await load.createMissing(
+                locations: [here, there].map { Location(id: $0, name: "Imported", dateAdded: testEpoch) },
+                contacts: [here, there].map { Contact(id: contact, locationId: $0, dateAdded: testEpoch) })
+            try await load.insertMessages([message("m1", at: 1), message("m2", at: 2)], events: [])
+            await #expect(throws: StoreError.duplicate) {
+                try await load.insertMessages([message("m3", at: 3), message("m3", at: 4)], events: [])
+            }
+            await #expect(throws: StoreError.duplicate) {
+                try await load.insertMessages([message("m4", at: 5), message("m2", at: 6)], events: [])
+            }
+            try await load.insertMessages([message("m3", at: 3), message("m4", at: 5)], events: [])
+            await #expect(throws: StoreError.duplicate) { try await load.insertMessages([message("m4", at: 7)], events: []) }
+            try await load.insertMessages([message("m1", at: 8, in: there)], events: [])
+            try await load.commit()
+
+            func page(_ location: LocationID) async throws -> [String] {
+                try await store.messagePage(
+                    MessagePageQuery(conversationId: conversation, locationId: location, limit: 10), logger: .test
+                ).messages.map(\.id.rawValue)
+            }
+            #expect(try await page(here) == ["m4", "m3", "m2", "m1"])
+            #expect(try await page(there) == ["m1"])
+            #expect(try await store.messageIndexes() == Self.messageIndexes)
+        }
+    }
+
     static let messageIndexes = [
+        "CREATE UNIQUE INDEX messages_by_id ON messages(location_id, id)",
         "CREATE INDEX messages_export_created ON messages(location_id, date_added, id)",
         "CREATE INDEX messages_export_updated ON messages(location_id, date_updated, id)",
         "CREATE INDEX messages_page ON messages(conversation_id, date_added, id)",

@@ -57,6 +57,66 @@ import Testing
         #expect(try await store.pendingDeliveryCount(logger: .test) == 0)
     }
 
+    /// Migration 015 copies the messages into a table keyed by row, their id a unique index of its own: every
+    /// message, its page, its lookup by id and a scheduled send that refers to it are there afterwards, and a
+    /// repeated id is still refused.
+    @Test func messagesSurviveTheRebuildAroundTheRowKey() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("old.sqlite").path
+        do {
+            let pool = try DatabasePool(path: path, configuration: SQLiteConversationStore.configuration())
+            var migrator = DatabaseMigrator()
+            SQLiteMigrations.register(in: &migrator)
+            try migrator.migrate(pool, upTo: "014_cluster_coordination")
+            try await pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO locations (id, name, date_added) VALUES ('Location000000000001', 'Old', 0);
+                        INSERT INTO contacts (location_id, id, date_added, date_updated)
+                            VALUES ('Location000000000001', 'Contact0000000000001', 0, 0);
+                        INSERT INTO conversations (location_id, id, contact_id, date_added, date_updated)
+                            VALUES ('Location000000000001', 'Conversation00000001', 'Contact0000000000001', 0, 0);
+                        INSERT INTO messages (location_id, id, conversation_id, contact_id, type_code, direction, body,
+                                              date_added, date_updated)
+                            VALUES ('Location000000000001', 'zMessage00000000old1', 'Conversation00000001',
+                                    'Contact0000000000001', 2, 'inbound', 'first', 1000, 1000),
+                                   ('Location000000000001', 'aMessage00000000old2', 'Conversation00000001',
+                                    'Contact0000000000001', 2, 'outbound', 'second', 2000, 2000);
+                        INSERT INTO scheduled_sends (location_id, message_id, due_at)
+                            VALUES ('Location000000000001', 'aMessage00000000old2', 5000);
+                        """)
+            }
+            try pool.close()
+        }
+
+        let store = try SQLiteConversationStore(path: path)
+        let location = LocationID(rawValue: "Location000000000001")
+        let page = try await store.messagePage(
+            MessagePageQuery(conversationId: ConversationID(rawValue: "Conversation00000001"), locationId: location, limit: 10),
+            logger: .test)
+        #expect(page.messages.map(\.id.rawValue) == ["aMessage00000000old2", "zMessage00000000old1"])
+        #expect(page.messages.map(\.body) == ["second", "first"])
+        let byId = try await store.message(MessageID(rawValue: "zMessage00000000old1"), in: location, logger: .test)
+        #expect(byId?.body == "first")
+        let due = try await store.dueScheduledSends(at: Timestamp(rawValue: 6000), limit: 10, logger: .test)
+        #expect(due.map(\.messageId.rawValue) == ["aMessage00000000old2"])
+        await #expect(throws: StoreError.duplicate) {
+            try await store.insertMessages(
+                [makeMessage("zMessage00000000old1", conversation: ConversationID(rawValue: "Conversation00000001"),
+                             location: location, contact: ContactID(rawValue: "Contact0000000000001"), at: 9)],
+                logger: .test)
+        }
+        let shape = try await store.pool.read { db in
+            (try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'messages'") ?? "",
+             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' ORDER BY name"),
+             try Int.fetchAll(db, sql: "SELECT rowid FROM messages ORDER BY rowid"))
+        }
+        #expect(!shape.0.contains("PRIMARY KEY"))
+        #expect(shape.1 == ["messages_by_id", "messages_export_created", "messages_export_updated", "messages_page"])
+        #expect(shape.2 == [1, 2])
+    }
+
     /// A new database gets every migration in one transaction: the same tables, indexes, triggers and recorded
     /// migrations as one made a migration at a time by GRDB's migrator, and later starts find nothing to do.
     @Test func aNewDatabaseInOneTransactionIsTheDatabaseTheMigratorMakes() async throws {
