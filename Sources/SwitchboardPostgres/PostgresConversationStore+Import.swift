@@ -60,9 +60,10 @@ struct PostgresTransactionImport: MessageImportWriter {
 
     func insertMessages(_ messages: [Message], events: [WebhookEvent]) async throws {
         guard !messages.isEmpty else { return }
-        try await inSavepoint(
-            PostgresConversationStore.messageInsertStatements(messages)
-                + [PostgresConversationStore.enqueue(events)].compactMap { $0 })
+        try await inSavepoint { connection, logger in
+            try await PostgresConversationStore.storeMessages(messages, on: connection, logger: logger)
+            if let enqueue = PostgresConversationStore.enqueue(events) { try await connection.query(enqueue, logger: logger) }
+        }
     }
 
     func storeCallMedia(_ media: [ImportedCallMedia]) async throws {
@@ -86,9 +87,15 @@ struct PostgresTransactionImport: MessageImportWriter {
 
     /// All of `statements` or none of them; a key they break is its `StoreError` (see `messageInsertStatements`).
     private func inSavepoint(_ statements: [PostgresQuery]) async throws {
+        try await inSavepoint { connection, logger in
+            for statement in statements { try await connection.query(statement, logger: logger) }
+        }
+    }
+
+    private func inSavepoint(_ body: (PostgresConnection, Logger) async throws -> Void) async throws {
         try await connection.query("SAVEPOINT import_batch", logger: logger)
         do {
-            for statement in statements { try await connection.query(statement, logger: logger) }
+            try await body(connection, logger)
             try await connection.query("RELEASE SAVEPOINT import_batch", logger: logger)
         } catch {
             try await connection.query("ROLLBACK TO SAVEPOINT import_batch", logger: logger)

@@ -10,17 +10,17 @@ extension PostgresConversationStore {
     public func insertMessages(_ messages: [Message], events: [WebhookEvent], logger: Logger) async throws {
         guard !messages.isEmpty else { return }
         let changes = Self.changesInLockOrder(messages)
-        let rows = Self.rowStatements(messages, changes)
         // Inbound messages raise their conversation's unread count: a write that announces its messages (not an
         // import without --webhooks, not a seed) announces the new count too, as the summary update returns it.
         let announcedAt = events.map(\.createdAt).max()
         let raised = Set(changes.filter { $0.value.inboundCount > 0 }.map(\.key))
         let updates = changes.chunked(Self.insertBatchSize)
         try await run(
-            "insertMessages", logger: logger, retries: 2, statements: 3 + rows.count + updates.count
+            "insertMessages", logger: logger, retries: 2,
+            statements: 3 + Self.rowStatementCount(messages, changes) + updates.count
         ) { connection in
             try await connection.withTransaction(logger: logger) { connection in
-                for statement in rows { try await connection.query(statement, logger: logger) }
+                try await Self.insertRows(messages, changes, on: connection, logger: logger)
                 var unread: [WebhookEvent] = []
                 for batch in updates {
                     let updated = try await connection.fetch(
@@ -40,6 +40,45 @@ extension PostgresConversationStore {
         let changes = changesInLockOrder(messages)
         return rowStatements(messages, changes)
             + changes.chunked(Self.insertBatchSize).map { updateSummaries($0, returning: false) }
+    }
+
+    /// What `messageInsertStatements` does, with the message rows copied in when there are many (`PostgresMessageCopy`).
+    static func storeMessages(_ messages: [Message], on connection: PostgresConnection, logger: Logger) async throws {
+        let changes = changesInLockOrder(messages)
+        try await insertRows(messages, changes, on: connection, logger: logger)
+        for statement in changes.chunked(insertBatchSize).map({ updateSummaries($0, returning: false) }) {
+            try await connection.query(statement, logger: logger)
+        }
+    }
+
+    /// The conversations the messages bring, then the message rows: copied in when there are many, else inserted.
+    ///
+    /// A batch that brings many conversations (an import's) first renews the conversations' statistics. Each row's
+    /// foreign-key check runs a lookup PostgreSQL plans once per connection; planned without statistics, over a table
+    /// just filled, it chose the index by last message (location, date, id) and read every conversation of the
+    /// location for each message: 200,000 realistic messages took 11.8 s to copy in, 4.2 s with the statistics.
+    private static func insertRows(
+        _ messages: [Message], _ changes: [(key: ConversationKey, value: ConversationSummaryChange)],
+        on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        for statement in changes.chunked(insertBatchSize).map(createMissingConversations) {
+            try await connection.query(statement, logger: logger)
+        }
+        if changes.count >= Self.manyConversations { try await connection.query("ANALYZE conversations", logger: logger) }
+        if messages.count >= PostgresMessageCopy.threshold {
+            try await PostgresMessageCopy.copy(messages, on: connection, logger: logger)
+        } else {
+            for chunk in messages.chunked(insertBatchSize) { try await connection.query(insert(chunk), logger: logger) }
+        }
+    }
+
+    private static let manyConversations = 100
+
+    private static func rowStatementCount(
+        _ messages: [Message], _ changes: [(key: ConversationKey, value: ConversationSummaryChange)]
+    ) -> Int {
+        changes.chunked(insertBatchSize).count + (changes.count >= manyConversations ? 1 : 0)
+            + (messages.count >= PostgresMessageCopy.threshold ? 1 : messages.chunked(insertBatchSize).count)
     }
 
     /// The conversations `messages` change, in a fixed order, so concurrent batches lock shared conversations in the

@@ -187,6 +187,83 @@ import Testing
         }
     }
 
+    /// A batch of 64 messages or more goes in by COPY on PostgreSQL (`PostgresMessageCopy`), fewer by INSERT: the
+    /// same messages written both ways read back the same, field for field: text with backslashes (`\N` among
+    /// them), tabs, line breaks, non-ASCII, a NUL (the text ends there), and NULL in every column that has one.
+    @Test(arguments: Backend.allCases, [false, true])
+    func aLargeBatchStoresEveryFieldAsSmallOnesDo(_ backend: Backend, allOrNothing: Bool) async throws {
+        let texts: [String?] = [nil, "", "plain", "back\\slash \\N", "tab\there", "line\nbreak\r\nend", "nul\u{0}cut", "é ✅ شكرا", "\\."]
+        try await withStore(backend) { store in
+            let tenant = try await store.makeTenant()
+            func messages(_ conversation: ConversationID, _ contact: ContactID) -> [Message] {
+                (0..<100).map { index in
+                    let text = texts[index % texts.count]
+                    return Message(
+                        id: MessageID(rawValue: "m\(index)-\(conversation.rawValue)"), conversationId: conversation,
+                        locationId: tenant.location, contactId: contact, messageType: index % 2 == 0 ? .sms : .call,
+                        direction: index % 3 == 0 ? nil : .outbound, status: text, body: text, contentType: text,
+                        dateAdded: Timestamp(rawValue: testEpoch.rawValue + Int64(index)),
+                        dateUpdated: Timestamp(rawValue: testEpoch.rawValue + Int64(index * 2)), source: text,
+                        userId: text, altId: text, attachments: index % 4 == 0 ? nil : [text ?? "none", "quote\"d"],
+                        call: index % 2 == 0 ? nil : CallDetails(duration: index % 5 == 0 ? nil : index, status: text),
+                        emailMessageIds: index % 3 == 1 ? [text ?? "none"] : nil, conversationProviderId: text,
+                        chatWidgetId: text)
+                }
+            }
+            let (copied, inserted) = (ConversationID(rawValue: "copied"), ConversationID(rawValue: "inserted"))
+            let contacts = (ContactID(rawValue: "copiedContact"), ContactID(rawValue: "insertedContact"))
+            try await store.withImport(allOrNothing: allOrNothing, logger: .test) { writer in
+                try await writer.createMissing(
+                    locations: [], contacts: [contacts.0, contacts.1].map { Contact(id: $0, locationId: tenant.location, dateAdded: testEpoch) })
+                try await writer.insertMessages(messages(copied, contacts.0), events: [])
+                for message in messages(inserted, contacts.1) { try await writer.insertMessages([message], events: []) }
+            }
+            func page(_ conversation: ConversationID) async throws -> [Message] {
+                try await store.messagePage(
+                    MessagePageQuery(conversationId: conversation, locationId: tenant.location, limit: 100), logger: .test
+                ).messages
+            }
+            let copiedPage = try await page(copied)
+            let insertedPage = try await page(inserted)
+            #expect(copiedPage.count == 100)
+            #expect(insertedPage.count == 100)
+            let alike = copiedPage.map { message in
+                var message = message
+                message.id = MessageID(rawValue: message.id.rawValue.replacingOccurrences(of: "-copied", with: "-inserted"))
+                message.conversationId = inserted
+                message.contactId = contacts.1
+                return message
+            }
+            #expect(alike == insertedPage)
+            #expect(Set(copiedPage.map(\.body)) == [nil, "", "plain", "back\\slash \\N", "tab\there", "line\nbreak\r\nend", "nul", "é ✅ شكرا", "\\."])
+        }
+    }
+
+    /// A large batch (COPY on PostgreSQL) that repeats a stored id is refused whole, as a small one is, and the
+    /// import goes on after it.
+    @Test(arguments: Backend.allCases, [false, true])
+    func aLargeBatchRepeatingAStoredIdIsRefusedWhole(_ backend: Backend, allOrNothing: Bool) async throws {
+        try await withStore(backend) { store in
+            let tenant = try await store.makeTenant()
+            let contact = ContactID.generate()
+            let conversation = ConversationID.generate()
+            func message(_ id: String, at milliseconds: Int64) -> Message {
+                makeMessage(id, conversation: conversation, location: tenant.location, contact: contact, at: milliseconds)
+            }
+            try await store.withImport(allOrNothing: allOrNothing, logger: .test) { writer in
+                try await writer.createMissing(locations: [], contacts: [Contact(id: contact, locationId: tenant.location, dateAdded: testEpoch)])
+                try await writer.insertMessages([message("first", at: 0)], events: [])
+                let repeating = (1...100).map { message($0 == 50 ? "first" : "r\($0)", at: Int64($0)) }
+                await #expect(throws: StoreError.duplicate) { try await writer.insertMessages(repeating, events: []) }
+                try await writer.insertMessages((1...100).map { message("n\($0)", at: Int64($0)) }, events: [])
+            }
+            let page = try await store.messagePage(
+                MessagePageQuery(conversationId: conversation, locationId: tenant.location, limit: 200), logger: .test)
+            #expect(page.messages.count == 101)
+            #expect(!page.messages.contains { $0.id.rawValue.hasPrefix("r") })
+        }
+    }
+
     /// While the id's unique index is set aside, a bulk load refuses a repeated id itself, as that index would:
     /// within a batch and against an earlier batch, writing nothing of the batch; the same id in another location
     /// is another message. Also when every id has the same hash, so that each is looked for in the whole table.
