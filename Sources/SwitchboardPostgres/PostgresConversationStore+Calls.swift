@@ -1,7 +1,7 @@
 public import Logging
 import PostgresNIO
 public import SwitchboardCore
-public import SwitchboardStorage
+import SwitchboardStorage
 
 extension PostgresConversationStore {
     public func replaceAttachments(

@@ -1,7 +1,7 @@
 import Foundation
 public import Logging
 import PostgresNIO
-public import SwitchboardCore
+import SwitchboardCore
 public import SwitchboardStorage
 
 /// The change feed on PostgreSQL: LISTEN on the channel the message triggers NOTIFY (migration 014), through

@@ -2,7 +2,7 @@ public import Logging
 import NIOCore
 import PostgresNIO
 public import SwitchboardCore
-public import SwitchboardStorage
+import SwitchboardStorage
 
 extension PostgresConversationStore {
     public func createFile(_ file: StoredFile, logger: Logger) async throws {

@@ -1,7 +1,7 @@
 import PostgresNIO
 public import Logging
 public import SwitchboardCore
-public import SwitchboardStorage
+import SwitchboardStorage
 
 extension PostgresConversationStore {
     public func allContacts(in location: LocationID, logger: Logger) async throws -> [Contact] {

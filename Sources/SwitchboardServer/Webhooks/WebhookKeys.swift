@@ -1,6 +1,6 @@
 import Crypto
 import CryptoExtras
-public import Foundation
+import Foundation
 public import Logging
 public import SwitchboardCore
 public import SwitchboardStorage
