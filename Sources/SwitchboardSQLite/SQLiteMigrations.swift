@@ -50,7 +50,15 @@ enum SQLiteMigrations {
         if madeNew { return }
         var migrator = DatabaseMigrator()
         register(in: &migrator)
+        let migrated = migrator
+        let pending = try pool.read { db in try !migrated.hasCompletedMigrations(db) }
         try migrator.migrate(pool)
+        // A migration that copies a table (015 copies the messages) leaves the write-ahead log the size of that
+        // table, which every later start would read to rebuild its index (1.1 GB after 1,100,000 messages). Emptied,
+        // best effort, as an import's commit does; the old table's pages stay in the file, free for later writes.
+        if pending {
+            _ = try? pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        }
     }
 
     private static func createFirstTables(_ db: Database) throws {

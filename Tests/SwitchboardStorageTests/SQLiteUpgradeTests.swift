@@ -91,6 +91,8 @@ import Testing
         }
 
         let store = try SQLiteConversationStore(path: path)
+        // The copy's write-ahead log is emptied, so later starts need not read it.
+        #expect(try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int == 0)
         let location = LocationID(rawValue: "Location000000000001")
         let page = try await store.messagePage(
             MessagePageQuery(conversationId: ConversationID(rawValue: "Conversation00000001"), locationId: location, limit: 10),
