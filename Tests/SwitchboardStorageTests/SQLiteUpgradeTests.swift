@@ -16,28 +16,20 @@ import Testing
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("old.sqlite").path
-        do {
-            let pool = try DatabasePool(path: path, configuration: SQLiteConversationStore.configuration())
-            var migrator = DatabaseMigrator()
-            SQLiteMigrations.register(in: &migrator)
-            try migrator.migrate(pool, upTo: "007_webhook_attempts")
-            try await pool.write { db in
-                try db.execute(
-                    sql: """
-                        INSERT INTO locations (id, name, date_added) VALUES ('Location000000000001', 'Old', 0);
-                        INSERT INTO webhook_subscriptions (id, location_id, url, events, created_at)
-                            VALUES ('sub_old', 'Location000000000001', 'http://127.0.0.1:9/old', 'InboundMessage', 1),
-                                   ('Provider000000000001', 'Location000000000001', 'http://127.0.0.1:9/p', 'ProviderOutboundMessage', 2);
-                        INSERT INTO conversation_providers (id, location_id, name, channel, is_default, created_at)
-                            VALUES ('Provider000000000001', 'Location000000000001', 'Old SMS', 'SMS', 1, 2);
-                        INSERT INTO webhook_events (type, location_id, conversation_id, payload, created_at)
-                            VALUES ('InboundMessage', 'Location000000000001', 'Conversation00000001', '{"type":"InboundMessage"}', 3);
-                        INSERT INTO webhook_deliveries (webhook_id, event_seq, subscription_id, order_key, state, next_attempt_at)
-                            VALUES ('00000000-0000-4000-8000-000000000001', 1, 'sub_old', 'Conversation00000001', 'pending', 3);
-                        """)
-            }
-            try pool.close()
-        }
+        try await makeDatabase(
+            at: path, migratedUpTo: "007_webhook_attempts",
+            rows: """
+                INSERT INTO locations (id, name, date_added) VALUES ('Location000000000001', 'Old', 0);
+                INSERT INTO webhook_subscriptions (id, location_id, url, events, created_at)
+                    VALUES ('sub_old', 'Location000000000001', 'http://127.0.0.1:9/old', 'InboundMessage', 1),
+                           ('Provider000000000001', 'Location000000000001', 'http://127.0.0.1:9/p', 'ProviderOutboundMessage', 2);
+                INSERT INTO conversation_providers (id, location_id, name, channel, is_default, created_at)
+                    VALUES ('Provider000000000001', 'Location000000000001', 'Old SMS', 'SMS', 1, 2);
+                INSERT INTO webhook_events (type, location_id, conversation_id, payload, created_at)
+                    VALUES ('InboundMessage', 'Location000000000001', 'Conversation00000001', '{"type":"InboundMessage"}', 3);
+                INSERT INTO webhook_deliveries (webhook_id, event_seq, subscription_id, order_key, state, next_attempt_at)
+                    VALUES ('00000000-0000-4000-8000-000000000001', 1, 'sub_old', 'Conversation00000001', 'pending', 3);
+                """)
 
         let store = try SQLiteConversationStore(path: path)
         #expect(try await store.subscriptions(in: nil, logger: .test) == [
@@ -64,31 +56,23 @@ import Testing
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("old.sqlite").path
-        do {
-            let pool = try DatabasePool(path: path, configuration: SQLiteConversationStore.configuration())
-            var migrator = DatabaseMigrator()
-            SQLiteMigrations.register(in: &migrator)
-            try migrator.migrate(pool, upTo: "014_cluster_coordination")
-            try await pool.write { db in
-                try db.execute(
-                    sql: """
-                        INSERT INTO locations (id, name, date_added) VALUES ('Location000000000001', 'Old', 0);
-                        INSERT INTO contacts (location_id, id, date_added, date_updated)
-                            VALUES ('Location000000000001', 'Contact0000000000001', 0, 0);
-                        INSERT INTO conversations (location_id, id, contact_id, date_added, date_updated)
-                            VALUES ('Location000000000001', 'Conversation00000001', 'Contact0000000000001', 0, 0);
-                        INSERT INTO messages (location_id, id, conversation_id, contact_id, type_code, direction, body,
-                                              date_added, date_updated)
-                            VALUES ('Location000000000001', 'zMessage00000000old1', 'Conversation00000001',
-                                    'Contact0000000000001', 2, 'inbound', 'first', 1000, 1000),
-                                   ('Location000000000001', 'aMessage00000000old2', 'Conversation00000001',
-                                    'Contact0000000000001', 2, 'outbound', 'second', 2000, 2000);
-                        INSERT INTO scheduled_sends (location_id, message_id, due_at)
-                            VALUES ('Location000000000001', 'aMessage00000000old2', 5000);
-                        """)
-            }
-            try pool.close()
-        }
+        try await makeDatabase(
+            at: path, migratedUpTo: "014_cluster_coordination",
+            rows: """
+                INSERT INTO locations (id, name, date_added) VALUES ('Location000000000001', 'Old', 0);
+                INSERT INTO contacts (location_id, id, date_added, date_updated)
+                    VALUES ('Location000000000001', 'Contact0000000000001', 0, 0);
+                INSERT INTO conversations (location_id, id, contact_id, date_added, date_updated)
+                    VALUES ('Location000000000001', 'Conversation00000001', 'Contact0000000000001', 0, 0);
+                INSERT INTO messages (location_id, id, conversation_id, contact_id, type_code, direction, body,
+                                      date_added, date_updated)
+                    VALUES ('Location000000000001', 'zMessage00000000old1', 'Conversation00000001',
+                            'Contact0000000000001', 2, 'inbound', 'first', 1000, 1000),
+                           ('Location000000000001', 'aMessage00000000old2', 'Conversation00000001',
+                            'Contact0000000000001', 2, 'outbound', 'second', 2000, 2000);
+                INSERT INTO scheduled_sends (location_id, message_id, due_at)
+                    VALUES ('Location000000000001', 'aMessage00000000old2', 5000);
+                """)
 
         let store = try SQLiteConversationStore(path: path)
         // The copy's write-ahead log is emptied, so later starts need not read it.
@@ -117,6 +101,16 @@ import Testing
         #expect(!shape.0.contains("PRIMARY KEY"))
         #expect(shape.1 == ["messages_by_id", "messages_export_created", "messages_export_updated", "messages_page"])
         #expect(shape.2 == [1, 2])
+    }
+
+    /// A database as an earlier release left it: the migrations up to `migration`, then `rows` inserted.
+    private func makeDatabase(at path: String, migratedUpTo migration: String, rows: String) async throws {
+        let pool = try DatabasePool(path: path, configuration: SQLiteConversationStore.configuration())
+        var migrator = DatabaseMigrator()
+        SQLiteMigrations.register(in: &migrator)
+        try migrator.migrate(pool, upTo: migration)
+        try await pool.write { db in try db.execute(sql: rows) }
+        try pool.close()
     }
 
     /// A new database gets every migration in one transaction: the same tables, indexes, triggers and recorded
