@@ -56,7 +56,8 @@ extension PostgresConversationStore {
     /// A batch that brings many conversations (an import's) first renews the conversations' statistics. Each row's
     /// foreign-key check runs a lookup PostgreSQL plans once per connection; planned without statistics, over a table
     /// just filled, it chose the index by last message (location, date, id) and read every conversation of the
-    /// location for each message: 200,000 realistic messages took 11.8 s to copy in, 4.2 s with the statistics.
+    /// location for each message: 200,000 realistic messages took 11.8 s to copy in, where `psql` copies them in 4.2 s
+    /// with the statistics (and the whole import of them now takes 5.6–6.5 s).
     private static func insertRows(
         _ messages: [Message], _ changes: [(key: ConversationKey, value: ConversationSummaryChange)],
         on connection: PostgresConnection, logger: Logger

@@ -24,10 +24,10 @@ public struct MessageImporter: Sendable {
 
     /// Messages read and written at a time; nil: the writer's preference, else `defaultBatchSize`.
     public var batchSize: Int?
-    /// Two batches are held at once (one written, the next parsed). At 50,000, 1,100,000 realistic messages into a
-    /// SQLite database of as many peaked at 312–341 MB, over the import's 300 MB bound; at 25,000 at 212–219 MB,
-    /// about a fifth slower (12.6–13.4k messages/s against 15.8–17.2k). On PostgreSQL 25,000 was as fast as 50,000
-    /// (29.3k and 29.0k messages/s) in 179 MB instead of 298.
+    /// Two batches are held at once (one written, the next parsed). At 50,000, realistic messages imported into a
+    /// SQLite database of 1,100,000 peaked at 312–341 MB, over the import's 300 MB bound; at 25,000 at 212–219 MB,
+    /// about a fifth slower (400,000 of them at 12.6–13.4k messages/s against 15.8–17.2k). On PostgreSQL 25,000 was
+    /// as fast as 50,000 (29.3k and 29.0k messages/s) in 179 MB instead of 298.
     public static let defaultBatchSize = 25_000
     public var now: @Sendable () -> Timestamp
     /// Whether the imported messages emit their webhooks (`import --webhooks`); off by default, since an import

@@ -27,7 +27,7 @@ struct ImportCommand: AsyncParsableCommand {
     var webhooks = false
     @Option(help: """
         Messages read and written at a time. By default 5,000 into an empty SQLite database (one bulk load: small \
-        batches keep it near 250 MB and go faster) and 25,000 otherwise (each batch a transaction of its own, which \
+        batches keep it near 265 MB and go faster) and 25,000 otherwise (each batch a transaction of its own, which \
         updates every conversation it touches once, so larger batches go somewhat faster; about 220 MB in memory).
         """)
     var batchSize: Int?
