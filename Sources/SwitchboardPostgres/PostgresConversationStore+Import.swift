@@ -85,7 +85,7 @@ struct PostgresTransactionImport: MessageImportWriter {
         try await inSavepoint(statements)
     }
 
-    /// All of `statements` or none of them; a key they break is its `StoreError` (see `messageInsertStatements`).
+    /// All of `statements` or none of them; a key they break is its `StoreError` (see `insertRows`).
     private func inSavepoint(_ statements: [PostgresQuery]) async throws {
         try await inSavepoint { connection, logger in
             for statement in statements { try await connection.query(statement, logger: logger) }

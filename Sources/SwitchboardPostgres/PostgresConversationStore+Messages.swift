@@ -35,14 +35,8 @@ extension PostgresConversationStore {
         }
     }
 
-    /// The statements that store `messages`, to be run in one transaction.
-    static func messageInsertStatements(_ messages: [Message]) -> [PostgresQuery] {
-        let changes = changesInLockOrder(messages)
-        return rowStatements(messages, changes)
-            + changes.chunked(Self.insertBatchSize).map { updateSummaries($0, returning: false) }
-    }
-
-    /// What `messageInsertStatements` does, with the message rows copied in when there are many (`PostgresMessageCopy`).
+    /// Stores `messages` inside the caller's transaction: their conversations, their rows (copied in when there are
+    /// many: `PostgresMessageCopy`), then the conversations' summaries.
     static func storeMessages(_ messages: [Message], on connection: PostgresConnection, logger: Logger) async throws {
         let changes = changesInLockOrder(messages)
         try await insertRows(messages, changes, on: connection, logger: logger)
@@ -52,6 +46,9 @@ extension PostgresConversationStore {
     }
 
     /// The conversations the messages bring, then the message rows: copied in when there are many, else inserted.
+    /// Conversations first: the messages' foreign key needs them. A contact that already has another conversation in
+    /// the location leaves its conversation uncreated, the messages then violate the foreign key, and the whole batch
+    /// rolls back: a duplicate, as SQLite reports it (see `PostgresErrorKind`).
     ///
     /// A batch that brings many conversations (an import's) first renews the conversations' statistics. Each row's
     /// foreign-key check runs a lookup PostgreSQL plans once per connection; planned without statistics, over a table
@@ -87,17 +84,6 @@ extension PostgresConversationStore {
     private static func changesInLockOrder(_ messages: [Message]) -> [(key: ConversationKey, value: ConversationSummaryChange)] {
         ConversationSummaryChange.perConversation(messages)
             .sorted { ($0.key.location, $0.key.conversation) < ($1.key.location, $1.key.conversation) }
-    }
-
-    /// The conversations the messages bring, then the message rows. Conversations first: the messages' foreign key
-    /// needs them. A contact that already has another conversation in the location leaves its conversation
-    /// uncreated, the messages then violate the foreign key, and the whole batch rolls back: a duplicate, as SQLite
-    /// reports it (see `PostgresErrorKind`).
-    private static func rowStatements(
-        _ messages: [Message], _ changes: [(key: ConversationKey, value: ConversationSummaryChange)]
-    ) -> [PostgresQuery] {
-        changes.chunked(Self.insertBatchSize).map(Self.createMissingConversations)
-            + messages.chunked(Self.insertBatchSize).map(Self.insert)
     }
 
     /// Every unique key is an arbiter (no conflict target). With only `(location_id, id)`, a conversation that

@@ -8,16 +8,16 @@ extension PostgresConversationStore {
         async throws
     {
         let heldPayload = held.map { String(decoding: $0.payload, as: UTF8.self) }
-        let statements = Self.messageInsertStatements([message]) + [
-            """
+        let scheduled: PostgresQuery = """
             INSERT INTO scheduled_sends (location_id, message_id, due_at, held_type, held_payload, held_recipient)
             VALUES (\(message.locationId.rawValue), \(message.id.rawValue), \(dueAt.rawValue), \(held?.type),
                 \(heldPayload), \(held?.recipient))
             """
-        ]
-        try await run("insertScheduledMessage", logger: logger, retries: 2, statements: 2 + statements.count) { connection in
+        // The message's conversation, row and summary (three statements), then its schedule.
+        try await run("insertScheduledMessage", logger: logger, retries: 2, statements: 2 + 4) { connection in
             try await connection.withTransaction(logger: logger) { connection in
-                for statement in statements { try await connection.query(statement, logger: logger) }
+                try await Self.storeMessages([message], on: connection, logger: logger)
+                try await connection.query(scheduled, logger: logger)
             }
         }
     }

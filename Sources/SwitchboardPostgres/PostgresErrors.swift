@@ -48,7 +48,7 @@ enum PostgresErrorKind: Equatable {
         if let state = error.serverInfo?[.sqlState] {
             switch state.prefix(2) {
             case "23" where state == "23505": self = .constraint(.duplicate)
-            // A message's key to its conversation fails only when `messageInsertStatements` left the conversation
+            // A message's key to its conversation fails only when `insertRows` left the conversation
             // uncreated because its contact already has another: that is the duplicate SQLite reports.
             case "23" where state == "23503" && error.serverInfo?[.tableName] == "messages":
                 self = .constraint(.duplicate)
