@@ -1,7 +1,7 @@
 import GRDB
 public import Logging
 public import SwitchboardCore
-public import SwitchboardStorage
+import SwitchboardStorage
 
 extension SQLiteConversationStore {
     public func replaceAttachments(

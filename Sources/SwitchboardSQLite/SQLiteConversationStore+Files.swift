@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 public import Logging
 public import SwitchboardCore
-public import SwitchboardStorage
+import SwitchboardStorage
 
 extension SQLiteConversationStore {
     public func createFile(_ file: StoredFile, logger: Logger) async throws {

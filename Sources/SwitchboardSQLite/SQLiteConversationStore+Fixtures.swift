@@ -1,7 +1,7 @@
 import GRDB
 public import Logging
 public import SwitchboardCore
-public import SwitchboardStorage
+import SwitchboardStorage
 
 extension SQLiteConversationStore {
     public func allContacts(in location: LocationID, logger: Logger) async throws -> [Contact] {

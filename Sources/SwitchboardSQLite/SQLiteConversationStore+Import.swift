@@ -7,8 +7,9 @@ public import SwitchboardStorage
 extension SQLiteConversationStore {
     /// An import into a database that holds no message yet is a bulk load: one transaction on a connection of its
     /// own, with the messages' indexes dropped while the rows go in and built again, sorted, before the commit (the
-    /// load refuses a repeated id itself meanwhile: `BulkLoadMessageKeys`), and each conversation's summary written
-    /// once instead of once per batch. Readers see nothing of it
+    /// load refuses a repeated id itself meanwhile: `BulkLoadMessageKeys`), each conversation's summary written
+    /// once instead of once per batch, and the new conversations put in the search index in one statement at the end
+    /// (`ConversationSearchIndex.conversationTriggers`). Readers see nothing of it
     /// until it commits, and nothing at all if it fails. An `allOrNothing` import into a database that holds
     /// messages is one transaction too, with the indexes kept. Any other import writes a transaction per batch, so
     /// it does not hold the write lock for its whole length over data that others are using.
@@ -43,10 +44,17 @@ final class SQLiteBulkLoad: MessageImportWriter {
     private let connection: DatabaseQueue
     /// Each dropped index, as the SQL that creates it again.
     let deferredIndexes: [String]
+    /// The search index's conversation triggers, dropped for the load, as the SQL that creates them again.
+    private let deferredTriggers: [String]
+    /// The largest conversation row id before the load: the conversations above it are the load's, indexed for
+    /// search at the commit.
+    private let conversationRowsBefore: Int64
 
     private struct Progress {
         /// The summary change of every conversation written so far, applied once at the end.
         var summaries: [ConversationKey: ConversationSummaryChange] = [:]
+        /// The conversations among them that existed before the load (and are in the search index already).
+        var existing: Set<ConversationKey> = []
         /// The ids written so far, while their unique index is set aside (nil when it is not).
         var keys: BulkLoadMessageKeys?
     }
@@ -60,27 +68,26 @@ final class SQLiteBulkLoad: MessageImportWriter {
         var configuration = SQLiteConversationStore.configuration()
         configuration.allowsUnsafeTransactions = true
         let connection = try DatabaseQueue(path: path, configuration: configuration)
-        let deferred: [String]?
+        let deferred: (indexes: [String], triggers: [String], conversationRows: Int64)?
         do {
-            deferred = try await connection.writeWithoutTransaction { db -> [String]? in
+            deferred = try await connection.writeWithoutTransaction { db -> ([String], [String], Int64)? in
                 // Each batch creates its conversations before its rows, in the same savepoint, and no other writer
                 // runs until the commit: a foreign-key lookup per message would only repeat that. The commit checks
                 // the keys of contacts and conversations instead. (Only settable outside a transaction.)
                 try db.execute(sql: "PRAGMA foreign_keys = OFF")
                 // IMMEDIATE: no other writer can add a message between this check and the commit.
                 try db.execute(sql: "BEGIN IMMEDIATE")
-                guard try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM messages)") == true else {
-                    if evenWhenNotEmpty { return [] }
+                let empty = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM messages)") == true
+                guard empty || evenWhenNotEmpty else {
                     try db.execute(sql: "ROLLBACK")
                     return nil
                 }
-                let indexes = try Row.fetchAll(
-                    db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL")
-                for index in indexes {
-                    let name: String = index[0]
-                    try db.execute(sql: "DROP INDEX \(name.quotedDatabaseIdentifier)")
-                }
-                return indexes.map { $0[1] }
+                let conversationRows = try Int64.fetchOne(db, sql: "SELECT COALESCE(max(rowid), 0) FROM conversations") ?? 0
+                let triggers = try Self.drop(
+                    "trigger", where: "name IN (\(ConversationSearchIndex.conversationTriggers.map { "'\($0)'" }.joined(separator: ", ")))",
+                    db: db)
+                let indexes = empty ? try Self.drop("index", where: "tbl_name = 'messages'", db: db) : []
+                return (indexes, triggers, conversationRows)
             }
         } catch {
             await Self.rollBack(connection)
@@ -91,8 +98,20 @@ final class SQLiteBulkLoad: MessageImportWriter {
             return nil
         }
         return SQLiteBulkLoad(
-            connection: connection, deferredIndexes: deferred,
-            keys: deferred.isEmpty ? nil : BulkLoadMessageKeys(hash: keyHash))
+            connection: connection, deferredIndexes: deferred.indexes, deferredTriggers: deferred.triggers,
+            conversationRowsBefore: deferred.conversationRows,
+            keys: deferred.indexes.isEmpty ? nil : BulkLoadMessageKeys(hash: keyHash))
+    }
+
+    /// Drops the schema's objects of a `type` that match `condition`; the SQL that creates each again.
+    private static func drop(_ type: String, where condition: String, db: Database) throws -> [String] {
+        let objects = try Row.fetchAll(
+            db, sql: "SELECT name, sql FROM sqlite_master WHERE type = '\(type)' AND \(condition) AND sql IS NOT NULL")
+        for object in objects {
+            let name: String = object[0]
+            try db.execute(sql: "DROP \(type.uppercased()) \(name.quotedDatabaseIdentifier)")
+        }
+        return objects.map { $0[1] }
     }
 
     /// Into an empty database, batches of 5,000: every batch is a savepoint whose rows and parsed messages are held
@@ -101,9 +120,14 @@ final class SQLiteBulkLoad: MessageImportWriter {
     /// transaction that updates its conversations, larger batches stay faster.)
     var preferredBatchSize: Int? { deferredIndexes.isEmpty ? nil : 5_000 }
 
-    private init(connection: DatabaseQueue, deferredIndexes: [String], keys: BulkLoadMessageKeys?) {
+    private init(
+        connection: DatabaseQueue, deferredIndexes: [String], deferredTriggers: [String], conversationRowsBefore: Int64,
+        keys: BulkLoadMessageKeys?
+    ) {
         self.connection = connection
         self.deferredIndexes = deferredIndexes
+        self.deferredTriggers = deferredTriggers
+        self.conversationRowsBefore = conversationRowsBefore
         self.progress = Locked(Progress(keys: keys))
     }
 
@@ -121,18 +145,22 @@ final class SQLiteBulkLoad: MessageImportWriter {
         let (new, keys) = try progress.withLock { progress in
             (changes.filter { progress.summaries[$0.key] == nil }, try progress.keys?.check(messages))
         }
-        let firstRow = try await inSavepoint { db -> Int64? in
+        let (firstRow, existing) = try await inSavepoint { db -> (Int64?, [ConversationKey]) in
             try keys?.refuseStoredIds(db)
-            for (key, change) in new { try SQLiteConversationStore.createIfMissing(key, change, db: db) }
+            // Bare: the summaries of every batch are applied at the commit.
+            let created = try SQLiteConversationStore.createMissing(new, summarised: false, db: db)
+            let existing = new.keys.filter { !created.contains($0) }
             let lastRow = try Self.lastMessageRow(db)
             try SQLiteConversationStore.insertRows(messages, db: db)
             try SQLiteConversationStore.enqueue(events, db: db)
             // A row key is the largest so far plus one, so the batch went to the rows after `lastRow`, in order,
             // unless the keys ran out (then SQLite picks free ones at random, and the rows are not known).
-            return try Self.lastMessageRow(db) == lastRow + Int64(messages.count) ? lastRow + 1 : nil
+            let firstRow = try Self.lastMessageRow(db) == lastRow + Int64(messages.count) ? lastRow + 1 : nil
+            return (firstRow, existing)
         }
         progress.withLock { progress in
             if let keys { progress.keys?.record(keys, firstRow: firstRow) }
+            progress.existing.formUnion(existing)
             progress.summaries.merge(changes) { earlier, later in
                 var merged = earlier
                 merged.add(later)
@@ -161,16 +189,25 @@ final class SQLiteBulkLoad: MessageImportWriter {
     /// Writes the summaries, builds the indexes and commits.
     func commit() async throws {
         // The ids are let go first: the index builds below are the import's peak of memory.
-        let summaries = progress.withLock { progress in
+        let (summaries, existing) = progress.withLock { progress in
             progress.keys = nil
-            return progress.summaries
+            return (progress.summaries, progress.existing)
         }
-        try await connection.writeWithoutTransaction { [deferredIndexes] db in
+        try await connection.writeWithoutTransaction { [deferredIndexes, deferredTriggers, conversationRowsBefore] db in
             try Self.requireTransaction(db)
             for table in ["contacts", "conversations"] where try Row.fetchOne(db, sql: "PRAGMA foreign_key_check(\(table))") != nil {
                 throw StoreError.unavailable("the import wrote \(table) of a location that does not exist")
             }
-            for (key, change) in summaries { try SQLiteConversationStore.apply(change, to: key, db: db) }
+            // The load's conversations get their summaries, then enter the search index together; the triggers are
+            // back for the conversations that were there before, which the index already holds.
+            for (key, change) in summaries where !existing.contains(key) {
+                try SQLiteConversationStore.apply(change, to: key, db: db)
+            }
+            try ConversationSearchIndex.indexConversations(after: conversationRowsBefore, db: db)
+            for trigger in deferredTriggers { try db.execute(sql: trigger) }
+            for (key, change) in summaries where existing.contains(key) {
+                try SQLiteConversationStore.apply(change, to: key, db: db)
+            }
             for index in deferredIndexes { try db.execute(sql: index) }
             try db.execute(sql: "COMMIT")
         }

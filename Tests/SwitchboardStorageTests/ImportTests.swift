@@ -80,7 +80,7 @@ import Testing
     }
 
     /// Into a SQLite database without messages the import is one transaction: if it fails, nothing of it is stored,
-    /// what was stored before is as it was, and the indexes it set aside are back.
+    /// what was stored before is as it was, and the indexes and triggers it set aside are back.
     @Test func aFailedBulkLoadStoresNothing() async throws {
         try await withSQLiteStore { store in
             let before = try await StoredBefore(in: store)
@@ -89,6 +89,7 @@ import Testing
             #expect(try await StoredBefore(in: store, as: before) == before)
             #expect(try await store.location(location, logger: .test) == nil)
             #expect(try await store.messageIndexes() == Self.messageIndexes)
+            #expect(try await store.searchTriggers() == Self.searchTriggers)
         }
     }
 
@@ -111,6 +112,7 @@ import Testing
             #expect(try await StoredBefore(in: store, as: before) == before)
             #expect(try await store.location(location, logger: .test) == nil)
             #expect(try await store.messageIndexes() == Self.messageIndexes)
+            #expect(try await store.searchTriggers() == Self.searchTriggers)
             try await store.insertMessages(
                 [makeMessage(conversation: .generate(), location: before.tenant, contact: .generate(), at: 0)], logger: .test)
         }
@@ -307,6 +309,51 @@ import Testing
         }
     }
 
+    /// A bulk load indexes its conversations for search at its end, with the search triggers set aside meanwhile:
+    /// what it wrote is found as the triggers would have indexed it (a new conversation by its last message and its
+    /// contact, one that was there before by its new last message), and the triggers are back for later writes.
+    @Test func aBulkLoadPutsItsConversationsInTheSearchIndex() async throws {
+        try await withSQLiteStore { store in
+            let before = try await StoredBefore(in: store)
+            let location = before.tenant
+            let existing = try #require(before.conversation)
+            let fresh = ConversationID(rawValue: "freshConversation")
+            let freshContact = ContactID(rawValue: "freshContact")
+            try await store.withImport(logger: .test) { writer in
+                #expect(writer is SQLiteBulkLoad)
+                try await writer.createMissing(
+                    locations: [], contacts: [Contact(id: freshContact, locationId: location, name: "Quentin Zephyr", dateAdded: testEpoch)])
+                try await writer.insertMessages(
+                    [
+                        makeMessage("e1", conversation: existing.id, location: location, contact: existing.contactId, at: 1, body: "parcel pickup"),
+                        makeMessage("f1", conversation: fresh, location: location, contact: freshContact, at: 2, body: "first note"),
+                    ], events: [])
+                try await writer.insertMessages(
+                    [makeMessage("f2", conversation: fresh, location: location, contact: freshContact, at: 3, body: "invoice overdue")],
+                    events: [])
+            }
+            func found(_ text: String) async throws -> [String] {
+                try await store.searchConversations(ConversationSearchQuery(locationId: location, text: text), logger: .test)
+                    .conversations.map(\.conversation.id.rawValue)
+            }
+            #expect(try await found("parcel") == [existing.id.rawValue])
+            #expect(try await found("invoice") == [fresh.rawValue])
+            #expect(try await found("zephyr") == [fresh.rawValue])
+            #expect(try await found("first note") == [])
+            #expect(try await store.searchTriggers() == Self.searchTriggers)
+
+            try await store.insertMessages(
+                [makeMessage("f3", conversation: fresh, location: location, contact: freshContact, at: 4, body: "rescheduled")],
+                logger: .test)
+            #expect(try await found("rescheduled") == [fresh.rawValue])
+            #expect(try await found("invoice") == [])
+        }
+    }
+
+    static let searchTriggers = [
+        "conversation_search_body", "conversation_search_contact", "conversation_search_delete", "conversation_search_insert",
+    ]
+
     static let messageIndexes = [
         "CREATE UNIQUE INDEX messages_by_id ON messages(location_id, id)",
         "CREATE INDEX messages_export_created ON messages(location_id, date_added, id)",
@@ -316,6 +363,13 @@ import Testing
 }
 
 extension SQLiteConversationStore {
+    /// The names of the search index's triggers.
+    fileprivate func searchTriggers() async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'conversation_search%' ORDER BY name")
+        }
+    }
+
     /// The messages table's own indexes, as the SQL that creates them.
     fileprivate func messageIndexes() async throws -> [String] {
         try await pool.read { db in
