@@ -200,14 +200,10 @@ final class SQLiteBulkLoad: MessageImportWriter {
             }
             // The load's conversations get their summaries, then enter the search index together; the triggers are
             // back for the conversations that were there before, which the index already holds.
-            for (key, change) in summaries where !existing.contains(key) {
-                try SQLiteConversationStore.apply(change, to: key, db: db)
-            }
+            try SQLiteConversationStore.apply(summaries.filter { !existing.contains($0.key) }, db: db)
             try ConversationSearchIndex.indexConversations(after: conversationRowsBefore, db: db)
             for trigger in deferredTriggers { try db.execute(sql: trigger) }
-            for (key, change) in summaries where existing.contains(key) {
-                try SQLiteConversationStore.apply(change, to: key, db: db)
-            }
+            try SQLiteConversationStore.apply(summaries.filter { existing.contains($0.key) }, db: db)
             for index in deferredIndexes { try db.execute(sql: index) }
             try db.execute(sql: "COMMIT")
         }
