@@ -40,6 +40,32 @@ import Testing
             logger: .test)
     }
 
+    /// An inbound message announces its conversation's new unread count whether it created the conversation (which
+    /// is then written with its summary in place) or found it there.
+    @Test(arguments: Backend.allCases)
+    func anInboundMessageAnnouncesTheUnreadCountOfANewConversationAndOfAnExistingOne(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let tenant = try await store.makeTenant()
+            try await subscribe(store, tenant.location, "sub-unread", events: ["ConversationUnreadUpdate"])
+            let conversation = ConversationID.generate()
+            let contact = ContactID.generate()
+            try await write(store, makeMessage(conversation: conversation, location: tenant.location, contact: contact, at: 1))
+            func announced(at time: Int64) async throws -> [JSONValue?] {
+                var counts: [JSONValue?] = []
+                for delivery in try await claim(store, at: time) {
+                    let body = try JSONDecoder().decode([String: JSONValue].self, from: Data(delivery.body))
+                    #expect(body["id"] == .string(conversation.rawValue))
+                    counts.append(body["unreadCount"])
+                    try await record(store, delivery, .delivered, at: time)
+                }
+                return counts
+            }
+            #expect(try await announced(at: 1) == [.number(1)])
+            try await write(store, makeMessage(conversation: conversation, location: tenant.location, contact: contact, at: 2))
+            #expect(try await announced(at: 2) == [.number(2)])
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func aLocationNobodyListensToKeepsNoEvents(_ backend: Backend) async throws {
         try await withStore(backend) { store in
