@@ -11,7 +11,8 @@ extension PostgresConversationStore {
         guard !messages.isEmpty else { return }
         let changes = Self.changesInLockOrder(messages)
         // Inbound messages raise their conversation's unread count: a write that announces its messages (not an
-        // import without --webhooks, not a seed) announces the new count too, as the summary update returns it.
+        // import without --webhooks, not a seed) announces the new count too, as the conversation's creation or its
+        // summary's update returns it.
         let announcedAt = events.map(\.createdAt).max()
         let raised = Set(changes.filter { $0.value.inboundCount > 0 }.map(\.key))
         let announcing = announcedAt != nil && !raised.isEmpty
@@ -128,9 +129,10 @@ extension PostgresConversationStore {
         return """
             INSERT INTO conversations (location_id, id, contact_id, date_added, date_updated, unread_count,
                 last_message_id, last_message_body, last_message_type, last_message_direction, last_message_date)
-            SELECT l, i, p, a, d, n, m, b, t, r, d FROM unnest(\(locations)::text[], \(ids)::text[], \(contacts)::text[],
-                \(added)::int8[], \(dates)::int8[], \(inbound)::int8[], \(messageIds)::text[], \(bodies)::text[],
-                \(types)::int8[], \(directions)::text[]) AS u(l, i, p, a, d, n, m, b, t, r)
+            SELECT location_id, id, contact_id, date_added, date, inbound, message_id, body, type_code, direction, date
+            FROM unnest(\(locations)::text[], \(ids)::text[], \(contacts)::text[], \(added)::int8[], \(dates)::int8[],
+                \(inbound)::int8[], \(messageIds)::text[], \(bodies)::text[], \(types)::int8[], \(directions)::text[])
+                AS u(location_id, id, contact_id, date_added, date, inbound, message_id, body, type_code, direction)
             ON CONFLICT DO NOTHING
             RETURNING \(unescaped: returning ? ConversationColumn.list(alias: "conversations") : "location_id, id")
             """
