@@ -249,10 +249,11 @@ import Testing
             #expect((line["duration_ms"] as? Double).map { $0 >= 0 } == true, "\(line)")
             #expect(line["time"] as? String != nil)
         }
-        // The first answer is the router's, which caches it; the hot path serves it from then on (until the token
-        // cache's entry, a second old, sends one read back to the router to check the token again).
+        // The first answer is the router's, which caches it; the hot path serves it from then on, except that the
+        // token cache's entry, a second old, sends a read back to the router to check the token again: on a loaded
+        // machine the third read came after that second (router, hot, router), so any later read may be either.
         #expect(access.first?["door"] as? String == "router")
-        #expect(access.last?["door"] as? String == "hot", "\(access.map { $0["door"] as? String })")
+        #expect(access.dropFirst().contains { $0["door"] as? String == "hot" }, "\(access.map { $0["door"] as? String })")
     }
 
     /// The default text format: one line per request, UTC time to the millisecond, then the level, the label, the
