@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
@@ -15,11 +17,27 @@ enum LowPriorityThread {
 
     static func run(_ work: @escaping @Sendable () -> Void) {
         Thread.detachNewThread {
-            #if os(Linux)
-            // A nice value is a thread's own on Linux: this lowers this thread and no other.
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
-            #endif
+            lowerThisThread(to: niceness)
             work()
         }
+    }
+
+    /// Event loops whose threads run at `niceness`: work the server does beside its answers (signing webhook
+    /// deliveries), on threads the scheduler serves after the ones that answer requests. A lower priority is not
+    /// starvation: Linux weighs a thread at nice 5 about a third of one at nice 0 on a contended core, and gives it
+    /// all of an idle one.
+    static func eventLoops(threads: Int, niceness: Int32) -> MultiThreadedEventLoopGroup {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        for loop in group.makeIterator() {
+            loop.execute { lowerThisThread(to: niceness) }
+        }
+        return group
+    }
+
+    private static func lowerThisThread(to niceness: Int32) {
+        #if os(Linux)
+        // A nice value is a thread's own on Linux: this lowers the calling thread and no other.
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+        #endif
     }
 }

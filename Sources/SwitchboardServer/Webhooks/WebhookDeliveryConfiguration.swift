@@ -23,6 +23,9 @@ public struct WebhookDeliveryConfiguration: Sendable {
     public var pollInterval: Duration = .milliseconds(500)
     /// How often the signing keys are read again, so a rotation takes effect without a restart.
     public var keyRefreshInterval: Duration = .seconds(2)
+    /// The nice value of the threads that sign deliveries: on a machine the API keeps busy, signing takes the time
+    /// the API leaves, and catches up once it is idle.
+    var deliveryNiceness: Int32 = 5
 
     public init() {}
 
