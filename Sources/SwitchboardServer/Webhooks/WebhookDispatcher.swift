@@ -38,7 +38,11 @@ struct WebhookDispatcher<Store: ConversationStore>: Service {
         // their own at a lower priority, so that under a burst of writes the API keeps more of the machine and the
         // deliveries catch up after it (docs/performance.md, webhook delivery). The client's connections stay on
         // the shared loops: on the signing threads their reads would wait behind the signatures queued there.
-        let signers = LowPriorityThread.eventLoops(threads: System.coreCount, niceness: configuration.deliveryNiceness)
+        // Ed25519 alone (about 50 µs) is signed in place, with no threads of its own: the hop to another thread cost
+        // more than it saves (a backlog drained 5–10% slower, measured).
+        let signers =
+            signer.includesRSA
+            ? LowPriorityThread.eventLoops(threads: System.coreCount, niceness: configuration.deliveryNiceness) : nil
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
         // A graceful shutdown ends the loops; an attempt in flight is cut off, and its lease makes it due again.
         await cancelWhenGracefulShutdown {
@@ -49,7 +53,7 @@ struct WebhookDispatcher<Store: ConversationStore>: Service {
             }
         }
         try? await client.shutdown()
-        try? await signers.shutdownGracefully()
+        try? await signers?.shutdownGracefully()
     }
 
     /// The timer: picks up events another process wrote and retries that fell due, when nothing else rang.
@@ -88,7 +92,7 @@ struct WebhookDispatcher<Store: ConversationStore>: Service {
         }
     }
 
-    private func dispatch(_ client: HTTPClient, signers: any EventLoopGroup) async {
+    private func dispatch(_ client: HTTPClient, signers: (any EventLoopGroup)?) async {
         // Attempts that ended and await recording, with the leases of runs cut short; a slot is free again once its
         // run has ended. What ended together is recorded in one transaction, and the next runs leased in another:
         // two writes per round, however many deliveries the round settles.
@@ -126,7 +130,7 @@ struct WebhookDispatcher<Store: ConversationStore>: Service {
                 inFlight += claimed.count
                 for run in claimed {
                     runs.addTask {
-                        let released = await send(run, client: client, signingOn: signers.next()) { attempt in
+                        let released = await send(run, client: client, signingOn: signers?.next()) { attempt in
                             finished.withLock { $0.attempts.append(attempt) }
                         }
                         finished.withLock { finished in
@@ -153,7 +157,7 @@ struct WebhookDispatcher<Store: ConversationStore>: Service {
     /// not delivered (the later events of its conversation wait for it, or, once it is dead, go on), and before a
     /// next attempt that could outlast the time the lease leaves to record it; what it did not send is released.
     private func send(
-        _ run: [WebhookDelivery], client: HTTPClient, signingOn loop: any EventLoop,
+        _ run: [WebhookDelivery], client: HTTPClient, signingOn loop: (any EventLoop)?,
         ended: @Sendable (WebhookAttempt) -> Void
     ) async -> [WebhookLease] {
         let started = ContinuousClock.now
@@ -174,15 +178,14 @@ struct WebhookDispatcher<Store: ConversationStore>: Service {
         return []
     }
 
-    /// The signature headers of a run's deliveries, by index (nil until the keys have been read). With RSA they are
-    /// made ahead, in order, on the low-priority `loop`: each is ready by the time the delivery before it has been
-    /// sent, and one wake-up of that thread serves the whole run. Ed25519 alone (about 50 µs) is signed in place:
-    /// the hop to another thread cost more than it saves (a backlog drained 5–10% slower, measured).
-    private func signatures(of run: [WebhookDelivery], on loop: any EventLoop)
+    /// The signature headers of a run's deliveries, by index (nil until the keys have been read): made ahead, in
+    /// order, on the low-priority `loop` when there is one (each is ready by the time the delivery before it has
+    /// been sent, and one wake-up of that thread serves the whole run), else in place.
+    private func signatures(of run: [WebhookDelivery], on loop: (any EventLoop)?)
         -> @Sendable (Int) async throws -> SignatureHeaders?
     {
         let signer = signer
-        guard signer.includesRSA else { return { try signer.signatureHeaders(for: run[$0].body) } }
+        guard let loop else { return { try signer.signatureHeaders(for: run[$0].body) } }
         let made = run.map { delivery in loop.submit { try signer.signatureHeaders(for: delivery.body) } }
         return { try await made[$0].get() }
     }
