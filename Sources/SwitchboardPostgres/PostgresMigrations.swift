@@ -134,12 +134,18 @@ enum PostgresMigrations {
         contactTagsAndDnd,  // PostgresContactTagsSchema.swift
         clusterCoordination,  // PostgresClusterSchema.swift, PostgresRateLimitSchema.swift
         messagesRowKey,
+        searchIndexByLocation,
     ]
 
     /// Migration 015 rebuilt SQLite's messages table around its integer row key, so that a bulk load can set the
     /// id's index aside (`SQLiteMessageKeySchema`). A PostgreSQL table's rows are never ordered by its primary key,
     /// and its import copies rows in with the indexes kept, so here the migration only keeps the names in step.
     static let messagesRowKey = Migration(name: "015_messages_row_key", statements: [])
+
+    /// Migration 016 gave SQLite's search index row ids by location and put its `conversations_by_last_message` on
+    /// the sort key; here the trigram indexes are on the rows themselves and that index has been on the sort key since
+    /// migration 001, so again only the name is kept in step.
+    static let searchIndexByLocation = Migration(name: "016_search_index_by_location", statements: [])
 
     /// Trigram indexes (pg_trgm) over what conversation search matches, so a search reads the matching rows
     /// rather than every conversation of the location. pg_trgm is created if missing (it is a trusted extension

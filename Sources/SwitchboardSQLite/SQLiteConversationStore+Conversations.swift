@@ -121,47 +121,33 @@ extension SQLiteConversationStore {
         -> ConversationSearchResult
     {
         try await pool.read { db in
-            // The sort key: the last message's date, or the creation date of a conversation without messages.
-            let sortKey = "COALESCE(c.last_message_date, c.date_added)"
+            if let text = query.searchText, ConversationSearchIndex.decides(text) {
+                return try Self.search(query, decidedByIndexFor: text, db: db)
+            }
             var from = "FROM conversations c"
             var arguments: StatementArguments = []
-            let indexed = query.searchText.map(ConversationSearchIndex.canSearch) ?? false
-            // Whether the index's hits need no check by the rule below (`ConversationSearchIndex.decides`).
-            let indexDecides = query.searchText.map(ConversationSearchIndex.decides) ?? false
-            if let text = query.searchText, indexed {
-                // The index's hits drive the query (CROSS JOIN keeps them the outer loop).
+            if let text = query.searchText, ConversationSearchIndex.canSearch(text) {
+                // The index's hits drive the query (CROSS JOIN keeps them the outer loop); the rule below decides.
                 from = """
-                    FROM (SELECT rowid AS hit FROM \(ConversationSearchIndex.table) WHERE \(ConversationSearchIndex.table) MATCH ?) h
+                    FROM (SELECT rowid & \(ConversationSearchIndex.conversationMask) AS hit
+                        FROM \(ConversationSearchIndex.table) WHERE \(ConversationSearchIndex.table) MATCH ?) h
                     CROSS JOIN conversations c ON c.rowid = h.hit
                     """
                 arguments += [ConversationSearchIndex.phrase(text)]
             }
-            // The hits of a search the index decides are counted without their contacts (a broad text's thousands).
-            if !indexDecides { from += " LEFT JOIN contacts p ON p.location_id = c.location_id AND p.id = c.contact_id" }
+            from += " LEFT JOIN contacts p ON p.location_id = c.location_id AND p.id = c.contact_id"
             var conditions = SQLConditions("c.location_id = ?", query.locationId.rawValue)
-            if let contactId = query.contactId { conditions.and("c.contact_id = ?", contactId.rawValue) }
-            if let text = query.searchText, !text.isEmpty, !indexDecides {
-                let fields = ["p.name", "p.first_name || ' ' || p.last_name", "p.email", "p.phone", "c.last_message_body"]
+            if let text = query.searchText, !text.isEmpty {
                 conditions.and(
-                    "(" + fields.map { "instr(lower(COALESCE(\($0), '')), lower(?)) > 0" }.joined(separator: " OR ") + ")",
-                    arguments: StatementArguments(Array(repeating: text, count: fields.count)))
+                    Self.searchRule,
+                    arguments: StatementArguments(Array(repeating: text, count: Self.searchedFields.count)))
             }
-            switch query.status {
-            case .all, .recents: break
-            case .read: conditions.and("c.unread_count = 0")
-            case .unread: conditions.and("c.unread_count > 0")
-            case .starred: conditions.and("c.starred = 1")
-            }
-            if let type = query.lastMessageType { conditions.and("c.last_message_type = ?", type.code) }
-            if let direction = query.lastMessageDirection { conditions.and("c.last_message_direction = ?", direction.rawValue) }
+            conditions.and(Self.searchFilters(query))
             let filter = conditions.sql
             arguments += conditions.arguments
             let (order, comparison) = query.sort == .desc ? ("DESC", "<") : ("ASC", ">")
-            let columns = ConversationColumn.list(alias: "c") + ", " + ContactColumn.list(alias: "p")
             let countAll = { try Int.fetchOne(db, sql: "SELECT COUNT(*) \(from) WHERE \(filter)", arguments: arguments) ?? 0 }
-            // The cursor's condition on a sort key, and its argument.
-            func after(_ key: String) -> String { query.startAfterDate == nil ? "" : " AND \(key) \(comparison) ?" }
-            let cursorArguments: StatementArguments = query.startAfterDate.map { [$0.rawValue] } ?? []
+            let cursor = Self.searchCursor(query, key: Self.searchSortKey, comparison: comparison)
             if let text = query.searchText, !text.isEmpty {
                 // What matches (the index's hits, or every conversation for a text shorter than a trigram) is read,
                 // filtered and joined once: counted, and paged, in one statement; the count runs alone only when the
@@ -169,14 +155,15 @@ extension SQLiteConversationStore {
                 let rows = try Row.fetchAll(
                     db,
                     sql: """
-                        WITH m AS MATERIALIZED (SELECT c.id AS id, \(sortKey) AS k \(from) WHERE \(filter))
-                        SELECT (SELECT COUNT(*) FROM m), \(columns)
-                        FROM (SELECT id, k FROM m WHERE 1\(after("k")) ORDER BY k \(order), id \(order) LIMIT ?) s
+                        WITH m AS MATERIALIZED (SELECT c.id AS id, \(Self.searchSortKey) AS k \(from) WHERE \(filter))
+                        SELECT (SELECT COUNT(*) FROM m), \(Self.searchColumns)
+                        FROM (SELECT id, k FROM m WHERE 1\(Self.searchCursor(query, key: "k", comparison: comparison).sql)
+                            ORDER BY k \(order), id \(order) LIMIT ?) s
                         CROSS JOIN conversations c ON c.location_id = ? AND c.id = s.id
                         LEFT JOIN contacts p ON p.location_id = c.location_id AND p.id = c.contact_id
                         ORDER BY s.k \(order), s.id \(order)
                         """,
-                    arguments: arguments + cursorArguments + [query.limit, query.locationId.rawValue])
+                    arguments: arguments + cursor.arguments + [query.limit, query.locationId.rawValue])
                 let total = try rows.first.map { $0[0] as Int } ?? countAll()
                 return ConversationSearchResult(conversations: try rows.map { try Decode.listing($0, from: 1) }, total: total)
             }
@@ -184,11 +171,137 @@ extension SQLiteConversationStore {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT \(columns) \(from) WHERE \(filter)\(after(sortKey))
-                    ORDER BY \(sortKey) \(order), c.id \(order) LIMIT ?
+                    SELECT \(Self.searchColumns) \(from) WHERE \(filter)\(cursor.sql)
+                    ORDER BY \(Self.searchSortKey) \(order), c.id \(order) LIMIT ?
                     """,
-                arguments: arguments + cursorArguments + [query.limit])
+                arguments: arguments + cursor.arguments + [query.limit])
             return ConversationSearchResult(conversations: try rows.map { try Decode.listing($0, from: 0) }, total: total)
         }
+    }
+
+    // MARK: Search pieces
+
+    /// The sort key: the last message's date, or the creation date of a conversation without messages (the
+    /// expression of the index `conversations_by_last_message`).
+    static let searchSortKey = "COALESCE(c.last_message_date, c.date_added)"
+    static let searchColumns = ConversationColumn.list(alias: "c") + ", " + ContactColumn.list(alias: "p")
+    /// What the search text is looked for in, as the index holds it (a contact's full name is its first and last
+    /// names with a space between, NULL when either is).
+    static let searchedFields = ["p.name", "p.first_name || ' ' || p.last_name", "p.email", "p.phone", "c.last_message_body"]
+    /// The search rule: the text, lowered, is a substring of one field, lowered. Its arguments: the text, once a field.
+    static let searchRule =
+        "(" + searchedFields.map { "instr(lower(COALESCE(\($0), '')), lower(?)) > 0" }.joined(separator: " OR ") + ")"
+
+    /// The conditions on a conversation (alias `c`) other than its location and the search text.
+    static func searchFilters(_ query: ConversationSearchQuery) -> SQLConditions {
+        var conditions = SQLConditions()
+        if let contactId = query.contactId { conditions.and("c.contact_id = ?", contactId.rawValue) }
+        switch query.status {
+        case .all, .recents: break
+        case .read: conditions.and("c.unread_count = 0")
+        case .unread: conditions.and("c.unread_count > 0")
+        case .starred: conditions.and("c.starred = 1")
+        }
+        if let type = query.lastMessageType { conditions.and("c.last_message_type = ?", type.code) }
+        if let direction = query.lastMessageDirection { conditions.and("c.last_message_direction = ?", direction.rawValue) }
+        return conditions
+    }
+
+    /// The page's start after `startAfterDate`, on the SQL of a sort key: a condition to append, and its argument.
+    static func searchCursor(_ query: ConversationSearchQuery, key: String, comparison: String)
+        -> (sql: String, arguments: StatementArguments)
+    {
+        guard let after = query.startAfterDate else { return ("", []) }
+        return (" AND \(key) \(comparison) ?", [after.rawValue])
+    }
+
+    /// The most conversations a walk reads before it gives up for the matches' sort (about 6 ms, this machine).
+    static let longestWalk = 1_000
+
+    /// How many conversations a walk reads for a page of `limit`: three times what matches spread evenly over the
+    /// location's row ids would need; nil when that is longer than `longestWalk` (the sort is then the faster way).
+    static func walkLength(limit: Int, matches: Int, rowSpan: Int64) -> Int? {
+        guard matches >= limit, matches > 0 else { return nil }
+        let length = 3 * Double(limit) * Double(max(rowSpan, Int64(matches))) / Double(matches)
+        return length <= Double(longestWalk) ? Int(length.rounded(.up)) : nil
+    }
+
+    /// A search whose text the index decides (`ConversationSearchIndex.decides`): its hits are the matches. They
+    /// are counted in the index alone when no other filter applies (the location's hits are one range of row ids);
+    /// a page of many matches comes from a walk of the location in the page's order (a third of 100,000
+    /// conversations: the page's 20 are within the first 60), and of fewer, or when the walk gives up, from sorting
+    /// the matches.
+    static func search(_ query: ConversationSearchQuery, decidedByIndexFor text: String, db: Database) throws
+        -> ConversationSearchResult
+    {
+        guard
+            let locationRow = try Int64.fetchOne(
+                db, sql: "SELECT rowid FROM locations WHERE id = ?", arguments: [query.locationId.rawValue])
+        else { return ConversationSearchResult(conversations: [], total: 0) }
+        let range = ConversationSearchIndex.rowRange(location: locationRow)
+        let index = ConversationSearchIndex.table
+        let hits = """
+            SELECT rowid & \(ConversationSearchIndex.conversationMask) AS hit FROM \(index)
+            WHERE \(index) MATCH ? AND rowid >= ? AND rowid < ?
+            """
+        let hitArguments: StatementArguments = [ConversationSearchIndex.phrase(text), range.lower, range.upper]
+        let filters = searchFilters(query)
+        let total = try
+            filters.isEmpty
+            ? Int.fetchOne(
+                db, sql: "SELECT count(*) FROM \(index) WHERE \(index) MATCH ? AND rowid >= ? AND rowid < ?",
+                arguments: hitArguments)
+            : Int.fetchOne(
+                db, sql: "SELECT count(*) FROM (\(hits)) h CROSS JOIN conversations c ON c.rowid = h.hit WHERE 1\(filters.andSQL)",
+                arguments: hitArguments + filters.arguments)
+        guard let total, total > 0, query.limit > 0 else {
+            return ConversationSearchResult(conversations: [], total: total ?? 0)
+        }
+        let (order, comparison) = query.sort == .desc ? ("DESC", "<") : ("ASC", ">")
+        let cursor = searchCursor(query, key: searchSortKey, comparison: comparison)
+        // The location's first and last entries in the index: how far apart its conversations are, for the walk.
+        let edge = { (order: String) in
+            try Int64.fetchOne(
+                db, sql: "SELECT rowid FROM \(index) WHERE rowid >= ? AND rowid < ? ORDER BY rowid \(order) LIMIT 1",
+                arguments: [range.lower, range.upper]) ?? 0
+        }
+        if let walk = walkLength(limit: query.limit, matches: total, rowSpan: try edge("DESC") - edge("ASC") + 1) {
+            // Without an ORDER BY the walk stops at the page's last row; its rows come in the walk's order (the walk
+            // is the outer loop), which is checked, so that another plan could cost time but never a wrong page.
+            let walked = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(searchSortKey), c.id, \(searchColumns)
+                    FROM (SELECT c.rowid AS r FROM conversations c INDEXED BY conversations_by_last_message
+                        WHERE c.location_id = ?\(cursor.sql) ORDER BY \(searchSortKey) \(order), c.id \(order) LIMIT ?) s
+                    CROSS JOIN conversations c ON c.rowid = s.r
+                    LEFT JOIN contacts p ON p.location_id = c.location_id AND p.id = c.contact_id
+                    WHERE \(searchRule)\(filters.andSQL) LIMIT ?
+                    """,
+                arguments: [query.locationId.rawValue] + cursor.arguments + [walk]
+                    + StatementArguments(Array(repeating: text, count: searchedFields.count)) + filters.arguments
+                    + [query.limit])
+            let keys = walked.map { (key: $0[0] as Int64, id: $0[1] as String) }
+            let inOrder = zip(keys, keys.dropFirst()).allSatisfy { earlier, later in
+                query.sort == .desc
+                    ? (earlier.key, earlier.id) > (later.key, later.id) : (earlier.key, earlier.id) < (later.key, later.id)
+            }
+            if walked.count == query.limit, inOrder {
+                return ConversationSearchResult(conversations: try walked.map { try Decode.listing($0, from: 2) }, total: total)
+            }
+        }
+        // The matches' ids and sort keys are sorted; only the page's rows are read whole.
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT \(searchColumns)
+                FROM (SELECT c.id AS id, \(searchSortKey) AS k FROM (\(hits)) h CROSS JOIN conversations c ON c.rowid = h.hit
+                    WHERE 1\(filters.andSQL)\(cursor.sql) ORDER BY k \(order), id \(order) LIMIT ?) s
+                CROSS JOIN conversations c ON c.location_id = ? AND c.id = s.id
+                LEFT JOIN contacts p ON p.location_id = c.location_id AND p.id = c.contact_id
+                ORDER BY s.k \(order), s.id \(order)
+                """,
+            arguments: hitArguments + filters.arguments + cursor.arguments + [query.limit, query.locationId.rawValue])
+        return ConversationSearchResult(conversations: try rows.map { try Decode.listing($0, from: 0) }, total: total)
     }
 }

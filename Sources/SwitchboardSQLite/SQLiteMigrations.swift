@@ -22,10 +22,20 @@ enum SQLiteMigrations {
         (SQLiteContactTagsSchema.migrationName, SQLiteContactTagsSchema.create),
         (SQLiteClusterSchema.migrationName, SQLiteClusterSchema.create),
         (SQLiteMessageKeySchema.migrationName, SQLiteMessageKeySchema.create),
+        (ConversationSearchIndex.byLocationMigrationName, ConversationSearchIndex.createByLocation),
     ]
 
+    /// Migrations that write no row a foreign key points to or from: they run with foreign keys on, so GRDB does not
+    /// check every key of the database after them (seconds at a million messages).
+    static let immediateForeignKeyChecks: Set<String> = [ConversationSearchIndex.byLocationMigrationName]
+
     static func register(in migrator: inout DatabaseMigrator) {
-        for migration in all { migrator.registerMigration(migration.name, migrate: migration.apply) }
+        for migration in all {
+            migrator.registerMigration(
+                migration.name,
+                foreignKeyChecks: immediateForeignKeyChecks.contains(migration.name) ? .immediate : .deferred,
+                migrate: migration.apply)
+        }
     }
 
     /// Brings `pool`'s schema up to date. A new, empty database gets every migration in one transaction, recorded

@@ -103,6 +103,53 @@ import Testing
         #expect(shape.2 == [1, 2])
     }
 
+    /// Migration 016 makes the search index again with row ids by location: what a database indexed before finds
+    /// it afterwards, counted by location (the other location's match is not), and the triggers keep the new index
+    /// in step with a contact's new name, a newer message and a deleted conversation.
+    @Test func searchFindsWhatWasIndexedBeforeTheIndexByLocation() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("old.sqlite").path
+        try await makeDatabase(
+            at: path, migratedUpTo: "015_messages_row_key",
+            rows: """
+                INSERT INTO locations (id, name, date_added) VALUES ('Location000000000001', 'Old', 0),
+                    ('Location000000000002', 'Other', 0);
+                INSERT INTO contacts (location_id, id, first_name, last_name, date_added, date_updated)
+                    VALUES ('Location000000000001', 'Contact0000000000001', 'Petra', 'Kingfisher', 0, 0),
+                           ('Location000000000001', 'Contact0000000000002', NULL, 'Kingfisher', 0, 0),
+                           ('Location000000000002', 'Contact0000000000003', 'Otto', 'Kingfisher', 0, 0);
+                INSERT INTO conversations (location_id, id, contact_id, date_added, date_updated, last_message_body)
+                    VALUES ('Location000000000001', 'Conversation00000001', 'Contact0000000000001', 0, 0, 'old words'),
+                           ('Location000000000001', 'Conversation00000002', 'Contact0000000000002', 1, 1, 'more words'),
+                           ('Location000000000002', 'Conversation00000003', 'Contact0000000000003', 2, 2, 'old words');
+                """)
+        let store = try SQLiteConversationStore(path: path)
+        let location = LocationID(rawValue: "Location000000000001")
+        func found(_ text: String) async throws -> ([String], Int) {
+            let result = try await store.searchConversations(
+                ConversationSearchQuery(locationId: location, text: text), logger: .test)
+            return (result.conversations.map(\.conversation.id.rawValue), result.total)
+        }
+        #expect(try await found("KINGFISHER") == (["Conversation00000001"], 1))  // a full name needs both names
+        #expect(try await found("words") == (["Conversation00000002", "Conversation00000001"], 2))
+        #expect(try await found("old wo") == (["Conversation00000001"], 1))
+        var contact = try #require(
+            try await store.contact(ContactID(rawValue: "Contact0000000000002"), in: location, logger: .test))
+        contact.firstName = "Hugo"
+        try await store.updateContact(contact, logger: .test)
+        #expect(try await found("hugo king") == (["Conversation00000002"], 1))
+        try await store.insertMessages(
+            [makeMessage(conversation: ConversationID(rawValue: "Conversation00000001"), location: location,
+                         contact: ContactID(rawValue: "Contact0000000000001"), at: 5, body: "new phrase")],
+            logger: .test)
+        #expect(try await found("old wo") == ([], 0))
+        #expect(try await found("new phrase") == (["Conversation00000001"], 1))
+        #expect(try await store.deleteConversation(ConversationID(rawValue: "Conversation00000002"), in: location, logger: .test))
+        #expect(try await found("words") == ([], 0))
+        #expect(try await found("kingfisher") == (["Conversation00000001"], 1))
+    }
+
     /// A database as an earlier release left it: the migrations up to `migration`, then `rows` inserted.
     private func makeDatabase(at path: String, migratedUpTo migration: String, rows: String) async throws {
         let pool = try DatabasePool(path: path, configuration: SQLiteConversationStore.configuration())

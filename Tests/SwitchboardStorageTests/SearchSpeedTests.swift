@@ -69,6 +69,8 @@ import Testing
             let cases: [(text: String, total: ClosedRange<Int>)] = [
                 ("person73519@example", 1...1), ("5550073519", 1...1), ("order 42424", 1...1),
                 ("PERSON9999", 11...11), ("Person12345 ", 0...0), ("Juliet Person4", 1_000...1_250),
+                // A word in most message bodies (1 - 0.9^8 of them): counted in the index, paged by a walk (SQLite).
+                ("alpha", 58_000...64_000),
             ]
             for (text, total) in cases {
                 let query = ConversationSearchQuery(locationId: location, text: text, limit: 20)

@@ -1,0 +1,116 @@
+import Foundation
+import SwitchboardCore
+import SwitchboardStorage
+import SwitchboardTestSupport
+import Testing
+
+/// Issue 15: a search text in many conversations. SQLite counts a location's hits in its index alone and finds the
+/// page by walking the location's conversations newest first, falling back to sorting every match when the walk
+/// gives up; PostgreSQL sorts the matches. Each page and total here is checked against the rule applied in Swift to
+/// what was written, on both backends.
+@Suite struct BroadSearchTests {
+    /// One conversation as written: its sort key (milliseconds after `testEpoch`), and what search reads.
+    struct Written {
+        var id: ConversationID
+        var at: Int64
+        var texts: [String]
+        var type: MessageType
+    }
+
+    /// 3,000 conversations in one location and 1,500 in another; "heron" is in the body of every third of the
+    /// first (1,000) and of every one of the second; "egret" in the 1,100 oldest of the first only; "Wren" in the
+    /// full names of fifty contacts (a contact without a first name has no full name, as PostgreSQL has it).
+    static func fill(_ store: any ConversationStore) async throws -> (LocationID, [Written], LocationID) {
+        let (first, second) = (try await store.makeTenant().location, try await store.makeTenant().location)
+        var written: [Written] = []
+        try await store.withImport(logger: .test) { writer in
+            for (location, count) in [(first, 3_000), (second, 1_500)] {
+                var contacts: [Contact] = []
+                var messages: [Message] = []
+                for n in 0..<count {
+                    let contact = ContactID.generate()
+                    let named = n % 60 == 0
+                    let firstName: String? = named && n % 120 == 0 ? nil : "Ann\(n)"
+                    contacts.append(Contact(
+                        id: contact, locationId: location, firstName: firstName, lastName: named ? "Wren" : "Lee\(n)",
+                        email: "a\(n)@example.com", dateAdded: testEpoch))
+                    var body = "note \(n)"
+                    if location == second || n % 3 == 0 { body += " a HERON flew" }
+                    if location == first && n < 1_100 { body += " egret" }
+                    let conversation = ConversationID.generate()
+                    let type: MessageType = n % 7 == 0 ? .email : .sms
+                    // Every fifth pair shares its sort key, so the id breaks ties.
+                    let at = Int64(10 * (n - n % 2 * (n % 5 == 0 ? 1 : 0)))
+                    messages.append(makeMessage(
+                        conversation: conversation, location: location, contact: contact, type: type, at: at, body: body))
+                    if location == first {
+                        let fullName = firstName.map { "\($0) \(named ? "Wren" : "Lee\(n)")" } ?? ""
+                        written.append(Written(id: conversation, at: at, texts: [fullName, body], type: type))
+                    }
+                }
+                try await writer.createMissing(locations: [], contacts: contacts)
+                try await writer.insertMessages(messages)
+            }
+        }
+        return (first, written, second)
+    }
+
+    /// The page and total the search rule gives over `written`.
+    static func expected(
+        _ written: [Written], text: String, type: MessageType? = nil, sort: ConversationSearchQuery.SortOrder = .desc,
+        after: Int64? = nil, limit: Int = 20
+    ) -> (ids: [ConversationID], total: Int) {
+        let matches = written.filter { conversation in
+            conversation.texts.contains { $0.lowercased().contains(text.lowercased()) }
+                && (type == nil || conversation.type == type)
+        }
+        let ordered = matches.sorted { ($0.at, $0.id.rawValue) < ($1.at, $1.id.rawValue) }
+        let sorted = sort == .desc ? Array(ordered.reversed()) : ordered
+        let paged = sorted.filter { after == nil || (sort == .desc ? $0.at < after! : $0.at > after!) }
+        return (paged.prefix(limit).map(\.id), matches.count)
+    }
+
+    @Test(arguments: Backend.allCases)
+    func broadSearchesPageAndCountAsTheRuleDoes(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let (location, written, other) = try await Self.fill(store)
+            func search(
+                _ text: String, type: MessageType? = nil, sort: ConversationSearchQuery.SortOrder = .desc, after: Int64? = nil,
+                limit: Int = 20
+            ) async throws -> (ids: [ConversationID], total: Int) {
+                let query = ConversationSearchQuery(
+                    locationId: location, text: text, lastMessageType: type, sort: sort,
+                    startAfterDate: after.map { Timestamp(rawValue: testEpoch.rawValue + $0) }, limit: limit)
+                let result = try await store.searchConversations(query, logger: .test)
+                return (result.conversations.map(\.conversation.id), result.total)
+            }
+            // The other location's 1,500 herons are not counted here.
+            let herons = try await search("heron")
+            #expect(herons.total == 1_000)
+            #expect(herons == Self.expected(written, text: "heron"))
+            #expect(try await search("Heron", sort: .asc, limit: 50) == Self.expected(written, text: "heron", sort: .asc, limit: 50))
+            // Three pages on, by the cursor.
+            var after: Int64?
+            for _ in 0..<3 {
+                let page = try await search("heron", after: after)
+                #expect(page == Self.expected(written, text: "heron", after: after))
+                after = try #require(written.first { $0.id == page.ids.last }).at
+            }
+            // A filter counts through the conversations; the walk checks it too.
+            #expect(try await search("heron", type: .email) == Self.expected(written, text: "heron", type: .email))
+            // The 1,100 oldest: a walk from the newest gives up, and the matches are sorted.
+            let egrets = try await search("egret")
+            #expect(egrets.total == 1_100)
+            #expect(egrets == Self.expected(written, text: "egret"))
+            #expect(try await search("egret", sort: .asc) == Self.expected(written, text: "egret", sort: .asc))
+            // A full name is both names: " wren" matches the 25 contacts with a first name, not the 25 without.
+            #expect(try await search(" wren", limit: 100) == Self.expected(written, text: " wren", limit: 100))
+            #expect(try await search(" wren", limit: 100).total == 25)
+            #expect(try await search("wren", limit: 100) == Self.expected(written, text: "wren", limit: 100))
+            let elsewhere = try await store.searchConversations(
+                ConversationSearchQuery(locationId: other, text: "heron", limit: 5), logger: .test)
+            #expect(elsewhere.total == 1_500)
+            #expect(elsewhere.conversations.count == 5)
+        }
+    }
+}
