@@ -121,15 +121,32 @@ extension PostgresConversationStore {
     {
         let filter = SearchFilter(query)
         if let pattern = filter.pattern {
-            let statement = filter.matchingStatement(pattern, limit: Self.limit(query.limit))
-            let rows = try await fetch("searchConversations", statement, logger: logger) {
-                row -> (total: Int, listing: ConversationListing?) in
-                var reader = RowReader(row)
-                let total = try reader.next(Int.self)
-                guard try reader.next(Bool?.self) == true else { return (total, nil) }  // an empty page
-                return (total, try StoredRow.listing(&reader))
+            let matching = filter.matchingStatement(pattern, limit: Self.limit(query.limit))
+            let walk = SearchWalk.blindLength(limit: query.limit)
+            return try await run("searchConversations", logger: logger, statements: 6) { connection in
+                try await connection.withSnapshot(logger: logger) { connection in
+                    // A page of many matches comes from a short walk, then they are counted apart (`SearchWalk`).
+                    if let walk {
+                        let walked = try await connection.fetch(
+                            filter.walkStatement(pattern, walk: walk, limit: query.limit), logger: logger
+                        ) { row in try row.decoded(StoredRow.listing) }
+                        if walked.count == query.limit {
+                            let total = try await connection.fetch(filter.countStatement(pattern), logger: logger) { row in
+                                try row.decode(Int.self)
+                            }.first ?? 0
+                            return ConversationSearchResult(conversations: walked, total: total)
+                        }
+                    }
+                    let rows = try await connection.fetch(matching, logger: logger) {
+                        row -> (total: Int, listing: ConversationListing?) in
+                        var reader = RowReader(row)
+                        let total = try reader.next(Int.self)
+                        guard try reader.next(Bool?.self) == true else { return (total, nil) }  // an empty page
+                        return (total, try StoredRow.listing(&reader))
+                    }
+                    return ConversationSearchResult(conversations: rows.compactMap(\.listing), total: rows.first?.total ?? 0)
+                }
             }
-            return ConversationSearchResult(conversations: rows.compactMap(\.listing), total: rows.first?.total ?? 0)
         }
         var count = PostgresQuery.StringInterpolation(literalCapacity: 1024, interpolationCount: 8)
         count.appendLiteral("SELECT count(*) FROM conversations c WHERE c.location_id = ")
@@ -203,42 +220,93 @@ private struct SearchFilter {
         if withCursor, let after { query.and("\(Self.sortKey(alias)) \(comparison) ", after) }
     }
 
-    /// With a search text, count and page in one statement: the matching conversations' ids and sort keys are
-    /// gathered once (LIKE over the lowered fields, through the trigram indexes of migration 003, one branch per
-    /// table so that each is an index scan), counted, and only the page's rows are read whole. Its rows: the total,
-    /// then whether a conversation follows (NULL on the one row of an empty page), then the listing's columns.
-    func matchingStatement(_ pattern: String, limit: Int?) -> PostgresQuery {
-        var query = PostgresQuery.StringInterpolation(literalCapacity: 2048, interpolationCount: 16)
+    /// The conversations a search text matches, as `m (id, k)`: LIKE over the lowered fields, through the trigram
+    /// indexes of migration 003, one branch per table so that each is an index scan.
+    func writeMatches(_ pattern: String, into query: inout PostgresQuery.StringInterpolation) {
         query.appendInterpolation(unescaped: "WITH m AS MATERIALIZED (SELECT b.id, \(Self.sortKey("b")) AS k ")
         query.appendLiteral("FROM conversations b WHERE b.location_id = ")
         query.appendInterpolation(location)
         query.and("lower(COALESCE(b.last_message_body, '')) LIKE ", pattern)
         writeConditions(on: "b", into: &query, withCursor: false)
+        query.appendInterpolation(unescaped: " UNION SELECT n.id, \(Self.sortKey("n")) ")
+        writeContactMatches(pattern, into: &query)
+        query.appendLiteral(")")
+    }
+
+    /// `FROM` the contacts the text matches and their conversations (aliases `q` and `n`), `WHERE` they match.
+    func writeContactMatches(_ pattern: String, into query: inout PostgresQuery.StringInterpolation) {
         query.appendInterpolation(unescaped: """
-             UNION SELECT n.id, \(Self.sortKey("n")) FROM contacts q
-            JOIN conversations n ON n.location_id = q.location_id AND n.contact_id = q.id WHERE q.location_id = 
+            FROM contacts q JOIN conversations n ON n.location_id = q.location_id AND n.contact_id = q.id \
+            WHERE q.location_id = 
             """)
         query.appendInterpolation(location)
         // The indexed lines narrow the contacts; each field then decides, so no match spans two fields.
         query.and("\(Self.contactLines) LIKE ", pattern)
+        writeFieldsMatch(pattern, of: "q", into: &query)
+        writeConditions(on: "n", into: &query, withCursor: false)
+    }
+
+    /// ` AND (<a field of the contact alias> LIKE <pattern> OR …)`.
+    func writeFieldsMatch(_ pattern: String, of alias: String, into query: inout PostgresQuery.StringInterpolation) {
         query.appendLiteral(" AND (")
-        for (index, field) in Self.contactFields.enumerated() {
+        for (index, field) in Self.contactFields(alias).enumerated() {
             if index > 0 { query.appendLiteral(" OR ") }
             query.appendInterpolation(unescaped: "\(field) LIKE ")
             query.appendInterpolation(pattern)
         }
         query.appendLiteral(")")
-        writeConditions(on: "n", into: &query, withCursor: false)
+    }
+
+    /// The number of matches: those whose last message matches plus those whose contact alone does, two counts of
+    /// index scans, rather than gathered and made unique.
+    func countStatement(_ pattern: String) -> PostgresQuery {
+        var query = PostgresQuery.StringInterpolation(literalCapacity: 2048, interpolationCount: 16)
+        query.appendLiteral("SELECT (SELECT count(*) FROM conversations b WHERE b.location_id = ")
+        query.appendInterpolation(location)
+        query.and("lower(COALESCE(b.last_message_body, '')) LIKE ", pattern)
+        writeConditions(on: "b", into: &query, withCursor: false)
+        query.appendLiteral(") + (SELECT count(*) ")
+        writeContactMatches(pattern, into: &query)
+        query.and("lower(COALESCE(n.last_message_body, '')) NOT LIKE ", pattern)
+        query.appendLiteral(")")
+        return PostgresQuery(stringInterpolation: query)
+    }
+
+    /// A page from the location's first `walk` conversations in the page's order (the sort key's index), checked
+    /// against the rule. It has fewer rows than the page when the walk ended too soon.
+    func walkStatement(_ pattern: String, walk: Int, limit: Int) -> PostgresQuery {
+        var query = PostgresQuery.StringInterpolation(literalCapacity: 2048, interpolationCount: 16)
+        query.appendInterpolation(unescaped: "SELECT \(Self.listingColumns) FROM (SELECT * FROM conversations w WHERE w.location_id = ")
+        query.appendInterpolation(location)
+        if let after { query.and("\(Self.sortKey("w")) \(comparison) ", after) }
+        query.appendInterpolation(unescaped: " ORDER BY \(Self.sortKey("w")) \(order), w.id \(order) LIMIT ")
+        query.appendInterpolation(walk)
+        query.appendInterpolation(unescaped: ") c \(Self.contactJoin) WHERE TRUE")
+        writeConditions(on: "c", into: &query, withCursor: false)
+        query.and("(lower(COALESCE(c.last_message_body, '')) LIKE ", pattern)
+        for field in Self.contactFields("p") {
+            query.appendInterpolation(unescaped: " OR \(field) LIKE ")
+            query.appendInterpolation(pattern)
+        }
+        query.appendInterpolation(unescaped: ") ORDER BY \(Self.sortKey("c")) \(order), c.id \(order) LIMIT ")
+        query.appendInterpolation(limit)
+        return PostgresQuery(stringInterpolation: query)
+    }
+
+    /// With a search text, count and page in one statement: the matches (`writeMatches`) are gathered once,
+    /// counted, and only the page's rows are read whole. Its rows: the total, then whether a conversation follows
+    /// (NULL on the one row of an empty page), then the listing's columns.
+    func matchingStatement(_ pattern: String, limit: Int?) -> PostgresQuery {
+        var query = PostgresQuery.StringInterpolation(literalCapacity: 2048, interpolationCount: 16)
+        writeMatches(pattern, into: &query)
         query.appendInterpolation(unescaped: """
-            ) SELECT t.total, page.* FROM (SELECT count(*) AS total FROM m) t LEFT JOIN LATERAL (
+             SELECT t.total, page.* FROM (SELECT count(*) AS total FROM m) t LEFT JOIN LATERAL (
             SELECT TRUE AS listed, \(Self.listingColumns) FROM (SELECT id, k FROM m WHERE TRUE
             """)
         if let after { query.and("k \(comparison) ", after) }
         query.appendInterpolation(unescaped: " ORDER BY k \(order), id \(order) LIMIT ")
         query.appendInterpolation(limit)
-        query.appendInterpolation(unescaped: """
-            ) s JOIN conversations c ON c.location_id = 
-            """)
+        query.appendLiteral(") s JOIN conversations c ON c.location_id = ")
         query.appendInterpolation(location)
         query.appendInterpolation(unescaped: " AND c.id = s.id \(Self.contactJoin) ORDER BY s.k \(order), s.id \(order)) page ON TRUE")
         return PostgresQuery(stringInterpolation: query)
@@ -250,11 +318,13 @@ private struct SearchFilter {
         || COALESCE(q.email, '') || chr(10) || COALESCE(q.phone, ''))
         """
 
-    /// Each searched field of a contact (alias `q`), lowered.
-    static let contactFields = [
-        "lower(COALESCE(q.name, ''))", "lower(COALESCE(q.first_name || ' ' || q.last_name, ''))",
-        "lower(COALESCE(q.email, ''))", "lower(COALESCE(q.phone, ''))",
-    ]
+    /// Each searched field of a contact (alias `alias`), lowered.
+    static func contactFields(_ alias: String) -> [String] {
+        [
+            "lower(COALESCE(\(alias).name, ''))", "lower(COALESCE(\(alias).first_name || ' ' || \(alias).last_name, ''))",
+            "lower(COALESCE(\(alias).email, ''))", "lower(COALESCE(\(alias).phone, ''))",
+        ]
+    }
 
     static func asciiLowercased(_ text: String) -> String {
         String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in

@@ -215,22 +215,10 @@ extension SQLiteConversationStore {
         return (" AND \(key) \(comparison) ?", [after.rawValue])
     }
 
-    /// The most conversations a walk reads before it gives up for the matches' sort (about 6 ms, this machine).
-    static let longestWalk = 1_000
-
-    /// How many conversations a walk reads for a page of `limit`: three times what matches spread evenly over the
-    /// location's row ids would need; nil when that is longer than `longestWalk` (the sort is then the faster way).
-    static func walkLength(limit: Int, matches: Int, rowSpan: Int64) -> Int? {
-        guard matches >= limit, matches > 0 else { return nil }
-        let length = 3 * Double(limit) * Double(max(rowSpan, Int64(matches))) / Double(matches)
-        return length <= Double(longestWalk) ? Int(length.rounded(.up)) : nil
-    }
-
     /// A search whose text the index decides (`ConversationSearchIndex.decides`): its hits are the matches. They
     /// are counted in the index alone when no other filter applies (the location's hits are one range of row ids);
-    /// a page of many matches comes from a walk of the location in the page's order (a third of 100,000
-    /// conversations: the page's 20 are within the first 60), and of fewer, or when the walk gives up, from sorting
-    /// the matches.
+    /// a page of many matches comes from a walk (`SearchWalk`), and of fewer, or when the walk gives up, from
+    /// sorting the matches.
     static func search(_ query: ConversationSearchQuery, decidedByIndexFor text: String, db: Database) throws
         -> ConversationSearchResult
     {
@@ -265,7 +253,7 @@ extension SQLiteConversationStore {
                 db, sql: "SELECT rowid FROM \(index) WHERE rowid >= ? AND rowid < ? ORDER BY rowid \(order) LIMIT 1",
                 arguments: [range.lower, range.upper]) ?? 0
         }
-        if let walk = walkLength(limit: query.limit, matches: total, rowSpan: try edge("DESC") - edge("ASC") + 1) {
+        if let walk = SearchWalk.length(limit: query.limit, matches: total, population: try edge("DESC") - edge("ASC") + 1) {
             // Without an ORDER BY the walk stops at the page's last row; its rows come in the walk's order (the walk
             // is the outer loop), which is checked, so that another plan could cost time but never a wrong page.
             let walked = try Row.fetchAll(
