@@ -5,17 +5,25 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# What the tests and the services they start write to a temporary directory (databases, uploads, the PostgreSQL
+# cluster) goes under one of this run's, removed at the end: runs used to leave about 600 MB each in /tmp.
+# Readable by all (not its files), so the cluster's own user reaches its directory inside.
+SWITCHBOARD_TEST_TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-test.XXXXXX")
+chmod 755 "$SWITCHBOARD_TEST_TMPDIR"
+export TMPDIR=$SWITCHBOARD_TEST_TMPDIR
+trap 'rm -rf "$SWITCHBOARD_TEST_TMPDIR"' EXIT
+
 # shellcheck source=scripts/postgres.sh
 source scripts/postgres.sh
 switchboard_postgres_start
-trap switchboard_postgres_stop EXIT
+trap 'switchboard_postgres_stop; rm -rf "$SWITCHBOARD_TEST_TMPDIR"' EXIT
 # shellcheck source=scripts/openapi.sh
 source scripts/openapi.sh
 switchboard_openapi_venv
 switchboard_openapi_record
 # HighLevel's Python SDK, installed in that venv, verifies webhook signatures in WebhookSDKTests.
 export SWITCHBOARD_WEBHOOK_SDK_PYTHON="$SWITCHBOARD_OPENAPI_VENV/bin/python"
-trap 'switchboard_openapi_stop; switchboard_postgres_stop' EXIT
+trap 'switchboard_openapi_stop; switchboard_postgres_stop; rm -rf "$SWITCHBOARD_TEST_TMPDIR"' EXIT
 # Headless Chromium renders /docs at a desktop's and a phone's width in DocsPageBrowserTests (Debian's package).
 if [ -z "${SWITCHBOARD_CHROMIUM:-}" ]; then
     if ! command -v chromium >/dev/null 2>&1; then
