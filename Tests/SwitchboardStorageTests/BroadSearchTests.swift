@@ -17,15 +17,15 @@ import Testing
         var type: MessageType
     }
 
-    /// 3,000 conversations in one location and 1,500 in another; "heron" is in the body of every third of the
-    /// first (1,000) and of every one of the second, and in the emails of one contact in fifty; "egret" in the 1,100
-    /// oldest of the first only; "Wren" in the full names of fifty contacts (a contact without a first name has no
-    /// full name, as PostgreSQL has it).
+    /// 7,000 conversations in one location and 1,500 in another; "heron" is in the body of every third of the
+    /// first and of every one of the second, and in the emails of one contact in fifty; "egret" in the 2,500 oldest
+    /// of the first only; "Wren" in the full names of some contacts (a contact without a first name has no full
+    /// name, as PostgreSQL has it). Past 2,000 matches PostgreSQL walks too (`SearchWalk.sortedMatches`).
     static func fill(_ store: any ConversationStore) async throws -> (LocationID, [Written], LocationID) {
         let (first, second) = (try await store.makeTenant().location, try await store.makeTenant().location)
         var written: [Written] = []
         try await store.withImport(logger: .test) { writer in
-            for (location, count) in [(first, 3_000), (second, 1_500)] {
+            for (location, count) in [(first, 7_000), (second, 1_500)] {
                 var contacts: [Contact] = []
                 var messages: [Message] = []
                 for n in 0..<count {
@@ -39,11 +39,11 @@ import Testing
                         email: email, dateAdded: testEpoch))
                     var body = "note \(n)"
                     if location == second || n % 3 == 0 { body += " a HERON flew" }
-                    if location == first && n < 1_100 { body += " egret" }
+                    if location == first && n < 2_500 { body += " egret" }
                     let conversation = ConversationID.generate()
                     let type: MessageType = n % 7 == 0 ? .email : .sms
-                    // Every fifth pair shares its sort key, so the id breaks ties.
-                    let at = Int64(10 * (n - n % 2 * (n % 5 == 0 ? 1 : 0)))
+                    // Six conversations share each sort key (two of them herons), so the id breaks ties.
+                    let at = Int64(10 * (n / 6))
                     messages.append(makeMessage(
                         conversation: conversation, location: location, contact: contact, type: type, at: at, body: body))
                     if location == first {
@@ -89,7 +89,7 @@ import Testing
             }
             // The other location's 1,500 herons are not counted here.
             let herons = try await search("heron")
-            #expect(herons.total == 1_040)
+            #expect(herons.total == 2_427)
             #expect(herons == Self.expected(written, text: "heron"))
             #expect(try await search("Heron", sort: .asc, limit: 50) == Self.expected(written, text: "heron", sort: .asc, limit: 50))
             // Three pages on, by the cursor.
@@ -101,14 +101,14 @@ import Testing
             }
             // A filter counts through the conversations; the walk checks it too.
             #expect(try await search("heron", type: .email) == Self.expected(written, text: "heron", type: .email))
-            // The 1,100 oldest: a walk from the newest gives up, and the matches are sorted.
+            // The 2,500 oldest: a walk from the newest gives up, and the matches are sorted.
             let egrets = try await search("egret")
-            #expect(egrets.total == 1_100)
+            #expect(egrets.total == 2_500)
             #expect(egrets == Self.expected(written, text: "egret"))
             #expect(try await search("egret", sort: .asc) == Self.expected(written, text: "egret", sort: .asc))
-            // A full name is both names: " wren" matches the 25 contacts with a first name, not the 25 without.
+            // A full name is both names: " wren" matches the 58 contacts with a first name, not the 59 without.
             #expect(try await search(" wren", limit: 100) == Self.expected(written, text: " wren", limit: 100))
-            #expect(try await search(" wren", limit: 100).total == 25)
+            #expect(try await search(" wren", limit: 100).total == 58)
             #expect(try await search("wren", limit: 100) == Self.expected(written, text: "wren", limit: 100))
             let elsewhere = try await store.searchConversations(
                 ConversationSearchQuery(locationId: other, text: "heron", limit: 5), logger: .test)
