@@ -163,8 +163,15 @@ func httpExchange(_ url: String, _ method: HTTPMethod, headers: [String: String]
     return (Int(response.status.code), String(buffer: body))
 }
 
+/// A database path in a new directory of its own. scripts/test.sh removes every one at the end of its run; a test
+/// that writes a lot removes its own (`removeTemporaryDatabase`).
 func temporaryDatabase() throws -> String {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-cli-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     return directory.appendingPathComponent("switchboard.sqlite").path
+}
+
+/// Removes the directory `temporaryDatabase()` made for `path`, and everything in it.
+func removeTemporaryDatabase(_ path: String) {
+    try? FileManager.default.removeItem(at: URL(fileURLWithPath: path).deletingLastPathComponent())
 }
