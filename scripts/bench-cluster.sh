@@ -47,7 +47,10 @@ for line in open(sys.argv[1], encoding="utf-8"):
     conversation = json.loads(line)["conversationId"]
     counts[conversation] = counts.get(conversation, 0) + 1
 open(sys.argv[2], "w").write("\n".join(counts) + "\n")
-print(next(c for c, n in counts.items() if n >= 20))
+typical = next((c for c, n in counts.items() if n >= 20), None)
+if typical is None:
+    sys.exit("bench-cluster.sh: no conversation has the 20 messages of a page; fewer BENCH_CONVERSATIONS")
+print(typical)
 PY
 typical=$(cat "$work/typical.txt")
 page="/conversations/$typical/messages?limit=20"

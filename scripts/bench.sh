@@ -233,9 +233,12 @@ for backend in sqlite $($with_postgres && echo postgres); do
 done
 
 # Issue 21's cases (two instances behind nginx, shared rate limits, uncached pages against `pgbench -S`, reads from
-# a standby): scripts/bench-cluster.sh, the same binary, on a PostgreSQL cluster of its own.
+# a standby): scripts/bench-cluster.sh, the same binary, on a PostgreSQL cluster of its own and data of its own shape
+# (this bench's BENCH_MESSAGES and BENCH_CONVERSATIONS are not its own: 100,000 conversations gave it none of the
+# twenty messages its page needs).
 if $with_postgres; then
     echo "bench.sh: the cluster cases (scripts/bench-cluster.sh)" >&2
     env -u SWITCHBOARD_TEST_POSTGRES_URL -u SWITCHBOARD_TEST_POSTGRES_DATA -u SWITCHBOARD_TEST_POSTGRES_BIN \
-        -u SWITCHBOARD_TEST_POSTGRES_OS_USER BENCH_SKIP_BUILD=1 BENCH_DURATION="$duration" ./scripts/bench-cluster.sh
+        -u SWITCHBOARD_TEST_POSTGRES_OS_USER -u BENCH_MESSAGES -u BENCH_CONVERSATIONS \
+        BENCH_SKIP_BUILD=1 BENCH_DURATION="$duration" ./scripts/bench-cluster.sh
 fi
