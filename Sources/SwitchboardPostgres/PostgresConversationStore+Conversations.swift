@@ -224,13 +224,18 @@ private struct SearchFilter {
     /// indexes of migration 003, one branch per table so that each is an index scan.
     func writeMatches(_ pattern: String, into query: inout PostgresQuery.StringInterpolation) {
         query.appendInterpolation(unescaped: "WITH m AS MATERIALIZED (SELECT b.id, \(Self.sortKey("b")) AS k ")
-        query.appendLiteral("FROM conversations b WHERE b.location_id = ")
-        query.appendInterpolation(location)
-        query.and("lower(COALESCE(b.last_message_body, '')) LIKE ", pattern)
-        writeConditions(on: "b", into: &query, withCursor: false)
+        writeBodyMatches(pattern, into: &query)
         query.appendInterpolation(unescaped: " UNION SELECT n.id, \(Self.sortKey("n")) ")
         writeContactMatches(pattern, into: &query)
         query.appendLiteral(")")
+    }
+
+    /// `FROM` the conversations whose last message the text matches (alias `b`), `WHERE` it does.
+    func writeBodyMatches(_ pattern: String, into query: inout PostgresQuery.StringInterpolation) {
+        query.appendLiteral("FROM conversations b WHERE b.location_id = ")
+        query.appendInterpolation(location)
+        query.and("\(Self.lastMessageBody("b")) LIKE ", pattern)
+        writeConditions(on: "b", into: &query, withCursor: false)
     }
 
     /// `FROM` the contacts the text matches and their conversations (aliases `q` and `n`), `WHERE` they match.
@@ -242,14 +247,14 @@ private struct SearchFilter {
         query.appendInterpolation(location)
         // The indexed lines narrow the contacts; each field then decides, so no match spans two fields.
         query.and("\(Self.contactLines) LIKE ", pattern)
-        writeFieldsMatch(pattern, of: "q", into: &query)
+        writeAnyMatches(pattern, fields: Self.contactFields("q"), into: &query)
         writeConditions(on: "n", into: &query, withCursor: false)
     }
 
-    /// ` AND (<a field of the contact alias> LIKE <pattern> OR …)`.
-    func writeFieldsMatch(_ pattern: String, of alias: String, into query: inout PostgresQuery.StringInterpolation) {
+    /// ` AND (<field> LIKE <pattern> OR …)`, for each of `fields`.
+    func writeAnyMatches(_ pattern: String, fields: [String], into query: inout PostgresQuery.StringInterpolation) {
         query.appendLiteral(" AND (")
-        for (index, field) in Self.contactFields(alias).enumerated() {
+        for (index, field) in fields.enumerated() {
             if index > 0 { query.appendLiteral(" OR ") }
             query.appendInterpolation(unescaped: "\(field) LIKE ")
             query.appendInterpolation(pattern)
@@ -261,13 +266,11 @@ private struct SearchFilter {
     /// index scans, rather than gathered and made unique.
     func countStatement(_ pattern: String) -> PostgresQuery {
         var query = PostgresQuery.StringInterpolation(literalCapacity: 2048, interpolationCount: 16)
-        query.appendLiteral("SELECT (SELECT count(*) FROM conversations b WHERE b.location_id = ")
-        query.appendInterpolation(location)
-        query.and("lower(COALESCE(b.last_message_body, '')) LIKE ", pattern)
-        writeConditions(on: "b", into: &query, withCursor: false)
+        query.appendLiteral("SELECT (SELECT count(*) ")
+        writeBodyMatches(pattern, into: &query)
         query.appendLiteral(") + (SELECT count(*) ")
         writeContactMatches(pattern, into: &query)
-        query.and("lower(COALESCE(n.last_message_body, '')) NOT LIKE ", pattern)
+        query.and("\(Self.lastMessageBody("n")) NOT LIKE ", pattern)
         query.appendLiteral(")")
         return PostgresQuery(stringInterpolation: query)
     }
@@ -283,12 +286,8 @@ private struct SearchFilter {
         query.appendInterpolation(walk)
         query.appendInterpolation(unescaped: ") c \(Self.contactJoin) WHERE TRUE")
         writeConditions(on: "c", into: &query, withCursor: false)
-        query.and("(lower(COALESCE(c.last_message_body, '')) LIKE ", pattern)
-        for field in Self.contactFields("p") {
-            query.appendInterpolation(unescaped: " OR \(field) LIKE ")
-            query.appendInterpolation(pattern)
-        }
-        query.appendInterpolation(unescaped: ") ORDER BY \(Self.sortKey("c")) \(order), c.id \(order) LIMIT ")
+        writeAnyMatches(pattern, fields: [Self.lastMessageBody("c")] + Self.contactFields("p"), into: &query)
+        query.appendInterpolation(unescaped: " ORDER BY \(Self.sortKey("c")) \(order), c.id \(order) LIMIT ")
         query.appendInterpolation(limit)
         return PostgresQuery(stringInterpolation: query)
     }
@@ -317,6 +316,9 @@ private struct SearchFilter {
         lower(COALESCE(q.name, '') || chr(10) || COALESCE(q.first_name || ' ' || q.last_name, '') || chr(10) \
         || COALESCE(q.email, '') || chr(10) || COALESCE(q.phone, ''))
         """
+
+    /// The last message's body of a conversation (alias `alias`), lowered: the expression migration 003 indexed.
+    static func lastMessageBody(_ alias: String) -> String { "lower(COALESCE(\(alias).last_message_body, ''))" }
 
     /// Each searched field of a contact (alias `alias`), lowered.
     static func contactFields(_ alias: String) -> [String] {
