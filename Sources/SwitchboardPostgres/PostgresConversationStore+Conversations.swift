@@ -221,21 +221,36 @@ private struct SearchFilter {
     }
 
     /// The conversations a search text matches, as `m (id, k)`: LIKE over the lowered fields, through the trigram
-    /// indexes of migration 003, one branch per table so that each is an index scan.
+    /// indexes of migrations 003 and 017, one branch per table so that each is an index scan.
     func writeMatches(_ pattern: String, into query: inout PostgresQuery.StringInterpolation) {
-        query.appendInterpolation(unescaped: "WITH m AS MATERIALIZED (SELECT b.id, \(Self.sortKey("b")) AS k ")
+        query.appendLiteral("WITH m AS MATERIALIZED (SELECT b.conversation_id AS id, b.sort_key AS k ")
         writeBodyMatches(pattern, into: &query)
         query.appendInterpolation(unescaped: " UNION SELECT n.id, \(Self.sortKey("n")) ")
         writeContactMatches(pattern, into: &query)
         query.appendLiteral(")")
     }
 
-    /// `FROM` the conversations whose last message the text matches (alias `b`), `WHERE` it does.
+    /// `FROM` the conversations whose last message the text matches, `WHERE` it does: their rows of
+    /// `conversation_search_bodies` (alias `b`: `conversation_id`, `sort_key`), joined to the conversations
+    /// themselves (alias `bc`) only when another condition reads them, since those rows are what makes it slow.
     func writeBodyMatches(_ pattern: String, into query: inout PostgresQuery.StringInterpolation) {
-        query.appendLiteral("FROM conversations b WHERE b.location_id = ")
+        query.appendLiteral("FROM conversation_search_bodies b ")
+        if readsConversations {
+            query.appendLiteral("JOIN conversations bc ON bc.location_id = b.location_id AND bc.id = b.conversation_id ")
+        }
+        query.appendLiteral("WHERE b.location_id = ")
         query.appendInterpolation(location)
-        query.and("\(Self.lastMessageBody("b")) LIKE ", pattern)
-        writeConditions(on: "b", into: &query, withCursor: false)
+        query.and("b.body LIKE ", pattern)
+        if readsConversations { writeConditions(on: "bc", into: &query, withCursor: false) }
+    }
+
+    /// Whether a condition other than the location, the text and the cursor reads a conversation's own row.
+    var readsConversations: Bool {
+        guard contact == nil, type == nil, direction == nil else { return true }
+        switch status {
+        case .all, .recents: return false
+        case .read, .unread, .starred: return true
+        }
     }
 
     /// `FROM` the contacts the text matches and their conversations (aliases `q` and `n`), `WHERE` they match.
@@ -317,7 +332,7 @@ private struct SearchFilter {
         || COALESCE(q.email, '') || chr(10) || COALESCE(q.phone, ''))
         """
 
-    /// The last message's body of a conversation (alias `alias`), lowered: the expression migration 003 indexed.
+    /// The last message's body of a conversation (alias `alias`), lowered: what `conversation_search_bodies` holds.
     static func lastMessageBody(_ alias: String) -> String { "lower(COALESCE(\(alias).last_message_body, ''))" }
 
     /// Each searched field of a contact (alias `alias`), lowered.

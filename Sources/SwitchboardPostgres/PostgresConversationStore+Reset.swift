@@ -10,13 +10,15 @@ extension PostgresConversationStore {
         case .data:
             """
             TRUNCATE scheduled_sends, email_records, call_transcriptions, files, file_chunks, subscription_choices,
-                webhook_attempts, webhook_deliveries, webhook_events, messages, conversations, contacts
+                webhook_attempts, webhook_deliveries, webhook_events, messages, conversation_search_bodies, conversations,
+                contacts
             """
         case .everything:
             """
             TRUNCATE scheduled_sends, email_records, call_transcriptions, files, file_chunks, subscription_choices,
-                webhook_attempts, webhook_deliveries, webhook_events, messages, conversations, contacts, oauth_grants,
-                oauth_installations, oauth_apps, conversation_providers, custom_subtypes, webhook_subscriptions, tokens, locations
+                webhook_attempts, webhook_deliveries, webhook_events, messages, conversation_search_bodies, conversations,
+                contacts, oauth_grants, oauth_installations, oauth_apps, conversation_providers, custom_subtypes,
+                webhook_subscriptions, tokens, locations
             """
         }
         try await execute("reset", statement, logger: logger)

@@ -135,6 +135,7 @@ enum PostgresMigrations {
         clusterCoordination,  // PostgresClusterSchema.swift, PostgresRateLimitSchema.swift
         messagesRowKey,
         searchIndexByLocation,
+        searchBodies,  // PostgresSearchBodySchema.swift
     ]
 
     /// Migration 015 rebuilt SQLite's messages table around its integer row key, so that a bulk load can set the

@@ -11,6 +11,9 @@ import GRDB
 enum ConversationSearchIndex {
     static let migrationName = "003_conversation_search_index"
     static let byLocationMigrationName = "016_search_index_by_location"
+    /// Migration 017 gave PostgreSQL's trigram index a narrow table of lowered bodies; this index already holds
+    /// them apart from the conversations, so here it changes nothing and only keeps the names in step.
+    static let bodiesMigrationName = "017_search_bodies"
     static let table = "conversation_search"
 
     /// The bits of an entry's row id that hold its conversation's row id; the location's row id is above them (a

@@ -23,11 +23,14 @@ enum SQLiteMigrations {
         (SQLiteClusterSchema.migrationName, SQLiteClusterSchema.create),
         (SQLiteMessageKeySchema.migrationName, SQLiteMessageKeySchema.create),
         (ConversationSearchIndex.byLocationMigrationName, ConversationSearchIndex.createByLocation),
+        (ConversationSearchIndex.bodiesMigrationName, { _ in }),
     ]
 
     /// Migrations that write no row a foreign key points to or from: they run with foreign keys on, so GRDB does not
     /// check every key of the database after them (seconds at a million messages).
-    static let immediateForeignKeyChecks: Set<String> = [ConversationSearchIndex.byLocationMigrationName]
+    static let immediateForeignKeyChecks: Set<String> = [
+        ConversationSearchIndex.byLocationMigrationName, ConversationSearchIndex.bodiesMigrationName,
+    ]
 
     static func register(in migrator: inout DatabaseMigrator) {
         for migration in all {

@@ -116,4 +116,73 @@ import Testing
             #expect(elsewhere.conversations.count == 5)
         }
     }
+
+    /// What search reads follows every later write of a conversation: a newer last message, an older one (which
+    /// changes nothing), a star, a deletion, a reset. PostgreSQL reads a copy of the bodies kept by triggers
+    /// (migration 017); a copy left behind would show here.
+    @Test(arguments: Backend.allCases)
+    func searchFollowsLaterWrites(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let location = try await store.makeTenant().location
+            var written: [Written] = []
+            var contacts: [ConversationID: ContactID] = [:]
+            for n in 0..<40 {
+                let (contact, conversation) = (ContactID.generate(), ConversationID.generate())
+                try await store.createMissing(
+                    locations: [], contacts: [Contact(id: contact, locationId: location, dateAdded: testEpoch)],
+                    logger: .test)
+                let body = n % 2 == 0 ? "a kestrel \(n)" : "note \(n)"
+                try await store.insertMessages(
+                    [makeMessage(conversation: conversation, location: location, contact: contact, at: Int64(10 * n), body: body)],
+                    logger: .test)
+                contacts[conversation] = contact
+                written.append(Written(id: conversation, at: Int64(10 * n), texts: [body], type: .sms))
+            }
+            func search(_ status: ConversationSearchQuery.Status = .all) async throws -> (ids: [ConversationID], total: Int) {
+                let result = try await store.searchConversations(
+                    ConversationSearchQuery(locationId: location, text: "Kestrel", status: status, limit: 100), logger: .test)
+                return (result.conversations.map(\.conversation.id), result.total)
+            }
+            func write(_ index: Int, at: Int64, body: String) async throws {
+                let conversation = written[index].id
+                try await store.insertMessages(
+                    [makeMessage(
+                        conversation: conversation, location: location, contact: try #require(contacts[conversation]),
+                        at: at, body: body)],
+                    logger: .test)
+            }
+            #expect(try await search() == Self.expected(written, text: "kestrel", limit: 100))
+            #expect(try await search().total == 20)
+
+            // A newer message that no longer matches, one that now does, and an older one that changes nothing.
+            try await write(0, at: 1_000, body: "plain")
+            written[0].texts = ["plain"]
+            written[0].at = 1_000
+            try await write(1, at: 1_010, body: "A KESTREL again")
+            written[1].texts = ["A KESTREL again"]
+            written[1].at = 1_010
+            try await write(3, at: 5, body: "kestrel, long ago")
+            // A star changes nothing searched, and the starred filter reads the conversation itself.
+            _ = try await store.updateConversation(
+                written[2].id, in: location, changes: ConversationChanges(starred: true), at: testEpoch, logger: .test)
+            #expect(try await store.deleteConversation(written[4].id, in: location, logger: .test))
+            written.remove(at: 4)
+            let after = try await search()
+            #expect(after.total == 19)
+            #expect(after == Self.expected(written, text: "kestrel", limit: 100))
+            #expect(after.ids.first == written[1].id)
+            #expect(try await search(.starred) == ([written[2].id], 1))
+
+            // A reset leaves nothing to find; what comes after it is found.
+            try await store.reset(.data, logger: .test)
+            #expect(try await search() == ([], 0))
+            let contact = ContactID.generate()
+            try await store.createMissing(
+                locations: [], contacts: [Contact(id: contact, locationId: location, dateAdded: testEpoch)], logger: .test)
+            let fresh = ConversationID.generate()
+            try await store.insertMessages(
+                [makeMessage(conversation: fresh, location: location, contact: contact, at: 7, body: "kestrel")], logger: .test)
+            #expect(try await search() == ([fresh], 1))
+        }
+    }
 }
