@@ -149,7 +149,12 @@ import Testing
                 for _ in 0..<7 { statuses.append(try await Self.get(HTTPClient.shared, port: port, path, token: tenant.token).status) }
                 #expect(statuses == [200, 200, 200, 200, 200, 429, 429])
                 let limited = try await Self.get(HTTPClient.shared, port: port, path, token: tenant.token)
-                #expect(limited.headers["retry-after"] != nil)
+                #expect(limited.headers["retry-after"] == "30")
+                #expect(limited.headers["x-ratelimit-remaining"] == "0")
+                #expect(limited.headers["x-ratelimit-max"] == "5")
+                #expect(limited.headers["x-ratelimit-interval-milliseconds"] == "30000")
+                #expect(limited.headers["x-ratelimit-limit-daily"] == "1000")
+                #expect(limited.headers["x-ratelimit-daily-remaining"] == "995")
                 #expect(try JSONDecoder().decode(HighLevelErrorBody.self, from: Data(limited.body.utf8)).withoutTraceId
                         == HighLevelErrorBody(statusCode: 429, message: "Too Many Requests"))
                 // The hot path's own status line, as the full path writes it.

@@ -107,7 +107,7 @@ final class HotPath: Sendable {
             let body = ByteBuffer(bytes: error.bodyBytes(traceId: traceId))
             head.writeString(error.statusLine)
             Self.writeField(&head, "Content-Type", JSONResponse.contentType)
-            Self.writeField(&head, "Content-Length", String(body.readableBytes))
+            Self.writeContentLength(&head, body.readableBytes)
             answer = Answer(head: head, body: body, tail: ByteBuffer())
         } else {
             var tail = allocator.buffer(capacity: 40)
@@ -115,10 +115,10 @@ final class HotPath: Sendable {
             tail.writeStaticString("\"}")
             head.writeStaticString("HTTP/1.1 200 OK\r\n")
             Self.writeField(&head, "Content-Type", JSONResponse.contentType)
-            Self.writeField(&head, "Content-Length", String(entry.prefix.readableBytes + tail.readableBytes))
+            Self.writeContentLength(&head, entry.prefix.readableBytes + tail.readableBytes)
             answer = Answer(head: head, body: entry.prefix, tail: tail)
         }
-        for (name, value) in limit?.headers ?? [] { Self.writeField(&answer.head, name.rawName, value) }
+        limit?.writeHeaders(into: &answer.head)
         let requestId = ObservationMiddleware.acceptableRequestId(request.requestId) ?? TraceID.make()
         Self.writeField(&answer.head, "X-Request-Id", requestId)
         Self.writeField(&answer.head, "Date", dates.value)
@@ -137,6 +137,12 @@ final class HotPath: Sendable {
     /// The target up to its query, found in its UTF-8 bytes (walking its characters cost 2% of the hot path).
     static func path(of target: String) -> Substring {
         target.utf8.firstIndex(of: UInt8(ascii: "?")).map { target[..<$0] } ?? target[...]
+    }
+
+    private static func writeContentLength(_ buffer: inout ByteBuffer, _ length: Int) {
+        buffer.writeStaticString("Content-Length: ")
+        buffer.writeDecimal(length)
+        buffer.writeStaticString("\r\n")
     }
 
     private static func writeField(_ buffer: inout ByteBuffer, _ name: String, _ value: String) {

@@ -1,4 +1,5 @@
 import HTTPTypes
+import NIOCore
 import SwitchboardStorage
 import SwitchboardCore
 
@@ -36,15 +37,28 @@ struct RateLimitState: Sendable {
 
     /// `X-RateLimit-*` as HighLevel names them (and `Retry-After` when refused).
     var headers: [(HTTPField.Name, String)] {
-        var headers = [
-            (RateLimitHeader.limitDaily, String(policy.daily)),
-            (RateLimitHeader.dailyRemaining, String(dailyRemaining)),
-            (RateLimitHeader.intervalMilliseconds, String(policy.window.wholeMilliseconds)),
-            (RateLimitHeader.max, String(policy.burst)),
-            (RateLimitHeader.remaining, String(burstRemaining)),
-        ]
-        if !allowed { headers.append((RateLimitHeader.retryAfter, String(retryAfterSeconds))) }
+        var headers: [(HTTPField.Name, String)] = []
+        forEachField { name, value in headers.append((name, String(value))) }
         return headers
+    }
+
+    /// `headers`, written straight into a response head (the hot path's): no array, no strings for the numbers.
+    func writeHeaders(into head: inout ByteBuffer) {
+        forEachField { name, value in
+            head.writeString(name.rawName)
+            head.writeStaticString(": ")
+            head.writeDecimal(value)
+            head.writeStaticString("\r\n")
+        }
+    }
+
+    private func forEachField(_ body: (HTTPField.Name, Int) -> Void) {
+        body(RateLimitHeader.limitDaily, policy.daily)
+        body(RateLimitHeader.dailyRemaining, dailyRemaining)
+        body(RateLimitHeader.intervalMilliseconds, Int(policy.window.wholeMilliseconds))
+        body(RateLimitHeader.max, policy.burst)
+        body(RateLimitHeader.remaining, burstRemaining)
+        if !allowed { body(RateLimitHeader.retryAfter, retryAfterSeconds) }
     }
 }
 
