@@ -16,6 +16,18 @@ public struct MessageLineParser {
         line.withUnsafeBufferPointer { parse($0) }
     }
 
+    /// A whole JSON array of strings (how both stores keep attachments and email ids), read the same way; nil for
+    /// anything else, or for what this parser leaves to `JSONDecoder` (a `\u` escape).
+    public static func stringArray(_ text: String) -> [String]? {
+        var text = text
+        return text.withUTF8 { bytes in
+            var parser = MessageLineParser(bytes: bytes)
+            guard let values = parser.stringArray() else { return nil }
+            parser.skipSpace()
+            return parser.index == bytes.count ? values : nil
+        }
+    }
+
     private init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }

@@ -97,8 +97,9 @@ public enum StringListColumn {
         return String(decoding: json.bytes, as: UTF8.self)
     }
 
+    /// Read by hand: `JSONDecoder` took 2% of the server's time serving pages uncached from PostgreSQL.
     public static func decode(_ text: String) -> [String] {
-        (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+        MessageLineParser.stringArray(text) ?? (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
     }
 }
 
