@@ -81,7 +81,9 @@ extension PostgresConversationStore {
                 }
             }
         }
-        if changes.count >= Self.manyConversations { try await connection.query("ANALYZE conversations, conversation_search_bodies", logger: logger) }
+        if changes.count >= Self.manyConversations {
+            try await connection.query("ANALYZE conversations, conversation_search_bodies", logger: logger)
+        }
         if messages.count >= PostgresMessageCopy.threshold {
             try await PostgresMessageCopy.copy(messages, on: connection, logger: logger)
         } else {

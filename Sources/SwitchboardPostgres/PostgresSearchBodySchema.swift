@@ -3,8 +3,8 @@
 ///
 /// pg_trgm's index is lossy for LIKE: every candidate row is read and checked again. Read from `conversations`
 /// (fourteen columns, the body the tenth), `appointment`'s 36,426 matches among 100,000 conversations took 54 ms to
-/// count; read from rows of four columns, with the body lowered once when written, 29–34 ms (`EXPLAIN ANALYZE`,
-/// alternating, the bench's database). A stored lowered column on `conversations` itself gained nothing.
+/// count; read from rows of four columns, with the body lowered once when written, 29–34 ms (`psql`, the two
+/// counts alternated, the bench's database). A stored lowered column on `conversations` itself gained nothing.
 ///
 /// Triggers, not the store's write paths, keep it in step, whichever statement writes a conversation: inserts once
 /// a statement (an import inserts thousands at a time), updates of the body or the sort key row by row; a deletion
