@@ -127,13 +127,18 @@ extension SQLiteConversationStore {
             var from = "FROM conversations c"
             var arguments: StatementArguments = []
             if let text = query.searchText, ConversationSearchIndex.canSearch(text) {
-                // The index's hits drive the query (CROSS JOIN keeps them the outer loop); the rule below decides.
+                // The location's hits (one range of the index's row ids) drive the query (CROSS JOIN keeps them the
+                // outer loop); the rule below decides.
+                guard let range = try Self.searchIndexRange(of: query.locationId, db: db) else {
+                    return ConversationSearchResult(conversations: [], total: 0)
+                }
                 from = """
                     FROM (SELECT rowid & \(ConversationSearchIndex.conversationMask) AS hit
-                        FROM \(ConversationSearchIndex.table) WHERE \(ConversationSearchIndex.table) MATCH ?) h
+                        FROM \(ConversationSearchIndex.table) WHERE \(ConversationSearchIndex.table) MATCH ?
+                        AND rowid >= ? AND rowid < ?) h
                     CROSS JOIN conversations c ON c.rowid = h.hit
                     """
-                arguments += [ConversationSearchIndex.phrase(text)]
+                arguments += [ConversationSearchIndex.phrase(text), range.lower, range.upper]
             }
             from += " LEFT JOIN contacts p ON p.location_id = c.location_id AND p.id = c.contact_id"
             var conditions = SQLConditions("c.location_id = ?", query.locationId.rawValue)
@@ -215,6 +220,13 @@ extension SQLiteConversationStore {
         return (" AND \(key) \(comparison) ?", [after.rawValue])
     }
 
+    /// The row ids of the location's entries in the search index (`ConversationSearchIndex.rowRange`); nil for a
+    /// location that does not exist.
+    static func searchIndexRange(of location: LocationID, db: Database) throws -> (lower: Int64, upper: Int64)? {
+        try Int64.fetchOne(db, sql: "SELECT rowid FROM locations WHERE id = ?", arguments: [location.rawValue])
+            .map(ConversationSearchIndex.rowRange(location:))
+    }
+
     /// A search whose text the index decides (`ConversationSearchIndex.decides`): its hits are the matches. They
     /// are counted in the index alone when no other filter applies (the location's hits are one range of row ids);
     /// a page of many matches comes from a walk (`SearchWalk`), and of fewer, or when the walk gives up, from
@@ -222,11 +234,9 @@ extension SQLiteConversationStore {
     static func search(_ query: ConversationSearchQuery, decidedByIndexFor text: String, db: Database) throws
         -> ConversationSearchResult
     {
-        guard
-            let locationRow = try Int64.fetchOne(
-                db, sql: "SELECT rowid FROM locations WHERE id = ?", arguments: [query.locationId.rawValue])
-        else { return ConversationSearchResult(conversations: [], total: 0) }
-        let range = ConversationSearchIndex.rowRange(location: locationRow)
+        guard let range = try searchIndexRange(of: query.locationId, db: db) else {
+            return ConversationSearchResult(conversations: [], total: 0)
+        }
         let index = ConversationSearchIndex.table
         let hits = """
             SELECT rowid & \(ConversationSearchIndex.conversationMask) AS hit FROM \(index)

@@ -149,7 +149,8 @@ import Testing
                 for _ in 0..<7 { statuses.append(try await Self.get(HTTPClient.shared, port: port, path, token: tenant.token).status) }
                 #expect(statuses == [200, 200, 200, 200, 200, 429, 429])
                 let limited = try await Self.get(HTTPClient.shared, port: port, path, token: tenant.token)
-                #expect(limited.headers["retry-after"] == "30")
+                // Whole seconds to the 30-second window's end: 30 at once, less on a slow run.
+                #expect(limited.headers["retry-after"].flatMap { Int($0) }.map { (1...30).contains($0) } == true)
                 #expect(limited.headers["x-ratelimit-remaining"] == "0")
                 #expect(limited.headers["x-ratelimit-max"] == "5")
                 #expect(limited.headers["x-ratelimit-interval-milliseconds"] == "30000")
