@@ -55,10 +55,13 @@ import Testing
         let admitted = answers.filter { $0.status != 429 }
         #expect(admitted.count == 18)
         #expect(Set(admitted.map(\.status)) == [200])
-        // Admitted first, refused after: the counters are one.
-        #expect(answers.prefix(18).allSatisfy { $0.status == 200 })
-        for refused in answers.dropFirst(18) {
-            #expect(refused.status == 429)
+        // Admitted first, refused after: the counters are one. One instance may be refused while the other still
+        // holds a block it leased (2 requests here, its background refill racing the refused lease), which that one
+        // admits at its next two requests: late, never over.
+        let firstRefused = try #require(answers.firstIndex { $0.status == 429 })
+        #expect(firstRefused >= 16, "\(answers.map(\.status))")
+        #expect(answers.dropFirst(22).allSatisfy { $0.status == 429 })
+        for refused in answers where refused.status == 429 {
             #expect(withPlaceholderTraceId(refused.body) == Self.tooManyRequests)
             #expect(refused.headers["X-RateLimit-Max"] == ["20"])
             #expect(refused.headers["X-RateLimit-Remaining"] == ["0"])
