@@ -234,23 +234,23 @@ private struct SearchFilter {
     /// `conversation_search_bodies` (alias `b`: `conversation_id`, `sort_key`), joined to the conversations
     /// themselves (alias `bc`) only when another condition reads them, since those rows are what makes it slow.
     func writeBodyMatches(_ pattern: String, into query: inout PostgresQuery.StringInterpolation) {
+        let joined = readsConversations
         query.appendLiteral("FROM conversation_search_bodies b ")
-        if readsConversations {
+        if joined {
             query.appendLiteral("JOIN conversations bc ON bc.location_id = b.location_id AND bc.id = b.conversation_id ")
         }
         query.appendLiteral("WHERE b.location_id = ")
         query.appendInterpolation(location)
         query.and("b.body LIKE ", pattern)
-        if readsConversations { writeConditions(on: "bc", into: &query, withCursor: false) }
+        if joined { writeConditions(on: "bc", into: &query, withCursor: false) }
     }
 
-    /// Whether a condition other than the location, the text and the cursor reads a conversation's own row.
+    /// Whether a condition other than the location, the text and the cursor reads a conversation's own row: whether
+    /// `writeConditions` writes any, so a filter added there is never left out of the body's branch.
     var readsConversations: Bool {
-        guard contact == nil, type == nil, direction == nil else { return true }
-        switch status {
-        case .all, .recents: return false
-        case .read, .unread, .starred: return true
-        }
+        var conditions = PostgresQuery.StringInterpolation(literalCapacity: 64, interpolationCount: 4)
+        writeConditions(on: "bc", into: &conditions, withCursor: false)
+        return !PostgresQuery(stringInterpolation: conditions).sql.isEmpty
     }
 
     /// `FROM` the contacts the text matches and their conversations (aliases `q` and `n`), `WHERE` they match.
