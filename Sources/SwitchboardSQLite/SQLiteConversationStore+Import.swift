@@ -119,11 +119,16 @@ final class SQLiteBulkLoad: MessageImportWriter {
         return objects.map { $0[1] }
     }
 
-    /// Into an empty database, batches of 5,000: every batch is a savepoint whose rows and parsed messages are held
-    /// until it is released, and on 1,100,000 realistic messages batches of 50,000 peaked at 652 MB and 17k
-    /// messages/s where 5,000 took 239 MB and 25k messages/s. (Beside existing messages, where each batch is a
-    /// transaction that updates its conversations, larger batches stay faster.)
-    var preferredBatchSize: Int? { deferredIndexes.isEmpty ? nil : 5_000 }
+    /// Every batch is a savepoint whose rows and parsed messages are held until it is released. Into an empty
+    /// database, batches of 5,000: on 1,100,000 realistic messages batches of 50,000 peaked at 652 MB and 17k
+    /// messages/s where 5,000 took 239 MB and 25k messages/s.
+    ///
+    /// Beside existing messages (a `--strict` import), batches of 2,000: there the indexes stay, and a savepoint
+    /// keeps, in memory (`temp_store`), the former content of every index page its batch changes, which with random
+    /// ids is a page per row and index. 1,100,000 realistic messages into a database of as many took 1,214 MB and
+    /// 75 s in batches of 25,000 (the size of a batch that is a transaction of its own), 221 MB and 69–72 s in
+    /// batches of 2,000, 142 MB and 73–78 s in batches of 1,000.
+    var preferredBatchSize: Int? { deferredIndexes.isEmpty ? 2_000 : 5_000 }
 
     private init(
         connection: DatabaseQueue, deferredIndexes: [String], deferredTriggers: [String], conversationRowsBefore: Int64,

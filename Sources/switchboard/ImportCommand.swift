@@ -27,8 +27,9 @@ struct ImportCommand: AsyncParsableCommand {
     var webhooks = false
     @Option(help: """
         Messages read and written at a time. By default 5,000 into an empty SQLite database (one bulk load: small \
-        batches keep it near 265 MB and go faster) and 25,000 otherwise (each batch a transaction of its own, which \
-        updates every conversation it touches once, so larger batches go somewhat faster; about 220 MB in memory).
+        batches keep it near 265 MB and go faster), 2,000 with --strict into a SQLite database that holds messages \
+        (one transaction, indexes kept: about 220 MB), and 25,000 otherwise (each batch a transaction of its own, \
+        which updates every conversation it touches once, so larger batches go somewhat faster; about 220 MB).
         """)
     var batchSize: Int?
     @Option(help: """

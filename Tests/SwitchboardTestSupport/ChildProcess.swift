@@ -7,7 +7,7 @@ import Synchronization
     import Darwin
 #endif
 
-/// A child process for the tests, started with `posix_spawn` and reaped with `waitpid`, never through Foundation's
+/// A child process for the tests, started with `posix_spawn` and reaped with `wait4`, never through Foundation's
 /// `Process`. On Linux that one over-reads `/proc/self/fd` entries on every `run()` and now and then crashes the test
 /// process (swift-corelibs-foundation #5472; the more descriptors open, the likelier: the suites running on both
 /// backends keep over a thousand open at their peak), and it learns that a child ended when a descriptor the child
@@ -30,8 +30,8 @@ public final class ChildProcess: Sendable {
     /// The read ends of the child's stdout and stderr, when they are pipes; `readToEnd` closes them.
     public let standardOutput: Int32?
     public let standardError: Int32?
-    /// The `waitpid` status, once the child has been reaped.
-    private let reaped = Mutex<Int32?>(nil)
+    /// The `wait4` status and the child's peak resident set (kilobytes), once it has been reaped.
+    private let reaped = Mutex<(status: Int32, peakKilobytes: Int)?>(nil)
 
     /// Starts `arguments` (the first is the executable's path) with `environment`.
     public init(
@@ -123,19 +123,27 @@ public final class ChildProcess: Sendable {
         while poll() == nil { usleep(10_000) }
     }
 
-    /// Reaps the child if it has ended; its `waitpid` status.
+    /// The most memory the child held at once (its peak resident set, from `wait4`), in megabytes; nil while it runs.
+    public var peakResidentMegabytes: Int? {
+        guard poll() != nil else { return nil }
+        return reaped.withLock { $0.map { $0.peakKilobytes / 1024 } }
+    }
+
+    /// Reaps the child if it has ended; its `wait4` status.
     private func poll() -> Int32? {
         reaped.withLock { reaped in
-            if let reaped { return reaped }
+            if let reaped { return reaped.status }
             var status: Int32 = 0
-            let result = waitpid(processIdentifier, &status, WNOHANG)
+            var usage = rusage()
+            let result = wait4(processIdentifier, &status, WNOHANG, &usage)
             if result == processIdentifier {
-                reaped = status
+                // Linux counts ru_maxrss in kilobytes.
+                reaped = (status, usage.ru_maxrss)
             } else if result == -1 && errno == ECHILD {
                 // Reaped by someone else: nothing more to learn.
-                reaped = 0
+                reaped = (0, 0)
             }
-            return reaped
+            return reaped?.status
         }
     }
 

@@ -23,6 +23,8 @@ struct CommandResult {
     var status: Int32
     var stdout: String
     var stderr: String
+    /// The command's peak resident set, in megabytes.
+    var peakResidentMegabytes: Int
 }
 
 /// Runs the CLI to completion.
@@ -38,7 +40,7 @@ func runCLI(_ arguments: [String], stdin: Data? = nil, environment: [String: Str
     let (stdoutData, stderrData) = await (out, err)
     return CommandResult(
         status: await child.exitStatus(), stdout: String(decoding: stdoutData, as: UTF8.self),
-        stderr: String(decoding: stderrData, as: UTF8.self))
+        stderr: String(decoding: stderrData, as: UTF8.self), peakResidentMegabytes: child.peakResidentMegabytes ?? 0)
 }
 
 /// `switchboard serve` as a child process, with its stdout lines collected as they come, and the last of its stderr
