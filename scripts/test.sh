@@ -135,11 +135,13 @@ if [ $# -eq 0 ]; then
     switchboard_test_phase --filter SwitchboardServerTests --skip "$timed"
     switchboard_test_phase --skip "SwitchboardServerTests|switchboardTests|$timed"
     switchboard_test_phase --filter switchboardTests --skip "$timed"
-    # Each alone: search speed, and the cache-coherence bound across two instances (p99 under 50 ms).
-    alone="SearchSpeedTests|anotherInstancesWriteIsReadWithinTheBound"
+    # Each alone: search speed, the cache-coherence bound across two instances (p99 under 50 ms), and reset's median
+    # (under 50 ms; beside the other timed tests the PostgreSQL median went from 13-17 ms alone to 41-56 ms).
+    alone="SearchSpeedTests|anotherInstancesWriteIsReadWithinTheBound|resetIsFastEnoughToRunBetweenEveryTest"
     switchboard_test_phase --filter "$timed" --skip "$alone"
     switchboard_test_phase --filter SearchSpeedTests
     switchboard_test_phase --filter anotherInstancesWriteIsReadWithinTheBound
+    switchboard_test_phase --filter resetIsFastEnoughToRunBetweenEveryTest
 else
     swift test --skip-build "$@"
 fi
