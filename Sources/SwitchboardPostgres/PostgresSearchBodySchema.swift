@@ -8,7 +8,7 @@
 ///
 /// Triggers, not the store's write paths, keep it in step, whichever statement writes a conversation: inserts once
 /// a statement (an import inserts thousands at a time), updates of the body or the sort key row by row; a deletion
-/// cascades. A reset truncates it with the conversations.
+/// cascades. A reset empties it with the conversations.
 extension PostgresMigrations {
     static let searchBodies = Migration(
         name: "017_search_bodies",

@@ -201,11 +201,13 @@ import Testing
                 durations.sort()
                 let median = durations[durations.count / 2]
                 let slowest = durations[durations.count - 1]
-                // Run alone by scripts/test.sh (a timed test): the median under 50 ms, and room for the odd stall of a
+                // Run alone by scripts/test.sh (a timed test): the median under 25 ms, and room for the odd stall of a
                 // two-core machine in the slowest (the first, of 10,000 messages, included).
                 print("reset on \(backend): median \(median), slowest \(slowest), first \(firstReset)")
-                // Measured alone: the first 20-23 ms on either backend, the median 5 ms (SQLite) and 12 ms (PostgreSQL).
-                #expect(median < .milliseconds(50), "median \(median), slowest \(slowest)")
+                // Measured alone: the first 14-39 ms, the median 3-4 ms (SQLite) and 5-6 ms (PostgreSQL, which deletes
+                // a test's few rows; its TRUNCATE of every table took 13-17 ms on a new cluster, 29-47 ms on the
+                // suite's, and once crossed the bound of 50 ms that this test had then).
+                #expect(median < .milliseconds(25), "median \(median), slowest \(slowest)")
                 #expect(firstReset < .milliseconds(100), "10,000 messages: \(firstReset)")
                 #expect(slowest < .milliseconds(500), "slowest \(slowest)")
             }

@@ -161,7 +161,7 @@ import Testing
             try await pair.notify(payload)
             #expect(try await pair.timeUntil(pair.reader, serves: body) < .milliseconds(500), "after \(payload)")
         }
-        // TRUNCATE (what a reset does) is announced as "everything" too: the page is empty at once.
+        // TRUNCATE (a reset of more than 1,000 rows, or psql) is announced as "everything" too: the page is empty at once.
         _ = try await pair.newestBody(on: pair.reader)
         try await PostgresForTests.sql("TRUNCATE messages CASCADE", in: pair.schema)
         let truncated = ContinuousClock.now
