@@ -5,9 +5,14 @@ public import SwitchboardStorage
 
 extension PostgresConversationStore {
     /// Empties every table the scope names in one statement, so one round trip and one transaction: a reset is seen
-    /// whole or not at all. A test's worth of rows is deleted; more is truncated (`resetStatement`).
+    /// whole or not at all. A test's worth of rows is deleted; more is truncated (`resetStatement`). Its locks are
+    /// taken table by table, so a write holding one of them while it waits for another can deadlock with it; the
+    /// reset is then run again, as it changes nothing until it commits.
     public func reset(_ scope: ResetScope, logger: Logger) async throws {
-        try await execute("reset", PostgresQuery(unsafeSQL: Self.resetStatement(scope)), logger: logger)
+        let statement = PostgresQuery(unsafeSQL: Self.resetStatement(scope))
+        try await run("reset", logger: logger, retries: 2) { connection in
+            _ = try await connection.query(statement, logger: logger)
+        }
     }
 
     /// The tables a reset empties, each after the tables whose rows refer to it (a deletion checks its foreign keys
@@ -31,10 +36,11 @@ extension PostgresConversationStore {
     }
 
     /// Up to this many rows in all, a reset deletes them; beyond, it truncates. TRUNCATE makes a new file for every
-    /// table and index (about 60 for `data`): 12–15 ms on a new cluster, and 40–55 ms once the file system has seen
-    /// a few thousand files made and removed in the database's folder, as a suite that resets between its tests
-    /// makes it (most of that in the kernel, finding a free inode). Deleting the few rows a test writes takes 1–2 ms,
-    /// and about 7 µs more a message, so the two meet near 1,000 rows.
+    /// table, index and TOAST table: 13–17 ms on a new cluster, and 29–54 ms once the database's folder has seen tens
+    /// of thousands of files made and removed, as a test suite that resets between its tests leaves it (most of
+    /// that in the kernel, finding a free inode). Deleting takes 2 ms when the tables are empty and about 8 µs more
+    /// a message; the bound counts the rows of every table, so below it deleting stays the cheaper
+    /// (docs/performance.md).
     static let resetDeletesUpTo = 1_000
 
     /// A DO block that locks the scope's tables against writes (reads go on), counts their rows up to the bound, and

@@ -78,6 +78,40 @@ import Testing
         }
     }
 
+    /// A write that holds one of the reset's tables and then waits for another the reset already took: PostgreSQL
+    /// ends the reset's transaction as the deadlock's victim after `deadlock_timeout` (1 s), the write goes on, and
+    /// the reset is run again and succeeds.
+    @Test func aResetThatDeadlocksWithAWriteIsRunAgain() async throws {
+        try await withPostgresStore { store in
+            let tenant = try await store.makeTenant()
+            try await seedMessages(3, of: tenant, into: store)
+            let holding = Locked(false)
+            let write = Task {
+                try await store.client.withConnection { connection in
+                    try await connection.query("BEGIN", logger: logger)
+                    try await connection.query("LOCK TABLE contacts IN ROW EXCLUSIVE MODE", logger: logger)
+                    holding.withLock { $0 = true }
+                    // Until the reset waits for contacts, holding every table before it in its list.
+                    try await Task.sleep(for: .milliseconds(400))
+                    try await connection.query("LOCK TABLE scheduled_sends IN ROW EXCLUSIVE MODE", logger: logger)
+                    try await connection.query("COMMIT", logger: logger)
+                }
+            }
+            while !holding.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+            try await store.reset(.data, logger: logger)
+            try await write.value
+            #expect(try await rows(in: "messages", of: store) == 0)
+        }
+    }
+
+    private func seedMessages(_ count: Int, of tenant: Tenant, into store: PostgresConversationStore) async throws {
+        let messages = (0..<count).map { index in
+            makeMessage(conversation: ConversationID(rawValue: "DeadlockConversation"), location: tenant.location,
+                contact: ContactID(rawValue: "DeadlockContact"), at: Int64(index))
+        }
+        try await store.insertMessages(messages, logger: logger)
+    }
+
     private func rows(in table: String, of store: PostgresConversationStore) async throws -> Int {
         // The names are this file's and the store's constants.
         try await store.client.query("SELECT count(*)::int FROM \(unescaped: table)", logger: logger)
