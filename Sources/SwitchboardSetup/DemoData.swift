@@ -116,15 +116,17 @@ public enum DemoData {
     /// The demo team's address, the other side of every demo email.
     static let team = "Demo Team <team@demo.switchboard.invalid>"
 
-    /// What the email and call routes read: each demo email's record (one thread per conversation, answering the
-    /// email before it), and each answered call's transcription.
+    /// What the email and call routes read: a record for each of a demo email's ids (one thread per conversation,
+    /// each answering the email before it), and each answered call's transcription.
     static func addEmailRecordsAndTranscriptions(_ builder: Builder, to store: some ConversationStore, logger: Logger)
         async throws
     {
         var threads: [ConversationID: (first: String, last: String)] = [:]
         for message in builder.messages {
             let address = builder.contacts.first { $0.id == message.contactId }?.email ?? "contact@example.com"
-            if message.messageType.isEmail, let id = message.emailMessageIds?.first {
+            // Every email id a message lists is readable: a message may list more than one (the first demo
+            // conversation's do), each the next email of its conversation's thread.
+            for id in message.messageType.isEmail ? message.emailMessageIds ?? [] : [] {
                 let thread = threads[message.conversationId]
                 let inbound = message.direction == .inbound
                 try await store.insertEmail(

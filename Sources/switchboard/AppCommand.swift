@@ -44,7 +44,7 @@ struct AppCommand: AsyncParsableCommand {
 
         func run() async throws {
             let scopes = scope.isEmpty ? Set(Scope.allCases) : Set(scope)
-            let (app, secret, subscription) = try await database.withStore(logger: .cli()) { store in
+            let (app, secret, subscription) = try await database.withStore(creating: true, logger: .cli()) { store in
                 try await OAuthSetup.createApp(
                     store, name: name, scopes: scopes, webhookURL: webhookUrl, events: event, now: .now(), logger: .cli())
             }

@@ -21,9 +21,17 @@ struct DatabaseOptions: ParsableArguments {
         }
     }
 
+    /// Opens the store for `body`. Only a command that is a way to start a store (`location create`, `app create`,
+    /// `import`) makes a SQLite file that is not there; any other refuses a path with no file, rather than leaving
+    /// an empty database at a mistyped path and answering as if it had looked.
     func withStore<T: Sendable>(
-        logger: Logger, _ body: @Sendable (any ConversationStore) async throws -> T
+        creating: Bool = false, logger: Logger, _ body: @Sendable (any ConversationStore) async throws -> T
     ) async throws -> T {
+        let database = try resolved()
+        if !creating, case .sqlite(let path) = database, path != ":memory:", !FileManager.default.fileExists(atPath: path) {
+            throw CommandFailure(
+                "no database at \(path): name one a server, `import` or `location create` made, with --database")
+        }
         let secretKey: String?
         do {
             secretKey = try ServerConfiguration.resolveSecretKey(environment: ProcessInfo.processInfo.environment)
@@ -31,7 +39,7 @@ struct DatabaseOptions: ParsableArguments {
             throw CommandFailure(error.description)
         }
         return try await SwitchboardServer.withStore(
-            try resolved(), sqliteFile: SQLiteFileRules(allowShared: allowSharedFile), secretKey: secretKey,
+            database, sqliteFile: SQLiteFileRules(allowShared: allowSharedFile), secretKey: secretKey,
             logger: logger, body)
     }
 }

@@ -23,7 +23,7 @@ struct LocationCommand: AsyncParsableCommand {
 
         func run() async throws {
             let location = Location(id: id.map(LocationID.init(rawValue:)) ?? .generate(), name: name, dateAdded: .now())
-            try await database.withStore(logger: .cli()) { store in
+            try await database.withStore(creating: true, logger: .cli()) { store in
                 if try await store.location(location.id, logger: .cli()) != nil {
                     throw CommandFailure("location \(location.id) already exists")
                 }

@@ -64,7 +64,26 @@ struct StartAnnouncement: Sendable {
         let tokens = try await store.tokens(in: nil, logger: logger)
         guard !tokens.contains(where: { $0.revokedAt == nil }) else { return }
         let location = try await store.locations(logger: logger).first?.id.rawValue ?? "LOCATION_ID"
-        Output.error("No token can read this store yet: make one with `switchboard token create --location \(location)`.")
+        Output.error("No token can read this store yet: \(Self.howToMakeAToken(location: location, in: configuration.database)).")
+    }
+
+    /// A command that reaches this store, as it can be pasted: it names the database unless it is the default.
+    static func howToMakeAToken(location: String, in database: ServerConfiguration.Database) -> String {
+        let command = "switchboard token create --location \(location)"
+        switch database {
+        case .sqlite(":memory:"):
+            return "no command reaches a store in memory; start with --control and make a location and its token with "
+                + "`POST /_switchboard/locations`, or serve a database file"
+        case .sqlite(let path) where path == ServerConfiguration.defaultDatabasePath || path == "switchboard.sqlite":
+            return "make one with `\(command)`"
+        case .sqlite(let path):
+            let quoted = path.allSatisfy { $0.isLetter || $0.isNumber || "/._-".contains($0) }
+                ? path : "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'"
+            return "make one with `\(command) --database \(quoted)`"
+        case .postgres:
+            // The URL may hold a password: it is not printed.
+            return "make one with `\(command)` and the same --database (or SWITCHBOARD_DATABASE)"
+        }
     }
 
     private static func curl(baseURL: String, path: String, token: String) -> String {

@@ -66,6 +66,8 @@ final class ServerProcess: Sendable {
     }
 
     var output: [String] { lines.all }
+    /// The last lines of its standard error (its log, and what `serve` says there besides).
+    var logLines: [String] { log.all }
 
     private final class Lines: Sendable {
         private let lines = Mutex<[String]>([])

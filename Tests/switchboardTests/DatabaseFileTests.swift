@@ -69,6 +69,7 @@ import Testing
     /// SWITCHBOARD_SECRET_KEY (then no key file is written).
     @Test func theSigningKeysAreSealedUnderAKeyFileOrTheSecretKey() async throws {
         let database = try temporaryDatabase()
+        #expect(try await runCLI(["location", "create", "--database", database]).status == 0)
         let rotated = try await runCLI(["app", "rotate-key", "--database", database])
         #expect(rotated.status == 0, "\(rotated.stderr)")
         #expect(try Self.mode(database + ".key") == 0o600)
@@ -88,6 +89,7 @@ import Testing
 
         let environment = ["SWITCHBOARD_SECRET_KEY": String(repeating: "s", count: 32)]
         let withSecret = try temporaryDatabase()
+        #expect(try await runCLI(["location", "create", "--database", withSecret], environment: environment).status == 0)
         let made = try await runCLI(["app", "rotate-key", "--database", withSecret], environment: environment)
         #expect(made.status == 0, "\(made.stderr)")
         #expect(!FileManager.default.fileExists(atPath: withSecret + ".key"))

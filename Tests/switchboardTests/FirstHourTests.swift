@@ -27,7 +27,11 @@ import Testing
         #expect(refused.status == 64 || refused.status == 1)
         #expect(refused.stderr.contains("port \(running.port) is in use; pick another with --port"), "\(refused.stderr)")
         #expect(refused.stdout == "")
-        // Nothing was created for the server that did not run: the next start on that store is its first.
+        // Nothing was created for the server that did not run: no file is left at the path, and the next start
+        // on it is its first.
+        for suffix in ["", "-wal", "-shm", ".key"] {
+            #expect(!FileManager.default.fileExists(atPath: database + suffix), "\(database + suffix) was left")
+        }
         let next = try ServerProcess(database: database)
         defer { next.stop() }
         try await next.waitUntilReady()
@@ -134,6 +138,48 @@ import Testing
             #expect(readOnly.status != 0)
             #expect(readOnly.stderr.contains("cannot open the database \(locked): this user cannot read and write it"))
         }
+    }
+
+    /// A command that only reads or changes a store refuses a path with no database, and leaves no file there; an
+    /// import whose input cannot be read makes no database either.
+    @Test func aMistypedDatabasePathIsRefusedAndNothingIsMadeThere() async throws {
+        let folder = URL(fileURLWithPath: try temporaryDatabase()).deletingLastPathComponent().path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let typo = folder + "/typo.sqlite"
+        for command in [["location", "list"], ["token", "list"], ["webhook", "list"], ["export-seed"]] {
+            let refused = try await runCLI(command + ["--database", typo])
+            #expect(refused.status == 1, "\(command)")
+            #expect(refused.stderr == "Error: no database at \(typo): name one a server, `import` or `location create` made, with --database\n", "\(command)")
+            #expect(refused.stdout == "", "\(command)")
+        }
+        let unreadable = try await runCLI(["import", folder + "/no-such-export.ndjson", "--database", typo])
+        #expect(unreadable.status == 1)
+        #expect(unreadable.stderr == "Error: cannot open \(folder)/no-such-export.ndjson\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
+        // The commands that start a store make it.
+        let made = try await runCLI(["location", "create", "--id", "first-location", "--database", typo])
+        #expect(made.status == 0)
+        #expect(made.stdout == "first-location\n")
+        #expect(try await runCLI(["location", "list", "--database", typo]).stdout.hasPrefix("first-location\t"))
+    }
+
+    /// A store that `import` filled has no token: `serve` says how to make one with a command that works as printed,
+    /// `--database` included.
+    @Test func theHintForATokenWorksAsPrinted() async throws {
+        let database = try temporaryDatabase()
+        defer { removeTemporaryDatabase(database) }
+        let export = try await runCLI(["generate", "--messages", "20", "--conversations", "2", "--large", "0"])
+        #expect(export.status == 0)
+        #expect(try await runCLI(["import", "-", "--database", database], stdin: Data(export.stdout.utf8)).status == 0)
+        let server = try ServerProcess(database: database)
+        try await server.waitUntilReady()
+        server.stop()
+        let hint = try #require(server.logLines.first { $0.hasPrefix("No token can read this store yet: make one with `") })
+        let command = try #require(hint.firstMatch(of: /`switchboard (token create --location \S+ --database (\S+))`\.$/))
+        #expect(String(command.2) == database)
+        let made = try await runCLI(command.1.split(separator: " ").map(String.init))
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(made.stdout.hasPrefix("pit-"))
     }
 
     /// `--database :memory:` serves a store kept in memory: it starts, serves, and leaves nothing behind.

@@ -3,7 +3,8 @@ import SwitchboardTestSupport
 import Testing
 
 /// Issue 19: the README's curl session runs exactly as written, taken from the README's own text, against a `--demo`
-/// server whose `export …` line set its variables; each answer starts as the comment under its command says.
+/// server whose `export …` line set its variables; each answer holds what the comment under its command shows, in
+/// order ("…" for what varies).
 @Suite struct ReadmeSessionTests {
     static let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("README.md")
@@ -18,25 +19,38 @@ import Testing
         return String(rest[open.upperBound..<close.lowerBound])
     }
 
-    /// What each comment block promises: its first line up to the first "…".
-    static func promisedStarts(_ session: String) -> [String] {
-        var starts: [String] = []
+    /// What each comment block promises: its lines joined (a line that goes on starts with one more space), cut at
+    /// every "…" into the parts the answer holds in that order, the first at its start.
+    static func promisedParts(_ session: String) -> [[String]] {
+        var promises: [String] = []
         var previousWasComment = false
         for line in session.split(separator: "\n", omittingEmptySubsequences: false) {
             let isAnswer = line.hasPrefix("#   ")
-            if isAnswer, !previousWasComment {
-                let answer = line.dropFirst(4)
-                starts.append(String(answer.prefix { $0 != "…" }))
+            if isAnswer, previousWasComment, line.hasPrefix("#    ") {
+                promises[promises.count - 1] += line.dropFirst(5)
+            } else if isAnswer {
+                promises.append(String(line.dropFirst(4)))
             }
             previousWasComment = isAnswer
         }
-        return starts
+        return promises.map { $0.components(separatedBy: "…") }
+    }
+
+    /// Whether `answer` starts with the first of `parts` and holds the others after it, in order.
+    static func answer(_ answer: String, keeps parts: [String]) -> Bool {
+        guard let first = parts.first, answer.hasPrefix(first) else { return false }
+        var rest = answer.dropFirst(first.count)
+        for part in parts.dropFirst() where !part.isEmpty {
+            guard let found = rest.range(of: part) else { return false }
+            rest = rest[found.upperBound...]
+        }
+        return true
     }
 
     @Test func theCurlSessionRunsAsWritten() async throws {
         let session = try Self.session()
-        let starts = Self.promisedStarts(session)
-        #expect(starts.count == 6)
+        let promises = Self.promisedParts(session)
+        #expect(promises.count == 6)
         let server = try ServerProcess(database: try temporaryDatabase(), arguments: ["--demo"])
         defer { server.stop() }
         try await server.waitUntilReady()
@@ -50,9 +64,9 @@ import Testing
         #expect(await shell.exitStatus() == 0, "\(stderr)")
         // One answer per line, in the order of the comments.
         let answers = stdout.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-        #expect(answers.count == starts.count, "\(stdout)")
-        for (answer, start) in zip(answers, starts) {
-            #expect(answer.hasPrefix(start), "expected \(start)… got \(answer)")
+        #expect(answers.count == promises.count, "\(stdout)")
+        for (answer, parts) in zip(answers, promises) {
+            #expect(Self.answer(answer, keeps: parts), "expected \(parts.joined(separator: "…")) got \(answer)")
             #expect(!answer.contains("\"statusCode\""), "an error: \(answer)")
         }
     }

@@ -161,6 +161,15 @@ import Testing
         #expect(events[4]["messageId"] as? String == messageId)
     }
 
+    /// Nothing listens at the address: `listen` says where it went and why, on one line, and exits 1.
+    @Test func listenToNoServerSaysWhereItWent() async throws {
+        let base = "http://127.0.0.1:\(try freePort())"
+        let refused = try await runCLI(["listen", "--base-url", base, "--token", "pit-unused"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "Error: GET \(base)/_switchboard/events failed: Connection refused (errno 111)\n")
+        #expect(refused.stdout == "")
+    }
+
     /// `switchboard listen` with these arguments, its stdout and stderr lines collected, once it says it listens.
     static func startListening(_ arguments: [String], until ready: String) async throws -> (ChildProcess, Lines) {
         let listen = try ChildProcess([try switchboardBinary().path, "listen"] + arguments, stdout: .pipe, stderr: .pipe)

@@ -30,7 +30,15 @@ extension ConversationsClient {
         http.headers.add(name: "Accept", value: "text/event-stream")
         http.headers.add(name: "User-Agent", value: configuration.userAgent)
         // Open until the server ends it: the request timeout is not the stream's.
-        let response = try await httpClient.execute(http, timeout: .hours(24 * 365), logger: logger)
+        let response: HTTPClientResponse
+        do {
+            response = try await httpClient.execute(http, timeout: .hours(24 * 365), logger: logger)
+        } catch {
+            // Said as the other requests say it, with where it went: a stream is not retried.
+            throw ClientTransportError(
+                request: "GET \(configuration.baseURL)/_switchboard/events", attempts: 1,
+                requestWasNotSent: TransportFailure.classify(error) == .notSent, underlying: error)
+        }
         guard response.status == .ok else {
             let body = try await response.body.collect(upTo: configuration.maximumResponseBytes)
             throw HighLevelAPIError(
