@@ -21,6 +21,8 @@ public enum SwitchboardError: Error, Sendable, Hashable {
     /// The request cannot apply to the server as it runs (the test clock moved while it is off).
     case conflict(String)
     case routeNotFound(method: String, path: String)
+    /// A control API path (`/_switchboard/…`) on a server that runs without it: a 404 that says how to turn it on.
+    case controlAPIOff(method: String, path: String)
     case payloadTooLarge
     case unsupportedMediaType
     case tooManyRequests
@@ -40,7 +42,7 @@ public enum SwitchboardError: Error, Sendable, Hashable {
         case .locationNotAccessible, .forbidden: 403
         case .conversationNotFound, .invalidLastMessageId, .badRequest: 400
         case .validation: 422
-        case .notFound, .routeNotFound: 404
+        case .notFound, .routeNotFound, .controlAPIOff: 404
         case .conflict: 409
         case .payloadTooLarge: 413
         case .unsupportedMediaType: 415
@@ -79,6 +81,12 @@ public enum SwitchboardError: Error, Sendable, Hashable {
         case .conflict(let message): .init(statusCode: 409, message: message, error: "Conflict")
         case .routeNotFound(let method, let path):
             .init(statusCode: 404, message: "Cannot \(method) \(path.clippedForMessage)", error: "Not Found")
+        case .controlAPIOff(let method, let path):
+            .init(
+                statusCode: 404,
+                message: "Cannot \(method) \(path.clippedForMessage): the control API is off; start the server with "
+                    + "--control (or --test-clock, --demo)",
+                error: "Not Found")
         case .payloadTooLarge: .init(statusCode: 413, message: "request entity too large", error: "Payload Too Large")
         case .unsupportedMediaType:
             .init(statusCode: 415, message: "Content-Type must be application/json", error: "Unsupported Media Type")

@@ -310,6 +310,14 @@ func buildRouter<Store: ConversationStore>(
             store: store, control: control, shared: shared, apiRoutes: apiRoutes, seed: configuration.seed,
             now: configuration.now)
             .addRoutes(to: router)
+    } else {
+        // Off, its paths say so and how to turn it on, rather than a bare 404 that reads as a mistyped path (the
+        // event stream's constant path below still wins over this wildcard).
+        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
+            router.on("/_switchboard/**", method: method) { request, _ -> Response in
+                throw SwitchboardError.controlAPIOff(method: request.method.rawValue, path: request.uri.path)
+            }
+        }
     }
     // The live event stream (the inbox's, `switchboard listen`'s): a location's token, checked as on the API,
     // without injected faults.

@@ -37,7 +37,15 @@ import Testing
                 let response = try await client.execute(uri: "/_switchboard/reset", method: .post, headers: Self.admin)
                 #expect(response.status == .notFound)
                 #expect(try response.errorBody() == HighLevelErrorBody(
-                    statusCode: 404, message: "Cannot POST /_switchboard/reset", error: "Not Found"))
+                    statusCode: 404,
+                    message: "Cannot POST /_switchboard/reset: the control API is off; start the server with --control (or --test-clock, --demo)",
+                    error: "Not Found"))
+                let clock = try await client.get("/_switchboard/clock", headers: Self.admin)
+                #expect(clock.status == .notFound)
+                #expect(try clock.errorBody() == HighLevelErrorBody(
+                    statusCode: 404,
+                    message: "Cannot GET /_switchboard/clock: the control API is off; start the server with --control (or --test-clock, --demo)",
+                    error: "Not Found"))
             }
         }
     }
