@@ -17,10 +17,8 @@ struct AppCommand: AsyncParsableCommand {
             abstract: "Create an app and print `client_id: …` and `client_secret: …`. The secret is shown once.")
 
         @Option(help: "The app's name.") var name: String
-        @Option(
-            help: ArgumentHelp(
-                "A scope installations grant; repeat for several (default: every scope).",
-                discussion: Scope.allCases.map(\.rawValue).joined(separator: ", ")))
+        // ArgumentParser lists the values after the help.
+        @Option(help: "A scope installations grant; repeat for several (default: every scope).")
         var scope: [Scope] = []
         @Option(
             help: ArgumentHelp(

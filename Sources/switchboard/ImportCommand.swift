@@ -79,7 +79,7 @@ struct ImportCommand: AsyncParsableCommand {
             throw CommandFailure("\(summary.problems.count) bad lines; nothing was imported (--strict)")
         }
         Output.error(
-            "imported \(summary.imported) messages into \(summary.conversations) conversations in "
+            "imported \(counted(summary.imported, "message")) into \(counted(summary.conversations, "conversation")) in "
                 + String(format: "%.2f", seconds) + " s (\(rate) messages/s); \(summary.problems.count) lines skipped")
         if !summary.problems.isEmpty && !allowSkips {
             throw CommandFailure(
@@ -87,6 +87,9 @@ struct ImportCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// `1 message`, `2 messages`.
+private func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
 
 /// The import's progress line on a terminal (standard error), shared by the importer's callback and a ticker.
 private final class ProgressMeter: Sendable {

@@ -15,10 +15,8 @@ struct TokenCommand: AsyncParsableCommand {
             abstract: "Create a token and print it (only the token). It is shown once: only its hash is stored.")
 
         @Option(help: "The location the token is bound to.") var location: String
-        @Option(
-            help: ArgumentHelp(
-                "A scope to grant; repeat for several (default: every scope).",
-                discussion: Scope.allCases.map(\.rawValue).joined(separator: ", ")))
+        // ArgumentParser lists the values after the help.
+        @Option(help: "A scope to grant; repeat for several (default: every scope).")
         var scope: [Scope] = []
         @Option(help: "A name to recognise it by in `token list`.") var name: String = "cli"
         @OptionGroup var database: DatabaseOptions

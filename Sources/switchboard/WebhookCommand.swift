@@ -140,7 +140,8 @@ struct WebhookCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List deliveries, newest first: webhookId, subscription, event, state, attempts, last attempt.",
             discussion: """
-                With --attempts, every attempt instead, newest first: webhookId, subscription, event, time, outcome                 (delivered, retry or dead), status code (- for no answer), latency, error.
+                With --attempts, every attempt instead, newest first: webhookId, subscription, event, time, outcome \
+                (delivered, retry or dead), status code (- for no answer), latency, error.
                 """)
         @Flag(help: "Only those given up on (dead).") var failed = false
         @Option(help: "Only this subscription's.") var subscription: String?
@@ -186,7 +187,8 @@ struct WebhookCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func validate() throws {
-            guard (webhookId == nil) == failed else { throw ValidationError("give a webhookId or --failed, not both") }
+            if webhookId == nil, !failed { throw ValidationError("give a webhookId, or --failed for every dead one") }
+            if webhookId != nil, failed { throw ValidationError("give a webhookId or --failed, not both") }
         }
 
         func run() async throws {

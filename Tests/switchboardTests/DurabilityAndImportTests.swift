@@ -111,7 +111,7 @@ func jsonField(_ body: String, _ key: String) -> String? {
         let lenient = try await runCLI(["import", "-", "--database", database], stdin: Data(input.utf8))
         #expect(lenient.status == 1)
         #expect(lenient.stderr.contains("line 7: message m1 already exists"))
-        #expect(lenient.stderr.contains("imported 2 messages into 1 conversations"))
+        #expect(lenient.stderr.contains("imported 2 messages into 1 conversation"))
         #expect(lenient.stderr.contains("4 lines skipped"))
         #expect(lenient.stderr.contains("4 bad lines were skipped (listed above); pass --allow-skips to accept that"))
         let again = try await runCLI(["import", "-", "--allow-skips", "--database", database], stdin: Data(good.utf8))
@@ -131,7 +131,7 @@ func jsonField(_ body: String, _ key: String) -> String? {
         #expect(mixed.stderr.contains("line 2: message m1 already exists"))
         #expect(mixed.stderr.contains("1 bad lines; nothing was imported (--strict)"))
         let afterMixed = try await runCLI(["import", "-", "--database", database], stdin: Data(fresh.utf8))
-        #expect(afterMixed.stderr.contains("imported 1 messages into 1 conversations"), "\(afterMixed.stderr)")
+        #expect(afterMixed.stderr.contains("imported 1 message into 1 conversation"), "\(afterMixed.stderr)")
         #expect(!afterMixed.stderr.contains("already exists"))
     }
 
@@ -230,7 +230,7 @@ final class AcknowledgedIds: @unchecked Sendable {
         let target = try await serverDatabase(into)
         let imported = try await runCLI(["import", "-", "--database", target], stdin: Data(first.stdout.utf8))
         #expect(imported.status == 0, "\(imported.stderr)")
-        #expect(imported.stderr.contains("imported 150 messages into 1 conversations"))
+        #expect(imported.stderr.contains("imported 150 messages into 1 conversation"))
         let token = try await runCLI(["token", "create", "--location", source.location, "--database", target])
         let copy = try ServerProcess(database: target)
         defer { copy.stop() }

@@ -218,13 +218,13 @@ import Testing
         let array = "\u{FEFF}[\n  " + [message("a1"), message("a2"), message("a3")].joined(separator: ",\n  ") + "\n]\n"
         let fromArray = try await importing(array.replacingOccurrences(of: #","body""#, with: ",\n    \"body\""))
         #expect(fromArray.status == 0, "\(fromArray.stderr)")
-        #expect(fromArray.stderr.contains("imported 3 messages into 1 conversations"), "\(fromArray.stderr)")
+        #expect(fromArray.stderr.contains("imported 3 messages into 1 conversation"), "\(fromArray.stderr)")
         let export = #"{"messages":["# + [message("b1", "c2"), message("b2", "c2")].joined(separator: ",") + #"],"nextCursor":null,"total":2,"traceId":"t"}"#
         let fromExport = try await importing(export)
-        #expect(fromExport.stderr.contains("imported 2 messages into 1 conversations"), "\(fromExport.stderr)")
+        #expect(fromExport.stderr.contains("imported 2 messages into 1 conversation"), "\(fromExport.stderr)")
         let page = #"{"messages":{"lastMessageId":"d2","nextPage":false,"messages":["# + [message("d1", "c3"), message("d2", "c3")].joined(separator: ",") + #"]},"traceId":"t"}"#
         let fromPage = try await importing(page)
-        #expect(fromPage.stderr.contains("imported 2 messages into 1 conversations"), "\(fromPage.stderr)")
+        #expect(fromPage.stderr.contains("imported 2 messages into 1 conversation"), "\(fromPage.stderr)")
         // Bad items are counted as items; an empty array imports nothing and says so.
         let bad = try await importing("[" + message("e1", "c4") + #",{"id":"e2"},42,"# + message("e3", "c4") + "]")
         #expect(bad.status == 1)
@@ -235,7 +235,7 @@ import Testing
         #expect(empty.status == 0)
         #expect(empty.stderr.contains("imported 0 messages"))
         let unclosed = try await importing("[" + message("f1", "c5") + ",")
-        #expect(unclosed.stderr.contains("imported 1 messages"), "\(unclosed.stderr)")
+        #expect(unclosed.stderr.contains("imported 1 message into"), "\(unclosed.stderr)")
     }
 
     /// On a terminal (a pseudo-terminal made by `script`), `import` draws a progress line from the first moment to

@@ -13,7 +13,7 @@ struct ConversationsCommand: AsyncParsableCommand {
             discussion: "The location comes from --location, SWITCHBOARD_LOCATION_ID or HIGHLEVEL_LOCATION_ID; HighLevel requires one.")
 
         @Option(help: "The location (env: SWITCHBOARD_LOCATION_ID, then HIGHLEVEL_LOCATION_ID).") var location: String?
-        @Option(help: "Text to find in the contact's name, email or phone.") var query: String?
+        @Option(help: "Text to find in the last message's body or the contact's name, email or phone.") var query: String?
         @Option(help: "Only this contact's conversation.") var contact: String?
         @Option(help: "all, read, unread, starred or recents.") var status: String?
         @Option(help: "Show at most this many conversations (default: 20), fetching as many pages as that takes.")

@@ -23,7 +23,7 @@ struct ListenCommand: AsyncParsableCommand {
 
     @Option(help: "POST each event to this URL, signed as webhooks are, and print the handler's status.")
     var forwardTo: String?
-    @Option(name: .customLong("event"), help: "Only events of this type (InboundMessage, OutboundMessage); repeatable.")
+    @Option(name: .customLong("event"), help: "Only events of this type (\(WebhookEventType.live.joined(separator: ", "))); repeatable.")
     var events: [String] = []
     @OptionGroup var client: ClientOptions
 
