@@ -49,9 +49,10 @@ public struct ConversationsClient: Sendable {
                 if Task.isCancelled { throw CancellationError() }
                 let kind = TransportFailure.classify(error)
                 failure = .transport(kind)
+                // With the server's address: no answer is about where the request went.
                 attemptError = ClientTransportError(
-                    request: request.summary, attempts: attempt, requestWasNotSent: kind == .notSent,
-                    underlying: error)
+                    request: "\(request.method.rawValue) \(configuration.baseURL)\(request.path)", attempts: attempt,
+                    requestWasNotSent: kind == .notSent, underlying: error)
             }
             guard request.allowsRetry,
                 let delay = policy.delay(after: failure, attempt: attempt, waited: waited, mayCreate: request.mayCreate)
