@@ -172,9 +172,12 @@ import Testing
         #expect(export.status == 0)
         #expect(try await runCLI(["import", "-", "--database", database], stdin: Data(export.stdout.utf8)).status == 0)
         let server = try ServerProcess(database: database)
+        defer { server.stop() }
         try await server.waitUntilReady()
-        server.stop()
-        let hint = try #require(server.logLines.first { $0.hasPrefix("No token can read this store yet: make one with `") })
+        // Said on standard error before the last line on standard output; the two pipes are read apart.
+        let said = { server.logLines.first { $0.hasPrefix("No token can read this store yet: make one with `") } }
+        for _ in 0..<100 where said() == nil { try await Task.sleep(for: .milliseconds(50)) }
+        let hint = try #require(said())
         let command = try #require(hint.firstMatch(of: /`switchboard (token create --location \S+ --database (\S+))`\.$/))
         #expect(String(command.2) == database)
         let made = try await runCLI(command.1.split(separator: " ").map(String.init))
