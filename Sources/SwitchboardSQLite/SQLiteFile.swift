@@ -93,12 +93,21 @@ public enum SQLiteFile {
         }
     }
 
+    static func keyFile(beside path: String) -> String { path + ".key" }
+
+    /// Removes a database and the files beside it: SQLite's `-wal` and `-shm`, and the key file.
+    public static func remove(_ path: String) {
+        for file in [path, path + "-wal", path + "-shm", keyFile(beside: path)] {
+            try? FileManager.default.removeItem(atPath: file)
+        }
+    }
+
     /// The secret the signing keys are sealed under, from the key file beside the database (`<path>.key`),
     /// created with 32 random bytes and mode 0600 when missing. Nil for an in-memory database. A key file others
     /// can read is refused like a shared database file, unless `allowShared`.
     public static func keyFileSecret(beside path: String, allowShared: Bool) throws -> [UInt8]? {
         guard path != ":memory:", !path.isEmpty else { return nil }
-        let keyFile = path + ".key"
+        let keyFile = keyFile(beside: path)
         let secret = (0..<32).map { _ in UInt8.random(in: .min ... .max) }
         let descriptor = open(keyFile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if descriptor >= 0 {

@@ -330,6 +330,11 @@ func buildRouter<Store: ConversationStore>(
     return router
 }
 
+/// Removes a SQLite store's files: the database, SQLite's `-wal` and `-shm`, and the key file beside it.
+public func removeSQLiteStore(at path: String) {
+    SQLiteFile.remove(path)
+}
+
 /// Opens the store a command names, runs `body` with it, and closes it (the CLI's non-server commands).
 public func withStore<T: Sendable>(
     _ database: ServerConfiguration.Database, sqliteFile: SQLiteFileRules = SQLiteFileRules(), secretKey: String? = nil,

@@ -17,6 +17,14 @@ public struct ServerConfiguration: Sendable {
                 self = .sqlite(path: value)
             }
         }
+
+        /// The SQLite file this names when it is not there yet, so that opening the store would make it; nil for
+        /// PostgreSQL, `:memory:` and a file that exists.
+        public var sqliteFileToBeMade: String? {
+            guard case .sqlite(let path) = self, path != ":memory:", !FileManager.default.fileExists(atPath: path)
+            else { return nil }
+            return path
+        }
     }
 
     public static let defaultHostname = "127.0.0.1"

@@ -18,6 +18,14 @@ public struct LineSource: Sendable {
         return (attributes[.size] as? NSNumber)?.intValue
     }
 
+    /// Throws what `open` would for a file that cannot be read, without opening it (a command checks its input
+    /// before it opens the store).
+    public func checkReadable() throws {
+        guard isStandardInput || FileManager.default.isReadableFile(atPath: path) else {
+            throw MessageImporter.ImportError("cannot open \(path)")
+        }
+    }
+
     func open() throws -> RecordReader {
         if isStandardInput { return try RecordReader(handle: FileHandle.standardInput) }
         guard let handle = FileHandle(forReadingAtPath: path) else {

@@ -28,7 +28,7 @@ struct DatabaseOptions: ParsableArguments {
         creating: Bool = false, logger: Logger, _ body: @Sendable (any ConversationStore) async throws -> T
     ) async throws -> T {
         let database = try resolved()
-        if !creating, case .sqlite(let path) = database, path != ":memory:", !FileManager.default.fileExists(atPath: path) {
+        if !creating, let path = database.sqliteFileToBeMade {
             throw CommandFailure(
                 "no database at \(path): name one a server, `import` or `location create` made, with --database")
         }

@@ -61,9 +61,7 @@ struct ImportCommand: AsyncParsableCommand {
         let ticker = showProgress ? Task { await meter.tick() } : nil
         defer { ticker?.cancel() }
         // The input first: a file that cannot be read leaves no database behind.
-        if !lines.isStandardInput, !FileManager.default.isReadableFile(atPath: file) {
-            throw CommandFailure("cannot open \(file)")
-        }
+        try lines.checkReadable()
         let summary = try await database.withStore(creating: true, logger: .cli()) { store in
             try await importer.run(lines: lines, into: store, strict: strict, logger: .cli()) { progress in
                 if showProgress { meter.update(progress) }

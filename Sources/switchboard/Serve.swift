@@ -176,7 +176,7 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "switchboard")
         let announcement = StartAnnouncement(configuration: configuration, demo: demo, seed: seed)
-        let newFile = Self.newSQLiteFile(configuration.database)
+        let newFile = configuration.database.sqliteFileToBeMade
         let app = try await buildApplication(configuration: configuration, logger: logger) { store, port in
             do {
                 try await announcement.print(store: store, port: port, logger: logger)
@@ -195,18 +195,9 @@ struct Serve: AsyncParsableCommand {
         } catch {
             let explained = StartAnnouncement.explained(error, configuration: configuration)
             // It could not listen: the database this start made (empty, migrated) goes with it.
-            if explained is CommandFailure, let newFile {
-                for suffix in ["", "-wal", "-shm", ".key"] { try? FileManager.default.removeItem(atPath: newFile + suffix) }
-            }
+            if explained is CommandFailure, let newFile { removeSQLiteStore(at: newFile) }
             throw explained
         }
-    }
-
-    /// The path of a SQLite database that is not there yet, which this start will make.
-    static func newSQLiteFile(_ database: ServerConfiguration.Database) -> String? {
-        guard case .sqlite(let path) = database, path != ":memory:", !FileManager.default.fileExists(atPath: path)
-        else { return nil }
-        return path
     }
 }
 
