@@ -180,6 +180,8 @@ private struct SearchFilter {
     /// `searchText` as a LIKE pattern over lowered text: what `lower()` does under COLLATE "C" (ASCII letters only);
     /// nil for no text or an empty one, which match everything, as in SQLite.
     let pattern: String?
+    /// How the text is found among the location's words; nil where only the bodies can tell.
+    let words: SearchWordLookup?
     let status: ConversationSearchQuery.Status
     let type: Int?
     let direction: String?
@@ -190,7 +192,9 @@ private struct SearchFilter {
     init(_ query: ConversationSearchQuery) {
         location = query.locationId.rawValue
         contact = query.contactId?.rawValue
-        pattern = query.searchText.flatMap { $0.isEmpty ? nil : "%" + Self.escapedForLike(Self.asciiLowercased($0)) + "%" }
+        let lowered = query.searchText.flatMap { $0.isEmpty ? nil : Self.asciiLowercased($0) }
+        pattern = lowered.map { "%" + SearchWordLookup.escapedForLike($0) + "%" }
+        words = lowered.flatMap(SearchWordLookup.init(loweredText:))
         status = query.status
         type = query.lastMessageType?.code
         direction = query.lastMessageDirection?.rawValue
@@ -220,29 +224,50 @@ private struct SearchFilter {
         if withCursor, let after { query.and("\(Self.sortKey(alias)) \(comparison) ", after) }
     }
 
-    /// The conversations a search text matches, as `m (id, k)`: LIKE over the lowered fields, through the trigram
-    /// indexes of migrations 003 and 017, one branch per table so that each is an index scan.
+    /// The conversations a search text matches, as `m (id, k)`: through the words of migration 018 or LIKE over
+    /// the lowered fields through the trigram indexes of migrations 003 and 017, one branch per table so that each
+    /// is an index scan.
     func writeMatches(_ pattern: String, into query: inout PostgresQuery.StringInterpolation) {
-        query.appendLiteral("WITH m AS MATERIALIZED (SELECT b.conversation_id AS id, b.sort_key AS k ")
-        writeBodyMatches(pattern, into: &query)
+        query.appendLiteral("WITH m AS MATERIALIZED (")
+        writeBodyMatches(pattern, selecting: "b.conversation_id AS id, b.sort_key AS k", into: &query)
         query.appendInterpolation(unescaped: " UNION SELECT n.id, \(Self.sortKey("n")) ")
         writeContactMatches(pattern, into: &query)
         query.appendLiteral(")")
     }
 
-    /// `FROM` the conversations whose last message the text matches, `WHERE` it does: their rows of
-    /// `conversation_search_bodies` (alias `b`: `conversation_id`, `sort_key`), joined to the conversations
-    /// themselves (alias `bc`) only when another condition reads them, since those rows are what makes it slow.
-    func writeBodyMatches(_ pattern: String, into query: inout PostgresQuery.StringInterpolation) {
+    /// `SELECT <columns>` of the conversations whose last message the text matches, from their rows of
+    /// `conversation_search_words` or `conversation_search_bodies` (alias `b`: `conversation_id`, `sort_key`), joined
+    /// to the conversations themselves (alias `bc`) only when another condition reads them, since those rows are
+    /// what makes it slow.
+    ///
+    /// Through the words (`SearchWordLookup`), a body is read only for the rare rows without a word list (a word too
+    /// long to keep); through the bodies, every candidate of the trigram index is read and checked.
+    func writeBodyMatches(_ pattern: String, selecting columns: String, into query: inout PostgresQuery.StringInterpolation) {
         let joined = readsConversations
-        query.appendLiteral("FROM conversation_search_bodies b ")
-        if joined {
-            query.appendLiteral("JOIN conversations bc ON bc.location_id = b.location_id AND bc.id = b.conversation_id ")
+        func from(_ table: String) {
+            query.appendInterpolation(unescaped: "SELECT \(columns) FROM \(table) b ")
+            if joined {
+                query.appendLiteral("JOIN conversations bc ON bc.location_id = b.location_id AND bc.id = b.conversation_id ")
+            }
+            query.appendLiteral("WHERE b.location_id = ")
+            query.appendInterpolation(location)
+            if joined { writeConditions(on: "bc", into: &query, withCursor: false) }
         }
-        query.appendLiteral("WHERE b.location_id = ")
-        query.appendInterpolation(location)
-        query.and("b.body LIKE ", pattern)
-        if joined { writeConditions(on: "bc", into: &query, withCursor: false) }
+        guard let words else {
+            from("conversation_search_bodies")
+            query.and("b.body LIKE ", pattern)
+            return
+        }
+        from("conversation_search_words")
+        words.writeCondition(on: "b", location: location, into: &query)
+        query.appendLiteral(" UNION ALL ")
+        from("conversation_search_words")
+        query.appendLiteral("""
+             AND b.word_hashes IS NULL AND EXISTS (SELECT FROM conversation_search_bodies t \
+            WHERE t.location_id = b.location_id AND t.conversation_id = b.conversation_id AND t.body LIKE 
+            """)
+        query.appendInterpolation(pattern)
+        query.appendLiteral(")")
     }
 
     /// Whether a condition other than the location, the text and the cursor reads a conversation's own row: whether
@@ -281,9 +306,9 @@ private struct SearchFilter {
     /// index scans, rather than gathered and made unique.
     func countStatement(_ pattern: String) -> PostgresQuery {
         var query = PostgresQuery.StringInterpolation(literalCapacity: 2048, interpolationCount: 16)
-        query.appendLiteral("SELECT (SELECT count(*) ")
-        writeBodyMatches(pattern, into: &query)
-        query.appendLiteral(") + (SELECT count(*) ")
+        query.appendLiteral("SELECT (SELECT count(*) FROM (")
+        writeBodyMatches(pattern, selecting: "1", into: &query)
+        query.appendLiteral(") AS bm) + (SELECT count(*) ")
         writeContactMatches(pattern, into: &query)
         query.and("\(Self.lastMessageBody("n")) NOT LIKE ", pattern)
         query.appendLiteral(")")
@@ -347,16 +372,6 @@ private struct SearchFilter {
         String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
             ("A"..."Z").contains(scalar) ? Unicode.Scalar(scalar.value + 32) ?? scalar : scalar
         }))
-    }
-
-    /// LIKE's wildcards and its escape character, taken literally.
-    static func escapedForLike(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            if character == "\\" || character == "%" || character == "_" { escaped.append("\\") }
-            escaped.append(character)
-        }
-        return escaped
     }
 }
 

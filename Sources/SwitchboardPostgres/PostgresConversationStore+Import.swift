@@ -14,10 +14,12 @@ extension PostgresConversationStore {
         // The planner's statistics, renewed now rather than when autovacuum next notices: an import can multiply a
         // table's size, and plans made for the old size (search's index scans among them) would be poor until then.
         try await execute("analyzeAfterImport", "ANALYZE locations, contacts, conversations, messages", logger: logger)
-        // A GIN index's own statistics are renewed only by VACUUM: until then the planner prices the search bodies'
-        // trigram index as built (empty, in a new database) and reads the whole table instead (10,001 conversations:
+        // A GIN index's own statistics are renewed only by VACUUM: until then the planner prices the search tables'
+        // GIN indexes as built (empty, in a new database) and reads the whole table instead (10,001 conversations:
         // a narrow text 11–12 ms instead of 7, until autovacuum came by).
-        try await execute("vacuumAfterImport", "VACUUM (ANALYZE) conversation_search_bodies", logger: logger)
+        try await execute(
+            "vacuumAfterImport", "VACUUM (ANALYZE) conversation_search_bodies, conversation_search_words, search_words",
+            logger: logger)
         return result
     }
 

@@ -82,7 +82,7 @@ extension PostgresConversationStore {
             }
         }
         if changes.count >= Self.manyConversations {
-            try await connection.query("ANALYZE conversations, conversation_search_bodies", logger: logger)
+            try await connection.query("ANALYZE conversations, conversation_search_bodies, conversation_search_words", logger: logger)
         }
         if messages.count >= PostgresMessageCopy.threshold {
             try await PostgresMessageCopy.copy(messages, on: connection, logger: logger)

@@ -23,7 +23,7 @@ extension PostgresConversationStore {
         let data = [
             "scheduled_sends", "email_records", "call_transcriptions", "file_chunks", "files", "subscription_choices",
             "webhook_attempts", "webhook_deliveries", "webhook_events", "messages", "conversation_search_bodies",
-            "conversations", "contacts",
+            "conversation_search_words", "search_words", "conversations", "contacts",
         ]
         switch scope {
         case .data: return data

@@ -136,6 +136,7 @@ enum PostgresMigrations {
         messagesRowKey,
         searchIndexByLocation,
         searchBodies,  // PostgresSearchBodySchema.swift
+        searchWords,  // PostgresSearchWordSchema.swift
     ]
 
     /// Migration 015 rebuilt SQLite's messages table around its integer row key, so that a bulk load can set the

@@ -14,6 +14,9 @@ enum ConversationSearchIndex {
     /// Migration 017 gave PostgreSQL's trigram index a narrow table of lowered bodies; this index already holds
     /// them apart from the conversations, so here it changes nothing and only keeps the names in step.
     static let bodiesMigrationName = "017_search_bodies"
+    /// Migration 018 gave PostgreSQL each location's words, so that a count needs no body; this index's count already
+    /// needs none (its hits are counted in the index alone), so here too the name only keeps the two in step.
+    static let wordsMigrationName = "018_search_words"
     static let table = "conversation_search"
 
     /// The bits of an entry's row id that hold its conversation's row id; the location's row id is above them (a

@@ -24,12 +24,14 @@ enum SQLiteMigrations {
         (SQLiteMessageKeySchema.migrationName, SQLiteMessageKeySchema.create),
         (ConversationSearchIndex.byLocationMigrationName, ConversationSearchIndex.createByLocation),
         (ConversationSearchIndex.bodiesMigrationName, { _ in }),
+        (ConversationSearchIndex.wordsMigrationName, { _ in }),
     ]
 
     /// Migrations that write no row a foreign key points to or from: they run with foreign keys on, so GRDB does not
     /// check every key of the database after them (seconds at a million messages).
     static let immediateForeignKeyChecks: Set<String> = [
         ConversationSearchIndex.byLocationMigrationName, ConversationSearchIndex.bodiesMigrationName,
+        ConversationSearchIndex.wordsMigrationName,
     ]
 
     static func register(in migrator: inout DatabaseMigrator) {
