@@ -14,7 +14,7 @@
 /// searches. A body with a word longer than `longestWord` bytes, or more than `mostWords` words, has no list (NULL)
 /// and adds no words: it is checked by LIKE, and a hostile body cannot grow the vocabulary much beyond its own size.
 ///
-/// The triggers of migration 017 keep both tables in step with every statement that writes a conversation; the
+/// Triggers beside migration 017's keep both tables in step with every statement that writes a conversation; the
 /// words are added in one sorted statement, so two writers adding the same new words wait for each other rather
 /// than deadlock. Words no body holds any more stay until a reset, and match nothing.
 extension PostgresMigrations {
@@ -81,13 +81,8 @@ extension PostgresMigrations {
             WHERE l.word_hashes IS NOT NULL
             """,
             """
-            CREATE OR REPLACE FUNCTION switchboard_search_bodies_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+            CREATE FUNCTION switchboard_search_words_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
-                INSERT INTO conversation_search_bodies (location_id, conversation_id, sort_key, body)
-                SELECT location_id, id, COALESCE(last_message_date, date_added), lower(COALESCE(last_message_body, ''))
-                FROM inserted_rows
-                ON CONFLICT (location_id, conversation_id)
-                    DO UPDATE SET sort_key = EXCLUDED.sort_key, body = EXCLUDED.body;
                 WITH split AS (
                     SELECT location_id, id, COALESCE(last_message_date, date_added) AS sort_key,
                         switchboard_words(lower(COALESCE(last_message_body, ''))) AS words
@@ -108,28 +103,36 @@ extension PostgresMigrations {
             END $$
             """,
             """
-            CREATE OR REPLACE FUNCTION switchboard_search_body_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+            CREATE FUNCTION switchboard_search_words_updated() RETURNS trigger LANGUAGE plpgsql AS $$
             DECLARE
-                new_body text := lower(COALESCE(NEW.last_message_body, ''));
-                new_sort_key bigint := COALESCE(NEW.last_message_date, NEW.date_added);
-                new_words text[] := switchboard_words(new_body);
+                new_words text[] := switchboard_words(lower(COALESCE(NEW.last_message_body, '')));
                 new_hashes bigint[] := switchboard_word_hashes(NEW.location_id, new_words);
             BEGIN
-                INSERT INTO conversation_search_bodies (location_id, conversation_id, sort_key, body)
-                VALUES (NEW.location_id, NEW.id, new_sort_key, new_body)
-                ON CONFLICT (location_id, conversation_id)
-                    DO UPDATE SET sort_key = EXCLUDED.sort_key, body = EXCLUDED.body;
                 IF new_hashes IS NOT NULL THEN
                     INSERT INTO search_words (location_id, word)
                     SELECT DISTINCT NEW.location_id, w FROM unnest(new_words) AS w ORDER BY 2
                     ON CONFLICT DO NOTHING;
                 END IF;
                 INSERT INTO conversation_search_words (location_id, conversation_id, sort_key, word_hashes)
-                VALUES (NEW.location_id, NEW.id, new_sort_key, new_hashes)
+                VALUES (NEW.location_id, NEW.id, COALESCE(NEW.last_message_date, NEW.date_added), new_hashes)
                 ON CONFLICT (location_id, conversation_id)
                     DO UPDATE SET sort_key = EXCLUDED.sort_key, word_hashes = EXCLUDED.word_hashes;
                 RETURN NULL;
             END $$
+            """,
+            """
+            CREATE TRIGGER conversations_words_inserted AFTER INSERT ON conversations
+                REFERENCING NEW TABLE AS inserted_rows
+                FOR EACH STATEMENT EXECUTE FUNCTION switchboard_search_words_inserted()
+            """,
+            // As migration 017's: a change of the unread count does not call the function.
+            """
+            CREATE TRIGGER conversations_words_updated
+                AFTER UPDATE OF last_message_body, last_message_date, date_added ON conversations FOR EACH ROW
+                WHEN (OLD.last_message_body IS DISTINCT FROM NEW.last_message_body
+                    OR OLD.last_message_date IS DISTINCT FROM NEW.last_message_date
+                    OR OLD.date_added IS DISTINCT FROM NEW.date_added)
+                EXECUTE FUNCTION switchboard_search_words_updated()
             """,
             "CREATE INDEX conversation_search_words_hashes ON conversation_search_words USING gin (word_hashes)",
             """
