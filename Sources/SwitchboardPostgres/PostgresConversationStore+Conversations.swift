@@ -259,7 +259,7 @@ private struct SearchFilter {
             return
         }
         from("conversation_search_words")
-        words.writeCondition(on: "b", location: location, into: &query)
+        words.writeCondition(on: "b", location: location, pattern: pattern, into: &query)
         query.appendLiteral(" UNION ALL ")
         from("conversation_search_words")
         query.appendLiteral("""

@@ -52,20 +52,9 @@ extension PostgresMigrations {
                 RETURN NULL;
             END $$
             """,
-            """
-            CREATE TRIGGER conversations_search_inserted AFTER INSERT ON conversations
-                REFERENCING NEW TABLE AS inserted_rows
-                FOR EACH STATEMENT EXECUTE FUNCTION switchboard_search_bodies_inserted()
-            """,
-            // The WHEN is checked without calling the function: a change of the unread count costs nothing here.
-            """
-            CREATE TRIGGER conversations_search_updated
-                AFTER UPDATE OF last_message_body, last_message_date, date_added ON conversations FOR EACH ROW
-                WHEN (OLD.last_message_body IS DISTINCT FROM NEW.last_message_body
-                    OR OLD.last_message_date IS DISTINCT FROM NEW.last_message_date
-                    OR OLD.date_added IS DISTINCT FROM NEW.date_added)
-                EXECUTE FUNCTION switchboard_search_body_updated()
-            """,
+        ] + searchCopyTriggers(
+            inserted: "conversations_search_inserted", calling: "switchboard_search_bodies_inserted",
+            updated: "conversations_search_updated", calling: "switchboard_search_body_updated") + [
             // The trigram index moves here where migration 003 could make one (pg_trgm is there); else, as then,
             // search reads every row, now narrow ones.
             """
@@ -83,4 +72,29 @@ extension PostgresMigrations {
             """,
             "ANALYZE conversation_search_bodies",
         ])
+
+    /// The two triggers that keep a copy of what search reads (the last message's body and the sort key) in step with
+    /// `conversations`: `insertedFunction` once per inserting statement, over its rows as `inserted_rows` (an import
+    /// inserts thousands at a time); `updatedFunction` row by row, only when the body or the sort key changed. The
+    /// WHEN is checked without calling the function: a change of the unread count costs nothing here. Migrations 017
+    /// and 018 make theirs with it.
+    static func searchCopyTriggers(
+        inserted: String, calling insertedFunction: String, updated: String, calling updatedFunction: String
+    ) -> [String] {
+        [
+            """
+            CREATE TRIGGER \(inserted) AFTER INSERT ON conversations
+                REFERENCING NEW TABLE AS inserted_rows
+                FOR EACH STATEMENT EXECUTE FUNCTION \(insertedFunction)()
+            """,
+            """
+            CREATE TRIGGER \(updated)
+                AFTER UPDATE OF last_message_body, last_message_date, date_added ON conversations FOR EACH ROW
+                WHEN (OLD.last_message_body IS DISTINCT FROM NEW.last_message_body
+                    OR OLD.last_message_date IS DISTINCT FROM NEW.last_message_date
+                    OR OLD.date_added IS DISTINCT FROM NEW.date_added)
+                EXECUTE FUNCTION \(updatedFunction)()
+            """,
+        ]
+    }
 }

@@ -120,20 +120,9 @@ extension PostgresMigrations {
                 RETURN NULL;
             END $$
             """,
-            """
-            CREATE TRIGGER conversations_words_inserted AFTER INSERT ON conversations
-                REFERENCING NEW TABLE AS inserted_rows
-                FOR EACH STATEMENT EXECUTE FUNCTION switchboard_search_words_inserted()
-            """,
-            // As migration 017's: a change of the unread count does not call the function.
-            """
-            CREATE TRIGGER conversations_words_updated
-                AFTER UPDATE OF last_message_body, last_message_date, date_added ON conversations FOR EACH ROW
-                WHEN (OLD.last_message_body IS DISTINCT FROM NEW.last_message_body
-                    OR OLD.last_message_date IS DISTINCT FROM NEW.last_message_date
-                    OR OLD.date_added IS DISTINCT FROM NEW.date_added)
-                EXECUTE FUNCTION switchboard_search_words_updated()
-            """,
+        ] + searchCopyTriggers(
+            inserted: "conversations_words_inserted", calling: "switchboard_search_words_inserted",
+            updated: "conversations_words_updated", calling: "switchboard_search_words_updated") + [
             "CREATE INDEX conversation_search_words_hashes ON conversation_search_words USING gin (word_hashes)",
             """
             CREATE INDEX conversation_search_words_unlisted ON conversation_search_words (location_id)

@@ -26,15 +26,18 @@ struct SearchWordLookup: Equatable {
         self.text = text
     }
 
-    /// ` AND <alias>.word_hashes && ARRAY(…)`: the hashes of the location's words that contain the text.
-    func writeCondition(on alias: String, location: String, into query: inout PostgresQuery.StringInterpolation) {
+    /// ` AND <alias>.word_hashes && ARRAY(…)`: the hashes of the location's words that contain the text, as
+    /// `pattern` (the text's LIKE pattern, `%…%`) finds them.
+    func writeCondition(
+        on alias: String, location: String, pattern: String, into query: inout PostgresQuery.StringInterpolation
+    ) {
         query.appendInterpolation(unescaped: """
              AND \(alias).word_hashes && ARRAY(SELECT switchboard_word_hash(s.location_id, s.word) \
             FROM search_words s WHERE s.location_id = 
             """)
         query.appendInterpolation(location)
         query.appendLiteral(" AND s.word LIKE ")
-        query.appendInterpolation("%" + Self.escapedForLike(text) + "%")
+        query.appendInterpolation(pattern)
         query.appendLiteral(")")
     }
 
